@@ -1,0 +1,1 @@
+//! The device-independent ALS model API (configuration, factors, backends).

@@ -1,0 +1,38 @@
+//! Subcommands of the `rustmf` binary, one file each.
+use clap::{Parser, Subcommand};
+
+pub mod data;
+pub mod demo;
+pub mod info;
+pub mod train;
+
+#[derive(Parser, Debug)]
+#[command(name = "rustmf", version, about = "Matrix factorization (ALS) on GPUs with Rust kernels")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Devices found, kernel toolchain used at build time, PTX targets embedded, CUDA/cuBLAS versions.
+    Info(info::Args),
+    /// Convert, generate, split and describe datasets.
+    Data(data::Args),
+    /// Train ALS factors.
+    Train(train::TrainArgs),
+    /// Evaluate saved factors on a test set.
+    Eval(train::EvalArgs),
+    /// Train on the built-in synthetic dataset and print metrics and a few recommendations.
+    Demo(demo::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Info(a) => info::run(a),
+        Command::Data(a) => data::run(a),
+        Command::Train(a) => train::train(a),
+        Command::Eval(a) => train::eval(a),
+        Command::Demo(a) => demo::run(a),
+    }
+}
