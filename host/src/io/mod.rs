@@ -1,0 +1,159 @@
+//! Factor export/import: NumPy `.npy` (v1.0, `<f4`, C order; readable by `numpy.load` and
+//! `torch.from_numpy`) and safetensors (`user_factors`, `item_factors`, F32). Every write is
+//! atomic (temporary file + rename, [`crate::bench::write_atomic`]).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::als::{Factors, Matrix};
+use crate::bench::write_atomic;
+
+/// File names used by [`save_factors`].
+pub const USER_NPY: &str = "user_factors.npy";
+pub const ITEM_NPY: &str = "item_factors.npy";
+pub const SAFETENSORS: &str = "factors.safetensors";
+
+/// The bytes of a `.npy` v1.0 file holding `m` as little-endian f32, C order.
+pub fn npy_bytes(m: &Matrix) -> Vec<u8> {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows, m.cols);
+    // magic(6) + version(2) + header length(2) + dict + padding + '\n', total multiple of 64
+    let unpadded = 10 + dict.len() + 1;
+    let total = unpadded.div_ceil(64) * 64;
+    let mut header = dict.into_bytes();
+    header.resize(total - 10 - 1, b' ');
+    header.push(b'\n');
+    let mut out = Vec::with_capacity(total + m.data.len() * 4);
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(&header);
+    for v in &m.data {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// Write `m` as `.npy` (atomically).
+pub fn write_npy(path: &Path, m: &Matrix) -> Result<()> {
+    write_atomic(path, &npy_bytes(m)).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Parse a `.npy` holding a 2-D little-endian f32 C-order array (v1, v2 or v3 header).
+pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
+    anyhow::ensure!(bytes.len() >= 10 && &bytes[..6] == b"\x93NUMPY", "not a .npy file");
+    let (hlen, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 => {
+            anyhow::ensure!(bytes.len() >= 12, "truncated .npy header");
+            (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12)
+        }
+        v => anyhow::bail!("unsupported .npy version {v}"),
+    };
+    anyhow::ensure!(bytes.len() >= start + hlen, "truncated .npy header");
+    let header = std::str::from_utf8(&bytes[start..start + hlen])?;
+    let descr_ok = header.contains("'descr': '<f4'") || header.contains("'descr': '=f4'");
+    anyhow::ensure!(descr_ok, "only little-endian float32 .npy is supported (header: {header})");
+    anyhow::ensure!(header.contains("'fortran_order': False"), "only C-order .npy is supported");
+    let shape_start = header.find("'shape': (").context("no shape in .npy header")? + "'shape': (".len();
+    let shape_end = shape_start + header[shape_start..].find(')').context("bad shape in .npy header")?;
+    let dims: Vec<usize> = header[shape_start..shape_end]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<usize>())
+        .collect::<Result<_, _>>()
+        .context("bad shape in .npy header")?;
+    anyhow::ensure!(dims.len() == 2, "expected a 2-D array, got shape {dims:?}");
+    let (rows, cols) = (dims[0], dims[1]);
+    let body = &bytes[start + hlen..];
+    anyhow::ensure!(body.len() == rows * cols * 4, "npy body has {} bytes, expected {}", body.len(), rows * cols * 4);
+    let data = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    Matrix::from_vec(rows, cols, data)
+}
+
+/// Read a `.npy` written by [`write_npy`] (or numpy, float32 2-D C order).
+pub fn read_npy(path: &Path) -> Result<Matrix> {
+    parse_npy(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+}
+
+fn f32_bytes(m: &Matrix) -> Vec<u8> {
+    m.data.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// The bytes of a safetensors file with `user_factors` and `item_factors` (F32) and string metadata.
+pub fn safetensors_bytes(factors: &Factors, metadata: &HashMap<String, String>) -> Result<Vec<u8>> {
+    use safetensors::tensor::TensorView;
+    use safetensors::Dtype;
+    let ub = f32_bytes(&factors.users);
+    let ib = f32_bytes(&factors.items);
+    let tensors = vec![
+        ("user_factors", TensorView::new(Dtype::F32, vec![factors.users.rows, factors.users.cols], &ub)?),
+        ("item_factors", TensorView::new(Dtype::F32, vec![factors.items.rows, factors.items.cols], &ib)?),
+    ];
+    Ok(safetensors::serialize(tensors, Some(metadata.clone()))?)
+}
+
+/// Read `user_factors` and `item_factors` from safetensors bytes.
+pub fn parse_safetensors(bytes: &[u8]) -> Result<Factors> {
+    let st = safetensors::SafeTensors::deserialize(bytes)?;
+    let get = |name: &str| -> Result<Matrix> {
+        let t = st.tensor(name).with_context(|| format!("no tensor {name}"))?;
+        anyhow::ensure!(t.dtype() == safetensors::Dtype::F32, "{name} is {:?}, expected F32", t.dtype());
+        anyhow::ensure!(t.shape().len() == 2, "{name} has shape {:?}, expected 2-D", t.shape());
+        let data = t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        Matrix::from_vec(t.shape()[0], t.shape()[1], data)
+    };
+    Ok(Factors { users: get("user_factors")?, items: get("item_factors")? })
+}
+
+/// Write `dir/user_factors.npy`, `dir/item_factors.npy` and `dir/factors.safetensors`
+/// (with `metadata`), each atomically. Returns the three paths.
+pub fn save_factors(dir: &Path, factors: &Factors, metadata: &HashMap<String, String>) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let paths = vec![dir.join(USER_NPY), dir.join(ITEM_NPY), dir.join(SAFETENSORS)];
+    write_npy(&paths[0], &factors.users)?;
+    write_npy(&paths[1], &factors.items)?;
+    write_atomic(&paths[2], &safetensors_bytes(factors, metadata)?)
+        .with_context(|| format!("writing {}", paths[2].display()))?;
+    Ok(paths)
+}
+
+/// Load factors from a `.safetensors` file, or from a folder holding `factors.safetensors` or
+/// the two `.npy` files.
+pub fn load_factors(path: &Path) -> Result<Factors> {
+    let st = if path.is_dir() { path.join(SAFETENSORS) } else { path.to_path_buf() };
+    if st.is_file() {
+        return parse_safetensors(&std::fs::read(&st).with_context(|| format!("reading {}", st.display()))?)
+            .with_context(|| format!("reading factors from {}", st.display()));
+    }
+    anyhow::ensure!(path.is_dir(), "{} is neither a safetensors file nor a folder of factors", path.display());
+    let f = Factors { users: read_npy(&path.join(USER_NPY))?, items: read_npy(&path.join(ITEM_NPY))? };
+    anyhow::ensure!(f.users.cols == f.items.cols, "user and item factors differ in width");
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_header_is_aligned_and_roundtrips() {
+        let m = Matrix::from_vec(2, 3, vec![1.0, -2.0, 3.5, 0.0, 1e-3, 7.0]).unwrap();
+        let b = npy_bytes(&m);
+        let hlen = u16::from_le_bytes([b[8], b[9]]) as usize;
+        assert_eq!((10 + hlen) % 64, 0);
+        assert_eq!(b[10 + hlen - 1], b'\n');
+        assert_eq!(parse_npy(&b).unwrap(), m);
+    }
+
+    #[test]
+    fn safetensors_roundtrip() {
+        let f = Factors {
+            users: Matrix::from_vec(1, 2, vec![1.0, 2.0]).unwrap(),
+            items: Matrix::from_vec(3, 2, vec![0.5; 6]).unwrap(),
+        };
+        let md = HashMap::from([("k".to_string(), "v".to_string())]);
+        assert_eq!(parse_safetensors(&safetensors_bytes(&f, &md).unwrap()).unwrap(), f);
+    }
+}
