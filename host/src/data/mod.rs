@@ -1,5 +1,27 @@
-//! The data layer: interactions, loaders, cache, synthetic data, splits.
+//! The data layer: interactions, loaders, cache, synthetic data, splits, statistics.
+//!
+//! ```ignore
+//! use rustmf_host::data::{cache, load, synth};
+//! let ml = load::load(load::Format::MovieLens, "ml-1m/ratings.dat".as_ref(), &load::LoadOptions::default())?;
+//! cache::save(&ml.interactions, "ml-1m.safetensors".as_ref(), "movielens ml-1m/ratings.dat")?;
+//! let netflix_like = synth::generate(&synth::SynthConfig::preset(synth::Preset::Netflix, 0.01, 42));
+//! # Ok::<(), rustmf_host::data::DataError>(())
+//! ```
 
+mod assemble;
+pub mod cache;
+mod error;
+mod ids;
 mod interactions;
+mod pod;
+pub mod load;
+mod rows;
+mod seeds;
+pub mod split;
+pub mod stats;
+pub mod synth;
 
-pub use interactions::{Csc, Csr, IdMap, Interactions};
+pub use assemble::{Duplicates, Triplets};
+pub use error::DataError;
+pub use ids::IdMap;
+pub use interactions::{Csc, Csr, Dataset, Interactions};
