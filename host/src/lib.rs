@@ -17,3 +17,4 @@ pub mod cpu;
 pub mod data;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod ptx;
