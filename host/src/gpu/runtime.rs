@@ -14,6 +14,7 @@ pub struct Gpu {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     module: Arc<CudaModule>,
+    kernel_names: Vec<&'static str>,
     last_kernel: Mutex<Option<String>>,
     sync_launches: bool,
 }
@@ -45,6 +46,7 @@ impl Gpu {
             ctx,
             stream,
             module,
+            kernel_names: crate::ptx::entry_names(image.text),
             last_kernel: Mutex::new(None),
             sync_launches: std::env::var("RUSTMF_SYNC_LAUNCHES").is_ok_and(|v| v == "1"),
         })
@@ -60,6 +62,9 @@ impl Gpu {
 
     /// A kernel of the loaded module, by its exported name.
     pub fn kernel(&self, name: &str) -> Result<Kernel, GpuError> {
+        if !self.kernel_names.contains(&name) {
+            return Err(GpuError::MissingKernel(name.to_string()));
+        }
         let func = self.module.load_function(name).map_err(|_| GpuError::MissingKernel(name.to_string()))?;
         Ok(Kernel::new(name, func, self.info.max_shared_per_block_optin))
     }

@@ -1,5 +1,10 @@
 //! Warp shuffles and the reductions built on them. All shuffles use the full-warp member mask, so
 //! all 32 lanes must execute the call together.
+//!
+//! The shuffles' `asm!` blocks are deliberately *not* `pure`: LLVM would then be free to sink a
+//! shuffle whose result is used only under a condition into that condition's branch, where only
+//! some lanes execute it (seen in this crate: the second stage of `block_sum` ended up inside
+//! `if thread_idx() == 0` and summed garbage). A side-effecting block stays where it is written.
 use super::index::{block_dim, lane_id, warp_id, WARP_SIZE};
 use super::shared::Shared;
 use super::sync::sync_threads;
@@ -41,7 +46,7 @@ pub fn shfl_xor<T: Shuffle>(v: T, lane_mask: u32) -> T {
     let r: u32;
     unsafe {
         asm!("shfl.sync.bfly.b32 {}, {}, {}, 0x1f, {};", out(reg32) r, in(reg32) v.to_bits32(),
-             in(reg32) lane_mask, in(reg32) FULL_MASK, options(pure, nomem, nostack));
+             in(reg32) lane_mask, in(reg32) FULL_MASK, options(nomem, nostack));
     }
     T::from_bits32(r)
 }
@@ -52,7 +57,7 @@ pub fn shfl_down<T: Shuffle>(v: T, delta: u32) -> T {
     let r: u32;
     unsafe {
         asm!("shfl.sync.down.b32 {}, {}, {}, 0x1f, {};", out(reg32) r, in(reg32) v.to_bits32(),
-             in(reg32) delta, in(reg32) FULL_MASK, options(pure, nomem, nostack));
+             in(reg32) delta, in(reg32) FULL_MASK, options(nomem, nostack));
     }
     T::from_bits32(r)
 }
@@ -63,7 +68,7 @@ pub fn shfl_idx<T: Shuffle>(v: T, src_lane: u32) -> T {
     let r: u32;
     unsafe {
         asm!("shfl.sync.idx.b32 {}, {}, {}, 0x1f, {};", out(reg32) r, in(reg32) v.to_bits32(),
-             in(reg32) src_lane, in(reg32) FULL_MASK, options(pure, nomem, nostack));
+             in(reg32) src_lane, in(reg32) FULL_MASK, options(nomem, nostack));
     }
     T::from_bits32(r)
 }
