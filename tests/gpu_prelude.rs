@@ -1,1 +1,268 @@
-fn main() {}
+//! Every primitive of the device prelude (kernels-rs/src/prelude), run on the GPU through its check
+//! kernel (kernels-rs/src/prelude_checks.rs) on random inputs and compared with the same
+//! computation on the CPU. Plus the runtime's error reporting.
+mod common;
+
+use common::{expect_close, expect_equal, gpu_err, gpu_trials, GpuCheck};
+use half::f16;
+use rand::rngs::StdRng;
+use rand::Rng;
+use rustmf::gpu::{Gpu, GpuError, LaunchShape};
+
+fn main() {
+    if std::env::var_os(TRAP_CHILD).is_some() {
+        return trap_child();
+    }
+    let checks: &[(&str, GpuCheck)] = &[
+        ("prelude::index", index),
+        ("prelude::shared_scalar_and_barrier", shared_reverse),
+        ("prelude::shared_vec4_and_ldg_vec4", shared_vec4),
+        ("prelude::warp_shuffles", shuffles),
+        ("prelude::warp_and_block_reductions", reductions),
+        ("prelude::fma", fma),
+        ("prelude::f16_conversions", f16_round_trip),
+        ("prelude::ldg_scalar", ldg),
+        ("runtime::out_of_memory_error", out_of_memory),
+        ("runtime::missing_kernel_error", missing_kernel),
+        ("runtime::launch_failure_names_the_kernel", launch_failure),
+        ("runtime::cublas_sgemm", cublas_sgemm),
+    ];
+    let args = libtest_mimic::Arguments::from_args();
+    libtest_mimic::run(&args, gpu_trials(checks)).exit();
+}
+
+fn random_f32(rng: &mut StdRng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.random_range(-4.0f32..4.0)).collect()
+}
+
+fn index(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let block = 32 * rng.random_range(1..=8u32);
+    let grid = rng.random_range(1..=40u32);
+    let threads = (grid * block) as usize;
+    let k = gpu.kernel("prelude_check_index").map_err(gpu_err)?;
+    let mut out = gpu.alloc_zeros::<u32>(6 * threads, "index output").map_err(gpu_err)?;
+    let mut stride = gpu.alloc_zeros::<u64>(1, "stride").map_err(gpu_err)?;
+    unsafe { gpu.launch(&k).arg(&mut out).arg(&mut stride).run(LaunchShape { grid, block, shared_bytes: 0 }) }.map_err(gpu_err)?;
+    let want: Vec<u32> = (0..threads as u32)
+        .flat_map(|g| {
+            let t = g % block;
+            [g, t, g / block, block, grid, (t % 32) | ((t / 32) << 16)]
+        })
+        .collect();
+    expect_equal("index values", &gpu.download(&out).map_err(gpu_err)?, &want)?;
+    expect_equal("grid stride", &gpu.download(&stride).map_err(gpu_err)?, &[threads as u64])
+}
+
+fn shared_reverse(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let block = 32 * rng.random_range(1..=32u32);
+    let n = rng.random_range(1..20_000u32);
+    let x = random_f32(rng, n as usize);
+    let k = gpu.kernel("prelude_check_shared_reverse").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let mut dy = gpu.upload(&vec![f32::NAN; n as usize], "y").map_err(gpu_err)?;
+    let shape = LaunchShape::cover(n as usize, block).with_shared(4 * block);
+    unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&mut dy).run(shape) }.map_err(gpu_err)?;
+    let want: Vec<f32> = (0..n)
+        .map(|i| {
+            let (b, t) = (i / block, i % block);
+            let j = b * block + block - 1 - t;
+            if j < n { x[j as usize] } else { -1.0 }
+        })
+        .collect();
+    expect_equal("reversed blocks", &gpu.download(&dy).map_err(gpu_err)?, &want)
+}
+
+fn shared_vec4(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let block = 32 * rng.random_range(1..=8u32);
+    let n4 = block * rng.random_range(1..=50u32);
+    let x = random_f32(rng, 4 * n4 as usize);
+    let k = gpu.kernel("prelude_check_shared_vec4").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let mut dy = gpu.upload(&vec![f32::NAN; x.len()], "y").map_err(gpu_err)?;
+    let shape = LaunchShape::cover(n4 as usize, block).with_shared(16 * block);
+    unsafe { gpu.launch(&k).arg(&n4).arg(&dx).arg(&mut dy).run(shape) }.map_err(gpu_err)?;
+    let want: Vec<f32> = (0..4 * n4)
+        .map(|e| {
+            let (i, c) = (e / 4, e % 4);
+            let (b, t) = (i / block, i % block);
+            x[(4 * (b * block + (t + 1) % block) + c) as usize]
+        })
+        .collect();
+    expect_equal("rotated vec4 groups", &gpu.download(&dy).map_err(gpu_err)?, &want)
+}
+
+fn shuffles(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let n = 32 * rng.random_range(1..=200u32);
+    let (mask, delta, src) = (rng.random_range(1..32u32), rng.random_range(1..32u32), rng.random_range(0..32u32));
+    let x = random_f32(rng, n as usize);
+    let k = gpu.kernel("prelude_check_shuffles").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let out = || gpu.alloc_zeros::<f32>(n as usize, "shuffle output").map_err(gpu_err);
+    let (mut o_xor, mut o_down, mut o_idx) = (out()?, out()?, out()?);
+    let mut bits = gpu.alloc_zeros::<u32>(n as usize, "bits").map_err(gpu_err)?;
+    unsafe {
+        gpu.launch(&k)
+            .arg(&n).arg(&mask).arg(&delta).arg(&src).arg(&dx)
+            .arg(&mut o_xor).arg(&mut o_down).arg(&mut o_idx).arg(&mut bits)
+            .run(LaunchShape::cover(n as usize, 128))
+    }
+    .map_err(gpu_err)?;
+    let lane_of = |i: u32| (i / 32 * 32, i % 32);
+    let want_xor: Vec<f32> = (0..n).map(|i| { let (b, l) = lane_of(i); x[(b + (l ^ mask)) as usize] }).collect();
+    let want_down: Vec<f32> = (0..n).map(|i| { let (b, l) = lane_of(i); if l + delta < 32 { x[(b + l + delta) as usize] } else { x[i as usize] } }).collect();
+    let want_idx: Vec<f32> = (0..n).map(|i| { let (b, l) = lane_of(i); x[(b + (7 * l + src) % 32) as usize] }).collect();
+    let want_bits: Vec<u32> = (0..n).map(|i| { let (b, l) = lane_of(i); b + (l ^ mask) }).collect();
+    expect_equal(&format!("shfl_xor mask {mask}"), &gpu.download(&o_xor).map_err(gpu_err)?, &want_xor)?;
+    expect_equal(&format!("shfl_down delta {delta}"), &gpu.download(&o_down).map_err(gpu_err)?, &want_down)?;
+    expect_equal(&format!("shfl_idx src {src}"), &gpu.download(&o_idx).map_err(gpu_err)?, &want_idx)?;
+    expect_equal("shfl_xor on u32", &gpu.download(&bits).map_err(gpu_err)?, &want_bits)
+}
+
+fn reductions(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let block = 32 * rng.random_range(1..=32u32);
+    let blocks = rng.random_range(1..=60u32);
+    let n = block * blocks;
+    let x = random_f32(rng, n as usize);
+    let k = gpu.kernel("prelude_check_reductions").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let mut ws = gpu.alloc_zeros::<f32>((n / 32) as usize, "warp sums").map_err(gpu_err)?;
+    let mut wm = gpu.alloc_zeros::<f32>((n / 32) as usize, "warp maxes").map_err(gpu_err)?;
+    let mut bs = gpu.alloc_zeros::<f32>(blocks as usize, "block sums").map_err(gpu_err)?;
+    let shape = LaunchShape::cover(n as usize, block).with_shared(4 * block / 32);
+    unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&mut ws).arg(&mut wm).arg(&mut bs).run(shape) }.map_err(gpu_err)?;
+    let sums = |size: usize| -> (Vec<f64>, Vec<f64>) {
+        x.chunks(size).map(|c| (c.iter().map(|&v| v as f64).sum::<f64>(), c.iter().map(|v| v.abs() as f64).sum::<f64>())).unzip()
+    };
+    let (warp_sum, warp_abs) = sums(32);
+    let (block_sum, block_abs) = sums(block as usize);
+    // f32 summation in another order: error ≤ (terms) · ε · Σ|x|
+    expect_close("warp sums", &gpu.download(&ws).map_err(gpu_err)?, &warp_sum, |i| 32.0 * f32::EPSILON as f64 * warp_abs[i])?;
+    expect_close("block sums", &gpu.download(&bs).map_err(gpu_err)?, &block_sum, |i| block as f64 * f32::EPSILON as f64 * block_abs[i])?;
+    let want_max: Vec<f32> = x.chunks(32).map(|c| c.iter().copied().fold(f32::NEG_INFINITY, f32::max)).collect();
+    expect_equal("warp maxes", &gpu.download(&wm).map_err(gpu_err)?, &want_max)
+}
+
+fn fma(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let n = rng.random_range(1..300_000u32);
+    let (a, b, c) = (random_f32(rng, n as usize), random_f32(rng, n as usize), random_f32(rng, n as usize));
+    let k = gpu.kernel("prelude_check_fma").map_err(gpu_err)?;
+    let (da, db, dc) = (gpu.upload(&a, "a").map_err(gpu_err)?, gpu.upload(&b, "b").map_err(gpu_err)?, gpu.upload(&c, "c").map_err(gpu_err)?);
+    let mut out = gpu.upload(&vec![f32::NAN; n as usize], "out").map_err(gpu_err)?;
+    // Fewer threads than elements, so the grid-stride loop runs several rounds.
+    let shape = LaunchShape { grid: rng.random_range(1..=64), block: 128, shared_bytes: 0 };
+    unsafe { gpu.launch(&k).arg(&n).arg(&da).arg(&db).arg(&dc).arg(&mut out).run(shape) }.map_err(gpu_err)?;
+    let want: Vec<u32> = (0..n as usize).map(|i| a[i].mul_add(b[i], c[i]).to_bits()).collect();
+    let got: Vec<u32> = gpu.download(&out).map_err(gpu_err)?.iter().map(|v| v.to_bits()).collect();
+    expect_equal("fma (bitwise, one rounding)", &got, &want)
+}
+
+fn f16_round_trip(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let n = 2 * rng.random_range(1..100_000u32);
+    // Magnitudes from 2^-30 (below f16's subnormals) to 2^20 (above its largest finite value).
+    let x: Vec<f32> = (0..n)
+        .map(|_| {
+            let sign = if rng.random::<bool>() { -1.0 } else { 1.0 };
+            sign * rng.random_range(-30.0f32..20.0).exp2()
+        })
+        .collect();
+    let store = gpu.kernel("prelude_check_f16_store").map_err(gpu_err)?;
+    let load = gpu.kernel("prelude_check_f16_load").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let mut h = gpu.alloc_zeros::<u16>(n as usize, "f16 values").map_err(gpu_err)?;
+    let mut y = gpu.upload(&vec![f32::NAN; n as usize], "y").map_err(gpu_err)?;
+    let mut pairs = gpu.upload(&vec![f32::NAN; n as usize], "pairs").map_err(gpu_err)?;
+    let shape = LaunchShape::cover(n as usize, 256);
+    unsafe {
+        gpu.launch(&store).arg(&n).arg(&dx).arg(&mut h).run(shape).map_err(gpu_err)?;
+        gpu.launch(&load).arg(&n).arg(&h).arg(&mut y).arg(&mut pairs).run(shape).map_err(gpu_err)?;
+    }
+    let want_bits: Vec<u16> = x.iter().map(|&v| f16::from_f32(v).to_bits()).collect();
+    expect_equal("f32 → f16 (round to nearest even)", &gpu.download(&h).map_err(gpu_err)?, &want_bits)?;
+    let want_back: Vec<u32> = want_bits.iter().map(|&b| f16::from_bits(b).to_f32().to_bits()).collect();
+    let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    expect_equal("f16 → f32", &bits(gpu.download(&y).map_err(gpu_err)?), &want_back)?;
+    expect_equal("f16x2 → f32 pairs", &bits(gpu.download(&pairs).map_err(gpu_err)?), &want_back)
+}
+
+fn ldg(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let n = rng.random_range(1..200_000u32);
+    let x = random_f32(rng, n as usize);
+    let xi: Vec<u32> = (0..n).map(|_| rng.random()).collect();
+    let k = gpu.kernel("prelude_check_ldg").map_err(gpu_err)?;
+    let (dx, dxi) = (gpu.upload(&x, "x").map_err(gpu_err)?, gpu.upload(&xi, "xi").map_err(gpu_err)?);
+    let mut y = gpu.upload(&vec![f32::NAN; n as usize], "y").map_err(gpu_err)?;
+    let mut yi = gpu.alloc_zeros::<u32>(n as usize, "yi").map_err(gpu_err)?;
+    unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&dxi).arg(&mut y).arg(&mut yi).run(LaunchShape::cover(n as usize, 256)) }.map_err(gpu_err)?;
+    expect_equal("ld.global.nc f32", &gpu.download(&y).map_err(gpu_err)?, &x)?;
+    expect_equal("ld.global.nc u32", &gpu.download(&yi).map_err(gpu_err)?, &xi)
+}
+
+fn out_of_memory(gpu: &Gpu, _: &mut StdRng) -> Result<(), String> {
+    let too_many = gpu.info.total_memory / 4 + (1 << 28);
+    match gpu.alloc_zeros::<f32>(too_many, "a test buffer larger than the GPU") {
+        Err(e @ GpuError::OutOfMemory { .. }) => {
+            let msg = e.to_string();
+            if msg.contains("out of GPU memory: a test buffer larger than the GPU needs") && msg.contains("GiB free") {
+                Ok(())
+            } else {
+                Err(format!("unhelpful message: {msg}"))
+            }
+        }
+        Err(e) => Err(format!("expected OutOfMemory, got {e}")),
+        Ok(_) => Err("allocating more than the GPU's memory succeeded".into()),
+    }
+}
+
+fn missing_kernel(gpu: &Gpu, _: &mut StdRng) -> Result<(), String> {
+    match gpu.kernel("no_such_kernel") {
+        Err(e) if e.to_string() == "kernel `no_such_kernel` is not in the loaded PTX module" => Ok(()),
+        Err(e) => Err(format!("unexpected error: {e}")),
+        Ok(_) => Err("found a kernel that does not exist".into()),
+    }
+}
+
+const TRAP_CHILD: &str = "RUSTMF_TEST_TRAP_CHILD";
+
+/// A kernel that traps leaves its CUDA context unusable, so this runs in a child process: the
+/// shared-memory check kernel launched without the shared memory it needs traps in `Shared::new`.
+fn launch_failure(_: &Gpu, _: &mut StdRng) -> Result<(), String> {
+    let out = std::process::Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+        .env(TRAP_CHILD, "1")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let want = "last kernel launched: `prelude_check_shared_reverse`";
+    if stdout.contains(want) {
+        Ok(())
+    } else {
+        Err(format!("child reported {stdout:?} (stderr {:?}), expected it to contain {want:?}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+fn trap_child() {
+    let gpu = rustmf::kernels::open_gpu(0).expect("open GPU");
+    let k = gpu.kernel("prelude_check_shared_reverse").unwrap();
+    let n = 64u32;
+    let x = gpu.upload(&vec![1.0f32; 64], "x").unwrap();
+    let mut y = gpu.alloc_zeros::<f32>(64, "y").unwrap();
+    let launched = unsafe { gpu.launch(&k).arg(&n).arg(&x).arg(&mut y).run(LaunchShape::cover(64, 64)) };
+    match launched.and_then(|_| gpu.synchronize()) {
+        Err(e) => println!("{e}"),
+        Ok(()) => println!("no error"),
+    }
+}
+
+fn cublas_sgemm(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+    let (m, n, k) = (rng.random_range(1..200usize), rng.random_range(1..200usize), rng.random_range(1..100usize));
+    let a = random_f32(rng, m * k);
+    let b = random_f32(rng, k * n);
+    let blas = rustmf::gpu::Blas::new(gpu).map_err(gpu_err)?;
+    let (da, db) = (gpu.upload(&a, "A").map_err(gpu_err)?, gpu.upload(&b, "B").map_err(gpu_err)?);
+    let mut dc = gpu.upload(&vec![f32::NAN; m * n], "C").map_err(gpu_err)?;
+    blas.sgemm_row_major(m, n, k, &da, &db, &mut dc).map_err(gpu_err)?;
+    let want: Vec<f64> = (0..m * n)
+        .map(|e| (0..k).map(|p| a[e / n * k + p] as f64 * b[p * n + e % n] as f64).sum())
+        .collect();
+    let scale: Vec<f64> = (0..m * n).map(|e| (0..k).map(|p| (a[e / n * k + p] * b[p * n + e % n]).abs() as f64).sum()).collect();
+    expect_close("cuBLAS sgemm (row-major)", &gpu.download(&dc).map_err(gpu_err)?, &want, |i| 4.0 * k as f64 * f32::EPSILON as f64 * scale[i] + 1e-30)
+}

@@ -18,3 +18,4 @@ pub mod data;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod io;
+pub mod ptx;

@@ -1,1 +1,24 @@
+//! rustmf device code, compiled to PTX by `../build.rs` (never built for the host).
+//!
+//! * [`prelude`]: the safe, small primitives kernels are written with (indices, barriers, shared
+//!   memory, warp shuffles and reductions, FMA, f16 conversion, read-only global loads). It stands
+//!   in for rust-cuda's `cuda_std`, which cannot be built with today's compilers.
+//! * [`prelude_checks`]: one small kernel per primitive; the host test `tests/gpu_prelude.rs`
+//!   runs each on random data and compares with a CPU computation.
+//!
+//! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
+//! own bounds: a Rust panic on the device becomes a `trap`, which the host reports as a launch failure.
 #![no_std]
+#![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_intrinsics, f16)]
+#![allow(internal_features)]
+// Kernel entry points are `unsafe extern "ptx-kernel"` by nature: their safety contract is the
+// launch shape and buffer sizes documented on each one, which the host wrapper upholds.
+#![allow(clippy::missing_safety_doc)]
+
+pub mod prelude;
+pub mod prelude_checks;
+
+#[panic_handler]
+fn on_panic(_: &core::panic::PanicInfo) -> ! {
+    prelude::trap()
+}

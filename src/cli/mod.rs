@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 pub mod data;
 pub mod demo;
 pub mod info;
+pub mod ptx_check;
 pub mod train;
 
 #[derive(Parser, Debug)]
@@ -17,6 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Devices found, kernel toolchain used at build time, PTX targets embedded, CUDA/cuBLAS versions.
     Info(info::Args),
+    /// Registers, shared memory, stack and spills of every kernel (ptxas -v), for sm_80 and sm_90.
+    PtxCheck(ptx_check::Args),
     /// Convert, generate, split and describe datasets.
     Data(data::Args),
     /// Train ALS factors.
@@ -30,6 +33,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(a) => info::run(a),
+        Command::PtxCheck(a) => ptx_check::run(a),
         Command::Data(a) => data::run(a),
         Command::Train(a) => train::train(a),
         Command::Eval(a) => train::eval(a),

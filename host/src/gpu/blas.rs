@@ -1,0 +1,61 @@
+//! cuBLAS on the runtime's stream: the baselines rustmf's kernels are compared with.
+use super::error::GpuError;
+use super::runtime::Gpu;
+use cudarc::cublas::sys::{self, cublasOperation_t};
+use cudarc::cublas::{CudaBlas, Gemm, GemmConfig};
+use cudarc::driver::{DevicePtr, DevicePtrMut};
+
+pub struct Blas {
+    handle: CudaBlas,
+}
+
+impl Blas {
+    pub fn new(gpu: &Gpu) -> Result<Blas, GpuError> {
+        if !unsafe { sys::is_culib_present() } {
+            return Err(GpuError::NoCublas);
+        }
+        let handle = CudaBlas::new(gpu.stream().clone())
+            .map_err(|e| GpuError::Cublas { context: "creating a handle".into(), status: format!("{e:?}") })?;
+        Ok(Blas { handle })
+    }
+
+    /// The loaded library's version, e.g. "13.0.2".
+    pub fn version(&self) -> Result<String, GpuError> {
+        let mut v = 0;
+        let status = unsafe { sys::cublasGetVersion_v2(*self.handle.handle(), &mut v) };
+        if status != sys::cublasStatus_t::CUBLAS_STATUS_SUCCESS {
+            return Err(GpuError::Cublas { context: "cublasGetVersion".into(), status: format!("{status:?}") });
+        }
+        Ok(format!("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100))
+    }
+
+    /// C (m × n) = A (m × k) · B (k × n), all row-major and contiguous, in fp32.
+    ///
+    /// cuBLAS is column-major; a row-major C is a column-major Cᵀ = Bᵀ·Aᵀ, so the call swaps the
+    /// operands instead of transposing anything.
+    pub fn sgemm_row_major<A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>>(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &A,
+        b: &B,
+        c: &mut C,
+    ) -> Result<(), GpuError> {
+        assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "sgemm_row_major: buffers too small");
+        let cfg = GemmConfig {
+            transa: cublasOperation_t::CUBLAS_OP_N,
+            transb: cublasOperation_t::CUBLAS_OP_N,
+            m: n as i32,
+            n: m as i32,
+            k: k as i32,
+            alpha: 1.0f32,
+            lda: n as i32,
+            ldb: k as i32,
+            beta: 0.0f32,
+            ldc: n as i32,
+        };
+        unsafe { self.handle.gemm(cfg, b, a, c) }
+            .map_err(|e| GpuError::Cublas { context: format!("sgemm {m}×{k}·{k}×{n}"), status: format!("{e:?}") })
+    }
+}

@@ -1,0 +1,48 @@
+//! Embedded PTX images and the choice among them. The images come from the root crate's build
+//! script; this module only decides which one suits a device, so it needs no GPU and no CUDA.
+
+/// PTX for one GPU architecture: `arch` is the compute capability times ten (80 = sm_80).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PtxImage {
+    pub arch: u32,
+    pub text: &'static str,
+}
+
+/// The newest image a device of compute capability `major.minor` can run: PTX for sm_XY is JIT-
+/// compiled by the driver for any device of capability ≥ X.Y, so newer images use more of the
+/// hardware and older ones are the fallback.
+pub fn best_for(images: &[PtxImage], major: u32, minor: u32) -> Option<&PtxImage> {
+    let cc = major * 10 + minor;
+    images.iter().filter(|i| i.arch <= cc).max_by_key(|i| i.arch)
+}
+
+/// Names of the kernels (`.entry` functions) in a PTX text, in order of appearance.
+pub fn entry_names(ptx: &str) -> Vec<&str> {
+    ptx.lines()
+        .filter_map(|l| l.trim_start().strip_prefix(".visible .entry "))
+        .map(|rest| rest.split(['(', ' ']).next().unwrap_or(rest))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IMAGES: [PtxImage; 2] = [PtxImage { arch: 80, text: "a" }, PtxImage { arch: 90, text: "b" }];
+
+    #[test]
+    fn picks_the_newest_image_the_device_can_run() {
+        assert_eq!(best_for(&IMAGES, 9, 0).unwrap().arch, 90);
+        assert_eq!(best_for(&IMAGES, 12, 0).unwrap().arch, 90);
+        assert_eq!(best_for(&IMAGES, 8, 9).unwrap().arch, 80);
+        assert_eq!(best_for(&IMAGES, 8, 0).unwrap().arch, 80);
+        assert!(best_for(&IMAGES, 7, 5).is_none());
+        assert!(best_for(&[], 9, 0).is_none());
+    }
+
+    #[test]
+    fn lists_entry_points() {
+        let ptx = ".version 7.8\n.visible .entry foo(\n\t.param .u32 x\n)\n{\n}\n.visible .entry bar_2(\n)\n.func baz(\n";
+        assert_eq!(entry_names(ptx), ["foo", "bar_2"]);
+    }
+}

@@ -1,0 +1,30 @@
+//! The device prelude: everything a kernel needs besides plain Rust arithmetic.
+//!
+//! | module     | what |
+//! |------------|------|
+//! | [`index`]  | thread / block / grid indices, lane and warp ids |
+//! | [`sync`]   | block barrier, warp barrier, trap |
+//! | [`shared`] | dynamic shared memory with typed `ld.shared` / `st.shared` (scalar and 128-bit) |
+//! | [`warp`]   | shuffles (xor, down, idx) and warp / block reductions |
+//! | [`math`]   | fused multiply-add |
+//! | [`half`]   | f16 ⇄ f32 on load and store |
+//! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar and 128-bit |
+//!
+//! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
+//! the condition the caller must meet written on it.
+
+pub mod global;
+pub mod half;
+pub mod index;
+pub mod math;
+pub mod shared;
+pub mod sync;
+pub mod warp;
+
+pub use global::{ldg_f32, ldg_f32x4, ldg_u32};
+pub use half::{load_f16, load_f16x2, store_f16};
+pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};
+pub use math::fma;
+pub use shared::{dynamic_shared_bytes, Shared, F32x4};
+pub use sync::{sync_threads, sync_warp, trap};
+pub use warp::{block_sum, shfl_down, shfl_idx, shfl_xor, warp_max, warp_sum};

@@ -1,0 +1,173 @@
+//! One small kernel per prelude primitive, so each can be checked on a GPU against a CPU
+//! computation (`tests/gpu_prelude.rs`). They are tests, not library kernels: each writes what a
+//! primitive returned so that the host can compare it element by element.
+//!
+//! Launch shape for all: 1-D grid of 1-D blocks; the block size must be a multiple of 32 (the
+//! shuffles use the full-warp mask). Dynamic shared memory where noted.
+use crate::prelude::*;
+
+/// out[6·g .. 6·g+6] = [global_index, thread_idx, block_idx, block_dim, grid_dim, lane | warp << 16]
+/// for every thread g of the grid, and out_stride[0] = grid_stride (written by thread 0).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_index(out: *mut u32, out_stride: *mut u64) {
+    let g = global_index();
+    let o = out.add(6 * g);
+    *o = g as u32;
+    *o.add(1) = thread_idx();
+    *o.add(2) = block_idx();
+    *o.add(3) = block_dim();
+    *o.add(4) = grid_dim();
+    *o.add(5) = lane_id() | (warp_id() << 16);
+    if g == 0 {
+        *out_stride = grid_stride() as u64;
+    }
+}
+
+/// Each block reverses its chunk of `x` through shared memory: y[b·B + t] = x[b·B + (B−1−t)],
+/// with elements past `n` read as −1. Checks scalar `st.shared`/`ld.shared` and the block barrier.
+/// Dynamic shared memory: block_dim × 4 bytes.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_shared_reverse(n: u32, x: *const f32, y: *mut f32) {
+    let tile = Shared::<f32>::new(0, block_dim());
+    let base = block_idx() * block_dim();
+    let i = base + thread_idx();
+    tile.store(thread_idx(), if i < n { *x.add(i as usize) } else { -1.0 });
+    sync_threads();
+    if i < n {
+        *y.add(i as usize) = tile.load(block_dim() - 1 - thread_idx());
+    }
+}
+
+/// Each thread loads four floats with a 128-bit read-only load, stores them to shared memory with a
+/// 128-bit store, and after the barrier writes out its right neighbour's four (wrapping in the
+/// block): y[4i..4i+4] = x[4j..4j+4], j = base + (t+1) mod B. `n4` counts groups of four;
+/// the grid covers exactly n4 threads (n4 a multiple of block_dim).
+/// Dynamic shared memory: block_dim × 16 bytes.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_shared_vec4(n4: u32, x: *const f32, y: *mut f32) {
+    let tile = Shared::<f32>::new(0, 4 * block_dim());
+    let i = block_idx() * block_dim() + thread_idx();
+    if i >= n4 {
+        trap();
+    }
+    tile.store4(4 * thread_idx(), ldg_f32x4(x.add(4 * i as usize)));
+    sync_threads();
+    let v = tile.load4(4 * ((thread_idx() + 1) % block_dim()));
+    for k in 0..4 {
+        *y.add(4 * i as usize + k) = v.0[k];
+    }
+}
+
+/// Per thread i (n a multiple of 32): xor[i] = shfl_xor(x, mask), down[i] = shfl_down(x, delta),
+/// idx[i] = shfl_idx(x, (7·lane + src) mod 32), bits[i] = shfl_xor(bits of i, mask) as u32.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_shuffles(
+    n: u32,
+    mask: u32,
+    delta: u32,
+    src: u32,
+    x: *const f32,
+    out_xor: *mut f32,
+    out_down: *mut f32,
+    out_idx: *mut f32,
+    out_bits: *mut u32,
+) {
+    let i = global_index();
+    if i >= n as usize {
+        return;
+    }
+    let v = *x.add(i);
+    *out_xor.add(i) = shfl_xor(v, mask);
+    *out_down.add(i) = shfl_down(v, delta);
+    *out_idx.add(i) = shfl_idx(v, (7 * lane_id() + src) % 32);
+    *out_bits.add(i) = shfl_xor(i as u32, mask);
+}
+
+/// Reductions over x (n elements, grid exactly covering them): for every warp w,
+/// warp_sums[w] = Σ and warp_maxes[w] = max of its 32 values (written by lane 0, after checking all
+/// lanes got the same answer — a mismatch traps); for every block b, block_sums[b] = Σ of the block.
+/// Dynamic shared memory: ceil(block_dim / 32) × 4 bytes.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_reductions(
+    n: u32,
+    x: *const f32,
+    warp_sums: *mut f32,
+    warp_maxes: *mut f32,
+    block_sums: *mut f32,
+) {
+    let i = global_index();
+    if i >= n as usize {
+        trap();
+    }
+    let v = *x.add(i);
+    let s = warp_sum(v);
+    let m = warp_max(v);
+    if shfl_idx(s, 0).to_bits() != s.to_bits() || shfl_idx(m, 0).to_bits() != m.to_bits() {
+        trap();
+    }
+    if lane_id() == 0 {
+        *warp_sums.add(i / 32) = s;
+        *warp_maxes.add(i / 32) = m;
+    }
+    let scratch = Shared::<f32>::new(0, block_dim().div_ceil(WARP_SIZE));
+    let b = block_sum(v, scratch);
+    if thread_idx() == 0 {
+        *block_sums.add(block_idx() as usize) = b;
+    }
+}
+
+/// out[i] = fma(a[i], b[i], c[i]) for i < n (grid-stride loop).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_fma(
+    n: u32,
+    a: *const f32,
+    b: *const f32,
+    c: *const f32,
+    out: *mut f32,
+) {
+    let mut i = global_index();
+    while i < n as usize {
+        *out.add(i) = fma(*a.add(i), *b.add(i), *c.add(i));
+        i += grid_stride();
+    }
+}
+
+/// h[i] = f16(x[i]) rounded to nearest (i < n).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_f16_store(n: u32, x: *const f32, h: *mut f16) {
+    let i = global_index();
+    if i < n as usize {
+        store_f16(h.add(i), *x.add(i));
+    }
+}
+
+/// y[i] = f32(h[i]) (scalar f16 load) and pairs[i] = f32(h[i]) through the paired 32-bit load
+/// (thread i < n/2 reads h[2i], h[2i+1]); n even.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_f16_load(n: u32, h: *const f16, y: *mut f32, pairs: *mut f32) {
+    let i = global_index();
+    if i < n as usize {
+        *y.add(i) = load_f16(h.add(i));
+    }
+    if i < n as usize / 2 {
+        let (lo, hi) = load_f16x2(h.add(2 * i));
+        *pairs.add(2 * i) = lo;
+        *pairs.add(2 * i + 1) = hi;
+    }
+}
+
+/// y[i] = x[i] and yi[i] = xi[i] through scalar read-only loads (i < n).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_ldg(
+    n: u32,
+    x: *const f32,
+    xi: *const u32,
+    y: *mut f32,
+    yi: *mut u32,
+) {
+    let i = global_index();
+    if i < n as usize {
+        *y.add(i) = ldg_f32(x.add(i));
+        *yi.add(i) = ldg_u32(xi.add(i));
+    }
+}

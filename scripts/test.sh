@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine of the project's kind: installs the kernel toolchain and
+# ptxas if missing, then runs every test. GPU tests are reported as ignored on a machine without a
+# GPU (run them on a GPU host from the bundle: scripts/bundle.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-kernel-toolchain.sh
+export RUSTMF_REQUIRE_PTXAS=1
+echo "== CPU-only build (no kernel toolchain involved) =="
+cargo build --locked --no-default-features --bin rustmf
+echo "== full test suite =="
+cargo test --locked --workspace

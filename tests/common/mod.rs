@@ -1,0 +1,94 @@
+//! Shared by the GPU test binaries (harness = false, run with libtest-mimic so that a machine with
+//! no GPU reports each GPU test as *ignored*, never as passed).
+//!
+//! * No usable GPU: every GPU trial is marked ignored, with the reason printed once.
+//! * `RUSTMF_REQUIRE_GPU=1` (set by the bundle's run script on GPU hosts): no GPU is a failure.
+//! * Inputs are fresh random numbers every run; the seed is printed, and `RUSTMF_TEST_SEED=N`
+//!   replays a run.
+#![allow(dead_code)]
+
+use libtest_mimic::{Failed, Trial};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rustmf::gpu::Gpu;
+use std::sync::OnceLock;
+
+pub type GpuCheck = fn(&Gpu, &mut StdRng) -> Result<(), String>;
+
+fn gpu() -> &'static Result<Gpu, String> {
+    static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
+    GPU.get_or_init(|| rustmf::kernels::open_gpu(0).map_err(|e| e.to_string()))
+}
+
+fn seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| {
+        let s = std::env::var("RUSTMF_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+        eprintln!("GPU tests: random seed {s} (replay with RUSTMF_TEST_SEED={s})");
+        s
+    })
+}
+
+/// One trial per check. Each check gets its own random stream derived from the run's seed and
+/// its name, so results do not depend on the order or parallelism of the trials.
+pub fn gpu_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
+    let require = std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    let available = gpu().is_ok();
+    if let Err(reason) = gpu() {
+        eprintln!("GPU tests: no usable GPU ({reason}); {}", if require { "RUSTMF_REQUIRE_GPU=1, so they fail" } else { "they are reported as ignored" });
+    }
+    checks
+        .iter()
+        .map(|&(name, check)| {
+            Trial::test(name, move || {
+                let gpu = gpu().as_ref().map_err(|e| Failed::from(format!("no usable GPU: {e}")))?;
+                let mut rng = StdRng::seed_from_u64(seed() ^ fxhash(name));
+                check(gpu, &mut rng).map_err(Failed::from)
+            })
+            .with_ignored_flag(!available && !require)
+        })
+        .collect()
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Ok when `got == want` element by element; otherwise the first mismatches, with their indices.
+pub fn expect_equal<T: PartialEq + std::fmt::Debug>(what: &str, got: &[T], want: &[T]) -> Result<(), String> {
+    if got.len() != want.len() {
+        return Err(format!("{what}: {} values, expected {}", got.len(), want.len()));
+    }
+    let bad: Vec<String> = (0..got.len())
+        .filter(|&i| got[i] != want[i])
+        .take(5)
+        .map(|i| format!("[{i}] got {:?} want {:?}", got[i], want[i]))
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        let n = (0..got.len()).filter(|&i| got[i] != want[i]).count();
+        Err(format!("{what}: {n} of {} differ: {}", got.len(), bad.join(", ")))
+    }
+}
+
+/// Ok when every |got − want| ≤ tol(i).
+pub fn expect_close(what: &str, got: &[f32], want: &[f64], tol: impl Fn(usize) -> f64) -> Result<(), String> {
+    if got.len() != want.len() {
+        return Err(format!("{what}: {} values, expected {}", got.len(), want.len()));
+    }
+    for i in 0..got.len() {
+        let err = (got[i] as f64 - want[i]).abs();
+        if !(err <= tol(i)) {
+            return Err(format!("{what}: [{i}] got {} want {} (error {err:e} > {:e})", got[i], want[i], tol(i)));
+        }
+    }
+    Ok(())
+}
+
+pub fn gpu_err(e: rustmf::gpu::GpuError) -> String {
+    e.to_string()
+}
