@@ -147,21 +147,20 @@ fn lu_matches_cholesky() {
     }
 }
 
-/// threads = 1, 2, 3 give bit-identical factors and objectives, for every solver.
+/// threads = 1 and 3 give bit-identical factors and objectives, for every solver.
 #[test]
 fn thread_count_does_not_change_results() {
     // enough rows for the YᵀY chunking (4096 rows) to produce several partial sums
-    let data = random(4500, 60, 0.02, 41);
+    let data = random(4200, 30, 0.03, 41);
     for (implicit, solver) in [
         (true, Solver::Cholesky),
         (false, Solver::Cholesky),
         (true, Solver::Cg { steps: 3, tol: None }),
-        (true, Solver::Lu),
     ] {
         let mut c = cfg(9, implicit, solver);
         c.iterations = 2;
         let runs: Vec<_> =
-            [1, 2, 3].iter().map(|&t| als::train(&data, None, &c, Backend::Cpu { threads: t }).unwrap()).collect();
+            [1, 3].iter().map(|&t| als::train(&data, None, &c, Backend::Cpu { threads: t }).unwrap()).collect();
         let f0 = runs[0].factors.as_ref().unwrap();
         for r in &runs[1..] {
             let f = r.factors.as_ref().unwrap();
@@ -178,13 +177,14 @@ fn thread_count_does_not_change_results() {
 #[test]
 fn planted_explicit_reaches_noise_level() {
     let noise = 0.5;
-    let (train, test) = planted_explicit(600, 300, 5, 0.5, noise, 0.1, 51);
-    let mut c = cfg(5, false, Solver::Cholesky);
+    let (train, test) = planted_explicit(300, 200, 3, 0.6, noise, 0.1, 51);
+    let mut c = cfg(3, false, Solver::Cholesky);
     c.lambda = 0.02;
-    c.iterations = 12;
+    c.iterations = 10;
     c.init_scale = 1.0;
     let r = als::train(&train, Some(&test), &c, Backend::Cpu { threads: 0 }).unwrap();
     let rmse = r.iterations.last().unwrap().test.as_ref().unwrap().rmse.unwrap();
+    eprintln!("planted explicit: test RMSE {rmse}, noise {noise}");
     assert!(rmse < noise * 1.05, "test RMSE {rmse} vs planted noise {noise}");
     assert!(rmse > noise * 0.9, "test RMSE {rmse} suspiciously below the noise {noise}");
 }

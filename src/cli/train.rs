@@ -1,13 +1,338 @@
-#[derive(clap::Args, Debug)]
-pub struct TrainArgs {}
+//! `rustmf train` and `rustmf eval`.
+//!
+//! ```text
+//! rustmf train --device cpu --input shaped:netflix:0.01 --implicit --factors 64 --iterations 15 \
+//!     --test-fraction 0.2 --out factors/
+//! # benchmark: every combination of the comma-separated lists, per-iteration times
+//! rustmf train --input shaped:netflix:0.05 --implicit --factors 64,100 --solver cholesky,cg \
+//!     --threads 1,0 --iterations 4 --bench-out benches/results
+//! ```
+use std::collections::HashMap;
+use std::path::PathBuf;
 
-#[derive(clap::Args, Debug)]
-pub struct EvalArgs {}
+use anyhow::{Context, Result};
+use rustmf_host::als::{self, AlsConfig, Backend, Confidence, EarlyStopping, EvalConfig, Solver};
+use rustmf_host::data::Interactions;
 
-pub fn train(_args: TrainArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+/// `rustmf train` arguments (boxed: the options are many).
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub opts: Box<TrainOpts>,
 }
 
-pub fn eval(_args: EvalArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+#[derive(clap::Args, Debug)]
+pub struct TrainOpts {
+    /// Where to train: cpu (the reference) or gpu.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Input: `shaped:netflix[:SCALE]` (the benchmarks' seeded power-law generator, default
+    /// scale 0.01) or a data cache file.
+    #[arg(long)]
+    pub input: String,
+    /// Number of latent factors f (a comma-separated list with --bench-out).
+    #[arg(long, default_value = "64")]
+    pub factors: String,
+    #[arg(long, default_value_t = 15)]
+    pub iterations: usize,
+    /// Regularisation λ (default 0.1 implicit, 0.05 explicit; explicit is weighted-λ: λ·n_u).
+    #[arg(long)]
+    pub lambda: Option<f32>,
+    /// Confidence scale α (implicit).
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f32,
+    /// Implicit feedback (Hu, Koren & Volinsky) — the default.
+    #[arg(long, conflicts_with = "explicit")]
+    pub implicit: bool,
+    /// Explicit ratings (weighted-λ ALS).
+    #[arg(long)]
+    pub explicit: bool,
+    /// Confidence function: linear (1 + α r) or log (1 + α log(1 + r/eps)).
+    #[arg(long, default_value = "linear")]
+    pub confidence: String,
+    #[arg(long, default_value_t = 1.0)]
+    pub eps: f32,
+    /// cholesky | lu | cg (a comma-separated list with --bench-out).
+    #[arg(long, default_value = "cholesky")]
+    pub solver: String,
+    #[arg(long, default_value_t = 3)]
+    pub cg_steps: usize,
+    /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
+    #[arg(long)]
+    pub cg_tol: Option<f64>,
+    /// CPU threads, 0 = all cores (a comma-separated list with --bench-out).
+    #[arg(long, default_value = "0")]
+    pub threads: String,
+    /// Per-user hold-out fraction for the test set (0: no test set).
+    #[arg(long, default_value_t = 0.0)]
+    pub test_fraction: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cut-off of the ranking metrics.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// Evaluate ranking metrics on at most this many test users.
+    #[arg(long)]
+    pub eval_users: Option<usize>,
+    /// Early stopping patience (iterations without test improvement).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Skip the per-iteration training objective.
+    #[arg(long)]
+    pub no_objective: bool,
+    /// Write factors (.npy + .safetensors) and summary.json here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Benchmark mode: time every combination of --factors × --solver × --threads and write
+    /// `<bench-name>.json/.csv` here (no test set, no objective).
+    #[arg(long)]
+    pub bench_out: Option<PathBuf>,
+    #[arg(long, default_value = "cpu_als")]
+    pub bench_name: String,
+    /// Leading iterations of each benchmark run left out of the statistics.
+    #[arg(long, default_value_t = 1)]
+    pub bench_warmup: usize,
+    /// Also export the training matrix (indptr/indices/data .npy) here, for benches/implicit_cpu.py.
+    #[arg(long)]
+    pub export_csr: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// Saved factors: a folder written by `train --out`, or a .safetensors file.
+    #[arg(long)]
+    pub factors: PathBuf,
+    /// The same input and split settings as at training time.
+    #[arg(long)]
+    pub input: String,
+    #[arg(long, default_value_t = 0.2)]
+    pub test_fraction: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, conflicts_with = "explicit")]
+    pub implicit: bool,
+    #[arg(long)]
+    pub explicit: bool,
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    #[arg(long)]
+    pub eval_users: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Load `--input`.
+pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
+    if let Some(rest) = spec.strip_prefix("shaped:") {
+        let mut parts = rest.split(':');
+        let shape = parts.next().unwrap_or("");
+        let scale: f64 = match parts.next() {
+            Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
+            None => 0.01,
+        };
+        anyhow::ensure!(scale > 0.0 && scale <= 1.0, "scale must be in (0, 1]");
+        return match shape {
+            "netflix" => Ok(als::shaped::netflix_shaped(scale, seed)),
+            _ => anyhow::bail!("unknown shape {shape:?} (known: netflix)"),
+        };
+    }
+    anyhow::bail!(
+        "cannot read {spec:?}: loading data caches is not wired into `train` yet; use shaped:netflix[:SCALE]"
+    )
+}
+
+fn list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>> {
+    s.split(',').map(|p| p.trim().parse::<T>().map_err(|_| anyhow::anyhow!("bad {what}: {p:?}"))).collect()
+}
+
+fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<Solver> {
+    Ok(match name {
+        "cholesky" => Solver::Cholesky,
+        "lu" => Solver::Lu,
+        "cg" => Solver::Cg { steps, tol },
+        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg)"),
+    })
+}
+
+fn backend(device: &str, threads: usize) -> Result<Backend> {
+    match device {
+        "cpu" => Ok(Backend::Cpu { threads }),
+        "gpu" => anyhow::bail!("GPU ALS is not built yet (use --device cpu)"),
+        _ => anyhow::bail!("unknown device {device:?} (cpu, gpu)"),
+    }
+}
+
+fn solver_name(s: &Solver) -> String {
+    match s {
+        Solver::Cholesky => "cholesky".into(),
+        Solver::Lu => "lu".into(),
+        Solver::Cg { steps, .. } => format!("cg{steps}"),
+    }
+}
+
+pub fn train(args: TrainArgs) -> Result<()> {
+    let args = *args.opts;
+    let implicit = !args.explicit;
+    let factors: Vec<usize> = list(&args.factors, "--factors")?;
+    let solvers: Vec<Solver> =
+        args.solver.split(',').map(|s| solver(s.trim(), args.cg_steps, args.cg_tol)).collect::<Result<_>>()?;
+    let threads: Vec<usize> = list(&args.threads, "--threads")?;
+    backend(&args.device, threads[0])?;
+    let confidence = match args.confidence.as_str() {
+        "linear" => Confidence::Linear,
+        "log" => Confidence::Log { eps: args.eps },
+        c => anyhow::bail!("unknown confidence {c:?} (linear, log)"),
+    };
+    let base = AlsConfig {
+        factors: factors[0],
+        iterations: args.iterations,
+        lambda: args.lambda.unwrap_or(if implicit { 0.1 } else { 0.05 }),
+        implicit,
+        alpha: args.alpha,
+        confidence,
+        solver: solvers[0],
+        seed: args.seed,
+        init_scale: 0.1,
+        compute_objective: !args.no_objective,
+        eval: EvalConfig { k: args.k, max_users: args.eval_users, every: 1 },
+        early_stopping: args.patience.map(|p| EarlyStopping { patience: p, min_delta: 0.0 }),
+    };
+    let t = std::time::Instant::now();
+    let data = load_input(&args.input, args.seed)?;
+    eprintln!(
+        "input {}: {} users × {} items, {} interactions ({:.1} s)",
+        args.input,
+        data.n_users(),
+        data.n_items(),
+        data.nnz(),
+        t.elapsed().as_secs_f64()
+    );
+    let (train, test) = if args.test_fraction > 0.0 {
+        let (a, b) = als::shaped::holdout(&data, args.test_fraction, args.seed);
+        (a, Some(b))
+    } else {
+        (data, None)
+    };
+    if let Some(dir) = &args.export_csr {
+        rustmf_host::io::export_csr(dir, &train.csr)?;
+        eprintln!("exported the training matrix to {}", dir.display());
+    }
+    if let Some(dir) = &args.bench_out {
+        return bench(&args, &train, &base, &factors, &solvers, &threads, dir);
+    }
+    anyhow::ensure!(
+        factors.len() == 1 && solvers.len() == 1 && threads.len() == 1,
+        "lists of --factors/--solver/--threads need --bench-out"
+    );
+    let mut progress = als::progress_bar(base.iterations);
+    let report =
+        als::train_with(&train, test.as_ref(), &base, backend(&args.device, threads[0])?, None, &mut progress)?;
+    let mut summary = serde_json::to_value(&report)?;
+    summary["input"] = serde_json::json!(args.input);
+    summary["test_fraction"] = serde_json::json!(args.test_fraction);
+    if let (Some(test), true) = (&test, implicit) {
+        let users = rustmf_host::cpu::metrics::eval_users(&test.csr, args.eval_users, args.seed);
+        let pop = rustmf_host::cpu::metrics::popularity_metrics(&train.csr, &test.csr, args.k, &users);
+        summary["popularity_baseline"] = serde_json::to_value(pop)?;
+    }
+    let text = serde_json::to_string_pretty(&summary)?;
+    if let Some(dir) = &args.out {
+        let md = HashMap::from([("rustmf_summary".to_string(), summary.to_string())]);
+        let factors = report.factors.as_ref().context("no factors")?;
+        let paths = rustmf_host::io::save_factors(dir, factors, &md)?;
+        rustmf_host::bench::write_atomic(&dir.join("summary.json"), text.as_bytes())?;
+        eprintln!("wrote {} and summary.json", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    println!("{text}");
+    Ok(())
+}
+
+fn median(v: &[f64]) -> f64 {
+    rustmf_host::bench::Summary::of(v).median_s
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bench(
+    args: &TrainOpts,
+    train: &Interactions,
+    base: &AlsConfig,
+    factors: &[usize],
+    solvers: &[Solver],
+    threads: &[usize],
+    dir: &std::path::Path,
+) -> Result<()> {
+    let mut b = rustmf_host::bench::Bench::new(&args.bench_name);
+    anyhow::ensure!(args.iterations > args.bench_warmup, "--iterations must exceed --bench-warmup");
+    for &f in factors {
+        for s in solvers {
+            for &t in threads {
+                let cfg = AlsConfig { factors: f, solver: *s, compute_objective: false, ..base.clone() };
+                let be = backend(&args.device, t)?;
+                let r = als::train(train, None, &cfg, be)?;
+                let logs = &r.iterations[args.bench_warmup..];
+                let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
+                let users: Vec<f64> = logs.iter().map(|l| l.user_step_s).collect();
+                let items: Vec<f64> = logs.iter().map(|l| l.item_step_s).collect();
+                let kind = if cfg.implicit { "implicit" } else { "explicit" };
+                let case = format!("{kind} f={f} {} threads={t}", solver_name(s));
+                let params = serde_json::json!({
+                    "input": args.input, "n_users": train.n_users(), "n_items": train.n_items(),
+                    "nnz": train.nnz(), "factors": f, "solver": s, "threads": t, "backend": r.backend,
+                    "lambda": cfg.lambda, "alpha": cfg.alpha, "iterations_timed": samples.len(),
+                    "warmup_iterations": args.bench_warmup,
+                });
+                // hermitian FMAs (both sides, lower triangle) per iteration, for exact solvers
+                let fma = 2.0 * train.nnz() as f64 * (f * (f + 1) / 2) as f64;
+                b.record(
+                    &case,
+                    params,
+                    samples.clone(),
+                    serde_json::json!({
+                        "user_step_median_s": median(&users),
+                        "item_step_median_s": median(&items),
+                        "hermitian_gflop_per_s": if matches!(s, Solver::Cg { .. }) { None } else { Some(2.0 * fma / median(&samples) / 1e9) },
+                    }),
+                );
+                eprintln!("{case}: median {:.3} s/iteration", median(&samples));
+            }
+        }
+    }
+    b.finish(dir)?;
+    Ok(())
+}
+
+pub fn eval(args: EvalArgs) -> Result<()> {
+    let implicit = !args.explicit;
+    let data = load_input(&args.input, args.seed)?;
+    anyhow::ensure!(args.test_fraction > 0.0, "--test-fraction must be > 0");
+    let (train, test) = als::shaped::holdout(&data, args.test_fraction, args.seed);
+    let factors = rustmf_host::io::load_factors(&args.factors)?;
+    anyhow::ensure!(
+        factors.n_users() == train.n_users() && factors.n_items() == train.n_items(),
+        "factors are {}×{} users×items, data is {}×{}",
+        factors.n_users(),
+        factors.n_items(),
+        train.n_users(),
+        train.n_items()
+    );
+    let cfg = AlsConfig {
+        factors: factors.n_factors(),
+        implicit,
+        seed: args.seed,
+        eval: EvalConfig { k: args.k, max_users: args.eval_users, every: 1 },
+        ..AlsConfig::default()
+    };
+    let pool = rustmf_host::cpu::thread_pool(args.threads)?;
+    let out = pool.install(|| -> Result<serde_json::Value> {
+        let users = rustmf_host::cpu::metrics::eval_users(&test.csr, args.eval_users, args.seed);
+        let m = rustmf_host::cpu::metrics::evaluate(&factors, &train.csr, &test.csr, &cfg, Some(&users));
+        let mut v = serde_json::json!({ "factors": args.factors, "input": args.input, "test": m });
+        if implicit {
+            let pop = rustmf_host::cpu::metrics::popularity_metrics(&train.csr, &test.csr, args.k, &users);
+            v["popularity_baseline"] = serde_json::to_value(pop)?;
+        }
+        Ok(v)
+    })?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
 }

@@ -151,9 +151,9 @@ impl Packed {
         self.n = k + 1;
     }
 
-    /// Lower triangle of `a` (f×f fp64, row-major) `+= Σ_k w_k y_k y_kᵀ` over the packed vectors
+    /// Upper triangle of `a` (f×f fp64, row-major) `+= Σ_k w_k y_k y_kᵀ` over the packed vectors
     /// (fp32 register accumulation over the block, one fp64 add per element per block).
-    /// Entries above the diagonal are left untouched.
+    /// Entries below the diagonal are left untouched.
     #[inline(always)]
     pub fn gram_into<const FMA: bool>(&self, a: &mut [f64]) {
         let (f, n) = (self.f, self.n);
@@ -163,8 +163,7 @@ impl Packed {
         for rb in 0..self.nbr {
             let r0 = rb * MR;
             let w = &self.pw[rb * KC * MR..(rb * KC + n) * MR];
-            let ncb = (r0 + MR - 1) / NR + 1;
-            for cb in 0..ncb {
+            for cb in r0 / NR..self.nbc {
                 let c0 = cb * NR;
                 let g = &self.pg[cb * KC * NR..(cb * KC + n) * NR];
                 let acc = micro::<FMA>(w, g);
@@ -174,9 +173,10 @@ impl Packed {
                         break;
                     }
                     let arow = &mut a[rr * f..rr * f + f];
-                    let cend = (rr + 1).min(c0 + NR);
-                    if c0 < cend {
-                        for (dst, v) in arow[c0..cend].iter_mut().zip(accr) {
+                    let cstart = rr.max(c0);
+                    let cend = (c0 + NR).min(f);
+                    if cstart < cend {
+                        for (dst, v) in arow[cstart..cend].iter_mut().zip(&accr[cstart - c0..]) {
                             *dst += *v as f64;
                         }
                     }

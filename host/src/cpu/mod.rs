@@ -22,7 +22,7 @@ use anyhow::Result;
 use crate::als::{AlsBackend, AlsConfig, Factors, Matrix};
 use crate::data::{Csr, Interactions};
 
-pub use step::{cg_dense_fast, GRAM_CHUNK_ROWS};
+pub use step::{cg_dense_fast, cholesky_fast, GRAM_CHUNK_ROWS};
 
 /// Which compiled copy of the inner loops runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

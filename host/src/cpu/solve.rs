@@ -1,6 +1,6 @@
 //! Dense f×f solvers for the per-row systems (fp64, row-major, in place).
 //!
-//! * [`cholesky_in_place`] + [`cholesky_solve_in_place`]: reads the lower triangle only.
+//! * [`cholesky_in_place`] + [`cholesky_solve_in_place`]: `A = UᵀU`, reads the upper triangle only.
 //! * [`lu_in_place`] + [`lu_solve_in_place`]: LU **without pivoting** on the full matrix, as GPU
 //!   batched LU (cuBLAS getrf without pivots). For symmetric positive definite matrices Gaussian
 //!   elimination without pivoting never meets a zero pivot and is backward stable (the pivots
@@ -10,44 +10,95 @@
 //!
 //! The `pub fn` wrappers (no generic parameter) run the baseline (non-FMA) instantiation.
 
-use super::kernels::{axpy64, dot64};
+use super::kernels::{axpy64, dot64, madd64};
 
-/// Cholesky–Banachiewicz on the lower triangle of `a` (f×f): afterwards the lower triangle holds
-/// `L` with `A = L Lᵀ`. Returns false if a pivot is not positive (not SPD).
+/// Right-looking blocked Cholesky `A = UᵀU` on the **upper** triangle of `a` (f×f, row-major).
+/// Panels of 4 rows are factored, then the trailing matrix gets one fused rank-4 update per row
+/// (`A[i][i..] −= Σ_t U[k+t][i]·U[k+t][i..]`): contiguous, reduction-free loops that vectorise,
+/// with one load/store of `A` per 4 FMAs. Afterwards the upper triangle holds `U`, with the
+/// reciprocal of each diagonal stored in `inv_diag`. Returns false if a pivot is not positive.
 #[inline(always)]
-pub fn cholesky_g<const FMA: bool>(a: &mut [f64], f: usize) -> bool {
-    for i in 0..f {
-        let (prev, cur) = a.split_at_mut(i * f);
-        let row_i = &mut cur[..f];
-        for j in 0..i {
-            let row_j = &prev[j * f..j * f + f];
-            let s = row_i[j] - dot64::<FMA>(&row_i[..j], &row_j[..j]);
-            row_i[j] = s / row_j[j];
+pub fn cholesky_g<const FMA: bool>(a: &mut [f64], f: usize, inv_diag: &mut [f64]) -> bool {
+    const PB: usize = 4;
+    let mut k0 = 0;
+    while k0 < f {
+        let kb = PB.min(f - k0);
+        // factor the panel rows k0..k0+kb (updates stay inside the panel)
+        for k in k0..k0 + kb {
+            let (top, rest) = a.split_at_mut((k + 1) * f);
+            let row_k = &mut top[k * f..k * f + f];
+            let d = row_k[k];
+            if d <= 0.0 || d.is_nan() {
+                return false;
+            }
+            let s = d.sqrt();
+            let inv = 1.0 / s;
+            inv_diag[k] = inv;
+            row_k[k] = s;
+            for v in row_k[k + 1..].iter_mut() {
+                *v *= inv;
+            }
+            let row_k = &row_k[..];
+            for (ii, row_i) in rest.chunks_exact_mut(f).take(k0 + kb - k - 1).enumerate() {
+                let i = k + 1 + ii;
+                axpy64::<FMA>(-row_k[i], &row_k[i..], &mut row_i[i..]);
+            }
         }
-        let d = row_i[i] - dot64::<FMA>(&row_i[..i], &row_i[..i]);
-        if d <= 0.0 || d.is_nan() {
-            return false;
+        // trailing update with the panel
+        let (top, rest) = a.split_at_mut((k0 + kb) * f);
+        let panel = &top[k0 * f..];
+        if kb == PB {
+            let (u0, u1, u2, u3) = (&panel[..f], &panel[f..2 * f], &panel[2 * f..3 * f], &panel[3 * f..4 * f]);
+            for (ii, row_i) in rest.chunks_exact_mut(f).enumerate() {
+                let i = k0 + kb + ii;
+                let (c0, c1, c2, c3) = (-u0[i], -u1[i], -u2[i], -u3[i]);
+                let n = f - i;
+                let (x, a0, a1, a2, a3) = (&mut row_i[i..f], &u0[i..f], &u1[i..f], &u2[i..f], &u3[i..f]);
+                let (x, a0, a1, a2, a3) = (&mut x[..n], &a0[..n], &a1[..n], &a2[..n], &a3[..n]);
+                for j in 0..n {
+                    let t = madd64::<FMA>(c1, a1[j], madd64::<FMA>(c0, a0[j], x[j]));
+                    x[j] = madd64::<FMA>(c3, a3[j], madd64::<FMA>(c2, a2[j], t));
+                }
+            }
+        } else {
+            for t in 0..kb {
+                let ut = &panel[t * f..t * f + f];
+                for (ii, row_i) in rest.chunks_exact_mut(f).enumerate() {
+                    let i = k0 + kb + ii;
+                    axpy64::<FMA>(-ut[i], &ut[i..], &mut row_i[i..]);
+                }
+            }
         }
-        row_i[i] = d.sqrt();
+        k0 += kb;
     }
     true
 }
 
-/// Solve `L Lᵀ x = b` in place (`b` becomes `x`) with the factor from [`cholesky_g`].
+/// Solve `UᵀU x = b` in place (`b` becomes `x`) with the factor from [`cholesky_g`].
 #[inline(always)]
-pub fn cholesky_solve_g<const FMA: bool>(l: &[f64], f: usize, b: &mut [f64]) {
-    // forward: L y = b
+pub fn cholesky_solve_g<const FMA: bool>(u: &[f64], f: usize, inv_diag: &[f64], b: &mut [f64]) {
+    // forward: Uᵀ y = b, column-oriented on the rows of U
     for i in 0..f {
-        let row = &l[i * f..i * f + f];
-        b[i] = (b[i] - dot64::<FMA>(&row[..i], &b[..i])) / row[i];
+        let row = &u[i * f..i * f + f];
+        let yi = b[i] * inv_diag[i];
+        b[i] = yi;
+        axpy64::<FMA>(-yi, &row[i + 1..], &mut b[i + 1..]);
     }
-    // backward: Lᵀ x = y, column-oriented on the rows of L
+    // backward: U x = y
     for i in (0..f).rev() {
-        let row = &l[i * f..i * f + f];
-        let xi = b[i] / row[i];
-        b[i] = xi;
-        let (head, _) = b.split_at_mut(i);
-        axpy64::<FMA>(-xi, &row[..i], head);
+        let row = &u[i * f..i * f + f];
+        let s = dot64::<FMA>(&row[i + 1..], &b[i + 1..]);
+        b[i] = (b[i] - s) * inv_diag[i];
+    }
+}
+
+/// Copy the upper triangle of `a` onto the lower one.
+#[inline(always)]
+pub fn mirror_upper(a: &mut [f64], f: usize) {
+    for i in 0..f {
+        for j in i + 1..f {
+            a[j * f + i] = a[i * f + j];
+        }
     }
 }
 
@@ -143,13 +194,15 @@ pub fn cg_dense_g<const FMA: bool>(a: &[f64], f: usize, b: &[f64], x: &mut [f64]
     steps
 }
 
-/// Cholesky factorisation in place (lower triangle); false if not SPD.
-pub fn cholesky_in_place(a: &mut [f64], f: usize) -> bool {
-    cholesky_g::<false>(a, f)
+/// Cholesky factorisation in place (upper triangle read and overwritten with `U`); returns the
+/// reciprocal diagonal of `U`, or `None` if not SPD.
+pub fn cholesky_in_place(a: &mut [f64], f: usize) -> Option<Vec<f64>> {
+    let mut inv = vec![0.0; f];
+    cholesky_g::<false>(a, f, &mut inv).then_some(inv)
 }
-/// Solve with a Cholesky factor; `b` becomes `x`.
-pub fn cholesky_solve_in_place(l: &[f64], f: usize, b: &mut [f64]) {
-    cholesky_solve_g::<false>(l, f, b)
+/// Solve with the factor from [`cholesky_in_place`]; `b` becomes `x`.
+pub fn cholesky_solve_in_place(u: &[f64], f: usize, inv_diag: &[f64], b: &mut [f64]) {
+    cholesky_solve_g::<false>(u, f, inv_diag, b)
 }
 /// LU without pivoting in place (full matrix); false on a zero pivot.
 pub fn lu_in_place(a: &mut [f64], f: usize) -> bool {
@@ -195,9 +248,9 @@ mod tests {
             let a = spd(f, f as u64);
             let b: Vec<f64> = (0..f).map(|i| (i as f64 * 0.37).sin()).collect();
             let mut l = a.clone();
-            assert!(cholesky_in_place(&mut l, f));
+            let inv = cholesky_in_place(&mut l, f).unwrap();
             let mut xc = b.clone();
-            cholesky_solve_in_place(&l, f, &mut xc);
+            cholesky_solve_in_place(&l, f, &inv, &mut xc);
             let r = matvec(&a, f, &xc);
             for i in 0..f {
                 assert!((r[i] - b[i]).abs() < 1e-8, "cholesky residual f={f}");
@@ -219,6 +272,6 @@ mod tests {
     #[test]
     fn cholesky_rejects_indefinite() {
         let mut a = vec![1.0, 2.0, 2.0, 1.0];
-        assert!(!cholesky_in_place(&mut a, 2));
+        assert!(cholesky_in_place(&mut a, 2).is_none());
     }
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::kernels::{dot64, madd64, Packed};
-use super::solve::{cg_dense_g, cholesky_g, cholesky_solve_g, lu_g, lu_solve_g, mirror_lower};
+use super::solve::{cg_dense_g, cholesky_g, cholesky_solve_g, lu_g, lu_solve_g, mirror_upper};
 use super::Isa;
 use crate::als::{AlsConfig, Confidence, Matrix, Solver};
 use crate::data::Csr;
@@ -33,6 +33,7 @@ pub(crate) struct Scratch {
     packed: Packed,
     a: Vec<f64>,
     b: Vec<f64>,
+    inv_diag: Vec<f64>,
     // CG
     r: Vec<f64>,
     p: Vec<f64>,
@@ -46,6 +47,7 @@ impl Scratch {
             packed: Packed::new(f),
             a: vec![0.0; f * f],
             b: vec![0.0; f],
+            inv_diag: vec![0.0; f],
             r: vec![0.0; f],
             p: vec![0.0; f],
             ap: vec![0.0; f],
@@ -112,7 +114,7 @@ fn row_solve<const FMA: bool>(ctx: &RowCtx, s: &mut Scratch, t: usize, x: &mut [
     packed.clear();
     let ok = match ctx.solver {
         Solver::Lu => {
-            mirror_lower(a, f);
+            mirror_upper(a, f);
             if lu_g::<FMA>(a, f) {
                 lu_solve_g::<FMA>(a, f, b);
                 true
@@ -121,8 +123,8 @@ fn row_solve<const FMA: bool>(ctx: &RowCtx, s: &mut Scratch, t: usize, x: &mut [
             }
         }
         _ => {
-            if cholesky_g::<FMA>(a, f) {
-                cholesky_solve_g::<FMA>(a, f, b);
+            if cholesky_g::<FMA>(a, f, &mut s.inv_diag) {
+                cholesky_solve_g::<FMA>(a, f, &s.inv_diag, b);
                 true
             } else {
                 false
@@ -265,7 +267,7 @@ fn row_cg<const FMA: bool>(
     true
 }
 
-/// Lower triangle of `Σ_{r in rows} y_r y_rᵀ` (fp64 f×f).
+/// Upper triangle of `Σ_{r in rows} y_r y_rᵀ` (fp64 f×f).
 #[inline(always)]
 fn gram_rows<const FMA: bool>(y: &[f32], f: usize, rows: std::ops::Range<usize>, out: &mut [f64]) {
     let mut packed = Packed::new(f);
@@ -362,6 +364,7 @@ multiversion! {
     fn row_solve_dispatch<'a>(ctx: &RowCtx<'a>, s: &mut Scratch, t: usize, x: &mut [f32]) -> bool => row_solve;
     fn gram_rows_dispatch(y: &[f32], f: usize, rows: std::ops::Range<usize>, out: &mut [f64]) -> () => gram_rows;
     fn objective_row_dispatch<'a>(x: &[f32], items: &Matrix, idx: &[u32], val: &[f32], cfg: &AlsConfig, yty: Option<&'a [f64]>, xs: &mut Vec<f64>) -> f64 => objective_row;
+    fn cholesky_dispatch(a: &mut [f64], f: usize, inv_diag: &mut [f64]) -> bool => cholesky_g;
     fn cg_dense_dispatch(a: &[f64], f: usize, b: &[f64], x: &mut [f64], steps: usize, tol: Option<f64>) -> usize => cg_dense_g;
 }
 
@@ -384,7 +387,7 @@ pub(crate) fn gram(isa: Isa, y: &Matrix) -> Vec<f64> {
             *a += *b;
         }
     }
-    mirror_lower(&mut g, f);
+    mirror_upper(&mut g, f);
     g
 }
 
@@ -445,6 +448,11 @@ pub(crate) fn objective(isa: Isa, csr: &Csr, csc: &Csr, users: &Matrix, items: &
     user_terms.iter().sum::<f64>() + item_terms.iter().sum::<f64>()
 }
 
+/// [`super::solve::cholesky_in_place`] with the dispatched (FMA where available) kernels.
+pub fn cholesky_fast(a: &mut [f64], f: usize, inv_diag: &mut [f64]) -> bool {
+    cholesky_dispatch(super::isa(), a, f, inv_diag)
+}
+
 /// CG on a formed SPD matrix with the dispatched (FMA where available) kernels.
 pub fn cg_dense_fast(a: &[f64], f: usize, b: &[f64], x: &mut [f64], steps: usize, tol: Option<f64>) -> usize {
     cg_dense_dispatch(super::isa(), a, f, b, x, steps, tol)
@@ -465,13 +473,13 @@ mod tests {
                     let mut out = vec![0.0; f * f];
                     gram_rows_dispatch(isa, &y.data, f, 0..n, &mut out);
                     for i in 0..f {
-                        for j in 0..=i {
+                        for j in i..f {
                             let want: f64 = (0..n).map(|r| y.row(r)[i] as f64 * y.row(r)[j] as f64).sum();
                             let got = out[i * f + j];
                             assert!((got - want).abs() <= 1e-5 * (1.0 + want.abs()), "f={f} n={n} ({i},{j}) {got} {want}");
                         }
-                        for j in i + 1..f {
-                            assert_eq!(out[i * f + j], 0.0, "upper triangle must stay untouched");
+                        for j in 0..i {
+                            assert_eq!(out[i * f + j], 0.0, "lower triangle must stay untouched");
                         }
                     }
                 }

@@ -15,23 +15,49 @@ pub const USER_NPY: &str = "user_factors.npy";
 pub const ITEM_NPY: &str = "item_factors.npy";
 pub const SAFETENSORS: &str = "factors.safetensors";
 
-/// The bytes of a `.npy` v1.0 file holding `m` as little-endian f32, C order.
-pub fn npy_bytes(m: &Matrix) -> Vec<u8> {
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows, m.cols);
+/// The bytes of a `.npy` v1.0 file: `descr` (e.g. `<f4`, `<i4`, `<i8`), C-order `shape`, raw
+/// little-endian `body`.
+pub fn npy_raw(descr: &str, shape: &[usize], body: &[u8]) -> Vec<u8> {
+    let dims = match shape {
+        [n] => format!("{n},"),
+        _ => shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+    };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}");
     // magic(6) + version(2) + header length(2) + dict + padding + '\n', total multiple of 64
     let unpadded = 10 + dict.len() + 1;
     let total = unpadded.div_ceil(64) * 64;
     let mut header = dict.into_bytes();
     header.resize(total - 10 - 1, b' ');
     header.push(b'\n');
-    let mut out = Vec::with_capacity(total + m.data.len() * 4);
+    let mut out = Vec::with_capacity(total + body.len());
     out.extend_from_slice(b"\x93NUMPY\x01\x00");
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(&header);
-    for v in &m.data {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend_from_slice(body);
     out
+}
+
+/// The bytes of a `.npy` v1.0 file holding `m` as little-endian f32, C order.
+pub fn npy_bytes(m: &Matrix) -> Vec<u8> {
+    npy_raw("<f4", &[m.rows, m.cols], &f32_bytes(m))
+}
+
+/// Export a CSR matrix as `indptr.npy` (int64), `indices.npy` (int32), `data.npy` (float32) and
+/// `shape.json` in `dir` — what `scipy.sparse.csr_matrix((data, indices, indptr), shape)` takes.
+pub fn export_csr(dir: &Path, m: &crate::data::Csr) -> Result<()> {
+    anyhow::ensure!(m.is_csr(), "export_csr needs a CSR matrix");
+    std::fs::create_dir_all(dir)?;
+    let ip = m.indptr();
+    let ip = ip.to_proper();
+    let b: Vec<u8> = ip.iter().flat_map(|v| (*v as i64).to_le_bytes()).collect();
+    write_atomic(&dir.join("indptr.npy"), &npy_raw("<i8", &[ip.len()], &b))?;
+    let b: Vec<u8> = m.indices().iter().flat_map(|v| (*v as i32).to_le_bytes()).collect();
+    write_atomic(&dir.join("indices.npy"), &npy_raw("<i4", &[m.nnz()], &b))?;
+    let b: Vec<u8> = m.data().iter().flat_map(|v| v.to_le_bytes()).collect();
+    write_atomic(&dir.join("data.npy"), &npy_raw("<f4", &[m.nnz()], &b))?;
+    let shape = serde_json::json!({"rows": m.rows(), "cols": m.cols(), "nnz": m.nnz()});
+    write_atomic(&dir.join("shape.json"), shape.to_string().as_bytes())?;
+    Ok(())
 }
 
 /// Write `m` as `.npy` (atomically).
