@@ -17,9 +17,10 @@ pub struct Args {
     /// Where ALS runs.
     #[arg(long, value_enum, default_value = "cpu")]
     device: Device,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 15)]
     iterations: usize,
-    #[arg(long, default_value_t = 16)]
+    /// Latent factors (the demo data has a planted rank of 8).
+    #[arg(long, default_value_t = 8)]
     factors: usize,
     /// Weighted-λ regularization (λ·n_u·I).
     #[arg(long, default_value_t = 0.05)]
