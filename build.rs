@@ -21,6 +21,7 @@ use std::process::Command;
 
 /// GPU architectures the PTX is built for: sm_80 (A100 and newer) and sm_90 (H100/H200).
 const ARCHS: [u32; 2] = [80, 90];
+const UNROLL_THRESHOLD: u32 = 4000;
 const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
 
 struct Toolchain {
@@ -144,7 +145,10 @@ fn build_kernels(tc: &Toolchain, root: &Path, arch: u32) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| crate_dir.join("target"))
         .join(format!("sm_{arch}"));
-    let mut rustflags = format!("-C target-cpu=sm_{arch}");
+    // The register-tiled kernels keep T×T accumulators in registers only if every loop over them is
+    // fully unrolled; LLVM's default unroll threshold leaves some loops rolled, which puts the
+    // array in local memory (the PTX check's spill gate catches that).
+    let mut rustflags = format!("-C target-cpu=sm_{arch} -C llvm-args=-unroll-threshold={UNROLL_THRESHOLD}");
     let mut cmd = Command::new(&tc.cargo);
     cmd.env_clear();
     for keep in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "TMPDIR"] {
@@ -155,6 +159,7 @@ fn build_kernels(tc: &Toolchain, root: &Path, arch: u32) -> PathBuf {
     if let Some([link, opt, llc]) = &tc.llvm {
         let _ = write!(rustflags, " -C linker={}", crate_dir.join("ptx-linker.sh").display());
         cmd.env("RUSTMF_LLVM_LINK", link).env("RUSTMF_LLVM_OPT", opt).env("RUSTMF_LLVM_LLC", llc);
+        cmd.env("RUSTMF_UNROLL_THRESHOLD", UNROLL_THRESHOLD.to_string());
     }
     cmd.env("RUSTC", &tc.rustc)
         .env("RUSTC_BOOTSTRAP", "1")

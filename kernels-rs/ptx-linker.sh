@@ -3,7 +3,8 @@
 # do not ship it (Debian's rustc-web). rustc calls it as a linker with the crate's LLVM bitcode:
 #   --export-symbol NAME ... OBJECT.o ... --target-cpu sm_XX -o OUT.ptx [other flags, ignored]
 # It links the bitcode, internalizes everything but the exported kernels, optimizes, and lowers to
-# PTX. The LLVM tools come from build.rs: RUSTMF_LLVM_LINK, RUSTMF_LLVM_OPT, RUSTMF_LLVM_LLC.
+# PTX. The LLVM tools come from build.rs: RUSTMF_LLVM_LINK, RUSTMF_LLVM_OPT, RUSTMF_LLVM_LLC, and the
+# unroll threshold the rustc side used, RUSTMF_UNROLL_THRESHOLD.
 set -euo pipefail
 exports=() objects=() cpu="" out=""
 while [ $# -gt 0 ]; do
@@ -21,5 +22,5 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "${RUSTMF_LLVM_LINK:?}" "${objects[@]}" -o "$work/linked.bc"
 keep=$(IFS=,; echo "${exports[*]}")
-"${RUSTMF_LLVM_OPT:?}" -passes='internalize,default<O3>' -internalize-public-api-list="$keep" "$work/linked.bc" -o "$work/opt.bc"
+"${RUSTMF_LLVM_OPT:?}" -passes='internalize,default<O3>' -unroll-threshold="${RUSTMF_UNROLL_THRESHOLD:-4000}" -internalize-public-api-list="$keep" "$work/linked.bc" -o "$work/opt.bc"
 "${RUSTMF_LLVM_LLC:?}" -O3 -mtriple=nvptx64-nvidia-cuda -mcpu="$cpu" "$work/opt.bc" -o "$out"

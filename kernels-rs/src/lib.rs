@@ -16,7 +16,9 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod prelude;
+pub mod hermitian;
 pub mod prelude_checks;
+pub mod solve;
 
 #[panic_handler]
 fn on_panic(_: &core::panic::PanicInfo) -> ! {

@@ -171,3 +171,34 @@ pub unsafe extern "ptx-kernel" fn prelude_check_ldg(
         *yi.add(i) = ldg_u32(xi.add(i));
     }
 }
+
+/// The 64-bit and width-choosing loads. Thread i (grid exactly covering n2 threads, block size B
+/// a multiple of 5) reads x[2i..2i+2] with `ldg_f32x2` and stores it to shared memory; after the
+/// barrier it writes its right neighbour's pair (wrapping in the block), read with `load2`, to
+/// y[2i..2i+2]; and ten values of its block's slice xb = x[2·B·block ..], starting at
+/// s = 10·⌊t/5⌋, read with `load_vec_unchecked::<10>` from shared memory to z[10i..10i+10] and
+/// with `ldg_vec::<10>` from global memory to w[10i..10i+10].
+/// Dynamic shared memory: B × 8 bytes.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_vec2(n2: u32, x: *const f32, y: *mut f32, z: *mut f32, w: *mut f32) {
+    let tile = Shared::<f32>::new(0, 2 * block_dim());
+    let i = block_idx() * block_dim() + thread_idx();
+    if i >= n2 || block_dim() % 5 != 0 {
+        trap();
+    }
+    let pair = ldg_f32x2(x.add(2 * i as usize));
+    tile.store_unchecked(2 * thread_idx(), pair[0]);
+    tile.store_unchecked(2 * thread_idx() + 1, pair[1]);
+    sync_threads();
+    let v = tile.load2(2 * ((thread_idx() + 1) % block_dim()));
+    *y.add(2 * i as usize) = v[0];
+    *y.add(2 * i as usize + 1) = v[1];
+    let start = 10 * (thread_idx() / 5);
+    let from_shared = tile.load_vec_unchecked::<10>(start);
+    let block_x = x.add(2 * (block_idx() * block_dim()) as usize);
+    let from_global = ldg_vec::<10>(block_x.add(start as usize));
+    for c in 0..10 {
+        *z.add(10 * i as usize + c) = from_shared[c];
+        *w.add(10 * i as usize + c) = from_global[c];
+    }
+}

@@ -4,11 +4,11 @@
 //! |------------|------|
 //! | [`index`]  | thread / block / grid indices, lane and warp ids |
 //! | [`sync`]   | block barrier, warp barrier, trap |
-//! | [`shared`] | dynamic shared memory with typed `ld.shared` / `st.shared` (scalar and 128-bit) |
+//! | [`shared`] | dynamic shared memory with typed `ld.shared` / `st.shared` (scalar, 64- and 128-bit) |
 //! | [`warp`]   | shuffles (xor, down, idx) and warp / block reductions |
-//! | [`math`]   | fused multiply-add |
+//! | [`math`]   | fused multiply-add, square root |
 //! | [`half`]   | f16 ⇄ f32 on load and store |
-//! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar and 128-bit |
+//! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
 //!
 //! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
 //! the condition the caller must meet written on it.
@@ -21,10 +21,10 @@ pub mod shared;
 pub mod sync;
 pub mod warp;
 
-pub use global::{ldg_f32, ldg_f32x4, ldg_u32};
+pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16};
 pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};
-pub use math::fma;
+pub use math::{fma, sqrt};
 pub use shared::{dynamic_shared_bytes, Shared, F32x4};
 pub use sync::{sync_threads, sync_warp, trap};
 pub use warp::{block_sum, shfl_down, shfl_idx, shfl_xor, warp_max, warp_sum};

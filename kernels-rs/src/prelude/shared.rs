@@ -181,6 +181,56 @@ impl Shared<f32> {
         );
     }
 
+    /// Elements `i..i+2` in one 64-bit load. Traps unless `i` is even, inside the window, and the
+    /// window starts 8-byte aligned.
+    #[inline(always)]
+    pub fn load2(&self, i: u32) -> [f32; 2] {
+        if i % 2 != 0 || i + 2 > self.len || self.addr % 8 != 0 {
+            super::trap();
+        }
+        unsafe { self.load2_unchecked(i) }
+    }
+
+    /// # Safety
+    /// `i % 2 == 0`, `i + 2 <= self.len()`, and the window starts 8-byte aligned.
+    #[inline(always)]
+    pub unsafe fn load2_unchecked(&self, i: u32) -> [f32; 2] {
+        let (a, b): (f32, f32);
+        asm!(
+            "ld.shared.v2.f32 {{{}, {}}}, [{}];",
+            out(reg32) a, out(reg32) b,
+            in(reg32) self.addr + i * 4,
+            options(readonly, nostack, preserves_flags)
+        );
+        [a, b]
+    }
+
+    /// `N` consecutive elements from `i` with the widest loads the alignment allows: 128-bit when
+    /// `N` and `i` are multiples of 4, 64-bit when they are even, else scalar.
+    ///
+    /// # Safety
+    /// `i + N <= self.len()`, `i` a multiple of 4 (of 2) when `N` is, and the window 16-byte aligned.
+    #[inline(always)]
+    pub unsafe fn load_vec_unchecked<const N: usize>(&self, i: u32) -> [f32; N] {
+        let mut v = [0.0f32; N];
+        if N % 4 == 0 {
+            for c in 0..N / 4 {
+                let q = self.load4_unchecked(i + 4 * c as u32);
+                v[4 * c..4 * c + 4].copy_from_slice(&q.0);
+            }
+        } else if N % 2 == 0 {
+            for c in 0..N / 2 {
+                let q = self.load2_unchecked(i + 2 * c as u32);
+                v[2 * c..2 * c + 2].copy_from_slice(&q);
+            }
+        } else {
+            for (c, x) in v.iter_mut().enumerate() {
+                *x = self.load_unchecked(i + c as u32);
+            }
+        }
+        v
+    }
+
     #[inline(always)]
     fn check4(&self, i: u32) {
         if i % 4 != 0 || i + 4 > self.len || self.addr % 16 != 0 {

@@ -1,0 +1,112 @@
+//! Names and launch shapes of the ALS kernels in `kernels-rs/src/hermitian` and `.../solve`.
+//! These numbers restate the kernels' own constants (block sizes, tile tables, staging sizes);
+//! a mismatch cannot go unnoticed, because every kernel checks its block size and the size of its
+//! shared-memory windows and traps otherwise.
+use crate::gpu::LaunchShape;
+
+/// The factor counts kernels are specialized for.
+pub const SUPPORTED_F: [usize; 5] = [32, 64, 96, 100, 128];
+
+/// Items of θ a staging kernel (v2, v3) holds in shared memory at once.
+const STAGED_ITEMS: usize = 32;
+
+/// get_hermitian versions (see `kernels-rs/src/hermitian/mod.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Hermitian {
+    V1Global,
+    V2Shared,
+    V3Tiled,
+    V4Cached,
+}
+
+impl Hermitian {
+    pub const ALL: [Hermitian; 4] = [Hermitian::V1Global, Hermitian::V2Shared, Hermitian::V3Tiled, Hermitian::V4Cached];
+
+    pub fn number(self) -> u32 {
+        match self {
+            Hermitian::V1Global => 1,
+            Hermitian::V2Shared => 2,
+            Hermitian::V3Tiled => 3,
+            Hermitian::V4Cached => 4,
+        }
+    }
+
+    pub fn from_number(v: u32) -> Option<Hermitian> {
+        Hermitian::ALL.into_iter().find(|h| h.number() == v)
+    }
+
+    /// Whether this version can write A as fp16 (for the fp16 CG solver).
+    pub fn has_half_output(self) -> bool {
+        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached)
+    }
+
+    pub fn kernel_name(self, f: usize, half: bool) -> String {
+        format!("hermitian_v{}_f{f}{}", self.number(), if half { "_half" } else { "" })
+    }
+
+    pub fn launch(self, f: usize, rows: usize) -> LaunchShape {
+        let grid = rows as u32;
+        let (t, g, block) = tiles(f);
+        let nt = f / t;
+        let reduction = (g - 1) * (nt * (nt + 1) / 2) * t * t;
+        let (block, shared) = match self {
+            Hermitian::V1Global => (128, 0),
+            Hermitian::V2Shared => (256, STAGED_ITEMS * (f + 2)),
+            Hermitian::V3Tiled => (block, reduction.max(STAGED_ITEMS * (f + 2))),
+            Hermitian::V4Cached => (block, reduction),
+        };
+        LaunchShape { grid, block, shared_bytes: 4 * shared as u32 }
+    }
+}
+
+/// Register-tile size T, item groups G and block size of v3/v4 (the table in `v3_tiled.rs`).
+fn tiles(f: usize) -> (usize, usize, u32) {
+    match f {
+        32 => (8, 12, 128),
+        64 => (8, 3, 128),
+        96 => (8, 1, 96),
+        100 => (10, 2, 128),
+        128 => (8, 1, 160),
+        _ => panic!("no get_hermitian kernels for f = {f} (supported: {SUPPORTED_F:?})"),
+    }
+}
+
+/// Batched solvers (see `kernels-rs/src/solve/mod.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum GpuSolver {
+    Cholesky,
+    Lu,
+    /// At most `steps` CG iterations from the current factors; stop once ‖r‖ ≤ tol·‖b‖.
+    Cg { steps: u32, tol: f32 },
+    /// CG with A stored in fp16.
+    CgHalf { steps: u32, tol: f32 },
+}
+
+impl GpuSolver {
+    pub fn half_storage(self) -> bool {
+        matches!(self, GpuSolver::CgHalf { .. })
+    }
+
+    pub fn kernel_name(self, f: usize) -> String {
+        let family = match self {
+            GpuSolver::Cholesky => "cholesky",
+            GpuSolver::Lu => "lu",
+            GpuSolver::Cg { .. } => "cg",
+            GpuSolver::CgHalf { .. } => "cg_half",
+        };
+        format!("solve_{family}_f{f}")
+    }
+
+    pub fn launch(self, f: usize, rows: usize) -> LaunchShape {
+        LaunchShape { grid: rows as u32, block: f.div_ceil(32) as u32 * 32, shared_bytes: 4 * (f * f + 2 * f + 32) as u32 }
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            GpuSolver::Cholesky => "cholesky".into(),
+            GpuSolver::Lu => "lu".into(),
+            GpuSolver::Cg { steps, .. } => format!("cg{steps}"),
+            GpuSolver::CgHalf { steps, .. } => format!("cg{steps}-fp16"),
+        }
+    }
+}

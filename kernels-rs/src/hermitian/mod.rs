@@ -1,0 +1,126 @@
+//! get_hermitian + get_bias: for each row u of a batch, the f×f normal matrix and right-hand side
+//! of its least-squares problem (cuMF_als §II, eqs. 2–4):
+//!
+//! ```text
+//! explicit (weighted-λ, Zhou et al.):  A_u = Σ_{i∈Ω_u} θ_i θ_iᵀ + λ·n_u·I          b_u = Σ r_ui θ_i
+//! implicit (Hu, Koren & Volinsky):      A_u = YᵀY + Σ_{i∈Ω_u} (c_ui − 1) θ_i θ_iᵀ + λI   b_u = Σ c_ui θ_i   (r_ui > 0)
+//! ```
+//! with c = 1 + α·r (`MODE_IMPLICIT_LINEAR`) or c = 1 + α·ln(1 + r/ε) (`MODE_IMPLICIT_LOG`).
+//!
+//! Versions, slowest first (each file's header says what changed and why it is faster):
+//! * [`v1_global`]: every output entry summed straight from global memory;
+//! * [`v2_shared`]: θ of a chunk of items staged in shared memory with coalesced loads;
+//! * [`v3_tiled`]: each thread owns a T×T tile of A_u in registers (cuMF §III, Solution 1);
+//! * [`v4_cached`]: the tiles of v3 fed by read-only cached global loads instead of staging
+//!   (cuMF §III, Solution 2: non-coalesced, cache-assisted reads).
+//!
+//! All versions share one signature, so the host can swap them:
+//!
+//! ```text
+//! (n_rows, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
+//!  theta: *const f32, gram: *const f32, lambda, alpha, eps: f32, mode: u32,
+//!  a_out: *mut f32, b_out: *mut f32)
+//! ```
+//! Block `k` of the grid computes global row `row_begin + k` (grid = n_rows blocks), reading its
+//! entries `indptr[row]..indptr[row+1]` of the sparse matrix (CSR for users, CSC for items) and the
+//! fixed factors `theta` (n_fixed × f, row-major). It writes the full symmetric A_u to
+//! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3 and v4 store A_u as fp16
+//! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read. `gram` (YᵀY, f×f) is read in implicit modes only.
+
+pub mod v1_global;
+pub mod v2_shared;
+pub mod v3_tiled;
+pub mod v4_cached;
+
+pub const MODE_EXPLICIT: u32 = 0;
+pub const MODE_IMPLICIT_LINEAR: u32 = 1;
+pub const MODE_IMPLICIT_LOG: u32 = 2;
+
+/// The problem every version solves, as the kernel arguments describe it.
+#[derive(Clone, Copy)]
+pub struct Problem {
+    pub indptr: *const u64,
+    pub indices: *const u32,
+    pub values: *const f32,
+    pub theta: *const f32,
+    pub gram: *const f32,
+    pub lambda: f32,
+    pub alpha: f32,
+    pub eps: f32,
+    pub mode: u32,
+}
+
+impl Problem {
+    /// The global row this block computes and the range of its entries.
+    ///
+    /// # Safety
+    /// `indptr` has at least `row + 2` entries.
+    #[inline(always)]
+    pub unsafe fn entries(&self, row: u32) -> (usize, usize) {
+        (*self.indptr.add(row as usize) as usize, *self.indptr.add(row as usize + 1) as usize)
+    }
+
+    /// Weights of one entry with value `r`: (weight in A_u, weight in b_u).
+    #[inline(always)]
+    pub fn weights(&self, r: f32) -> (f32, f32) {
+        if self.mode == MODE_EXPLICIT {
+            return (1.0, r);
+        }
+        if r <= 0.0 {
+            return (0.0, 0.0);
+        }
+        let excess = if self.mode == MODE_IMPLICIT_LOG {
+            self.alpha * libm_log1p(r / self.eps)
+        } else {
+            self.alpha * r
+        };
+        (excess, 1.0 + excess)
+    }
+
+    /// What is added to A_u[i][j] besides the sum over entries: λ·n_u on the diagonal (explicit),
+    /// YᵀY[i][j] + λ on the diagonal (implicit).
+    ///
+    /// # Safety
+    /// In implicit modes `gram` holds f×f values.
+    #[inline(always)]
+    pub unsafe fn extra(&self, i: usize, j: usize, f: usize, n_u: usize) -> f32 {
+        let diag = if i == j { 1.0 } else { 0.0 };
+        if self.mode == MODE_EXPLICIT {
+            diag * self.lambda * n_u as f32
+        } else {
+            *self.gram.add(i * f + j) + diag * self.lambda
+        }
+    }
+}
+
+/// ln(1 + x) for x ≥ 0 (`lg2.approx` based; relative error ~1e-7, enough for confidence weights).
+#[inline(always)]
+fn libm_log1p(x: f32) -> f32 {
+    let y: f32;
+    unsafe { core::arch::asm!("lg2.approx.f32 {}, {};", out(reg32) y, in(reg32) 1.0 + x, options(pure, nomem, nostack)) };
+    y * core::f32::consts::LN_2
+}
+
+/// Lower-triangle tile `t` (row-major over tiles with tile_row ≥ tile_col) of an nt × nt tile grid.
+#[inline(always)]
+pub fn tile_coords(mut t: u32, nt: u32) -> (u32, u32) {
+    let mut r = 0;
+    while r < nt && t > r {
+        t -= r + 1;
+        r += 1;
+    }
+    (r, t)
+}
+
+/// Stores element `idx` of the A buffer, as f32 or rounded to f16.
+///
+/// # Safety
+/// `a_out` holds more than `idx` elements of the chosen type.
+#[inline(always)]
+pub unsafe fn store_a<const HALF: bool>(a_out: *mut f32, idx: usize, v: f32) {
+    if HALF {
+        crate::prelude::store_f16((a_out as *mut f16).add(idx), v);
+    } else {
+        *a_out.add(idx) = v;
+    }
+}

@@ -1,0 +1,71 @@
+//! get_hermitian v1 — straightforward, global memory only.
+//!
+//! Each thread takes entries (j, k) of the lower triangle of A_u, strided by the block size, and
+//! sums w_i·θ_i[j]·θ_i[k] over the row's items reading θ from global memory every time; threads
+//! j < f also sum b_u[j]. Nothing is reused on chip: every FMA costs two global loads (served by
+//! L1/L2 at best). It is the baseline the later versions are measured against.
+//!
+//! Launch: grid = rows in the batch, block = 128 threads, no shared memory.
+//! Budget: a few registers; no shared memory; no local memory.
+use super::Problem;
+use crate::prelude::*;
+
+const BLOCK: u32 = 128;
+
+#[inline(always)]
+unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: *mut f32, b_out: *mut f32) {
+    if block_dim() != BLOCK {
+        trap();
+    }
+    let local = block_idx();
+    if local >= n_rows {
+        return;
+    }
+    let (lo, hi) = p.entries(row_begin + local);
+    let a = a_out.add(local as usize * F * F);
+    let mut e = thread_idx() as usize;
+    while e < F * F {
+        let (j, k) = (e / F, e % F);
+        if k <= j {
+            let mut acc = 0.0f32;
+            for n in lo..hi {
+                let th = p.theta.add(*p.indices.add(n) as usize * F);
+                let (wa, _) = p.weights(*p.values.add(n));
+                acc = fma(wa * *th.add(j), *th.add(k), acc);
+            }
+            let v = acc + p.extra(j, k, F, hi - lo);
+            *a.add(j * F + k) = v;
+            *a.add(k * F + j) = v;
+        }
+        e += BLOCK as usize;
+    }
+    let j = thread_idx() as usize;
+    if j < F {
+        let mut acc = 0.0f32;
+        for n in lo..hi {
+            let (_, wb) = p.weights(*p.values.add(n));
+            acc = fma(wb, *p.theta.add(*p.indices.add(n) as usize * F + j), acc);
+        }
+        *b_out.add(local as usize * F + j) = acc;
+    }
+}
+
+macro_rules! v1 {
+    ($name:ident, $f:literal) => {
+        #[no_mangle]
+        pub unsafe extern "ptx-kernel" fn $name(
+            n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
+            theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
+            a_out: *mut f32, b_out: *mut f32,
+        ) {
+            let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
+            hermitian_global::<$f>(n_rows, row_begin, p, a_out, b_out)
+        }
+    };
+}
+
+v1!(hermitian_v1_f32, 32);
+v1!(hermitian_v1_f64, 64);
+v1!(hermitian_v1_f96, 96);
+v1!(hermitian_v1_f100, 100);
+v1!(hermitian_v1_f128, 128);

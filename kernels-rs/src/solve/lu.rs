@@ -1,0 +1,80 @@
+//! Batched LU solve without pivoting: A = LU in place (L unit lower), then L y = b and U x = y.
+//! Exact to fp32 rounding for the SPD systems of ALS; here for parity with the cuBLAS
+//! getrf/getrs baseline of the paper, and as the reference point Cholesky is measured against.
+//!
+//! Step k: after a barrier, every row i > k computes its multiplier l_ik = A(i,k)/A(k,k) and
+//! subtracts l_ik·A(k,j) from its entries j > k (thread i writes only row i; row k is read by all).
+//! Work: 2f³/3 FMAs per system — twice Cholesky's.
+//!
+//! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
+//! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
+use super::Workspace;
+use crate::prelude::*;
+
+#[inline(always)]
+unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
+    if (block_dim() as usize) < F {
+        trap();
+    }
+    let k_sys = block_idx();
+    if k_sys >= n {
+        return;
+    }
+    let ws = Workspace::new(F);
+    ws.load_f32(a.add(k_sys as usize * F * F), F);
+    let i = thread_idx() as usize;
+    let mine = i < F;
+    let mut rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
+
+    for k in 0..F {
+        sync_threads();
+        if mine && i > k {
+            let l = ws.at(i, k, F) / ws.at(k, k, F);
+            ws.set(i, k, F, l);
+            for j in k + 1..F {
+                ws.set(i, j, F, fma(-l, ws.at(k, j, F), ws.at(i, j, F)));
+            }
+        }
+    }
+    sync_threads();
+
+    // L y = b (unit diagonal).
+    for k in 0..F {
+        if i == k {
+            ws.u.store_unchecked(k as u32, rhs);
+        }
+        sync_threads();
+        if mine && i > k {
+            rhs = fma(-ws.at(i, k, F), ws.u.load_unchecked(k as u32), rhs);
+        }
+    }
+    // U x = y, from the last row up.
+    let mut y = if mine { ws.u.load_unchecked(i as u32) } else { 0.0 };
+    for k in (0..F).rev() {
+        if i == k {
+            ws.v.store_unchecked(k as u32, y / ws.at(k, k, F));
+        }
+        sync_threads();
+        if mine && i < k {
+            y = fma(-ws.at(i, k, F), ws.v.load_unchecked(k as u32), y);
+        }
+    }
+    if mine {
+        *x.add((row_begin + k_sys) as usize * F + i) = ws.v.load_unchecked(i as u32);
+    }
+}
+
+macro_rules! lu {
+    ($name:ident, $f:literal) => {
+        #[no_mangle]
+        pub unsafe extern "ptx-kernel" fn $name(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
+            lu::<$f>(n, row_begin, a, b, x)
+        }
+    };
+}
+
+lu!(solve_lu_f32, 32);
+lu!(solve_lu_f64, 64);
+lu!(solve_lu_f96, 96);
+lu!(solve_lu_f100, 100);
+lu!(solve_lu_f128, 128);
