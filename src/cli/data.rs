@@ -349,20 +349,21 @@ fn bench(a: BenchArgs) -> Result<()> {
         generated = Some(synth::generate(&cfg));
     });
     let s = generated.expect("generated at least once");
-    let x = &s.interactions;
-    let st = stats::stats(&Dataset::from(x.clone()));
+    let oracle_rmse = s.planted.oracle_rmse;
+    let dataset = Dataset::from(s.interactions);
+    let x = &dataset.interactions;
+    let st = stats::stats(&dataset);
     let gen_median = b.cases.last().unwrap().summary.median_s;
     b.annotate_last(serde_json::json!({
         "n_users": x.n_users(), "n_items": x.n_items(), "nnz": x.nnz(), "target_nnz": cfg.nnz,
         "nnz_over_target": x.nnz() as f64 / cfg.nnz as f64,
         "top1pct_item_share": st.top1pct_item_share,
-        "oracle_rmse": s.planted.oracle_rmse,
+        "oracle_rmse": oracle_rmse,
         "nnz_per_s": x.nnz() as f64 / gen_median,
     }));
 
     let dir = a.tmp.unwrap_or_else(std::env::temp_dir);
     let path = dir.join(format!(".rustmf-bench-{}-{}.safetensors", a.preset, std::process::id()));
-    let dataset = Dataset::from(s.interactions);
     let mut file_bytes = 0;
     let write = b.measure("cache write", params.clone(), 0, repeats, || {
         file_bytes = cache::save(&dataset, &path, "bench").expect("cache write").file_bytes;
@@ -384,10 +385,10 @@ fn bench(a: BenchArgs) -> Result<()> {
     for p in synth::PRESETS {
         let small = synth_config(p, preset_check_scale(p), a.seed, None)?;
         let t = Instant::now();
-        let s = synth::generate(&small);
+        let small_set = Dataset::from(synth::generate(&small).interactions);
         let secs = t.elapsed().as_secs_f64();
-        let x = s.interactions;
-        let share = stats::stats(&Dataset::from(x.clone())).top1pct_item_share;
+        let x = &small_set.interactions;
+        let share = stats::stats(&small_set).top1pct_item_share;
         b.record(
             &format!("preset {} x{}", p, preset_check_scale(p)),
             serde_json::json!({"preset": p, "scale": preset_check_scale(p), "seed": a.seed}),
