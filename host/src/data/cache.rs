@@ -255,7 +255,7 @@ fn mmap(path: &Path) -> Result<memmap2::Mmap, DataError> {
     let file = std::fs::File::open(path).map_err(DataError::io(path))?;
     // SAFETY: the map is read-only and private to this process; a cache file modified while it
     // is being read fails its checksum rather than causing undefined reads of the Vecs we build.
-    unsafe { memmap2::Mmap::map(&file) }.map_err(DataError::io(path))
+    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(DataError::io(path))
 }
 
 fn check_meta<'m>(

@@ -1,9 +1,12 @@
 //! The data layer: interactions, loaders, cache, synthetic data, splits, statistics.
 //!
-//! ```ignore
-//! use rustmf_host::data::{cache, load, synth};
-//! let ml = load::load(load::Format::MovieLens, "ml-1m/ratings.dat".as_ref(), &load::LoadOptions::default())?;
-//! cache::save(&ml.interactions, "ml-1m.safetensors".as_ref(), "movielens ml-1m/ratings.dat")?;
+//! ```no_run
+//! use rustmf_host::data::{cache, load, split, synth};
+//! let ml = load::load(&load::Format::MovieLens, "ml-1m/ratings.dat".as_ref(), &load::LoadOptions::default())?;
+//! cache::save(&ml.dataset, "ml-1m.safetensors".as_ref(), "movielens ml-1m/ratings.dat")?;
+//! let d = cache::load("ml-1m.safetensors".as_ref())?;
+//! let cfg = split::SplitConfig { by: split::SplitBy::Time, holdout: split::Holdout::Fraction(0.2), seed: 0 };
+//! let split::Split { train, test } = split::split(&d, &cfg)?;
 //! let netflix_like = synth::generate(&synth::SynthConfig::preset(synth::Preset::Netflix, 0.01, 42));
 //! # Ok::<(), rustmf_host::data::DataError>(())
 //! ```

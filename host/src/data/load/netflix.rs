@@ -53,6 +53,9 @@ impl Fold<Line> for Blocks {
     }
 }
 
+/// Entries, lines read and skips of one file.
+type FilePart = (Raw<u64>, u64, Skips);
+
 pub(crate) fn load(
     path: &Path,
     skips: &mut Skips,
@@ -60,7 +63,7 @@ pub(crate) fn load(
     duplicates: Duplicates,
 ) -> Result<(Dataset, u64, u64), DataError> {
     let files = input_files(path)?;
-    let parts: Vec<Result<(Raw<u64>, u64, Skips), DataError>> = files
+    let parts: Vec<Result<FilePart, DataError>> = files
         .par_iter()
         .map(|f| {
             let mut blocks = Blocks { raw: Raw::new(true), movie: None };
