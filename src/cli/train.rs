@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use rustmf_host::als::{self, AlsConfig, Backend, Confidence, EarlyStopping, EvalConfig, Solver};
-use rustmf_host::data::Interactions;
+use rustmf_host::data::{split, synth, Interactions};
 
 /// `rustmf train` arguments (boxed: the options are many).
 #[derive(clap::Args, Debug)]
@@ -26,8 +26,9 @@ pub struct TrainOpts {
     /// Where to train: cpu (the reference) or gpu.
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Input: `shaped:netflix[:SCALE]` (the benchmarks' seeded power-law generator, default
-    /// scale 0.01) or a data cache file.
+    /// Input: a data cache file, `synth:PRESET[:SCALE]` (the data layer's planted presets: demo,
+    /// netflix, ...) or `shaped:netflix[:SCALE]` (the benchmarks' power-law generator, default
+    /// scale 0.01).
     #[arg(long)]
     pub input: String,
     /// Number of latent factors f (a comma-separated list with --bench-out).
@@ -121,7 +122,8 @@ pub struct EvalArgs {
     pub threads: usize,
 }
 
-/// Load `--input`.
+/// Load `--input`: `shaped:netflix[:SCALE]` (the benchmarks' generator, [`als::shaped`]),
+/// `synth:PRESET[:SCALE]` (the data layer's planted presets, default scale 1) or a data cache file.
 pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
     if let Some(rest) = spec.strip_prefix("shaped:") {
         let mut parts = rest.split(':');
@@ -136,9 +138,30 @@ pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
             _ => anyhow::bail!("unknown shape {shape:?} (known: netflix)"),
         };
     }
-    anyhow::bail!(
-        "cannot read {spec:?}: loading data caches is not wired into `train` yet; use shaped:netflix[:SCALE]"
-    )
+    if let Some(rest) = spec.strip_prefix("synth:") {
+        let mut parts = rest.split(':');
+        let preset: synth::Preset =
+            parts.next().unwrap_or("").parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
+        let scale: f64 = match parts.next() {
+            Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
+            None => 1.0,
+        };
+        anyhow::ensure!(scale > 0.0, "scale must be > 0");
+        return Ok(synth::generate(&synth::SynthConfig::preset(preset, scale, seed)).interactions);
+    }
+    let path = std::path::Path::new(spec);
+    anyhow::ensure!(path.is_file(), "{spec:?} is neither shaped:…, synth:… nor a data cache file");
+    Ok(rustmf_host::data::cache::load(path).with_context(|| format!("loading the data cache {spec}"))?.interactions)
+}
+
+/// Per-user random hold-out through the data layer ([`rustmf_host::data::split`]).
+pub fn holdout(data: Interactions, fraction: f64, seed: u64) -> Result<(Interactions, Interactions)> {
+    let d = rustmf_host::data::Dataset { interactions: data, times: None };
+    let parts = split::split(
+        &d,
+        &split::SplitConfig { by: split::SplitBy::Random, holdout: split::Holdout::Fraction(fraction), seed },
+    )?;
+    Ok((parts.train.interactions, parts.test.interactions))
 }
 
 fn list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>> {
@@ -208,7 +231,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
     let (train, test) = if args.test_fraction > 0.0 {
-        let (a, b) = als::shaped::holdout(&data, args.test_fraction, args.seed);
+        let (a, b) = holdout(data, args.test_fraction, args.seed)?;
         (a, Some(b))
     } else {
         (data, None)
@@ -305,7 +328,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     let implicit = !args.explicit;
     let data = load_input(&args.input, args.seed)?;
     anyhow::ensure!(args.test_fraction > 0.0, "--test-fraction must be > 0");
-    let (train, test) = als::shaped::holdout(&data, args.test_fraction, args.seed);
+    let (train, test) = holdout(data, args.test_fraction, args.seed)?;
     let factors = rustmf_host::io::load_factors(&args.factors)?;
     anyhow::ensure!(
         factors.n_users() == train.n_users() && factors.n_items() == train.n_items(),

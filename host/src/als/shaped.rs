@@ -1,4 +1,4 @@
-//! Shape-matched synthetic implicit data for benchmarks, and a simple per-user hold-out.
+//! Shape-matched synthetic implicit data for benchmarks.
 //!
 //! This is the ALS benchmarks' own generator (seeded, thread-count independent, dependency free)
 //! so that `rustmf train --bench-out` and `benches/implicit_cpu.py` time exactly the same
@@ -111,44 +111,4 @@ pub fn power_law(n_users: usize, n_items: usize, mean_per_user: f64, seed: u64) 
 pub fn netflix_shaped(scale: f64, seed: u64) -> Interactions {
     let users = ((480_189.0 * scale).round() as usize).max(1);
     power_law(users, 17_770, 82_100_000.0 / 480_189.0, seed)
-}
-
-/// Split every user's interactions: each goes to the test set with probability `fraction`
-/// (a seeded hash of (user, item)), keeping at least one in training. Returns (train, test).
-pub fn holdout(data: &Interactions, fraction: f64, seed: u64) -> (Interactions, Interactions) {
-    let csr = &data.csr;
-    type Row = Vec<(u32, f32)>;
-    let parts: Vec<(Row, Row)> = (0..csr.rows())
-        .into_par_iter()
-        .with_min_len(256)
-        .map(|u| {
-            let range = csr.indptr().outer_inds_sz(u);
-            let (mut tr, mut te) = (Vec::new(), Vec::new());
-            for (&i, &v) in csr.indices()[range.clone()].iter().zip(&csr.data()[range]) {
-                let h = splitmix64(seed ^ splitmix64(((u as u64) << 32) | i as u64));
-                if ((h >> 11) as f64) / ((1u64 << 53) as f64) < fraction {
-                    te.push((i, v));
-                } else {
-                    tr.push((i, v));
-                }
-            }
-            if tr.is_empty() && !te.is_empty() {
-                tr.push(te.remove(0));
-            }
-            (tr, te)
-        })
-        .collect();
-    let build = |pick: &dyn Fn(&(Row, Row)) -> &Row| {
-        let mut indptr = vec![0usize];
-        let (mut ind, mut dat) = (Vec::new(), Vec::new());
-        for p in &parts {
-            for &(i, v) in pick(p) {
-                ind.push(i);
-                dat.push(v);
-            }
-            indptr.push(ind.len());
-        }
-        interactions_from_csr(Csr::new((csr.rows(), csr.cols()), indptr, ind, dat))
-    };
-    (build(&|p| &p.0), build(&|p| &p.1))
 }
