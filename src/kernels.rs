@@ -6,25 +6,63 @@ include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 /// What rustmf promises about each kernel, checked by `rustmf ptx-check` against `ptxas -v`:
 /// a spill-free kernel must use no local memory (stack frame, spill stores or loads) on any
 /// architecture. Every `.entry` in the PTX must be listed here, and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KernelSpec {
-    pub name: &'static str,
+    pub name: String,
     pub spill_free: bool,
 }
 
-pub const KERNELS: &[KernelSpec] = &[
-    KernelSpec { name: "prelude_check_index", spill_free: true },
-    KernelSpec { name: "prelude_check_shared_reverse", spill_free: true },
-    KernelSpec { name: "prelude_check_shared_vec4", spill_free: true },
-    KernelSpec { name: "prelude_check_shuffles", spill_free: true },
-    KernelSpec { name: "prelude_check_reductions", spill_free: true },
-    KernelSpec { name: "prelude_check_fma", spill_free: true },
-    KernelSpec { name: "prelude_check_f16_store", spill_free: true },
-    KernelSpec { name: "prelude_check_f16_load", spill_free: true },
-    KernelSpec { name: "prelude_check_ldg", spill_free: true },
+/// The factor counts the ALS kernels are specialized for.
+pub const ALS_FACTORS: [usize; 5] = [32, 64, 96, 100, 128];
+
+const PRELUDE_CHECKS: [&str; 10] = [
+    "prelude_check_index",
+    "prelude_check_shared_reverse",
+    "prelude_check_shared_vec4",
+    "prelude_check_vec2",
+    "prelude_check_shuffles",
+    "prelude_check_reductions",
+    "prelude_check_fma",
+    "prelude_check_f16_store",
+    "prelude_check_f16_load",
+    "prelude_check_ldg",
 ];
+
+/// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
+const ALS_FAMILIES: [&str; 10] = [
+    "hermitian_v1",
+    "hermitian_v2",
+    "hermitian_v3",
+    "hermitian_v4",
+    "solve_cholesky",
+    "solve_lu",
+    "solve_cg",
+    "solve_cg_half",
+    "hermitian_v3_half",
+    "hermitian_v4_half",
+];
+
+/// Every kernel of the PTX. All are declared spill-free: the register-tiled get_hermitian at
+/// f = 64 and f = 100 must be (issue 5), and none of the others needs local memory either.
+pub fn kernel_specs() -> Vec<KernelSpec> {
+    let prelude = PRELUDE_CHECKS.iter().map(|n| n.to_string());
+    let als = ALS_FAMILIES.iter().flat_map(|family| {
+        ALS_FACTORS.iter().map(move |f| match family.strip_suffix("_half") {
+            Some(h) if h.starts_with("hermitian") => format!("{h}_f{f}_half"),
+            _ => format!("{family}_f{f}"),
+        })
+    });
+    prelude.chain(als).map(|name| KernelSpec { name, spill_free: true }).collect()
+}
+
+/// Makes the embedded PTX available to backends opened by name (`als::Backend::Gpu`).
+pub fn register() {
+    rustmf_host::ptx::register_embedded(PTX);
+}
 
 /// Opens GPU `ordinal` with the embedded kernels loaded.
 #[cfg(feature = "gpu")]
 pub fn open_gpu(ordinal: usize) -> Result<rustmf_host::gpu::Gpu, rustmf_host::gpu::GpuError> {
+    register();
     rustmf_host::gpu::Gpu::open(ordinal, PTX)
 }

@@ -1,7 +1,7 @@
 //! `ptxas -v` over every embedded PTX image: registers, shared memory, stack and spills per kernel,
 //! and the checks that make it a gate (no ptxas error; no local memory in a kernel declared
-//! spill-free; the registry in [`crate::kernels::KERNELS`] matches the PTX exactly).
-use crate::kernels::{PtxImage, KERNELS};
+//! spill-free; the registry [`crate::kernels::kernel_specs`] matches the PTX exactly).
+use crate::kernels::{kernel_specs, KernelSpec, PtxImage};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,7 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
     let version = String::from_utf8_lossy(&version.stdout).lines().last().unwrap_or("").trim().to_string();
     let mut report = Report { ptxas: format!("{} ({version})", ptxas.display()), rows: Vec::new(), problems: Vec::new() };
     let dir = tempfile::tempdir()?;
+    let specs = kernel_specs();
     for image in images {
         let arch = format!("sm_{}", image.arch);
         let file = dir.path().join(format!("kernels.{arch}.ptx"));
@@ -78,26 +79,26 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
             continue;
         }
         let rows = parse_ptxas_log(&log, &arch);
-        check_registry(image, &rows, &arch, &mut report.problems);
+        check_registry(image, &specs, &rows, &arch, &mut report.problems);
         report.rows.extend(rows);
     }
     Ok(report)
 }
 
-fn check_registry(image: &PtxImage, rows: &[KernelResources], arch: &str, problems: &mut Vec<String>) {
+fn check_registry(image: &PtxImage, specs: &[KernelSpec], rows: &[KernelResources], arch: &str, problems: &mut Vec<String>) {
     let entries = rustmf_host::ptx::entry_names(image.text);
     for name in &entries {
-        if !KERNELS.iter().any(|k| k.name == *name) {
-            problems.push(format!("{arch}: kernel `{name}` is in the PTX but not in kernels::KERNELS"));
+        if !specs.iter().any(|k| k.name == *name) {
+            problems.push(format!("{arch}: kernel `{name}` is in the PTX but not in kernels::kernel_specs()"));
         }
     }
-    for spec in KERNELS {
-        if !entries.contains(&spec.name) {
-            problems.push(format!("{arch}: kernel `{}` is in kernels::KERNELS but not in the PTX", spec.name));
+    for spec in specs {
+        if !entries.contains(&spec.name.as_str()) {
+            problems.push(format!("{arch}: kernel `{}` is in kernels::kernel_specs() but not in the PTX", spec.name));
         }
     }
     for r in rows {
-        let spill_free = KERNELS.iter().any(|k| k.name == r.kernel && k.spill_free);
+        let spill_free = specs.iter().any(|k| k.name == r.kernel && k.spill_free);
         if spill_free && r.uses_local_memory() {
             problems.push(format!(
                 "{arch}: `{}` is declared spill-free but uses local memory ({} B stack, {} B spill stores, {} B spill loads)",
@@ -142,6 +143,7 @@ fn number_before(line: &str, label: &str) -> u32 {
 
 /// The report as a table, one line per kernel and architecture.
 pub fn table(report: &Report) -> String {
+    let specs = kernel_specs();
     let w = report.rows.iter().map(|r| r.kernel.len()).max().unwrap_or(6).max(6);
     let mut s = format!("ptxas: {}\n", report.ptxas);
     s += &format!(
@@ -149,7 +151,7 @@ pub fn table(report: &Report) -> String {
         "kernel", "arch", "regs", "smem (B)", "stack", "spill st B", "spill ld B", "barriers", "spill-free"
     );
     for r in &report.rows {
-        let declared = KERNELS.iter().any(|k| k.name == r.kernel && k.spill_free);
+        let declared = specs.iter().any(|k| k.name == r.kernel && k.spill_free);
         s += &format!(
             "{:<w$}  {:>5}  {:>4}  {:>9}  {:>5}  {:>11}  {:>10}  {:>8}  {}\n",
             r.kernel,

@@ -117,17 +117,17 @@ fn cg_with_f_steps_matches_cholesky() {
             let fa = als::init_factors(50, 40, f, 5, 1.0);
             let be = CpuBackend::new(2).unwrap();
             let mut xc = fa.users.clone();
-            be.half_step(&data.csr, &fa.items, &mut xc, &cfg(f, implicit, Solver::Cholesky)).unwrap();
+            be.solve_rows(&data.csr, &fa.items, &mut xc, &cfg(f, implicit, Solver::Cholesky)).unwrap();
             let mut xg = fa.users.clone();
-            be.half_step(&data.csr, &fa.items, &mut xg, &cfg(f, implicit, Solver::Cg { steps: f, tol: None }))
+            be.solve_rows(&data.csr, &fa.items, &mut xg, &cfg(f, implicit, Solver::Cg { steps: f, tol: None }))
                 .unwrap();
             let d = rel_diff(&xg.data, &xc.data);
             assert!(d < 1e-3, "implicit={implicit} f={f}: CG vs Cholesky relative difference {d}");
             // and the item side
             let mut yc = fa.items.clone();
-            be.half_step(&data.csc, &xc, &mut yc, &cfg(f, implicit, Solver::Cholesky)).unwrap();
+            be.solve_rows(&data.csc, &xc, &mut yc, &cfg(f, implicit, Solver::Cholesky)).unwrap();
             let mut yg = fa.items.clone();
-            be.half_step(&data.csc, &xc, &mut yg, &cfg(f, implicit, Solver::Cg { steps: f, tol: None })).unwrap();
+            be.solve_rows(&data.csc, &xc, &mut yg, &cfg(f, implicit, Solver::Cg { steps: f, tol: None })).unwrap();
             let d = rel_diff(&yg.data, &yc.data);
             assert!(d < 1e-3, "items implicit={implicit} f={f}: relative difference {d}");
         }
@@ -237,9 +237,14 @@ fn empty_rows_are_zero_explicit() {
     assert!(fa.users.data.iter().all(|v| v.is_finite()));
 }
 
+/// f = 4 has no GPU kernels: with a GPU that is the error; without one, the missing driver or
+/// device is. Either way the message says what is wrong.
 #[test]
-fn gpu_backend_reports_not_built() {
+fn gpu_backend_explains_why_it_cannot_run() {
+    rustmf::kernels::register();
     let data = random(5, 5, 0.5, 1);
-    let e = als::train(&data, None, &cfg(4, true, Solver::Cholesky), Backend::Gpu { device: 0 }).unwrap_err();
-    assert!(e.to_string().contains("GPU ALS is not built yet"), "{e}");
+    let gpu = Backend::Gpu { device: 0, options: rustmf::als::GpuOptions::default() };
+    let e = als::train(&data, None, &cfg(4, true, Solver::Cholesky), gpu).unwrap_err().to_string();
+    let explained = ["not f = 4", "no CUDA driver found", "found no GPU", "without GPU support"];
+    assert!(explained.iter().any(|m| e.contains(m)), "{e}");
 }

@@ -8,6 +8,7 @@ use half::f16;
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::gpu::{Gpu, GpuError, LaunchShape};
+use std::sync::Arc;
 
 fn main() {
     if std::env::var_os(TRAP_CHILD).is_some() {
@@ -17,6 +18,7 @@ fn main() {
         ("prelude::index", index),
         ("prelude::shared_scalar_and_barrier", shared_reverse),
         ("prelude::shared_vec4_and_ldg_vec4", shared_vec4),
+        ("prelude::shared_vec2_ldg_vec2_and_vec_loads", vec2),
         ("prelude::warp_shuffles", shuffles),
         ("prelude::warp_and_block_reductions", reductions),
         ("prelude::fma", fma),
@@ -35,7 +37,7 @@ fn random_f32(rng: &mut StdRng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(-4.0f32..4.0)).collect()
 }
 
-fn index(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn index(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let block = 32 * rng.random_range(1..=8u32);
     let grid = rng.random_range(1..=40u32);
     let threads = (grid * block) as usize;
@@ -53,7 +55,7 @@ fn index(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("grid stride", &gpu.download(&stride).map_err(gpu_err)?, &[threads as u64])
 }
 
-fn shared_reverse(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn shared_reverse(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let block = 32 * rng.random_range(1..=32u32);
     let n = rng.random_range(1..20_000u32);
     let x = random_f32(rng, n as usize);
@@ -72,7 +74,7 @@ fn shared_reverse(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("reversed blocks", &gpu.download(&dy).map_err(gpu_err)?, &want)
 }
 
-fn shared_vec4(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn shared_vec4(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let block = 32 * rng.random_range(1..=8u32);
     let n4 = block * rng.random_range(1..=50u32);
     let x = random_f32(rng, 4 * n4 as usize);
@@ -91,7 +93,36 @@ fn shared_vec4(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("rotated vec4 groups", &gpu.download(&dy).map_err(gpu_err)?, &want)
 }
 
-fn shuffles(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn vec2(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let block = 160u32;
+    let n2 = block * rng.random_range(1..=40u32);
+    let x = random_f32(rng, 2 * n2 as usize);
+    let k = gpu.kernel("prelude_check_vec2").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let nan = |n: usize| gpu.upload(&vec![f32::NAN; n], "output").map_err(gpu_err);
+    let (mut y, mut z, mut w) = (nan(2 * n2 as usize)?, nan(10 * n2 as usize)?, nan(10 * n2 as usize)?);
+    let shape = LaunchShape::cover(n2 as usize, block).with_shared(8 * block);
+    unsafe { gpu.launch(&k).arg(&n2).arg(&dx).arg(&mut y).arg(&mut z).arg(&mut w).run(shape) }.map_err(gpu_err)?;
+    let want_y: Vec<f32> = (0..2 * n2)
+        .map(|e| {
+            let (i, c) = (e / 2, e % 2);
+            let (b, t) = (i / block, i % block);
+            x[(2 * (b * block + (t + 1) % block) + c) as usize]
+        })
+        .collect();
+    let want_z: Vec<f32> = (0..10 * n2)
+        .map(|e| {
+            let (i, c) = (e / 10, e % 10);
+            let (b, t) = (i / block, i % block);
+            x[(2 * b * block + 10 * (t / 5) + c) as usize]
+        })
+        .collect();
+    expect_equal("ld.global.nc.v2 → shared → ld.shared.v2", &gpu.download(&y).map_err(gpu_err)?, &want_y)?;
+    expect_equal("Shared::load_vec_unchecked::<10>", &gpu.download(&z).map_err(gpu_err)?, &want_z)?;
+    expect_equal("ldg_vec::<10>", &gpu.download(&w).map_err(gpu_err)?, &want_z)
+}
+
+fn shuffles(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let n = 32 * rng.random_range(1..=200u32);
     let (mask, delta, src) = (rng.random_range(1..32u32), rng.random_range(1..32u32), rng.random_range(0..32u32));
     let x = random_f32(rng, n as usize);
@@ -118,7 +149,7 @@ fn shuffles(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("shfl_xor on u32", &gpu.download(&bits).map_err(gpu_err)?, &want_bits)
 }
 
-fn reductions(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn reductions(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let block = 32 * rng.random_range(1..=32u32);
     let blocks = rng.random_range(1..=60u32);
     let n = block * blocks;
@@ -142,7 +173,7 @@ fn reductions(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("warp maxes", &gpu.download(&wm).map_err(gpu_err)?, &want_max)
 }
 
-fn fma(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn fma(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let n = rng.random_range(1..300_000u32);
     let (a, b, c) = (random_f32(rng, n as usize), random_f32(rng, n as usize), random_f32(rng, n as usize));
     let k = gpu.kernel("prelude_check_fma").map_err(gpu_err)?;
@@ -156,7 +187,7 @@ fn fma(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("fma (bitwise, one rounding)", &got, &want)
 }
 
-fn f16_round_trip(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn f16_round_trip(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let n = 2 * rng.random_range(1..100_000u32);
     // Magnitudes from 2^-30 (below f16's subnormals) to 2^20 (above its largest finite value).
     let x: Vec<f32> = (0..n)
@@ -184,7 +215,7 @@ fn f16_round_trip(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("f16x2 → f32 pairs", &bits(gpu.download(&pairs).map_err(gpu_err)?), &want_back)
 }
 
-fn ldg(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn ldg(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let n = rng.random_range(1..200_000u32);
     let x = random_f32(rng, n as usize);
     let xi: Vec<u32> = (0..n).map(|_| rng.random()).collect();
@@ -197,7 +228,7 @@ fn ldg(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("ld.global.nc u32", &gpu.download(&yi).map_err(gpu_err)?, &xi)
 }
 
-fn out_of_memory(gpu: &Gpu, _: &mut StdRng) -> Result<(), String> {
+fn out_of_memory(gpu: &Arc<Gpu>, _: &mut StdRng) -> Result<(), String> {
     let too_many = gpu.info.total_memory / 4 + (1 << 28);
     match gpu.alloc_zeros::<f32>(too_many, "a test buffer larger than the GPU") {
         Err(e @ GpuError::OutOfMemory { .. }) => {
@@ -213,7 +244,7 @@ fn out_of_memory(gpu: &Gpu, _: &mut StdRng) -> Result<(), String> {
     }
 }
 
-fn missing_kernel(gpu: &Gpu, _: &mut StdRng) -> Result<(), String> {
+fn missing_kernel(gpu: &Arc<Gpu>, _: &mut StdRng) -> Result<(), String> {
     match gpu.kernel("no_such_kernel") {
         Err(e) if e.to_string() == "kernel `no_such_kernel` is not in the loaded PTX module" => Ok(()),
         Err(e) => Err(format!("unexpected error: {e}")),
@@ -225,7 +256,7 @@ const TRAP_CHILD: &str = "RUSTMF_TEST_TRAP_CHILD";
 
 /// A kernel that traps leaves its CUDA context unusable, so this runs in a child process: the
 /// shared-memory check kernel launched without the shared memory it needs traps in `Shared::new`.
-fn launch_failure(_: &Gpu, _: &mut StdRng) -> Result<(), String> {
+fn launch_failure(_: &Arc<Gpu>, _: &mut StdRng) -> Result<(), String> {
     let out = std::process::Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
         .env(TRAP_CHILD, "1")
         .output()
@@ -252,7 +283,7 @@ fn trap_child() {
     }
 }
 
-fn cublas_sgemm(gpu: &Gpu, rng: &mut StdRng) -> Result<(), String> {
+fn cublas_sgemm(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let (m, n, k) = (rng.random_range(1..200usize), rng.random_range(1..200usize), rng.random_range(1..100usize));
     let a = random_f32(rng, m * k);
     let b = random_f32(rng, k * n);

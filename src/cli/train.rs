@@ -61,6 +61,15 @@ pub struct TrainOpts {
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
     #[arg(long)]
     pub cg_tol: Option<f64>,
+    /// GPU: get_hermitian version 1–4 (a comma-separated list with --bench-out).
+    #[arg(long, default_value = "3")]
+    pub hermitian: String,
+    /// GPU, CG solver: keep A in fp16.
+    #[arg(long)]
+    pub fp16: bool,
+    /// GPU: rows per batch (default: as many as fit in 70% of free GPU memory).
+    #[arg(long)]
+    pub batch_rows: Option<usize>,
     /// CPU threads, 0 = all cores (a comma-separated list with --bench-out).
     #[arg(long, default_value = "0")]
     pub threads: String,
@@ -177,11 +186,14 @@ fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<Solver> {
     })
 }
 
-fn backend(device: &str, threads: usize) -> Result<Backend> {
-    match device {
+fn backend(args: &TrainOpts, threads: usize, hermitian: u32) -> Result<Backend> {
+    match args.device.as_str() {
         "cpu" => Ok(Backend::Cpu { threads }),
-        "gpu" => anyhow::bail!("GPU ALS is not built yet (use --device cpu)"),
-        _ => anyhow::bail!("unknown device {device:?} (cpu, gpu)"),
+        "gpu" => Ok(Backend::Gpu {
+            device: 0,
+            options: als::GpuOptions { hermitian, fp16: args.fp16, batch_rows: args.batch_rows },
+        }),
+        d => anyhow::bail!("unknown device {d:?} (cpu, gpu)"),
     }
 }
 
@@ -200,7 +212,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
     let solvers: Vec<Solver> =
         args.solver.split(',').map(|s| solver(s.trim(), args.cg_steps, args.cg_tol)).collect::<Result<_>>()?;
     let threads: Vec<usize> = list(&args.threads, "--threads")?;
-    backend(&args.device, threads[0])?;
+    let hermitians: Vec<u32> = list(&args.hermitian, "--hermitian")?;
+    backend(&args, threads[0], hermitians[0])?;
     let confidence = match args.confidence.as_str() {
         "linear" => Confidence::Linear,
         "log" => Confidence::Log { eps: args.eps },
@@ -241,15 +254,16 @@ pub fn train(args: TrainArgs) -> Result<()> {
         eprintln!("exported the training matrix to {}", dir.display());
     }
     if let Some(dir) = &args.bench_out {
-        return bench(&args, &train, &base, &factors, &solvers, &threads, dir);
+        let grid = Grid { factors: &factors, solvers: &solvers, threads: &threads, hermitians: &hermitians };
+        return bench(&args, &train, &base, &grid, dir);
     }
     anyhow::ensure!(
-        factors.len() == 1 && solvers.len() == 1 && threads.len() == 1,
-        "lists of --factors/--solver/--threads need --bench-out"
+        factors.len() == 1 && solvers.len() == 1 && threads.len() == 1 && hermitians.len() == 1,
+        "lists of --factors/--solver/--threads/--hermitian need --bench-out"
     );
     let mut progress = als::progress_bar(base.iterations);
     let report =
-        als::train_with(&train, test.as_ref(), &base, backend(&args.device, threads[0])?, None, &mut progress)?;
+        als::train_with(&train, test.as_ref(), &base, backend(&args, threads[0], hermitians[0])?, None, &mut progress)?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
     summary["test_fraction"] = serde_json::json!(args.test_fraction);
@@ -274,54 +288,77 @@ fn median(v: &[f64]) -> f64 {
     rustmf_host::bench::Summary::of(v).median_s
 }
 
-#[allow(clippy::too_many_arguments)]
-fn bench(
-    args: &TrainOpts,
-    train: &Interactions,
-    base: &AlsConfig,
-    factors: &[usize],
-    solvers: &[Solver],
-    threads: &[usize],
-    dir: &std::path::Path,
-) -> Result<()> {
+/// The benchmark's parameter lists; every combination is one case.
+struct Grid<'a> {
+    factors: &'a [usize],
+    solvers: &'a [Solver],
+    threads: &'a [usize],
+    hermitians: &'a [u32],
+}
+
+fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, dir: &std::path::Path) -> Result<()> {
     let mut b = rustmf_host::bench::Bench::new(&args.bench_name);
     anyhow::ensure!(args.iterations > args.bench_warmup, "--iterations must exceed --bench-warmup");
-    for &f in factors {
-        for s in solvers {
+    let gpu = args.device == "gpu";
+    // The thread count does not change a GPU run, nor the get_hermitian version a CPU run.
+    let (threads, hermitians) = if gpu { (&grid.threads[..1], grid.hermitians) } else { (grid.threads, &grid.hermitians[..1]) };
+    for &f in grid.factors {
+        for s in grid.solvers {
             for &t in threads {
-                let cfg = AlsConfig { factors: f, solver: *s, compute_objective: false, ..base.clone() };
-                let be = backend(&args.device, t)?;
-                let r = als::train(train, None, &cfg, be)?;
-                let logs = &r.iterations[args.bench_warmup..];
-                let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
-                let users: Vec<f64> = logs.iter().map(|l| l.user_step_s).collect();
-                let items: Vec<f64> = logs.iter().map(|l| l.item_step_s).collect();
-                let kind = if cfg.implicit { "implicit" } else { "explicit" };
-                let case = format!("{kind} f={f} {} threads={t}", solver_name(s));
-                let params = serde_json::json!({
-                    "input": args.input, "n_users": train.n_users(), "n_items": train.n_items(),
-                    "nnz": train.nnz(), "factors": f, "solver": s, "threads": t, "backend": r.backend,
-                    "lambda": cfg.lambda, "alpha": cfg.alpha, "iterations_timed": samples.len(),
-                    "warmup_iterations": args.bench_warmup,
-                });
-                // hermitian FMAs (both sides, lower triangle) per iteration, for exact solvers
-                let fma = 2.0 * train.nnz() as f64 * (f * (f + 1) / 2) as f64;
-                b.record(
-                    &case,
-                    params,
-                    samples.clone(),
-                    serde_json::json!({
-                        "user_step_median_s": median(&users),
-                        "item_step_median_s": median(&items),
-                        "hermitian_gflop_per_s": if matches!(s, Solver::Cg { .. }) { None } else { Some(2.0 * fma / median(&samples) / 1e9) },
-                    }),
-                );
-                eprintln!("{case}: median {:.3} s/iteration", median(&samples));
+                for &h in hermitians {
+                    let cfg = AlsConfig { factors: f, solver: *s, compute_objective: false, ..base.clone() };
+                    let r = als::train(train, None, &cfg, backend(args, t, h)?)?;
+                    if gpu && b.meta.gpu.is_none() {
+                        b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
+                    }
+                    record(&mut b, args, train, &cfg, &r, if gpu { format!("hermitian=v{h}") } else { format!("threads={t}") });
+                }
             }
         }
     }
     b.finish(dir)?;
     Ok(())
+}
+
+/// One benchmark case from a training report: per-iteration times past the warm-up, and the
+/// median per-phase breakdown where the backend measured one.
+fn record(b: &mut rustmf_host::bench::Bench, args: &TrainOpts, train: &Interactions, cfg: &AlsConfig, r: &als::TrainReport, variant: String) {
+    let logs = &r.iterations[args.bench_warmup..];
+    let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
+    let phase = |get: &dyn Fn(&als::Breakdown) -> f64| -> Option<f64> {
+        let v: Vec<f64> = logs
+            .iter()
+            .filter_map(|l| Some(get(l.user_breakdown.as_ref()?) + get(l.item_breakdown.as_ref()?)))
+            .collect();
+        (!v.is_empty()).then(|| median(&v))
+    };
+    let f = cfg.factors;
+    let kind = if cfg.implicit { "implicit" } else { "explicit" };
+    let case = format!("{kind} f={f} {} {variant}{}", solver_name(&cfg.solver), if args.fp16 { " fp16" } else { "" });
+    let params = serde_json::json!({
+        "input": args.input, "n_users": train.n_users(), "n_items": train.n_items(),
+        "nnz": train.nnz(), "factors": f, "solver": cfg.solver, "backend": r.backend,
+        "lambda": cfg.lambda, "alpha": cfg.alpha, "iterations_timed": samples.len(),
+        "warmup_iterations": args.bench_warmup,
+    });
+    // get_hermitian FLOPs per iteration: both sides, lower triangle, one FMA = 2 FLOPs.
+    let flop = 2.0 * 2.0 * train.nnz() as f64 * (f * (f + 1) / 2) as f64;
+    let hermitian_s = phase(&|x| x.hermitian_s);
+    b.record(
+        &case,
+        params,
+        samples.clone(),
+        serde_json::json!({
+            "user_step_median_s": median(&logs.iter().map(|l| l.user_step_s).collect::<Vec<_>>()),
+            "item_step_median_s": median(&logs.iter().map(|l| l.item_step_s).collect::<Vec<_>>()),
+            "gram_median_s": phase(&|x| x.gram_s),
+            "hermitian_median_s": hermitian_s,
+            "solve_median_s": phase(&|x| x.solve_s),
+            "other_median_s": phase(&|x| x.other_s()),
+            "hermitian_tflop_per_s": hermitian_s.map(|h| flop / h / 1e12),
+        }),
+    );
+    eprintln!("{case}: median {:.4} s/iteration", median(&samples));
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {

@@ -11,13 +11,13 @@ use libtest_mimic::{Failed, Trial};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rustmf::gpu::Gpu;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-pub type GpuCheck = fn(&Gpu, &mut StdRng) -> Result<(), String>;
+pub type GpuCheck = fn(&Arc<Gpu>, &mut StdRng) -> Result<(), String>;
 
-fn gpu() -> &'static Result<Gpu, String> {
-    static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
-    GPU.get_or_init(|| rustmf::kernels::open_gpu(0).map_err(|e| e.to_string()))
+fn gpu() -> &'static Result<Arc<Gpu>, String> {
+    static GPU: OnceLock<Result<Arc<Gpu>, String>> = OnceLock::new();
+    GPU.get_or_init(|| rustmf::kernels::open_gpu(0).map(Arc::new).map_err(|e| e.to_string()))
 }
 
 fn seed() -> u64 {

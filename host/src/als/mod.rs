@@ -254,6 +254,11 @@ pub struct IterationLog {
     pub objective_s: Option<f64>,
     pub test: Option<Metrics>,
     pub eval_s: Option<f64>,
+    /// Per-phase times of the user half-step, from backends that measure them (GPU).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_breakdown: Option<Breakdown>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub item_breakdown: Option<Breakdown>,
 }
 
 /// What [`train`] returns.
@@ -273,15 +278,70 @@ pub struct TrainReport {
     pub factors: Option<Factors>,
 }
 
-/// A compute backend for ALS half-steps.
+/// Which factor matrix a half-step recomputes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    /// Users from items (rows of the CSR matrix).
+    Users,
+    /// Items from users (rows of the CSC matrix).
+    Items,
+}
+
+/// Where a backend's half-step time went, for backends that can tell (seconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// YᵀY of the fixed factors (implicit feedback).
+    pub gram_s: f64,
+    /// get_hermitian + get_bias.
+    pub hermitian_s: f64,
+    pub solve_s: f64,
+    /// The whole half-step.
+    pub total_s: f64,
+}
+
+impl Breakdown {
+    /// Time not in the named phases (launch gaps, synchronization, transfers).
+    pub fn other_s(&self) -> f64 {
+        (self.total_s - self.gram_s - self.hermitian_s - self.solve_s).max(0.0)
+    }
+}
+
+/// A compute backend for ALS. Backends that keep the factors elsewhere (the GPU) take them in
+/// [`AlsBackend::begin`] and hand them back in [`AlsBackend::fetch`]; between the two, the host
+/// copy is stale.
 pub trait AlsBackend {
     fn name(&self) -> String;
-    /// Solve every row of `target` against the fixed factors: row `t` of `m` lists the rows of
-    /// `fixed` it interacts with (and the values). Users: `m = csr`, `fixed = items`; items:
-    /// `m = csc` (as outer = item), `fixed = users`.
-    fn half_step(&self, m: &Csr, fixed: &Matrix, target: &mut Matrix, cfg: &AlsConfig) -> Result<()>;
+    /// Called once before the first half-step.
+    fn begin(&mut self, _train: &Interactions, _start: &Factors, _cfg: &AlsConfig) -> Result<()> {
+        Ok(())
+    }
+    /// Recompute every row of `side` against the other side's factors.
+    fn half_step(&mut self, side: Side, train: &Interactions, factors: &mut Factors, cfg: &AlsConfig)
+        -> Result<Option<Breakdown>>;
+    /// Bring `factors` up to date on the host.
+    fn fetch(&mut self, _factors: &mut Factors) -> Result<()> {
+        Ok(())
+    }
     /// The training objective of `factors` on `train` (see the module docs).
     fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64>;
+}
+
+/// GPU-only choices: which get_hermitian version runs, whether CG keeps A in fp16, how many rows
+/// a batch holds. The solver itself is [`AlsConfig::solver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GpuOptions {
+    /// get_hermitian version, 1–4 (see `kernels-rs/src/hermitian`).
+    pub hermitian: u32,
+    /// With a CG solver: store A in fp16 (cuMF §IV-B).
+    pub fp16: bool,
+    /// Rows per batch; `None`: as many as fit in 70% of the free GPU memory.
+    pub batch_rows: Option<usize>,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        GpuOptions { hermitian: 3, fp16: false, batch_rows: None }
+    }
 }
 
 /// Which backend [`train`] runs on.
@@ -289,15 +349,18 @@ pub trait AlsBackend {
 pub enum Backend {
     /// The CPU reference; `threads = 0` uses every core, `1` is the single-threaded baseline.
     Cpu { threads: usize },
-    /// GPU ALS (not built yet).
-    Gpu { device: usize },
+    /// rustmf's kernels on GPU `device`.
+    Gpu { device: usize, options: GpuOptions },
 }
 
 /// Build the backend object.
 pub fn make_backend(backend: Backend) -> Result<Box<dyn AlsBackend>> {
     match backend {
         Backend::Cpu { threads } => Ok(Box::new(crate::cpu::CpuBackend::new(threads)?)),
-        Backend::Gpu { .. } => anyhow::bail!("GPU ALS is not built yet (use --device cpu)"),
+        #[cfg(feature = "gpu")]
+        Backend::Gpu { device, options } => Ok(Box::new(crate::gpu::als::GpuBackend::open(device, options)?)),
+        #[cfg(not(feature = "gpu"))]
+        Backend::Gpu { .. } => anyhow::bail!("this rustmf was built without GPU support (--no-default-features)"),
     }
 }
 
@@ -377,7 +440,7 @@ pub fn train_with(
     on_iteration: &mut dyn FnMut(&IterationLog),
 ) -> Result<TrainReport> {
     cfg.validate()?;
-    let be = make_backend(backend)?;
+    let mut be = make_backend(backend)?;
     let threads = match backend {
         Backend::Cpu { threads } => threads,
         _ => 0,
@@ -404,17 +467,22 @@ pub fn train_with(
         None => init_factors(nu, ni, f, cfg.seed, cfg.init_scale),
     };
     let eval_users = test.map(|t| crate::cpu::metrics::eval_users(&t.csr, cfg.eval.max_users, cfg.seed));
+    be.begin(train, &factors, cfg)?;
     let mut logs = Vec::with_capacity(cfg.iterations);
     let mut best: Option<(f64, usize, Factors)> = None;
     let mut since_best = 0usize;
     let mut stopped_early = false;
     for it in 1..=cfg.iterations {
         let t = std::time::Instant::now();
-        be.half_step(&train.csr, &factors.items, &mut factors.users, cfg)?;
+        let user_breakdown = be.half_step(Side::Users, train, &mut factors, cfg)?;
         let user_step_s = t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
-        be.half_step(&train.csc, &factors.users, &mut factors.items, cfg)?;
+        let item_breakdown = be.half_step(Side::Items, train, &mut factors, cfg)?;
         let item_step_s = t.elapsed().as_secs_f64();
+        let evaluate = it % cfg.eval.every == 0 || it == cfg.iterations;
+        if cfg.compute_objective || (evaluate && test.is_some()) {
+            be.fetch(&mut factors)?;
+        }
         let (objective, objective_s) = if cfg.compute_objective {
             let t = std::time::Instant::now();
             let o = be.objective(train, &factors, cfg)?;
@@ -422,7 +490,6 @@ pub fn train_with(
         } else {
             (None, None)
         };
-        let evaluate = it % cfg.eval.every == 0 || it == cfg.iterations;
         let (metrics, eval_s) = match (test, evaluate) {
             (Some(t), true) => {
                 let tt = std::time::Instant::now();
@@ -442,6 +509,8 @@ pub fn train_with(
             objective_s,
             test: metrics.clone(),
             eval_s,
+            user_breakdown,
+            item_breakdown,
         };
         on_iteration(&log);
         logs.push(log);
@@ -468,6 +537,7 @@ pub fn train_with(
             }
         }
     }
+    be.fetch(&mut factors)?;
     let best_iteration = best.as_ref().map(|b| b.1);
     if let Some((_, _, fb)) = best {
         factors = fb;

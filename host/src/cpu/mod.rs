@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use anyhow::Result;
 
-use crate::als::{AlsBackend, AlsConfig, Factors, Matrix};
+use crate::als::{AlsBackend, AlsConfig, Breakdown, Factors, Matrix, Side};
 use crate::data::{Csr, Interactions};
 
 pub use step::{cg_dense_fast, cholesky_fast, GRAM_CHUNK_ROWS};
@@ -81,12 +81,11 @@ impl CpuBackend {
     }
 }
 
-impl AlsBackend for CpuBackend {
-    fn name(&self) -> String {
-        format!("cpu ({} threads, {:?})", self.threads, self.isa)
-    }
-
-    fn half_step(&self, m: &Csr, fixed: &Matrix, target: &mut Matrix, cfg: &AlsConfig) -> Result<()> {
+impl CpuBackend {
+    /// Solve every row of `target` against the fixed factors: row `t` of `m` lists the rows of
+    /// `fixed` it interacts with (and the values). Users: `m = csr`, `fixed = items`; items:
+    /// `m = csc` (as outer = item), `fixed = users`.
+    pub fn solve_rows(&self, m: &Csr, fixed: &Matrix, target: &mut Matrix, cfg: &AlsConfig) -> Result<()> {
         let f = cfg.factors;
         anyhow::ensure!(fixed.cols == f && target.cols == f, "factor matrices must have {f} columns");
         anyhow::ensure!(
@@ -105,6 +104,21 @@ impl AlsBackend for CpuBackend {
             );
         }
         Ok(())
+    }
+
+}
+
+impl AlsBackend for CpuBackend {
+    fn name(&self) -> String {
+        format!("cpu ({} threads, {:?})", self.threads, self.isa)
+    }
+
+    fn half_step(&mut self, side: Side, train: &Interactions, factors: &mut Factors, cfg: &AlsConfig) -> Result<Option<Breakdown>> {
+        match side {
+            Side::Users => self.solve_rows(&train.csr, &factors.items, &mut factors.users, cfg)?,
+            Side::Items => self.solve_rows(&train.csc, &factors.users, &mut factors.items, cfg)?,
+        }
+        Ok(None)
     }
 
     fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64> {

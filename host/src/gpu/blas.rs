@@ -29,6 +29,28 @@ impl Blas {
         Ok(format!("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100))
     }
 
+    /// gram (f × f) = YᵀY for Y (n × f, row-major): the implicit model's fixed term.
+    ///
+    /// Y row-major is Yᵀ column-major (f × n), so this is the column-major product M·Mᵀ with M = Yᵀ;
+    /// the result is symmetric, so row- and column-major agree.
+    pub fn gram<Y: DevicePtr<f32>, C: DevicePtrMut<f32>>(&self, n: usize, f: usize, y: &Y, gram: &mut C) -> Result<(), GpuError> {
+        assert!(y.len() >= n * f && gram.len() >= f * f, "gram: buffers too small");
+        let cfg = GemmConfig {
+            transa: cublasOperation_t::CUBLAS_OP_N,
+            transb: cublasOperation_t::CUBLAS_OP_T,
+            m: f as i32,
+            n: f as i32,
+            k: n as i32,
+            alpha: 1.0f32,
+            lda: f as i32,
+            ldb: f as i32,
+            beta: 0.0f32,
+            ldc: f as i32,
+        };
+        unsafe { self.handle.gemm(cfg, y, y, gram) }
+            .map_err(|e| GpuError::Cublas { context: format!("gram {n}×{f}"), status: format!("{e:?}") })
+    }
+
     /// C (m × n) = A (m × k) · B (k × n), all row-major and contiguous, in fp32.
     ///
     /// cuBLAS is column-major; a row-major C is a column-major Cᵀ = Bᵀ·Aᵀ, so the call swaps the

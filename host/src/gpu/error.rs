@@ -25,6 +25,8 @@ pub enum GpuError {
     Launch { kernel: String, shape: String, source: DriverError },
     #[error("GPU work failed{}: {source}", last_kernel.as_ref().map(|k| format!(" (last kernel launched: `{k}`)")).unwrap_or_default())]
     Async { last_kernel: Option<String>, source: DriverError },
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{context}: {source}")]
     Driver { context: String, source: DriverError },
     #[error("cuBLAS {context}: {status}")]

@@ -78,7 +78,8 @@ impl Problem {
     }
 
     /// What is added to A_u[i][j] besides the sum over entries: λ·n_u on the diagonal (explicit),
-    /// YᵀY[i][j] + λ on the diagonal (implicit).
+    /// YᵀY[i][j] + λ on the diagonal (implicit). An explicit row with no entries gets the identity
+    /// (and b = 0), so every solver returns the zero factor for it, as the CPU reference does.
     ///
     /// # Safety
     /// In implicit modes `gram` holds f×f values.
@@ -86,7 +87,7 @@ impl Problem {
     pub unsafe fn extra(&self, i: usize, j: usize, f: usize, n_u: usize) -> f32 {
         let diag = if i == j { 1.0 } else { 0.0 };
         if self.mode == MODE_EXPLICIT {
-            diag * self.lambda * n_u as f32
+            diag * if n_u == 0 { 1.0 } else { self.lambda * n_u as f32 }
         } else {
             *self.gram.add(i * f + j) + diag * self.lambda
         }

@@ -1,0 +1,84 @@
+//! [`GpuBackend`]: the GPU behind the device-independent ALS API (`als::train` with
+//! `Backend::Gpu`). Factors live on the device from `begin` to `fetch`; the training objective is
+//! computed by the CPU reference on fetched factors.
+use super::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
+use crate::als::{AlsBackend, AlsConfig, Breakdown, Factors, GpuOptions, Side, Solver};
+use crate::data::Interactions;
+use crate::gpu::Gpu;
+use anyhow::{Context, Result};
+use std::sync::Arc;
+
+pub struct GpuBackend {
+    gpu: Arc<Gpu>,
+    options: GpuOptions,
+    state: Option<GpuAls>,
+    objective: crate::cpu::CpuBackend,
+}
+
+impl GpuBackend {
+    /// Opens GPU `device` with the embedded kernels (see `ptx::register_embedded`).
+    pub fn open(device: usize, options: GpuOptions) -> Result<GpuBackend> {
+        let images = crate::ptx::embedded();
+        anyhow::ensure!(!images.is_empty(), "no GPU kernels are registered in this program (rustmf::kernels::register)");
+        Hermitian::from_number(options.hermitian)
+            .with_context(|| format!("there is no get_hermitian v{} (versions 1–4)", options.hermitian))?;
+        Ok(GpuBackend {
+            gpu: Arc::new(Gpu::open(device, images)?),
+            options,
+            state: None,
+            objective: crate::cpu::CpuBackend::new(0)?,
+        })
+    }
+
+    pub fn gpu(&self) -> &Gpu {
+        &self.gpu
+    }
+
+    fn solver(&self, cfg: &AlsConfig) -> Result<GpuSolver> {
+        Ok(match (cfg.solver, self.options.fp16) {
+            (Solver::Cholesky, false) => GpuSolver::Cholesky,
+            (Solver::Lu, false) => GpuSolver::Lu,
+            (Solver::Cg { steps, tol }, false) => GpuSolver::Cg { steps: steps as u32, tol: tol.unwrap_or(0.0) as f32 },
+            (Solver::Cg { steps, tol }, true) => GpuSolver::CgHalf { steps: steps as u32, tol: tol.unwrap_or(0.0) as f32 },
+            (s, true) => anyhow::bail!("fp16 storage is for the CG solver, not {s:?}"),
+        })
+    }
+}
+
+impl AlsBackend for GpuBackend {
+    fn name(&self) -> String {
+        format!(
+            "gpu ({}, hermitian v{}{}{})",
+            self.gpu.info.name,
+            self.options.hermitian,
+            if self.options.fp16 { ", fp16 A" } else { "" },
+            self.state.as_ref().map(|s| format!(", {} rows per batch", s.batch_rows())).unwrap_or_default()
+        )
+    }
+
+    fn begin(&mut self, train: &Interactions, start: &Factors, cfg: &AlsConfig) -> Result<()> {
+        let opts = GpuAlsOptions {
+            hermitian: Hermitian::from_number(self.options.hermitian).expect("checked in open"),
+            solver: self.solver(cfg)?,
+            batch_rows: self.options.batch_rows,
+        };
+        self.state = Some(GpuAls::new(self.gpu.clone(), train, start, opts)?);
+        Ok(())
+    }
+
+    fn half_step(&mut self, side: Side, _train: &Interactions, _factors: &mut Factors, cfg: &AlsConfig) -> Result<Option<Breakdown>> {
+        let state = self.state.as_mut().context("GpuBackend::half_step before begin")?;
+        Ok(Some(state.half_step(side, cfg)?))
+    }
+
+    fn fetch(&mut self, factors: &mut Factors) -> Result<()> {
+        if let Some(state) = &self.state {
+            *factors = state.factors()?;
+        }
+        Ok(())
+    }
+
+    fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64> {
+        self.objective.objective(train, factors, cfg)
+    }
+}

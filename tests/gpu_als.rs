@@ -1,0 +1,208 @@
+//! GPU ALS against the CPU reference (issue 5): every get_hermitian version and every solver on
+//! fresh random data, explicit and implicit; CG and CG-fp16 against the exact solver's accuracy;
+//! batching that must not change a bit.
+mod common;
+
+use common::{gpu_trials, GpuCheck};
+use rand::rngs::StdRng;
+use rand::Rng;
+use rustmf::als::{self, AlsConfig, Backend, Confidence, EvalConfig, Factors, GpuOptions, Side, Solver};
+use rustmf::cpu::CpuBackend;
+use rustmf::data::{Duplicates, Interactions};
+use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
+use rustmf::gpu::Gpu;
+use std::sync::Arc;
+
+fn main() {
+    let checks: &[(&str, GpuCheck)] = &[
+        ("als::v1_global_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V1Global, &[32, 64, 100])),
+        ("als::v2_shared_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V2Shared, &[32, 64, 100])),
+        ("als::v3_tiled_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V3Tiled, &[32, 64, 96, 100, 128])),
+        ("als::v4_cached_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])),
+        ("als::lu_matches_cpu", lu_matches_cpu),
+        ("als::cg_with_f_steps_matches_cpu", cg_matches_cpu),
+        ("als::batches_do_not_change_results", batching_is_invisible),
+        ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
+        ("als::cg_and_fp16_reach_exact_ndcg", cg_reaches_exact_ndcg),
+    ];
+    rustmf::kernels::register();
+    let args = libtest_mimic::Arguments::from_args();
+    libtest_mimic::run(&args, gpu_trials(checks)).exit();
+}
+
+/// Random interactions with varied row lengths (many rows longer than the 32-item staging chunk),
+/// one empty user, explicit ratings 1..5 or implicit counts 1..20.
+fn random_data(rng: &mut StdRng, users: usize, items: usize, implicit: bool) -> Interactions {
+    let mut e = Vec::new();
+    for u in 1..users as u32 {
+        let n = rng.random_range(1..=(items / 3));
+        for _ in 0..n {
+            let v = if implicit { rng.random_range(1..=20) as f32 } else { rng.random_range(1..=5) as f32 };
+            e.push((u, rng.random_range(0..items as u32), v));
+        }
+    }
+    Interactions::from_entries(users, items, &e, Duplicates::Last).unwrap()
+}
+
+fn config(f: usize, implicit: bool, solver: Solver) -> AlsConfig {
+    AlsConfig {
+        factors: f,
+        iterations: 1,
+        lambda: if implicit { 0.1 } else { 0.05 },
+        implicit,
+        alpha: 2.0,
+        confidence: if implicit { Confidence::Log { eps: 1.0 } } else { Confidence::Linear },
+        solver,
+        compute_objective: false,
+        ..AlsConfig::default()
+    }
+}
+
+/// One full ALS iteration (users, then items) on the CPU reference.
+fn cpu_iteration(data: &Interactions, start: &Factors, cfg: &AlsConfig) -> Result<Factors, String> {
+    let cpu = CpuBackend::new(0).map_err(|e| e.to_string())?;
+    let mut fa = start.clone();
+    cpu.solve_rows(&data.csr, &fa.items, &mut fa.users, cfg).map_err(|e| e.to_string())?;
+    cpu.solve_rows(&data.csc, &fa.users, &mut fa.items, cfg).map_err(|e| e.to_string())?;
+    Ok(fa)
+}
+
+fn gpu_iteration(gpu: &Arc<Gpu>, data: &Interactions, start: &Factors, cfg: &AlsConfig, opts: GpuAlsOptions) -> Result<Factors, String> {
+    let mut als = GpuAls::new(gpu.clone(), data, start, opts).map_err(|e| e.to_string())?;
+    als.half_step(Side::Users, cfg).map_err(|e| e.to_string())?;
+    als.half_step(Side::Items, cfg).map_err(|e| e.to_string())?;
+    als.factors().map_err(|e| e.to_string())
+}
+
+/// ‖got − want‖_F / ‖want‖_F over both factor matrices.
+fn relative_error(got: &Factors, want: &Factors) -> f64 {
+    let pairs = got.users.data.iter().zip(&want.users.data).chain(got.items.data.iter().zip(&want.items.data));
+    let (mut diff, mut norm) = (0.0f64, 0.0f64);
+    for (g, w) in pairs {
+        diff += (*g as f64 - *w as f64).powi(2);
+        norm += (*w as f64).powi(2);
+    }
+    if got.users.data.iter().chain(&got.items.data).any(|v| !v.is_finite()) {
+        return f64::INFINITY;
+    }
+    (diff / norm).sqrt()
+}
+
+fn compare(gpu: &Arc<Gpu>, rng: &mut StdRng, f: usize, implicit: bool, solver: Solver, opts: GpuAlsOptions, tol: f64) -> Result<(), String> {
+    let (users, items) = (rng.random_range(150..300), rng.random_range(150..400));
+    let data = random_data(rng, users, items, implicit);
+    let cfg = config(f, implicit, solver);
+    let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
+    let want = cpu_iteration(&data, &start, &cfg)?;
+    let got = gpu_iteration(gpu, &data, &start, &cfg, opts)?;
+    let err = relative_error(&got, &want);
+    let what = format!(
+        "f={f} {} {:?} {:?} on {}×{} ({} nnz)",
+        if implicit { "implicit" } else { "explicit" },
+        opts.hermitian,
+        opts.solver,
+        data.n_users(),
+        data.n_items(),
+        data.nnz()
+    );
+    if err <= tol {
+        Ok(())
+    } else {
+        Err(format!("{what}: relative Frobenius error {err:e} > {tol:e}"))
+    }
+}
+
+fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usize]) -> Result<(), String> {
+    for &f in fs {
+        for implicit in [false, true] {
+            let opts = GpuAlsOptions { hermitian: v, solver: GpuSolver::Cholesky, batch_rows: None };
+            compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+        }
+    }
+    Ok(())
+}
+
+fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, implicit) in [(32, false), (64, true), (100, false), (100, true)] {
+        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Lu, batch_rows: None };
+        compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
+/// CG run for f steps is, in exact arithmetic, the exact solve; in fp32 it comes close.
+fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, implicit) in [(32, false), (64, true), (100, false)] {
+        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, batch_rows: None };
+        compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
+fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let data = random_data(rng, 300, 200, false);
+    let cfg = config(64, false, Solver::Cholesky);
+    let start = als::init_factors(data.n_users(), data.n_items(), 64, rng.random(), 1.0);
+    let whole = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cholesky, batch_rows: None };
+    let batched = GpuAlsOptions { batch_rows: Some(rng.random_range(3..40)), ..whole };
+    let a = gpu_iteration(gpu, &data, &start, &cfg, whole)?;
+    let b = gpu_iteration(gpu, &data, &start, &cfg, batched)?;
+    if a == b {
+        Ok(())
+    } else {
+        Err(format!("{:?} rows per batch changed the factors", batched.batch_rows))
+    }
+}
+
+/// Trains on planted data with the exact solver, CG (3 steps) and CG-fp16 (3 steps); returns the
+/// final value of the monitored test metric of each.
+fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> Result<Vec<(String, f64)>, String> {
+    let runs = [
+        ("cholesky", Solver::Cholesky, false),
+        ("cg3", Solver::Cg { steps: 3, tol: None }, false),
+        ("cg3-fp16", Solver::Cg { steps: 3, tol: None }, true),
+    ];
+    runs.iter()
+        .map(|&(name, solver, fp16)| {
+            let cfg = AlsConfig { solver, ..base.clone() };
+            let backend = Backend::Gpu { device: 0, options: GpuOptions { hermitian: 3, fp16, batch_rows: None } };
+            let r = als::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
+            let m = r.iterations.last().and_then(|l| l.test.as_ref()).and_then(|m| m.monitored()).ok_or("no test metric")?;
+            Ok((name.to_string(), m.0))
+        })
+        .collect()
+}
+
+fn within_one_percent(what: &str, results: &[(String, f64)]) -> Result<(), String> {
+    let exact = results[0].1;
+    for (name, v) in &results[1..] {
+        if ((v - exact) / exact).abs() > 0.01 {
+            return Err(format!("{what}: {name} ended at {v:.5}, exact solver at {exact:.5} (more than 1% apart)"));
+        }
+    }
+    Ok(())
+}
+
+fn cg_reaches_exact_rmse(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    use rustmf::data::split::{split, Holdout, SplitBy, SplitConfig};
+    use rustmf::data::synth::{generate, Preset};
+    let seed = rng.random();
+    let planted = generate(&Preset::Movielens1m.config(0.5, seed));
+    let whole = rustmf::data::Dataset { interactions: planted.interactions, times: None };
+    let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed }).map_err(|e| e.to_string())?;
+    let base = AlsConfig { iterations: 10, eval: EvalConfig::default(), ..config(32, false, Solver::Cholesky) };
+    within_one_percent("test RMSE", &final_metrics(&parts.train.interactions, &parts.test.interactions, &base)?)
+}
+
+fn cg_reaches_exact_ndcg(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    use rustmf::data::split::{split, Holdout, SplitBy, SplitConfig};
+    use rustmf::data::synth::{generate, Preset};
+    let seed = rng.random();
+    let mut shape = Preset::Lfm1b.config(0.02, seed);
+    (shape.n_items, shape.nnz) = (20_000, 400_000);
+    let planted = generate(&shape);
+    let whole = rustmf::data::Dataset { interactions: planted.interactions, times: None };
+    let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed }).map_err(|e| e.to_string())?;
+    let base = AlsConfig { iterations: 10, eval: EvalConfig { k: 10, max_users: Some(2000), every: 10 }, ..config(64, true, Solver::Cholesky) };
+    within_one_percent("test NDCG@10", &final_metrics(&parts.train.interactions, &parts.test.interactions, &base)?)
+}
