@@ -61,8 +61,10 @@ fn main() {
     let mut built = Vec::new();
     for arch in ARCHS {
         let ptx = build_kernels(&toolchain, &manifest_dir, arch);
-        let dest = out_dir.join(format!("rustmf_kernels.sm_{arch}.ptx"));
-        fs::copy(&ptx, &dest).unwrap_or_else(|e| panic!("copying {} to {}: {e}", ptx.display(), dest.display()));
+        let text = fs::read(&ptx).unwrap_or_else(|e| panic!("reading {}: {e}", ptx.display()));
+        // Unrolled register-tiled kernels make megabytes of PTX; deflated, every binary stays small.
+        let dest = out_dir.join(format!("rustmf_kernels.sm_{arch}.ptx.deflate"));
+        fs::write(&dest, miniz_oxide::deflate::compress_to_vec(&text, 9)).expect("writing the deflated PTX");
         built.push((arch, dest));
     }
     write_embedding(&out_dir, &toolchain.description, &built);
@@ -180,12 +182,13 @@ fn build_kernels(tc: &Toolchain, root: &Path, arch: u32) -> PathBuf {
     ptx
 }
 
-/// Writes `$OUT_DIR/kernels.rs`, included by `src/kernels.rs`.
+/// Writes `$OUT_DIR/kernels.rs`, included by `src/kernels.rs`: the toolchain used and one
+/// deflate-compressed PTX image per architecture.
 fn write_embedding(out_dir: &Path, toolchain: &str, built: &[(u32, PathBuf)]) {
     let mut s = format!("/// The kernel toolchain this build used.\npub const TOOLCHAIN: &str = {toolchain:?};\n");
     s += "/// PTX of kernels-rs, one image per architecture, lowest first.\npub static PTX: &[PtxImage] = &[\n";
     for (arch, path) in built {
-        let _ = writeln!(s, "    PtxImage {{ arch: {arch}, text: include_str!({:?}) }},", path.display().to_string());
+        let _ = writeln!(s, "    PtxImage {{ arch: {arch}, deflated: include_bytes!({:?}) }},", path.display().to_string());
     }
     s += "];\n";
     fs::write(out_dir.join("kernels.rs"), s).expect("writing kernels.rs");

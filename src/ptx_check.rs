@@ -67,7 +67,8 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
     for image in images {
         let arch = format!("sm_{}", image.arch);
         let file = dir.path().join(format!("kernels.{arch}.ptx"));
-        std::fs::write(&file, image.text)?;
+        let text = image.text();
+        std::fs::write(&file, &text)?;
         let out = Command::new(ptxas)
             .args(["-v", &format!("-arch={arch}"), "-o", "/dev/null"])
             .arg(&file)
@@ -79,21 +80,21 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
             continue;
         }
         let rows = parse_ptxas_log(&log, &arch);
-        check_registry(image, &specs, &rows, &arch, &mut report.problems);
+        check_registry(&text, &specs, &rows, &arch, &mut report.problems);
         report.rows.extend(rows);
     }
     Ok(report)
 }
 
-fn check_registry(image: &PtxImage, specs: &[KernelSpec], rows: &[KernelResources], arch: &str, problems: &mut Vec<String>) {
-    let entries = rustmf_host::ptx::entry_names(image.text);
+fn check_registry(ptx: &str, specs: &[KernelSpec], rows: &[KernelResources], arch: &str, problems: &mut Vec<String>) {
+    let entries = rustmf_host::ptx::entry_names(ptx);
     for name in &entries {
         if !specs.iter().any(|k| k.name == *name) {
             problems.push(format!("{arch}: kernel `{name}` is in the PTX but not in kernels::kernel_specs()"));
         }
     }
     for spec in specs {
-        if !entries.contains(&spec.name.as_str()) {
+        if !entries.contains(&spec.name) {
             problems.push(format!("{arch}: kernel `{}` is in kernels::kernel_specs() but not in the PTX", spec.name));
         }
     }

@@ -1,11 +1,21 @@
 //! Embedded PTX images and the choice among them. The images come from the root crate's build
 //! script; this module only decides which one suits a device, so it needs no GPU and no CUDA.
 
-/// PTX for one GPU architecture: `arch` is the compute capability times ten (80 = sm_80).
+/// PTX for one GPU architecture: `arch` is the compute capability times ten (80 = sm_80); the
+/// text is stored deflate-compressed (the unrolled kernels are megabytes of PTX).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PtxImage {
     pub arch: u32,
-    pub text: &'static str,
+    pub deflated: &'static [u8],
+}
+
+impl PtxImage {
+    /// The PTX text.
+    pub fn text(&self) -> String {
+        let bytes = miniz_oxide::inflate::decompress_to_vec(self.deflated)
+            .unwrap_or_else(|e| panic!("the embedded sm_{} PTX is corrupt: {e:?}", self.arch));
+        String::from_utf8(bytes).unwrap_or_else(|_| panic!("the embedded sm_{} PTX is not UTF-8", self.arch))
+    }
 }
 
 static EMBEDDED: std::sync::OnceLock<&'static [PtxImage]> = std::sync::OnceLock::new();
@@ -30,10 +40,10 @@ pub fn best_for(images: &[PtxImage], major: u32, minor: u32) -> Option<&PtxImage
 }
 
 /// Names of the kernels (`.entry` functions) in a PTX text, in order of appearance.
-pub fn entry_names(ptx: &str) -> Vec<&str> {
+pub fn entry_names(ptx: &str) -> Vec<String> {
     ptx.lines()
         .filter_map(|l| l.trim_start().strip_prefix(".visible .entry "))
-        .map(|rest| rest.split(['(', ' ']).next().unwrap_or(rest))
+        .map(|rest| rest.split(['(', ' ']).next().unwrap_or(rest).to_string())
         .collect()
 }
 
@@ -41,7 +51,7 @@ pub fn entry_names(ptx: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    const IMAGES: [PtxImage; 2] = [PtxImage { arch: 80, text: "a" }, PtxImage { arch: 90, text: "b" }];
+    const IMAGES: [PtxImage; 2] = [PtxImage { arch: 80, deflated: b"" }, PtxImage { arch: 90, deflated: b"" }];
 
     #[test]
     fn picks_the_newest_image_the_device_can_run() {
@@ -51,6 +61,12 @@ mod tests {
         assert_eq!(best_for(&IMAGES, 8, 0).unwrap().arch, 80);
         assert!(best_for(&IMAGES, 7, 5).is_none());
         assert!(best_for(&[], 9, 0).is_none());
+    }
+
+    #[test]
+    fn inflates_the_text() {
+        let deflated: &'static [u8] = Box::leak(miniz_oxide::deflate::compress_to_vec(b".version 7.8\n", 6).into_boxed_slice());
+        assert_eq!(PtxImage { arch: 90, deflated }.text(), ".version 7.8\n");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub struct Gpu {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     module: Arc<CudaModule>,
-    kernel_names: Vec<&'static str>,
+    kernel_names: Vec<String>,
     last_kernel: Mutex<Option<String>>,
     sync_launches: bool,
 }
@@ -37,8 +37,10 @@ impl Gpu {
         })?;
         let ctx = CudaContext::new(ordinal).map_err(GpuError::driver(format!("creating a context on GPU {ordinal}")))?;
         let stream = ctx.default_stream();
+        let text = image.text();
+        let kernel_names = crate::ptx::entry_names(&text);
         let module = ctx
-            .load_module(Ptx::from_src(image.text))
+            .load_module(Ptx::from_src(text))
             .map_err(|source| GpuError::ModuleLoad { arch: image.arch, source })?;
         Ok(Gpu {
             info,
@@ -46,7 +48,7 @@ impl Gpu {
             ctx,
             stream,
             module,
-            kernel_names: crate::ptx::entry_names(image.text),
+            kernel_names,
             last_kernel: Mutex::new(None),
             sync_launches: std::env::var("RUSTMF_SYNC_LAUNCHES").is_ok_and(|v| v == "1"),
         })
@@ -62,7 +64,7 @@ impl Gpu {
 
     /// A kernel of the loaded module, by its exported name.
     pub fn kernel(&self, name: &str) -> Result<Kernel, GpuError> {
-        if !self.kernel_names.contains(&name) {
+        if !self.kernel_names.iter().any(|k| k == name) {
             return Err(GpuError::MissingKernel(name.to_string()));
         }
         let func = self.module.load_function(name).map_err(|_| GpuError::MissingKernel(name.to_string()))?;
