@@ -3,7 +3,8 @@
 //!
 //! Each block loads its A once into shared memory (from fp16, widened, in the half variant: half
 //! the bytes read), then runs at most `steps` CG iterations from x₀ = the current factor row,
-//! stopping early once ‖r‖² ≤ tol²·‖b‖². Thread i owns x_i, r_i, p_i; one step is a matrix-vector
+//! stopping early once ‖r‖ ≤ max(tol, ε)·‖b‖ (ε = fp32 epsilon: fp32 cannot get closer, and going on
+//! past that point only divides by underflowing p·Ap). Thread i owns x_i, r_i, p_i; one step is a matrix-vector
 //! product (A(i,·)·p with p published in shared memory) and two block-wide dot products.
 //! Work per step: f² FMAs per system — O(f²) instead of the exact solvers' O(f³).
 //!
@@ -53,6 +54,7 @@ unsafe fn cg<const F: usize, const HALF: bool>(
     let mut ri = bi - times_a(&ws, i, mine, F);
     let mut pi = ri;
     let mut rs = block_sum(ri * ri, ws.scratch);
+    let tol = tol.max(f32::EPSILON);
     let threshold = tol * tol * block_sum(bi * bi, ws.scratch);
     let mut step = 0;
     while step < steps && rs > threshold {
@@ -61,7 +63,11 @@ unsafe fn cg<const F: usize, const HALF: bool>(
         }
         sync_threads();
         let api = times_a(&ws, i, mine, F);
-        let alpha = rs / block_sum(pi * api, ws.scratch);
+        let p_ap = block_sum(pi * api, ws.scratch);
+        if !(p_ap > 0.0) {
+            break;
+        }
+        let alpha = rs / p_ap;
         xi = fma(alpha, pi, xi);
         ri = fma(-alpha, api, ri);
         let rs_next = block_sum(ri * ri, ws.scratch);
