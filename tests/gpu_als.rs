@@ -19,6 +19,8 @@ fn main() {
         ("als::v2_shared_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V2Shared, &[32, 64, 100])),
         ("als::v3_tiled_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V3Tiled, &[32, 64, 96, 100, 128])),
         ("als::v4_cached_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])),
+        ("als::v5_pipelined_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V5Pipelined, &[32, 64, 96, 100, 128])),
+        ("als::v5_half_output_with_cg_fp16_matches_cpu", cg_half_matches_cpu),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cg_with_f_steps_matches_cpu", cg_matches_cpu),
         ("als::batches_do_not_change_results", batching_is_invisible),
@@ -135,6 +137,16 @@ fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false)] {
         let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, batch_rows: None };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
+/// A stored in fp16 costs accuracy (about 3 significant digits per entry), so f steps of CG on
+/// it land near, not on, the exact solution.
+fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, implicit) in [(64, true), (100, false)] {
+        let opts = GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 }, batch_rows: None };
+        compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 2e-2)?;
     }
     Ok(())
 }

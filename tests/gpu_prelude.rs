@@ -19,6 +19,7 @@ fn main() {
         ("prelude::shared_scalar_and_barrier", shared_reverse),
         ("prelude::shared_vec4_and_ldg_vec4", shared_vec4),
         ("prelude::shared_vec2_ldg_vec2_and_vec_loads", vec2),
+        ("prelude::cp_async_groups", cp_async),
         ("prelude::warp_shuffles", shuffles),
         ("prelude::warp_and_block_reductions", reductions),
         ("prelude::fma", fma),
@@ -120,6 +121,20 @@ fn vec2(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     expect_equal("ld.global.nc.v2 → shared → ld.shared.v2", &gpu.download(&y).map_err(gpu_err)?, &want_y)?;
     expect_equal("Shared::load_vec_unchecked::<10>", &gpu.download(&z).map_err(gpu_err)?, &want_z)?;
     expect_equal("ldg_vec::<10>", &gpu.download(&w).map_err(gpu_err)?, &want_z)
+}
+
+fn cp_async(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let block = 32 * rng.random_range(1..=8u32);
+    let blocks = rng.random_range(1..=50u32);
+    let chunk = 4 * block as usize;
+    let x = random_f32(rng, chunk * blocks as usize);
+    let k = gpu.kernel("prelude_check_cp_async").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let mut y = gpu.upload(&vec![f32::NAN; x.len()], "y").map_err(gpu_err)?;
+    let shape = LaunchShape { grid: blocks, block, shared_bytes: 16 * block };
+    unsafe { gpu.launch(&k).arg(&dx).arg(&mut y).run(shape) }.map_err(gpu_err)?;
+    let want: Vec<f32> = (0..x.len()).map(|e| x[e / chunk * chunk + chunk - 1 - e % chunk]).collect();
+    expect_equal("cp.async 16 B + 4 B groups, reversed", &gpu.download(&y).map_err(gpu_err)?, &want)
 }
 
 fn shuffles(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {

@@ -202,3 +202,31 @@ pub unsafe extern "ptx-kernel" fn prelude_check_vec2(n2: u32, x: *const f32, y: 
         *w.add(10 * i as usize + c) = from_global[c];
     }
 }
+
+/// Asynchronous copies in two groups: each block copies its chunk of x (4·block_dim floats) to
+/// shared memory, the first half with 16-byte copies and the second half with 4-byte ones as a
+/// second group; it waits for the first group only (`wait::<1>`), then for both (`wait::<0>`),
+/// and after a barrier writes the chunk out reversed: y[b·4B + e] = x[b·4B + 4B − 1 − e].
+/// Dynamic shared memory: block_dim × 16 bytes.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_cp_async(x: *const f32, y: *mut f32) {
+    let b = block_dim();
+    let tile = Shared::<f32>::new(0, 4 * b);
+    let base = x.add((4 * b * block_idx()) as usize);
+    let t = thread_idx();
+    if t < b / 2 {
+        cp_async_16(tile, 4 * t, base.add(4 * t as usize));
+    }
+    cp_async_commit();
+    for e in (2 * b + t..4 * b).step_by(b as usize) {
+        cp_async_4(tile, e, base.add(e as usize));
+    }
+    cp_async_commit();
+    cp_async_wait::<1>();
+    cp_async_wait::<0>();
+    sync_threads();
+    let out = y.add((4 * b * block_idx()) as usize);
+    for e in (t..4 * b).step_by(b as usize) {
+        *out.add(e as usize) = tile.load(4 * b - 1 - e);
+    }
+}

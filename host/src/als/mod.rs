@@ -330,7 +330,7 @@ pub trait AlsBackend {
 /// a batch holds. The solver itself is [`AlsConfig::solver`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GpuOptions {
-    /// get_hermitian version, 1–4 (see `kernels-rs/src/hermitian`).
+    /// get_hermitian version, 1–5 (see `kernels-rs/src/hermitian`).
     pub hermitian: u32,
     /// With a CG solver: store A in fp16 (cuMF §IV-B).
     pub fp16: bool,

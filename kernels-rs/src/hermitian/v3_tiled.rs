@@ -18,7 +18,8 @@
 //!
 //! Launch: grid = rows in the batch, block as in the table, dynamic shared memory
 //! [`shared_bytes`]. Budget: T² + 2T + ~30 registers, spill-free; no local memory.
-use super::{store_a, tile_coords, Problem};
+use super::tiles::{rank1, store, sum_groups, Tile};
+use super::Problem;
 use crate::prelude::*;
 
 const S: usize = 32;
@@ -40,20 +41,17 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
-    let nt = (F / T) as u32;
-    let tiles = nt * (nt + 1) / 2;
-    if block_dim() != BLOCK || F % T != 0 || tiles * G as u32 > BLOCK {
+    let tid = thread_idx();
+    let tile = Tile::of(tid, F, T);
+    if block_dim() != BLOCK || F % T != 0 || tile.tiles * G as u32 > BLOCK {
         trap();
     }
     let local = block_idx();
     if local >= n_rows {
         return;
     }
-    let tid = thread_idx();
-    let group = tid / tiles;
-    let active = group < G as u32;
-    let (tr, tc) = tile_coords(tid % tiles, nt);
-    let (row_off, col_off) = (tr * T as u32, tc * T as u32);
+    let active = tile.group < G as u32;
+    let (row_off, col_off) = tile.offsets(T);
 
     let theta_s = Shared::<f32>::new(0, (S * F) as u32);
     let wa_s = Shared::<f32>::new(theta_s.end_offset(), S as u32);
@@ -73,18 +71,12 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
         }
         sync_threads();
         if active {
-            let mut s = group as usize;
+            let mut s = tile.group as usize;
             while s < n {
-                let base = (s * F) as u32;
-                let wa = wa_s.load_unchecked(s as u32);
-                let rows = theta_s.load_vec_unchecked::<T>(base + row_off);
-                let cols = theta_s.load_vec_unchecked::<T>(base + col_off);
-                for i in 0..T {
-                    let x = wa * rows[i];
-                    for j in 0..T {
-                        acc[i][j] = fma(x, cols[j], acc[i][j]);
-                    }
-                }
+                let base = s * F;
+                let rows = theta_s.load_vec_unchecked::<T>((base + row_off) as u32);
+                let cols = theta_s.load_vec_unchecked::<T>((base + col_off) as u32);
+                rank1(&mut acc, wa_s.load_unchecked(s as u32), &rows, &cols);
                 s += G;
             }
         }
@@ -97,42 +89,8 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
         start += n;
     }
 
-    if G > 1 {
-        let partial = Shared::<f32>::new(0, ((G - 1) * tiles as usize * T * T) as u32);
-        let slot = |g: u32| ((g - 1) * tiles + tid % tiles) * (T * T) as u32;
-        if active && group > 0 {
-            for i in 0..T {
-                for j in 0..T {
-                    partial.store_unchecked(slot(group) + (i * T + j) as u32, acc[i][j]);
-                }
-            }
-        }
-        sync_threads();
-        if group == 0 {
-            for g in 1..G as u32 {
-                for i in 0..T {
-                    for j in 0..T {
-                        acc[i][j] += partial.load_unchecked(slot(g) + (i * T + j) as u32);
-                    }
-                }
-            }
-        }
-    }
-
-    if group == 0 {
-        let a = local as usize * F * F;
-        let n_u = hi - lo;
-        for i in 0..T {
-            for j in 0..T {
-                let (r, c) = (row_off as usize + i, col_off as usize + j);
-                let v = acc[i][j] + p.extra(r, c, F, n_u);
-                store_a::<HALF>(a_out, a + r * F + c, v);
-                if tr != tc {
-                    store_a::<HALF>(a_out, a + c * F + r, v);
-                }
-            }
-        }
-    }
+    sum_groups::<T, G>(&mut acc, &tile, tid);
+    store::<F, T, HALF>(&acc, &tile, &p, hi - lo, local, a_out);
     if (tid as usize) < F {
         *b_out.add(local as usize * F + tid as usize) = bias;
     }

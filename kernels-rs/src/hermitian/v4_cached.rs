@@ -10,7 +10,8 @@
 //! groups' tiles are added up at the end ([`super::v3_tiled::shared_bytes`] with staging omitted).
 //!
 //! Launch: as v3. Budget: as v3, spill-free; no local memory.
-use super::{store_a, tile_coords, Problem};
+use super::tiles::{rank1, store, sum_groups, Tile};
+use super::Problem;
 use crate::prelude::*;
 
 /// Shared-memory bytes for (f, T, G): only the groups' partial tiles.
@@ -27,74 +28,33 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
-    let nt = (F / T) as u32;
-    let tiles = nt * (nt + 1) / 2;
-    if block_dim() != BLOCK || F % T != 0 || tiles * G as u32 > BLOCK {
+    let tid = thread_idx();
+    let tile = Tile::of(tid, F, T);
+    if block_dim() != BLOCK || F % T != 0 || tile.tiles * G as u32 > BLOCK {
         trap();
     }
     let local = block_idx();
     if local >= n_rows {
         return;
     }
-    let tid = thread_idx();
-    let group = tid / tiles;
-    let (tr, tc) = tile_coords(tid % tiles, nt);
-    let (row_off, col_off) = ((tr as usize) * T, (tc as usize) * T);
+    let (row_off, col_off) = tile.offsets(T);
 
     let mut acc = [[0.0f32; T]; T];
     let (lo, hi) = p.entries(row_begin + local);
-    if group < G as u32 {
-        let mut n = lo + group as usize;
+    if tile.group < G as u32 {
+        let mut n = lo + tile.group as usize;
         while n < hi {
             let th = p.theta.add(ldg_u32(p.indices.add(n)) as usize * F);
             let (wa, _) = p.weights(ldg_f32(p.values.add(n)));
             let rows = ldg_vec::<T>(th.add(row_off));
             let cols = ldg_vec::<T>(th.add(col_off));
-            for i in 0..T {
-                let x = wa * rows[i];
-                for j in 0..T {
-                    acc[i][j] = fma(x, cols[j], acc[i][j]);
-                }
-            }
+            rank1(&mut acc, wa, &rows, &cols);
             n += G;
         }
     }
 
-    if G > 1 {
-        let partial = Shared::<f32>::new(0, ((G - 1) * tiles as usize * T * T) as u32);
-        let slot = |g: u32| ((g - 1) * tiles + tid % tiles) * (T * T) as u32;
-        if group > 0 && group < G as u32 {
-            for i in 0..T {
-                for j in 0..T {
-                    partial.store_unchecked(slot(group) + (i * T + j) as u32, acc[i][j]);
-                }
-            }
-        }
-        sync_threads();
-        if group == 0 {
-            for g in 1..G as u32 {
-                for i in 0..T {
-                    for j in 0..T {
-                        acc[i][j] += partial.load_unchecked(slot(g) + (i * T + j) as u32);
-                    }
-                }
-            }
-        }
-    }
-
-    if group == 0 {
-        let a = local as usize * F * F;
-        for i in 0..T {
-            for j in 0..T {
-                let (r, c) = (row_off + i, col_off + j);
-                let v = acc[i][j] + p.extra(r, c, F, hi - lo);
-                store_a::<HALF>(a_out, a + r * F + c, v);
-                if tr != tc {
-                    store_a::<HALF>(a_out, a + c * F + r, v);
-                }
-            }
-        }
-    }
+    sum_groups::<T, G>(&mut acc, &tile, tid);
+    store::<F, T, HALF>(&acc, &tile, &p, hi - lo, local, a_out);
     let j = tid as usize;
     if j < F {
         let mut bias = 0.0f32;

@@ -8,11 +8,13 @@
 //! | [`warp`]   | shuffles (xor, down, idx) and warp / block reductions |
 //! | [`math`]   | fused multiply-add, square root |
 //! | [`half`]   | f16 ⇄ f32 on load and store |
+//! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering |
 //! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
 //!
 //! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
 //! the condition the caller must meet written on it.
 
+pub mod async_copy;
 pub mod global;
 pub mod half;
 pub mod index;
@@ -21,6 +23,7 @@ pub mod shared;
 pub mod sync;
 pub mod warp;
 
+pub use async_copy::{cp_async_16, cp_async_4, cp_async_commit, cp_async_wait};
 pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16};
 pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};

@@ -103,6 +103,12 @@ impl<T: SharedScalar> Shared<T> {
         self.len == 0
     }
 
+    /// Shared-window address of element `i` (for instructions that take one, like `cp.async`).
+    #[inline(always)]
+    pub fn address(&self, i: u32) -> u32 {
+        self.addr + i * Self::SIZE
+    }
+
     /// Byte offset just past this window: where the next window of a layout can start.
     #[inline(always)]
     pub fn end_offset(&self) -> u32 {

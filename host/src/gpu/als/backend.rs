@@ -21,7 +21,7 @@ impl GpuBackend {
         let images = crate::ptx::embedded();
         anyhow::ensure!(!images.is_empty(), "no GPU kernels are registered in this program (rustmf::kernels::register)");
         Hermitian::from_number(options.hermitian)
-            .with_context(|| format!("there is no get_hermitian v{} (versions 1–4)", options.hermitian))?;
+            .with_context(|| format!("there is no get_hermitian v{} (versions 1–5)", options.hermitian))?;
         Ok(GpuBackend {
             gpu: Arc::new(Gpu::open(device, images)?),
             options,

@@ -85,7 +85,7 @@ impl GpuAls {
         let half = opts.solver.half_storage();
         if half && !opts.hermitian.has_half_output() {
             return Err(GpuError::Unsupported(format!(
-                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 or v4), not v{}",
+                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3, v4 or v5), not v{}",
                 opts.hermitian.number()
             )));
         }

@@ -17,10 +17,12 @@ pub enum Hermitian {
     V2Shared,
     V3Tiled,
     V4Cached,
+    V5Pipelined,
 }
 
 impl Hermitian {
-    pub const ALL: [Hermitian; 4] = [Hermitian::V1Global, Hermitian::V2Shared, Hermitian::V3Tiled, Hermitian::V4Cached];
+    pub const ALL: [Hermitian; 5] =
+        [Hermitian::V1Global, Hermitian::V2Shared, Hermitian::V3Tiled, Hermitian::V4Cached, Hermitian::V5Pipelined];
 
     pub fn number(self) -> u32 {
         match self {
@@ -28,6 +30,7 @@ impl Hermitian {
             Hermitian::V2Shared => 2,
             Hermitian::V3Tiled => 3,
             Hermitian::V4Cached => 4,
+            Hermitian::V5Pipelined => 5,
         }
     }
 
@@ -37,7 +40,7 @@ impl Hermitian {
 
     /// Whether this version can write A as fp16 (for the fp16 CG solver).
     pub fn has_half_output(self) -> bool {
-        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached)
+        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined)
     }
 
     pub fn kernel_name(self, f: usize, half: bool) -> String {
@@ -54,6 +57,7 @@ impl Hermitian {
             Hermitian::V2Shared => (256, STAGED_ITEMS * (f + 2)),
             Hermitian::V3Tiled => (block, reduction.max(STAGED_ITEMS * (f + 2))),
             Hermitian::V4Cached => (block, reduction),
+            Hermitian::V5Pipelined => (block, reduction.max(2 * STAGED_ITEMS * (f + 1))),
         };
         LaunchShape { grid, block, shared_bytes: 4 * shared as u32 }
     }

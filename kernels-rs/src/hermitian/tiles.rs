@@ -1,0 +1,103 @@
+//! The register-tile machinery shared by v3, v4 and v5: which T×T tile of A_u a thread owns, the
+//! rank-1 update of a tile, adding up the item groups' partial tiles, and storing a tile.
+use super::{store_a, tile_coords, Problem};
+use crate::prelude::*;
+
+/// A thread's tile: `group` (which items it sums: every G-th) and tile row/column `tr ≥ tc` of
+/// the nt × nt tile grid, nt = f/T.
+#[derive(Clone, Copy)]
+pub struct Tile {
+    pub tiles: u32,
+    pub group: u32,
+    pub tr: u32,
+    pub tc: u32,
+}
+
+impl Tile {
+    #[inline(always)]
+    pub fn of(tid: u32, f: usize, t: usize) -> Tile {
+        let nt = (f / t) as u32;
+        let tiles = nt * (nt + 1) / 2;
+        let (tr, tc) = tile_coords(tid % tiles, nt);
+        Tile { tiles, group: tid / tiles, tr, tc }
+    }
+
+    /// Offsets of the tile's first row and first column in θ.
+    #[inline(always)]
+    pub fn offsets(&self, t: usize) -> (usize, usize) {
+        (self.tr as usize * t, self.tc as usize * t)
+    }
+}
+
+/// acc += wa · rows ⊗ cols (T² FMAs).
+#[inline(always)]
+pub fn rank1<const T: usize>(acc: &mut [[f32; T]; T], wa: f32, rows: &[f32; T], cols: &[f32; T]) {
+    for i in 0..T {
+        let x = wa * rows[i];
+        for j in 0..T {
+            acc[i][j] = fma(x, cols[j], acc[i][j]);
+        }
+    }
+}
+
+/// Adds the partial tiles of groups 1..G into group 0's, through shared memory from offset 0
+/// (every thread of the block must call it; the staging buffers must be free).
+///
+/// # Safety
+/// The launch gave at least (G−1)·tiles·T²·4 bytes of dynamic shared memory.
+#[inline(always)]
+pub unsafe fn sum_groups<const T: usize, const G: usize>(acc: &mut [[f32; T]; T], tile: &Tile, tid: u32) {
+    if G == 1 {
+        return;
+    }
+    let partial = Shared::<f32>::new(0, ((G - 1) * tile.tiles as usize * T * T) as u32);
+    let slot = |g: u32| ((g - 1) * tile.tiles + tid % tile.tiles) * (T * T) as u32;
+    if tile.group > 0 && tile.group < G as u32 {
+        for i in 0..T {
+            for j in 0..T {
+                partial.store_unchecked(slot(tile.group) + (i * T + j) as u32, acc[i][j]);
+            }
+        }
+    }
+    sync_threads();
+    if tile.group == 0 {
+        for g in 1..G as u32 {
+            for i in 0..T {
+                for j in 0..T {
+                    acc[i][j] += partial.load_unchecked(slot(g) + (i * T + j) as u32);
+                }
+            }
+        }
+    }
+}
+
+/// Group 0 writes its tile of A_u (and the mirror tile above the diagonal), adding the
+/// regularization and, for implicit feedback, YᵀY.
+///
+/// # Safety
+/// `a_out` holds the batch's f×f systems (f32, or f16 when HALF); `local` is a row of the batch.
+#[inline(always)]
+pub unsafe fn store<const F: usize, const T: usize, const HALF: bool>(
+    acc: &[[f32; T]; T],
+    tile: &Tile,
+    p: &Problem,
+    n_u: usize,
+    local: u32,
+    a_out: *mut f32,
+) {
+    if tile.group != 0 {
+        return;
+    }
+    let a = local as usize * F * F;
+    let (row_off, col_off) = tile.offsets(T);
+    for i in 0..T {
+        for j in 0..T {
+            let (r, c) = (row_off + i, col_off + j);
+            let v = acc[i][j] + p.extra(r, c, F, n_u);
+            store_a::<HALF>(a_out, a + r * F + c, v);
+            if tile.tr != tile.tc {
+                store_a::<HALF>(a_out, a + c * F + r, v);
+            }
+        }
+    }
+}
