@@ -26,7 +26,7 @@ rm -rf "$out" && mkdir -p "$out/tests"
 cp target/release/rustmf "$out/"
 for entry in "${test_bins[@]}"; do cp "${entry#*$'\t'}" "$out/tests/${entry%%$'\t'*}"; done
 cp scripts/bundle-run.sh "$out/run.sh"
-[ -d benches/scripts ] && cp -r benches/scripts "$out/bench-scripts"
+cp benches/gpu-host/*.sh "$out/"
 git describe --always --dirty --abbrev=12 > "$out/REVISION"
 strip --strip-debug "$out/rustmf" "$out"/tests/*
 echo "bundle: $out ($(du -sh "$out" | cut -f1)), revision $(cat "$out/REVISION")"
