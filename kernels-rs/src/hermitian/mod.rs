@@ -129,3 +129,22 @@ pub unsafe fn store_a<const HALF: bool>(a_out: *mut f32, idx: usize, v: f32) {
         *a_out.add(idx) = v;
     }
 }
+
+/// Declares exported get_hermitian kernels with the shared signature, each calling a generic
+/// implementation: `hermitian_kernels!(name = implementation::<F, ...>, ...)`.
+macro_rules! hermitian_kernels {
+    ($($name:ident = $imp:ident::<$($g:tt),*>),* $(,)?) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(
+                n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
+                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
+                a_out: *mut f32, b_out: *mut f32,
+            ) {
+                let p = $crate::hermitian::Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
+                $imp::<$($g),*>(n_rows, row_begin, p, a_out, b_out)
+            }
+        )*
+    };
+}
+pub(crate) use hermitian_kernels;

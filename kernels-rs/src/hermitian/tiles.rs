@@ -22,6 +22,25 @@ impl Tile {
         Tile { tiles, group: tid / tiles, tr, tc }
     }
 
+    /// How every tiled kernel starts: the calling thread's tile and the batch row of its block.
+    /// Traps when the launch does not match the kernel's constants (block size, tile table);
+    /// `None` for blocks past the end of the batch.
+    #[inline(always)]
+    pub fn enter<const F: usize, const T: usize, const G: usize, const BLOCK: u32>(n_rows: u32) -> Option<(Tile, u32)> {
+        let tile = Tile::of(thread_idx(), F, T);
+        if block_dim() != BLOCK || F % T != 0 || tile.tiles * G as u32 > BLOCK {
+            trap();
+        }
+        let local = block_idx();
+        (local < n_rows).then_some((tile, local))
+    }
+
+    /// Whether this thread sums items (threads past G groups of tiles only stage and store).
+    #[inline(always)]
+    pub fn active<const G: usize>(&self) -> bool {
+        self.group < G as u32
+    }
+
     /// Offsets of the tile's first row and first column in θ.
     #[inline(always)]
     pub fn offsets(&self, t: usize) -> (usize, usize) {

@@ -7,7 +7,7 @@
 //!
 //! Launch: grid = rows in the batch, block = 128 threads, no shared memory.
 //! Budget: a few registers; no shared memory; no local memory.
-use super::Problem;
+use super::{hermitian_kernels, Problem};
 use crate::prelude::*;
 
 const BLOCK: u32 = 128;
@@ -50,22 +50,10 @@ unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Probl
     }
 }
 
-macro_rules! v1 {
-    ($name:ident, $f:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-            theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-            a_out: *mut f32, b_out: *mut f32,
-        ) {
-            let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-            hermitian_global::<$f>(n_rows, row_begin, p, a_out, b_out)
-        }
-    };
+hermitian_kernels! {
+    hermitian_v1_f32 = hermitian_global::<32>,
+    hermitian_v1_f64 = hermitian_global::<64>,
+    hermitian_v1_f96 = hermitian_global::<96>,
+    hermitian_v1_f100 = hermitian_global::<100>,
+    hermitian_v1_f128 = hermitian_global::<128>,
 }
-
-v1!(hermitian_v1_f32, 32);
-v1!(hermitian_v1_f64, 64);
-v1!(hermitian_v1_f96, 96);
-v1!(hermitian_v1_f100, 100);
-v1!(hermitian_v1_f128, 128);

@@ -9,7 +9,7 @@
 //!
 //! Launch: grid = rows in the batch, block = 256 threads, dynamic shared memory S·(f + 2)·4 bytes.
 //! Budget: 3·M + ~20 registers (M = ⌈f(f+1)/2 / 256⌉: 20 at f=100); no local memory.
-use super::Problem;
+use super::{hermitian_kernels, Problem};
 use crate::prelude::*;
 
 const BLOCK: u32 = 256;
@@ -105,23 +105,11 @@ unsafe fn hermitian_shared<const F: usize, const M: usize>(
     }
 }
 
-macro_rules! v2 {
-    ($name:ident, $f:literal, $m:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-            theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-            a_out: *mut f32, b_out: *mut f32,
-        ) {
-            let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-            hermitian_shared::<$f, $m>(n_rows, row_begin, p, a_out, b_out)
-        }
-    };
-}
-
 // M = ⌈f(f+1)/2 / 256⌉
-v2!(hermitian_v2_f32, 32, 3);
-v2!(hermitian_v2_f64, 64, 9);
-v2!(hermitian_v2_f96, 96, 19);
-v2!(hermitian_v2_f100, 100, 20);
-v2!(hermitian_v2_f128, 128, 33);
+hermitian_kernels! {
+    hermitian_v2_f32 = hermitian_shared::<32, 3>,
+    hermitian_v2_f64 = hermitian_shared::<64, 9>,
+    hermitian_v2_f96 = hermitian_shared::<96, 19>,
+    hermitian_v2_f100 = hermitian_shared::<100, 20>,
+    hermitian_v2_f128 = hermitian_shared::<128, 33>,
+}

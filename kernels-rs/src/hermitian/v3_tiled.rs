@@ -19,7 +19,7 @@
 //! Launch: grid = rows in the batch, block as in the table, dynamic shared memory
 //! [`shared_bytes`]. Budget: T² + 2T + ~30 registers, spill-free; no local memory.
 use super::tiles::{rank1, store, sum_groups, Tile};
-use super::Problem;
+use super::{hermitian_kernels, Problem};
 use crate::prelude::*;
 
 const S: usize = 32;
@@ -41,16 +41,9 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
+    let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
-    let tile = Tile::of(tid, F, T);
-    if block_dim() != BLOCK || F % T != 0 || tile.tiles * G as u32 > BLOCK {
-        trap();
-    }
-    let local = block_idx();
-    if local >= n_rows {
-        return;
-    }
-    let active = tile.group < G as u32;
+    let active = tile.active::<G>();
     let (row_off, col_off) = tile.offsets(T);
 
     let theta_s = Shared::<f32>::new(0, (S * F) as u32);
@@ -109,27 +102,15 @@ pub(super) unsafe fn stage<const F: usize>(p: &Problem, theta_s: Shared<f32>, st
     }
 }
 
-macro_rules! v3 {
-    ($name:ident, $f:literal, $t:literal, $g:literal, $block:literal, $half:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-            theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-            a_out: *mut f32, b_out: *mut f32,
-        ) {
-            let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-            hermitian_tiled::<$f, $t, $g, $block, $half>(n_rows, row_begin, p, a_out, b_out)
-        }
-    };
+hermitian_kernels! {
+    hermitian_v3_f32 = hermitian_tiled::<32, 8, 12, 128, false>,
+    hermitian_v3_f64 = hermitian_tiled::<64, 8, 3, 128, false>,
+    hermitian_v3_f96 = hermitian_tiled::<96, 8, 1, 96, false>,
+    hermitian_v3_f100 = hermitian_tiled::<100, 10, 2, 128, false>,
+    hermitian_v3_f128 = hermitian_tiled::<128, 8, 1, 160, false>,
+    hermitian_v3_f32_half = hermitian_tiled::<32, 8, 12, 128, true>,
+    hermitian_v3_f64_half = hermitian_tiled::<64, 8, 3, 128, true>,
+    hermitian_v3_f96_half = hermitian_tiled::<96, 8, 1, 96, true>,
+    hermitian_v3_f100_half = hermitian_tiled::<100, 10, 2, 128, true>,
+    hermitian_v3_f128_half = hermitian_tiled::<128, 8, 1, 160, true>,
 }
-
-v3!(hermitian_v3_f32, 32, 8, 12, 128, false);
-v3!(hermitian_v3_f64, 64, 8, 3, 128, false);
-v3!(hermitian_v3_f96, 96, 8, 1, 96, false);
-v3!(hermitian_v3_f100, 100, 10, 2, 128, false);
-v3!(hermitian_v3_f128, 128, 8, 1, 160, false);
-v3!(hermitian_v3_f32_half, 32, 8, 12, 128, true);
-v3!(hermitian_v3_f64_half, 64, 8, 3, 128, true);
-v3!(hermitian_v3_f96_half, 96, 8, 1, 96, true);
-v3!(hermitian_v3_f100_half, 100, 10, 2, 128, true);
-v3!(hermitian_v3_f128_half, 128, 8, 1, 160, true);

@@ -11,7 +11,7 @@
 //!
 //! Launch: as v3. Budget: as v3, spill-free; no local memory.
 use super::tiles::{rank1, store, sum_groups, Tile};
-use super::Problem;
+use super::{hermitian_kernels, Problem};
 use crate::prelude::*;
 
 /// Shared-memory bytes for (f, T, G): only the groups' partial tiles.
@@ -28,20 +28,13 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
+    let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
-    let tile = Tile::of(tid, F, T);
-    if block_dim() != BLOCK || F % T != 0 || tile.tiles * G as u32 > BLOCK {
-        trap();
-    }
-    let local = block_idx();
-    if local >= n_rows {
-        return;
-    }
     let (row_off, col_off) = tile.offsets(T);
 
     let mut acc = [[0.0f32; T]; T];
     let (lo, hi) = p.entries(row_begin + local);
-    if tile.group < G as u32 {
+    if tile.active::<G>() {
         let mut n = lo + tile.group as usize;
         while n < hi {
             let th = p.theta.add(ldg_u32(p.indices.add(n)) as usize * F);
@@ -66,27 +59,15 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     }
 }
 
-macro_rules! v4 {
-    ($name:ident, $f:literal, $t:literal, $g:literal, $block:literal, $half:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-            theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-            a_out: *mut f32, b_out: *mut f32,
-        ) {
-            let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-            hermitian_cached::<$f, $t, $g, $block, $half>(n_rows, row_begin, p, a_out, b_out)
-        }
-    };
+hermitian_kernels! {
+    hermitian_v4_f32 = hermitian_cached::<32, 8, 12, 128, false>,
+    hermitian_v4_f64 = hermitian_cached::<64, 8, 3, 128, false>,
+    hermitian_v4_f96 = hermitian_cached::<96, 8, 1, 96, false>,
+    hermitian_v4_f100 = hermitian_cached::<100, 10, 2, 128, false>,
+    hermitian_v4_f128 = hermitian_cached::<128, 8, 1, 160, false>,
+    hermitian_v4_f32_half = hermitian_cached::<32, 8, 12, 128, true>,
+    hermitian_v4_f64_half = hermitian_cached::<64, 8, 3, 128, true>,
+    hermitian_v4_f96_half = hermitian_cached::<96, 8, 1, 96, true>,
+    hermitian_v4_f100_half = hermitian_cached::<100, 10, 2, 128, true>,
+    hermitian_v4_f128_half = hermitian_cached::<128, 8, 1, 160, true>,
 }
-
-v4!(hermitian_v4_f32, 32, 8, 12, 128, false);
-v4!(hermitian_v4_f64, 64, 8, 3, 128, false);
-v4!(hermitian_v4_f96, 96, 8, 1, 96, false);
-v4!(hermitian_v4_f100, 100, 10, 2, 128, false);
-v4!(hermitian_v4_f128, 128, 8, 1, 160, false);
-v4!(hermitian_v4_f32_half, 32, 8, 12, 128, true);
-v4!(hermitian_v4_f64_half, 64, 8, 3, 128, true);
-v4!(hermitian_v4_f96_half, 96, 8, 1, 96, true);
-v4!(hermitian_v4_f100_half, 100, 10, 2, 128, true);
-v4!(hermitian_v4_f128_half, 128, 8, 1, 160, true);

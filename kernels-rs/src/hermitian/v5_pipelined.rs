@@ -12,7 +12,7 @@
 //! Launch: as v3 (same tiles, groups and blocks); dynamic shared memory [`shared_bytes`].
 //! Budget: as v3, spill-free; no local memory. Needs f % 4 == 0 (16-byte copies of θ rows).
 use super::tiles::{rank1, store, sum_groups, Tile};
-use super::Problem;
+use super::{hermitian_kernels, Problem};
 use crate::prelude::*;
 
 const S: usize = 32;
@@ -58,16 +58,12 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
+    let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
-    let tile = Tile::of(tid, F, T);
-    if block_dim() != BLOCK || F % T != 0 || F % 4 != 0 || tile.tiles * G as u32 > BLOCK {
+    if F % 4 != 0 {
         trap();
     }
-    let local = block_idx();
-    if local >= n_rows {
-        return;
-    }
-    let active = tile.group < G as u32;
+    let active = tile.active::<G>();
     let (row_off, col_off) = tile.offsets(T);
     let theta0 = Shared::<f32>::new(0, (S * F) as u32);
     let theta1 = Shared::<f32>::new(theta0.end_offset(), (S * F) as u32);
@@ -129,27 +125,15 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
     }
 }
 
-macro_rules! v5 {
-    ($name:ident, $f:literal, $t:literal, $g:literal, $block:literal, $half:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-            theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-            a_out: *mut f32, b_out: *mut f32,
-        ) {
-            let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-            hermitian_pipelined::<$f, $t, $g, $block, $half>(n_rows, row_begin, p, a_out, b_out)
-        }
-    };
+hermitian_kernels! {
+    hermitian_v5_f32 = hermitian_pipelined::<32, 8, 12, 128, false>,
+    hermitian_v5_f64 = hermitian_pipelined::<64, 8, 3, 128, false>,
+    hermitian_v5_f96 = hermitian_pipelined::<96, 8, 1, 96, false>,
+    hermitian_v5_f100 = hermitian_pipelined::<100, 10, 2, 128, false>,
+    hermitian_v5_f128 = hermitian_pipelined::<128, 8, 1, 160, false>,
+    hermitian_v5_f32_half = hermitian_pipelined::<32, 8, 12, 128, true>,
+    hermitian_v5_f64_half = hermitian_pipelined::<64, 8, 3, 128, true>,
+    hermitian_v5_f96_half = hermitian_pipelined::<96, 8, 1, 96, true>,
+    hermitian_v5_f100_half = hermitian_pipelined::<100, 10, 2, 128, true>,
+    hermitian_v5_f128_half = hermitian_pipelined::<128, 8, 1, 160, true>,
 }
-
-v5!(hermitian_v5_f32, 32, 8, 12, 128, false);
-v5!(hermitian_v5_f64, 64, 8, 3, 128, false);
-v5!(hermitian_v5_f96, 96, 8, 1, 96, false);
-v5!(hermitian_v5_f100, 100, 10, 2, 128, false);
-v5!(hermitian_v5_f128, 128, 8, 1, 160, false);
-v5!(hermitian_v5_f32_half, 32, 8, 12, 128, true);
-v5!(hermitian_v5_f64_half, 64, 8, 3, 128, true);
-v5!(hermitian_v5_f96_half, 96, 8, 1, 96, true);
-v5!(hermitian_v5_f100_half, 100, 10, 2, 128, true);
-v5!(hermitian_v5_f128_half, 128, 8, 1, 160, true);

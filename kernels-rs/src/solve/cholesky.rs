@@ -9,7 +9,7 @@
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
 //! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
-use super::Workspace;
+use super::{direct_solver, Workspace};
 use crate::prelude::*;
 
 #[inline(always)]
@@ -25,7 +25,7 @@ unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *co
     ws.load_f32(a.add(k_sys as usize * F * F), F);
     let i = thread_idx() as usize;
     let mine = i < F;
-    let mut rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
+    let rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
     sync_threads();
 
     for k in 0..F {
@@ -46,43 +46,10 @@ unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *co
     }
     sync_threads();
 
-    // L y = b: step k publishes y_k in u[k]; rows below fold it into their right-hand side.
-    for k in 0..F {
-        if i == k {
-            ws.u.store_unchecked(k as u32, rhs / ws.at(k, k, F));
-        }
-        sync_threads();
-        if mine && i > k {
-            rhs = fma(-ws.at(i, k, F), ws.u.load_unchecked(k as u32), rhs);
-        }
-    }
-    // Lᵀ x = y: step k (from the last) publishes x_k in v[k]; rows above fold L(k,i)·x_k.
-    let mut y = if mine { ws.u.load_unchecked(i as u32) } else { 0.0 };
-    for k in (0..F).rev() {
-        if i == k {
-            ws.v.store_unchecked(k as u32, y / ws.at(k, k, F));
-        }
-        sync_threads();
-        if mine && i < k {
-            y = fma(-ws.at(k, i, F), ws.v.load_unchecked(k as u32), y);
-        }
-    }
+    let xi = ws.substitute(F, i, mine, rhs, false, true);
     if mine {
-        *x.add((row_begin + k_sys) as usize * F + i) = ws.v.load_unchecked(i as u32);
+        *x.add((row_begin + k_sys) as usize * F + i) = xi;
     }
 }
 
-macro_rules! cholesky {
-    ($name:ident, $f:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
-            cholesky::<$f>(n, row_begin, a, b, x)
-        }
-    };
-}
-
-cholesky!(solve_cholesky_f32, 32);
-cholesky!(solve_cholesky_f64, 64);
-cholesky!(solve_cholesky_f96, 96);
-cholesky!(solve_cholesky_f100, 100);
-cholesky!(solve_cholesky_f128, 128);
+direct_solver!(cholesky: solve_cholesky_f32 = 32, solve_cholesky_f64 = 64, solve_cholesky_f96 = 96, solve_cholesky_f100 = 100, solve_cholesky_f128 = 128);

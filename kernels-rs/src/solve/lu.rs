@@ -8,7 +8,7 @@
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
 //! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
-use super::Workspace;
+use super::{direct_solver, Workspace};
 use crate::prelude::*;
 
 #[inline(always)]
@@ -24,7 +24,7 @@ unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f3
     ws.load_f32(a.add(k_sys as usize * F * F), F);
     let i = thread_idx() as usize;
     let mine = i < F;
-    let mut rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
+    let rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
 
     for k in 0..F {
         sync_threads();
@@ -38,43 +38,10 @@ unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f3
     }
     sync_threads();
 
-    // L y = b (unit diagonal).
-    for k in 0..F {
-        if i == k {
-            ws.u.store_unchecked(k as u32, rhs);
-        }
-        sync_threads();
-        if mine && i > k {
-            rhs = fma(-ws.at(i, k, F), ws.u.load_unchecked(k as u32), rhs);
-        }
-    }
-    // U x = y, from the last row up.
-    let mut y = if mine { ws.u.load_unchecked(i as u32) } else { 0.0 };
-    for k in (0..F).rev() {
-        if i == k {
-            ws.v.store_unchecked(k as u32, y / ws.at(k, k, F));
-        }
-        sync_threads();
-        if mine && i < k {
-            y = fma(-ws.at(i, k, F), ws.v.load_unchecked(k as u32), y);
-        }
-    }
+    let xi = ws.substitute(F, i, mine, rhs, true, false);
     if mine {
-        *x.add((row_begin + k_sys) as usize * F + i) = ws.v.load_unchecked(i as u32);
+        *x.add((row_begin + k_sys) as usize * F + i) = xi;
     }
 }
 
-macro_rules! lu {
-    ($name:ident, $f:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
-            lu::<$f>(n, row_begin, a, b, x)
-        }
-    };
-}
-
-lu!(solve_lu_f32, 32);
-lu!(solve_lu_f64, 64);
-lu!(solve_lu_f96, 96);
-lu!(solve_lu_f100, 100);
-lu!(solve_lu_f128, 128);
+direct_solver!(lu: solve_lu_f32 = 32, solve_lu_f64 = 64, solve_lu_f96 = 96, solve_lu_f100 = 100, solve_lu_f128 = 128);

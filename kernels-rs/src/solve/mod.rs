@@ -57,6 +57,44 @@ impl Workspace {
         self.a.store_unchecked((j * f + i) as u32, v)
     }
 
+    /// Finishes a direct solve once A holds its triangular factors, and returns x_i for thread i:
+    /// forward substitution with the lower factor (unit diagonal when `unit_lower`: LU), then
+    /// backward substitution with the upper factor — Lᵀ read from the lower triangle when
+    /// `upper_is_lt` (Cholesky), else U from the upper triangle (LU). Each step publishes one
+    /// solved unknown in shared memory; the other rows fold it into the right-hand side they keep
+    /// in a register.
+    ///
+    /// # Safety
+    /// A is factored; every thread of the block calls it (it contains barriers).
+    #[inline(always)]
+    pub unsafe fn substitute(&self, f: usize, i: usize, mine: bool, mut rhs: f32, unit_lower: bool, upper_is_lt: bool) -> f32 {
+        for k in 0..f {
+            if i == k {
+                self.u.store_unchecked(k as u32, if unit_lower { rhs } else { rhs / self.at(k, k, f) });
+            }
+            sync_threads();
+            if mine && i > k {
+                rhs = fma(-self.at(i, k, f), self.u.load_unchecked(k as u32), rhs);
+            }
+        }
+        let mut y = if mine { self.u.load_unchecked(i as u32) } else { 0.0 };
+        for k in (0..f).rev() {
+            if i == k {
+                self.v.store_unchecked(k as u32, y / self.at(k, k, f));
+            }
+            sync_threads();
+            if mine && i < k {
+                let upper = if upper_is_lt { self.at(k, i, f) } else { self.at(i, k, f) };
+                y = fma(-upper, self.v.load_unchecked(k as u32), y);
+            }
+        }
+        if mine {
+            self.v.load_unchecked(i as u32)
+        } else {
+            0.0
+        }
+    }
+
     /// Copies A (f² f32, symmetric) into shared memory, coalesced.
     #[inline(always)]
     pub unsafe fn load_f32(&self, a: *const f32, f: usize) {
@@ -67,3 +105,16 @@ impl Workspace {
         }
     }
 }
+
+/// Declares one exported direct-solver kernel `(n, row_begin, a, b, x)` per f.
+macro_rules! direct_solver {
+    ($solve:ident: $($name:ident = $f:literal),*) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
+                $solve::<$f>(n, row_begin, a, b, x)
+            }
+        )*
+    };
+}
+pub(crate) use direct_solver;
