@@ -61,8 +61,8 @@ pub struct TrainOpts {
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
     #[arg(long)]
     pub cg_tol: Option<f64>,
-    /// GPU: get_hermitian version 1–5 (a comma-separated list with --bench-out).
-    #[arg(long, default_value = "3")]
+    /// GPU: get_hermitian version 1–5 (a comma-separated list with --bench-out); 5 is the fastest.
+    #[arg(long, default_value = "5")]
     pub hermitian: String,
     /// GPU, CG solver: keep A in fp16.
     #[arg(long)]

@@ -340,7 +340,7 @@ pub struct GpuOptions {
 
 impl Default for GpuOptions {
     fn default() -> Self {
-        GpuOptions { hermitian: 3, fp16: false, batch_rows: None }
+        GpuOptions { hermitian: 5, fp16: false, batch_rows: None }
     }
 }
 
