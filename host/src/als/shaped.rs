@@ -13,16 +13,10 @@
 
 use rayon::prelude::*;
 
+use super::init::splitmix64;
 use super::interactions_from_csr;
 use crate::data::{Csr, Interactions};
 
-#[inline]
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 struct Rng(u64);
 impl Rng {
