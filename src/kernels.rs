@@ -15,7 +15,7 @@ pub struct KernelSpec {
 /// The factor counts the ALS kernels are specialized for.
 pub const ALS_FACTORS: [usize; 5] = [32, 64, 96, 100, 128];
 
-const PRELUDE_CHECKS: [&str; 11] = [
+const PRELUDE_CHECKS: [&str; 12] = [
     "prelude_check_cp_async",
     "prelude_check_index",
     "prelude_check_shared_reverse",
@@ -27,15 +27,17 @@ const PRELUDE_CHECKS: [&str; 11] = [
     "prelude_check_f16_store",
     "prelude_check_f16_load",
     "prelude_check_ldg",
+    "prelude_check_mma_3xtf32",
 ];
 
 /// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const ALS_FAMILIES: [&str; 12] = [
+const ALS_FAMILIES: [&str; 14] = [
     "hermitian_v1",
     "hermitian_v2",
     "hermitian_v3",
     "hermitian_v4",
     "hermitian_v5",
+    "hermitian_v6",
     "solve_cholesky",
     "solve_lu",
     "solve_cg",
@@ -43,6 +45,7 @@ const ALS_FAMILIES: [&str; 12] = [
     "hermitian_v3_half",
     "hermitian_v4_half",
     "hermitian_v5_half",
+    "hermitian_v6_half",
 ];
 
 /// Every kernel of the PTX. All are declared spill-free: the register-tiled get_hermitian at

@@ -20,7 +20,9 @@ fn main() {
         ("als::v3_tiled_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V3Tiled, &[32, 64, 96, 100, 128])),
         ("als::v4_cached_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])),
         ("als::v5_pipelined_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V5Pipelined, &[32, 64, 96, 100, 128])),
-        ("als::v5_half_output_with_cg_fp16_matches_cpu", cg_half_matches_cpu),
+        ("als::v6_tensor_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V6Tensor, &[32, 64, 96, 100, 128])),
+        ("als::v5_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V5Pipelined)),
+        ("als::v6_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V6Tensor)),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cg_with_f_steps_matches_cpu", cg_matches_cpu),
         ("als::batches_do_not_change_results", batching_is_invisible),
@@ -143,9 +145,9 @@ fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 
 /// A stored in fp16 costs accuracy (about 3 significant digits per entry), so f steps of CG on
 /// it land near, not on, the exact solution.
-fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
     for (f, implicit) in [(64, true), (100, false)] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 }, batch_rows: None };
+        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 }, batch_rows: None };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 2e-2)?;
     }
     Ok(())

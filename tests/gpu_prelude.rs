@@ -25,6 +25,7 @@ fn main() {
         ("prelude::fma", fma),
         ("prelude::f16_conversions", f16_round_trip),
         ("prelude::ldg_scalar", ldg),
+        ("prelude::mma_tf32_and_3xtf32", mma_3xtf32),
         ("runtime::out_of_memory_error", out_of_memory),
         ("runtime::missing_kernel_error", missing_kernel),
         ("runtime::launch_failure_names_the_kernel", launch_failure),
@@ -241,6 +242,40 @@ fn ldg(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&dxi).arg(&mut y).arg(&mut yi).run(LaunchShape::cover(n as usize, 256)) }.map_err(gpu_err)?;
     expect_equal("ld.global.nc f32", &gpu.download(&y).map_err(gpu_err)?, &x)?;
     expect_equal("ld.global.nc u32", &gpu.download(&yi).map_err(gpu_err)?, &xi)
+}
+
+/// The tensor-core tile against fp64: 3×TF32 within fp32-like error of each entry's Σ|a·b|, plain
+/// TF32 within its 10-bit mantissa, and 3×TF32 clearly the more accurate (the split works).
+fn mma_3xtf32(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let blocks = rng.random_range(1..=64usize);
+    let (a, b) = (random_f32(rng, 128 * blocks), random_f32(rng, 64 * blocks));
+    let k = gpu.kernel("prelude_check_mma_3xtf32").map_err(gpu_err)?;
+    let (da, db) = (gpu.upload(&a, "a").map_err(gpu_err)?, gpu.upload(&b, "b").map_err(gpu_err)?);
+    let mut d1 = gpu.upload(&vec![f32::NAN; 128 * blocks], "d1").map_err(gpu_err)?;
+    let mut d3 = gpu.upload(&vec![f32::NAN; 128 * blocks], "d3").map_err(gpu_err)?;
+    let shape = LaunchShape { grid: blocks as u32, block: 32, shared_bytes: 0 };
+    unsafe { gpu.launch(&k).arg(&da).arg(&db).arg(&mut d1).arg(&mut d3).run(shape) }.map_err(gpu_err)?;
+    let (d1, d3) = (gpu.download(&d1).map_err(gpu_err)?, gpu.download(&d3).map_err(gpu_err)?);
+    let (mut worst1, mut worst3) = (0.0f64, 0.0f64);
+    for blk in 0..blocks {
+        for m in 0..16 {
+            for n in 0..8 {
+                let (mut want, mut scale) = (0.0f64, 0.0f64);
+                for kk in 0..8 {
+                    let p = a[128 * blk + 8 * m + kk] as f64 * b[64 * blk + 8 * kk + n] as f64;
+                    want += p;
+                    scale += p.abs();
+                }
+                let at = 128 * blk + 8 * m + n;
+                worst1 = worst1.max((d1[at] as f64 - want).abs() / scale);
+                worst3 = worst3.max((d3[at] as f64 - want).abs() / scale);
+            }
+        }
+    }
+    if !(worst3 <= 1e-6 && worst1 <= 2e-3 && worst3 * 10.0 < worst1) {
+        return Err(format!("relative errors: 3×TF32 {worst3:e} (want ≤ 1e-6), TF32 {worst1:e} (want ≤ 2e-3 and > 10× the former)"));
+    }
+    Ok(())
 }
 
 fn out_of_memory(gpu: &Arc<Gpu>, _: &mut StdRng) -> Result<(), String> {

@@ -230,3 +230,32 @@ pub unsafe extern "ptx-kernel" fn prelude_check_cp_async(x: *const f32, y: *mut 
         *out.add(e as usize) = tile.load(4 * b - 1 - e);
     }
 }
+
+/// The tensor-core primitives. Block k (one warp) multiplies its 16×8 slice of `a` (row-major) by
+/// its 8×8 slice of `b` (row-major, rows = k) into a 16×8 slice of `d1` with one plain TF32 `mma`
+/// and of `d3` with the 3×TF32 split, loading and storing through the fragment layouts of
+/// `prelude::mma`.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_mma_3xtf32(a: *const f32, b: *const f32, d1: *mut f32, d3: *mut f32) {
+    let k = block_idx() as usize;
+    let (a, b, d1, d3) = (a.add(128 * k), b.add(64 * k), d1.add(128 * k), d3.add(128 * k));
+    let (g, t) = ((lane_id() / 4) as usize, (lane_id() % 4) as usize);
+    let a_at = [g * 8 + t, (g + 8) * 8 + t, g * 8 + t + 4, (g + 8) * 8 + t + 4];
+    let b_at = [t * 8 + g, (t + 4) * 8 + g];
+    let (mut a_big, mut a_small, mut b_big, mut b_small) = ([0; 4], [0; 4], [0; 2], [0; 2]);
+    for e in 0..4 {
+        (a_big[e], a_small[e]) = split_tf32(*a.add(a_at[e]));
+    }
+    for e in 0..2 {
+        (b_big[e], b_small[e]) = split_tf32(*b.add(b_at[e]));
+    }
+    let mut plain = [0.0f32; 4];
+    mma_tf32(&mut plain, a_big, b_big);
+    let mut split = [0.0f32; 4];
+    mma_3xtf32(&mut split, a_big, a_small, b_big, b_small);
+    let d_at = [g * 8 + 2 * t, g * 8 + 2 * t + 1, (g + 8) * 8 + 2 * t, (g + 8) * 8 + 2 * t + 1];
+    for e in 0..4 {
+        *d1.add(d_at[e]) = plain[e];
+        *d3.add(d_at[e]) = split[e];
+    }
+}

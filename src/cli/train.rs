@@ -61,7 +61,7 @@ pub struct TrainOpts {
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
     #[arg(long)]
     pub cg_tol: Option<f64>,
-    /// GPU: get_hermitian version 1–5 (a comma-separated list with --bench-out); 5 is the fastest.
+    /// GPU: get_hermitian version 1–6 (a comma-separated list with --bench-out); 6 (tensor cores) is the fastest.
     #[arg(long, default_value = "5")]
     pub hermitian: String,
     /// GPU, CG solver: keep A in fp16.

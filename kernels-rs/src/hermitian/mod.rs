@@ -14,7 +14,9 @@
 //! * [`v4_cached`]: the tiles of v3 fed by read-only cached global loads instead of staging
 //!   (cuMF §III, Solution 2: non-coalesced, cache-assisted reads);
 //! * [`v5_pipelined`]: the tiles of v3 fed by asynchronous double-buffered staging (`cp.async`),
-//!   so loading the next items overlaps the current items' FMAs (beyond the paper).
+//!   so loading the next items overlaps the current items' FMAs (beyond the paper);
+//! * [`v6_tensor`]: the sum as XᵀX on the tensor cores (`mma.sync` TF32, operands split in two
+//!   for fp32 accuracy), warps owning 16×16 super-tiles, A_u assembled in shared memory.
 //!
 //! All versions share one signature, so the host can swap them:
 //!
@@ -26,7 +28,7 @@
 //! Block `k` of the grid computes global row `row_begin + k` (grid = n_rows blocks), reading its
 //! entries `indptr[row]..indptr[row+1]` of the sparse matrix (CSR for users, CSC for items) and the
 //! fixed factors `theta` (n_fixed × f, row-major). It writes the full symmetric A_u to
-//! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v5 store A_u as fp16
+//! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v6 store A_u as fp16
 //! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read. `gram` (YᵀY, f×f) is read in implicit modes only.
 
 pub mod v1_global;
@@ -34,6 +36,7 @@ pub mod v2_shared;
 pub mod v3_tiled;
 pub mod v4_cached;
 pub mod v5_pipelined;
+pub mod v6_tensor;
 mod tiles;
 
 pub const MODE_EXPLICIT: u32 = 0;

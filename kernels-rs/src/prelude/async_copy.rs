@@ -36,6 +36,33 @@ pub unsafe fn cp_async_4(dst: Shared<f32>, i: u32, src: *const f32) {
     );
 }
 
+/// As [`cp_async_16`] when `copy`, else writes four zeros to `dst[i..i+4]` (`src-size` 0: the
+/// copy engine zero-fills; `src` is not read).
+///
+/// # Safety
+/// As for [`cp_async_16`] (`src` aligned even when not read).
+#[inline(always)]
+pub unsafe fn cp_async_16_or_zero(dst: Shared<f32>, i: u32, src: *const f32, copy: bool) {
+    asm!(
+        "{{ .reg .u64 g; cvta.to.global.u64 g, {src}; cp.async.cg.shared.global [{dst}], [g], 16, {n}; }}",
+        dst = in(reg32) dst.address(i), src = in(reg64) src, n = in(reg32) if copy { 16u32 } else { 0 },
+        options(nostack, preserves_flags)
+    );
+}
+
+/// As [`cp_async_4`] when `copy`, else writes a zero to `dst[i]`.
+///
+/// # Safety
+/// As for [`cp_async_4`].
+#[inline(always)]
+pub unsafe fn cp_async_4_or_zero(dst: Shared<f32>, i: u32, src: *const f32, copy: bool) {
+    asm!(
+        "{{ .reg .u64 g; cvta.to.global.u64 g, {src}; cp.async.ca.shared.global [{dst}], [g], 4, {n}; }}",
+        dst = in(reg32) dst.address(i), src = in(reg64) src, n = in(reg32) if copy { 4u32 } else { 0 },
+        options(nostack, preserves_flags)
+    );
+}
+
 /// Closes the group of copies issued since the last commit.
 #[inline(always)]
 pub fn cp_async_commit() {

@@ -10,6 +10,7 @@
 //! | [`half`]   | f16 ⇄ f32 on load and store |
 //! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering |
 //! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
+//! | [`mma`]    | tensor-core `mma.sync` in TF32, and the 3×TF32 split for fp32 accuracy |
 //!
 //! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
 //! the condition the caller must meet written on it.
@@ -19,15 +20,17 @@ pub mod global;
 pub mod half;
 pub mod index;
 pub mod math;
+pub mod mma;
 pub mod shared;
 pub mod sync;
 pub mod warp;
 
-pub use async_copy::{cp_async_16, cp_async_4, cp_async_commit, cp_async_wait};
+pub use async_copy::{cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait};
 pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16};
 pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};
 pub use math::{fma, sqrt};
+pub use mma::{mma_3xtf32, mma_tf32, split_tf32, to_tf32};
 pub use shared::{dynamic_shared_bytes, Shared, F32x4};
 pub use sync::{sync_threads, sync_warp, trap};
 pub use warp::{block_sum, shfl_down, shfl_idx, shfl_xor, warp_max, warp_sum};

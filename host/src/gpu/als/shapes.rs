@@ -18,11 +18,18 @@ pub enum Hermitian {
     V3Tiled,
     V4Cached,
     V5Pipelined,
+    V6Tensor,
 }
 
 impl Hermitian {
-    pub const ALL: [Hermitian; 5] =
-        [Hermitian::V1Global, Hermitian::V2Shared, Hermitian::V3Tiled, Hermitian::V4Cached, Hermitian::V5Pipelined];
+    pub const ALL: [Hermitian; 6] = [
+        Hermitian::V1Global,
+        Hermitian::V2Shared,
+        Hermitian::V3Tiled,
+        Hermitian::V4Cached,
+        Hermitian::V5Pipelined,
+        Hermitian::V6Tensor,
+    ];
 
     pub fn number(self) -> u32 {
         match self {
@@ -31,6 +38,7 @@ impl Hermitian {
             Hermitian::V3Tiled => 3,
             Hermitian::V4Cached => 4,
             Hermitian::V5Pipelined => 5,
+            Hermitian::V6Tensor => 6,
         }
     }
 
@@ -40,7 +48,7 @@ impl Hermitian {
 
     /// Whether this version can write A as fp16 (for the fp16 CG solver).
     pub fn has_half_output(self) -> bool {
-        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined)
+        !matches!(self, Hermitian::V1Global | Hermitian::V2Shared)
     }
 
     pub fn kernel_name(self, f: usize, half: bool) -> String {
@@ -58,6 +66,7 @@ impl Hermitian {
             Hermitian::V3Tiled => (block, reduction.max(STAGED_ITEMS * (f + 2))),
             Hermitian::V4Cached => (block, reduction),
             Hermitian::V5Pipelined => (block, reduction.max(2 * STAGED_ITEMS * (f + 1))),
+            Hermitian::V6Tensor => return tensor_launch(f, rows),
         };
         LaunchShape { grid, block, shared_bytes: 4 * shared as u32 }
     }
@@ -73,6 +82,21 @@ fn tiles(f: usize) -> (usize, usize, u32) {
         128 => (8, 1, 160),
         _ => panic!("no get_hermitian kernels for f = {f} (supported: {SUPPORTED_F:?})"),
     }
+}
+
+/// v6's shape (the constants of `v6_tensor.rs`): 32·G·⌈NT/2⌉ threads with NT = ⌈f/16⌉ super-rows
+/// and G item groups (4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128); shared memory for two staging buffers of 64 items (θ rows padded to the
+/// stride SP ≡ 8 mod 32, and values) or the f×f copy of A_u, whichever is larger.
+fn tensor_launch(f: usize, rows: usize) -> LaunchShape {
+    let roles = f.div_ceil(16).div_ceil(2);
+    let groups = match f {
+        32 => 4,
+        64 => 2,
+        _ => 1,
+    };
+    let stride = f + (40 - f % 32) % 32;
+    let floats = (2 * 64 * (stride + 1)).max(f * f);
+    LaunchShape { grid: rows as u32, block: 32 * (groups * roles) as u32, shared_bytes: 4 * floats as u32 }
 }
 
 /// Batched solvers (see `kernels-rs/src/solve/mod.rs`).

@@ -1,0 +1,297 @@
+//! get_hermitian v6 — the sum of rank-1 updates as a matrix product on the tensor cores, in
+//! 3×TF32 (fp32 accuracy).
+//!
+//! Changed from v5: A_u − extra = Σ_i w_i θ_i θ_iᵀ = XᵀX with X the n_u × f matrix of rows
+//! √w_i·θ_i (w ≥ 0 in every mode: 1, or c − 1), so the FMAs of v1–v5 become `mma.sync.m16n8k8`
+//! TF32 tiles (16 rows of A_u × 8 columns × 8 items each). v5 peaked at ~11 TFLOP/s of fp32
+//! FMA at f = 100, because each FMA needs an issue slot and register-tile operands; one `mma`
+//! does 1024 multiply-adds per warp instruction. TF32 keeps only 10 mantissa bits, so every
+//! operand is split into big + small TF32 parts and each tile product is three `mma`s (see
+//! `prelude::mma`), giving results as accurate as fp32 FMAs.
+//!
+//! The work (cuMF §III's idea, that one block owns A_u and each thread a piece of it in registers,
+//! kept):
+//! * Staging as v5: S = 64 items at a time, θ rows with stride SP (SP ≡ 8 mod 32, so the fragment
+//!   loads below hit 32 different banks) and values, double-buffered with `cp.async`. The rows
+//!   that pad the last chunk to a multiple of 8 are zero-filled by the copy engine.
+//! * A_u (padded to FP = 16·NT) is cut into 16×16 super-tiles (two 16×8 `mma` tiles each); only
+//!   the NT(NT+1)/2 on or below the diagonal are computed. Warp role q owns super-rows q and
+//!   NT−1−q, so every role has NT+1 super-tiles (balanced), and NQ = ⌈NT/2⌉ roles cover the
+//!   triangle. G groups of NQ warps take every G-th 8-item step.
+//! * The A-fragment of super-row j holds exactly the two B-fragments of super-column j (A_u is
+//!   XᵀX), so a warp loads one fragment per super-row or column it touches per step, scales it by
+//!   √w, splits it, and reuses it for all its tiles in that row and column.
+//! * At the end the groups' accumulators are added into an f×f copy of A_u in shared memory
+//!   (group by group), which the whole block then writes out coalesced with the regularization
+//!   (and YᵀY) added: no strided mirror stores.
+//!
+//! Launch: one block of 32·G·NQ threads per row, dynamic shared memory [`shared_bytes`]
+//! (53.8 KB at f = 100). G is 4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128: registers, not shared
+//! memory, limit the blocks per SM, and at 128 threads three blocks fit where one of 256 did.
+//! Budget: accumulators 8·(NT+1) registers per thread (64 at f = 100) plus three fragments in
+//! flight; 145 registers at f = 100 on sm_90, spill-free (checked by `rustmf ptx-check`).
+//! Needs f % 4 == 0.
+use super::{hermitian_kernels, store_a, Problem};
+use crate::prelude::*;
+
+const S: usize = 64;
+
+/// Row stride of staged θ: the smallest ≥ f that is 8 mod 32.
+pub const fn stride(f: usize) -> usize {
+    f + (40 - f % 32) % 32
+}
+
+/// Shared-memory bytes: two staging buffers (θ and values) or the f×f copy of A_u, whichever is
+/// larger. (Fragments of the last rows of a θ buffer read up to 16·NT − SP floats past it, into
+/// the next window, for rows of the padded A_u that are discarded.)
+pub const fn shared_bytes(f: usize) -> usize {
+    let staging = 2 * S * (stride(f) + 1);
+    let a = f * f;
+    4 * if staging > a { staging } else { a }
+}
+
+/// One staging buffer: θ of S items (stride SP) and their values.
+#[derive(Clone, Copy)]
+struct Buffer {
+    theta: Shared<f32>,
+    values: Shared<f32>,
+}
+
+/// A fragment of X for one super-row (or column) and one 8-item step, split for 3×TF32:
+/// element e is X[k][r] with k = t + 4·(e / 2) and r = 16·j + g + 8·(e % 2) (the A layout).
+#[derive(Clone, Copy)]
+struct Fragment {
+    big: [u32; 4],
+    small: [u32; 4],
+}
+
+impl Fragment {
+    /// B-fragment of the n8 tile `half` of this super-column.
+    #[inline(always)]
+    fn columns(&self, half: usize) -> ([u32; 2], [u32; 2]) {
+        ([self.big[half], self.big[half + 2]], [self.small[half], self.small[half + 2]])
+    }
+}
+
+/// Loads super-row `j`'s fragment of the step whose first item is `k0`, scaled by √w (`sw` for
+/// items k0 + t and k0 + t + 4).
+#[inline(always)]
+unsafe fn fragment<const SP: usize>(buf: Buffer, k0: usize, j: usize, lane: (usize, usize), sw: [f32; 2]) -> Fragment {
+    let (g, t) = lane;
+    let mut f = Fragment { big: [0; 4], small: [0; 4] };
+    for e in 0..4 {
+        let k = k0 + t + 4 * (e / 2);
+        let r = 16 * j + g + 8 * (e % 2);
+        let x = sw[e / 2] * buf.theta.load_unchecked((k * SP + r) as u32);
+        (f.big[e], f.small[e]) = split_tf32(x);
+    }
+    f
+}
+
+/// The accumulators of one 16×16 super-tile: its two n8 tiles, in the C layout.
+type SuperTile = [[f32; 4]; 2];
+
+/// acc += (row fragment) · (column fragment)ᵀ.
+#[inline(always)]
+fn super_tile(acc: &mut SuperTile, row: &Fragment, col: &Fragment) {
+    for (half, d) in acc.iter_mut().enumerate() {
+        let (b_big, b_small) = col.columns(half);
+        mma_3xtf32(d, row.big, row.small, b_big, b_small);
+    }
+}
+
+/// Issues the copies of chunk `start..start+n` into `buf` (rows up to the next multiple of 8
+/// zero-filled) and commits them as one group.
+#[inline(always)]
+unsafe fn issue<const F: usize, const SP: usize>(p: &Problem, buf: Buffer, start: usize, n: usize, tid: usize, block: usize) {
+    let quads = F / 4;
+    let rows = n.div_ceil(8) * 8;
+    let mut idx = tid;
+    while idx < rows * quads {
+        let (s, q) = (idx / quads, idx % quads);
+        let real = s < n;
+        let col = if real { ldg_u32(p.indices.add(start + s)) as usize } else { 0 };
+        cp_async_16_or_zero(buf.theta, (s * SP + 4 * q) as u32, p.theta.add(col * F + 4 * q), real);
+        idx += block;
+    }
+    if tid < rows {
+        let real = tid < n;
+        cp_async_4_or_zero(buf.values, tid as u32, p.values.add(if real { start + tid } else { 0 }), real);
+    }
+    cp_async_commit();
+}
+
+/// Writes (`first`) or adds this warp's super-tile (i, j) into the f×f copy of A_u: each element
+/// (r, c) on or below the diagonal, and its mirror.
+#[inline(always)]
+unsafe fn gather_tile<const F: usize>(a: Shared<f32>, acc: &SuperTile, i: usize, j: usize, lane: (usize, usize), first: bool) {
+    let (g, t) = lane;
+    for e in 0..8 {
+        let (half, v) = (e / 4, acc[e / 4][e % 4]);
+        let r = 16 * i + g + 8 * ((e % 4) / 2);
+        let c = 16 * j + 8 * half + 2 * t + e % 2;
+        if r < F && c < F && (i > j || r >= c) {
+            for (x, y) in [(r, c), (c, r)] {
+                let idx = (x * F + y) as u32;
+                let old = if first { 0.0 } else { a.load_unchecked(idx) };
+                a.store_unchecked(idx, old + v);
+                if r == c {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The kernel body for warp role Q (super-rows Q and NT−1−Q); every warp of the block runs it,
+/// the role only decides which tiles it accumulates.
+#[inline(always)]
+unsafe fn hermitian_tensor_role<
+    const F: usize,
+    const SP: usize,
+    const NT: usize,
+    const NQ: usize,
+    const G: usize,
+    const Q: usize,
+    const HALF: bool,
+>(
+    local: u32,
+    row_begin: u32,
+    p: Problem,
+    a_out: *mut f32,
+    b_out: *mut f32,
+) {
+    const { assert!(F % 4 == 0 && SP % 32 == 8 && 16 * NT >= F && NQ == NT.div_ceil(2) && S % (8 * G) == 0) };
+    let block = 32 * G * NQ;
+    let tid = thread_idx();
+    let lane = ((lane_id() / 4) as usize, (lane_id() % 4) as usize);
+    let group = (warp_id() as usize) / NQ;
+    let (r0, r1) = (Q, NT.saturating_sub(1 + Q));
+
+    let theta0 = Shared::<f32>::new(0, (S * SP) as u32);
+    let theta1 = Shared::<f32>::new(theta0.end_offset(), (S * SP) as u32);
+    let values0 = Shared::<f32>::new(theta1.end_offset(), S as u32);
+    let values1 = Shared::<f32>::new(values0.end_offset(), S as u32);
+    let buffer = |c: usize| {
+        if c % 2 == 0 {
+            Buffer { theta: theta0, values: values0 }
+        } else {
+            Buffer { theta: theta1, values: values1 }
+        }
+    };
+
+    let mut acc_hi = [[[0.0f32; 4]; 2]; NT];
+    let mut acc_lo = [[[0.0f32; 4]; 2]; NT];
+    let mut bias = 0.0f32;
+    let (lo, hi) = p.entries(row_begin + local);
+    let chunks = (hi - lo).div_ceil(S);
+    if chunks > 0 {
+        issue::<F, SP>(&p, buffer(0), lo, S.min(hi - lo), tid as usize, block);
+    }
+    for c in 0..chunks {
+        let start = lo + c * S;
+        let n = S.min(hi - start);
+        if c + 1 < chunks {
+            let next = start + S;
+            issue::<F, SP>(&p, buffer(c + 1), next, S.min(hi - next), tid as usize, block);
+            cp_async_wait::<1>();
+        } else {
+            cp_async_wait::<0>();
+        }
+        sync_threads();
+        let buf = buffer(c);
+        let mut k0 = 8 * group;
+        while k0 < n {
+            let sw = [0, 4].map(|d| sqrt(p.weights(buf.values.load_unchecked((k0 + lane.1 + d) as u32)).0));
+            let row1 = fragment::<SP>(buf, k0, r1, lane, sw);
+            let row0 = if r0 == r1 { row1 } else { fragment::<SP>(buf, k0, r0, lane, sw) };
+            for j in 0..NT {
+                if j <= r1 {
+                    let col = if j == r1 {
+                        row1
+                    } else if j == r0 {
+                        row0
+                    } else {
+                        fragment::<SP>(buf, k0, j, lane, sw)
+                    };
+                    super_tile(&mut acc_hi[j], &row1, &col);
+                    if r0 != r1 && j <= r0 {
+                        super_tile(&mut acc_lo[j], &row0, &col);
+                    }
+                }
+            }
+            k0 += 8 * G;
+        }
+        if (tid as usize) < F {
+            for s in 0..n {
+                let (_, wb) = p.weights(buf.values.load_unchecked(s as u32));
+                bias = fma(wb, buf.theta.load_unchecked((s * SP) as u32 + tid), bias);
+            }
+        }
+        sync_threads();
+    }
+
+    let a = Shared::<f32>::new(0, (F * F) as u32);
+    for g in 0..G {
+        if group == g {
+            for j in 0..NT {
+                if j <= r1 {
+                    gather_tile::<F>(a, &acc_hi[j], r1, j, lane, g == 0);
+                }
+                if r0 != r1 && j <= r0 {
+                    gather_tile::<F>(a, &acc_lo[j], r0, j, lane, g == 0);
+                }
+            }
+        }
+        sync_threads();
+    }
+    let n_u = hi - lo;
+    let base = local as usize * F * F;
+    let mut idx = tid as usize;
+    while idx < F * F {
+        let v = a.load_unchecked(idx as u32) + p.extra(idx / F, idx % F, F, n_u);
+        store_a::<HALF>(a_out, base + idx, v);
+        idx += block;
+    }
+    if (tid as usize) < F {
+        *b_out.add(local as usize * F + tid as usize) = bias;
+    }
+}
+
+/// Checks the launch, then runs the body of this warp's role.
+#[inline(always)]
+unsafe fn hermitian_tensor<const F: usize, const SP: usize, const NT: usize, const NQ: usize, const G: usize, const HALF: bool>(
+    n_rows: u32,
+    row_begin: u32,
+    p: Problem,
+    a_out: *mut f32,
+    b_out: *mut f32,
+) {
+    if block_dim() != (32 * G * NQ) as u32 || SP != stride(F) || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+        trap();
+    }
+    let local = block_idx();
+    if local >= n_rows {
+        return;
+    }
+    match warp_id() as usize % NQ {
+        0 => hermitian_tensor_role::<F, SP, NT, NQ, G, 0, HALF>(local, row_begin, p, a_out, b_out),
+        1 if NQ > 1 => hermitian_tensor_role::<F, SP, NT, NQ, G, 1, HALF>(local, row_begin, p, a_out, b_out),
+        2 if NQ > 2 => hermitian_tensor_role::<F, SP, NT, NQ, G, 2, HALF>(local, row_begin, p, a_out, b_out),
+        3 if NQ > 3 => hermitian_tensor_role::<F, SP, NT, NQ, G, 3, HALF>(local, row_begin, p, a_out, b_out),
+        _ => trap(),
+    }
+}
+
+hermitian_kernels! {
+    hermitian_v6_f32 = hermitian_tensor::<32, 40, 2, 1, 4, false>,
+    hermitian_v6_f64 = hermitian_tensor::<64, 72, 4, 2, 2, false>,
+    hermitian_v6_f96 = hermitian_tensor::<96, 104, 6, 3, 1, false>,
+    hermitian_v6_f100 = hermitian_tensor::<100, 104, 7, 4, 1, false>,
+    hermitian_v6_f128 = hermitian_tensor::<128, 136, 8, 4, 1, false>,
+    hermitian_v6_f32_half = hermitian_tensor::<32, 40, 2, 1, 4, true>,
+    hermitian_v6_f64_half = hermitian_tensor::<64, 72, 4, 2, 2, true>,
+    hermitian_v6_f96_half = hermitian_tensor::<96, 104, 6, 3, 1, true>,
+    hermitian_v6_f100_half = hermitian_tensor::<100, 104, 7, 4, 1, true>,
+    hermitian_v6_f128_half = hermitian_tensor::<128, 136, 8, 4, 1, true>,
+}
