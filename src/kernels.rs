@@ -48,6 +48,11 @@ const ALS_FAMILIES: [&str; 14] = [
     "hermitian_v6_half",
 ];
 
+/// Inference kernels (kernels-rs/src/topk): selection and exclusion marking, then the fused
+/// scorers, one per f in [`ALS_FACTORS`] as `<family>_f<f>`.
+const TOPK_KERNELS: [&str; 4] = ["topk_dense", "topk_candidates", "topk_mark_excluded", "topk_rescore"];
+const SCORE_FAMILIES: [&str; 2] = ["score_sample", "score_filter"];
+
 /// Every kernel of the PTX. All are declared spill-free: the register-tiled get_hermitian at
 /// f = 64 and f = 100 must be (issue 5), and none of the others needs local memory either.
 pub fn kernel_specs() -> Vec<KernelSpec> {
@@ -58,7 +63,9 @@ pub fn kernel_specs() -> Vec<KernelSpec> {
             _ => format!("{family}_f{f}"),
         })
     });
-    prelude.chain(als).map(|name| KernelSpec { name, spill_free: true }).collect()
+    let topk = TOPK_KERNELS.iter().map(|n| n.to_string());
+    let score = SCORE_FAMILIES.iter().flat_map(|family| ALS_FACTORS.iter().map(move |f| format!("{family}_f{f}")));
+    prelude.chain(als).chain(topk).chain(score).map(|name| KernelSpec { name, spill_free: true }).collect()
 }
 
 /// Makes the embedded PTX available to backends opened by name (`als::Backend::Gpu`).

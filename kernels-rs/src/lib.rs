@@ -5,6 +5,8 @@
 //!   in for rust-cuda's `cuda_std`, which cannot be built with today's compilers.
 //! * [`prelude_checks`]: one small kernel per primitive; the host test `tests/gpu_prelude.rs`
 //!   runs each on random data and compares with a CPU computation.
+//! * [`hermitian`], [`solve`]: ALS (get_hermitian versions, batched solvers);
+//!   [`topk`]: inference (top-K selection, fused scoring).
 //!
 //! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
 //! own bounds: a Rust panic on the device becomes a `trap`, which the host reports as a launch failure.
@@ -19,6 +21,7 @@ pub mod prelude;
 pub mod hermitian;
 pub mod prelude_checks;
 pub mod solve;
+pub mod topk;
 
 #[panic_handler]
 fn on_panic(_: &core::panic::PanicInfo) -> ! {

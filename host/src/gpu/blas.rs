@@ -80,4 +80,14 @@ impl Blas {
         unsafe { self.handle.gemm(cfg, b, a, c) }
             .map_err(|e| GpuError::Cublas { context: format!("sgemm {m}×{k}·{k}×{n}"), status: format!("{e:?}") })
     }
+
+    /// Lets SGEMM use the tensor cores in TF32 (`CUBLAS_TF32_TENSOR_OP_MATH`), or not.
+    pub fn set_tf32(&self, on: bool) -> Result<(), GpuError> {
+        let mode = if on { sys::cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH } else { sys::cublasMath_t::CUBLAS_DEFAULT_MATH };
+        let status = unsafe { sys::cublasSetMathMode(*self.handle.handle(), mode) };
+        if status != sys::cublasStatus_t::CUBLAS_STATUS_SUCCESS {
+            return Err(GpuError::Cublas { context: "cublasSetMathMode".into(), status: format!("{status:?}") });
+        }
+        Ok(())
+    }
 }

@@ -9,12 +9,14 @@
 //! * [`launch`]: typed kernel launches that name the kernel when they fail;
 //! * [`timer`]: CUDA-event timing on the runtime's stream;
 //! * [`blas`]: a cuBLAS handle bound to the same stream;
-//! * [`als`]: ALS on the GPU with rustmf's kernels.
+//! * [`als`]: ALS on the GPU with rustmf's kernels;
+//! * [`infer`]: top-K recommendations on the GPU (SGEMM + selection, fused scoring).
 
 pub mod als;
 pub mod blas;
 pub mod device;
 pub mod error;
+pub mod infer;
 pub mod launch;
 pub mod runtime;
 pub mod timer;

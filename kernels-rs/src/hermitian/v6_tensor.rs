@@ -11,16 +11,19 @@
 //!
 //! The work (cuMF §III's idea, that one block owns A_u and each thread a piece of it in registers,
 //! kept):
-//! * Staging as v5: S = 64 items at a time, θ rows with stride SP (SP ≡ 8 mod 32, so the fragment
-//!   loads below hit 32 different banks) and values, double-buffered with `cp.async`. The rows
-//!   that pad the last chunk to a multiple of 8 are zero-filled by the copy engine.
+//! * Staging as v5: S = 32 items at a time, θ rows with stride SP and values, double-buffered
+//!   with `cp.async`; the rows that pad the last chunk to a multiple of 8 are zero-filled by the
+//!   copy engine. Each item's √w and b-weight are computed once, by the thread that copied its
+//!   value; then the whole block splits the chunk's X = √w·θ into TF32 big and small parts in
+//!   shared memory (stride SX ≡ 8 mod 32, so the fragment loads below hit 32 different banks), once
+//!   per element — not once per warp that reads it.
 //! * A_u (padded to FP = 16·NT) is cut into 16×16 super-tiles (two 16×8 `mma` tiles each); only
 //!   the NT(NT+1)/2 on or below the diagonal are computed. Warp role q owns super-rows q and
 //!   NT−1−q, so every role has NT+1 super-tiles (balanced), and NQ = ⌈NT/2⌉ roles cover the
 //!   triangle. G groups of NQ warps take every G-th 8-item step.
 //! * The A-fragment of super-row j holds exactly the two B-fragments of super-column j (A_u is
-//!   XᵀX), so a warp loads one fragment per super-row or column it touches per step, scales it by
-//!   √w, splits it, and reuses it for all its tiles in that row and column.
+//!   XᵀX), so a warp loads one fragment (8 × 32-bit shared loads) per super-row or column it
+//!   touches per step, and reuses it for all its tiles in that row and column.
 //! * At the end the groups' accumulators are added into an f×f copy of A_u in shared memory
 //!   (group by group), which the whole block then writes out coalesced with the regularization
 //!   (and YᵀY) added: no strided mirror stores.
@@ -34,18 +37,22 @@
 use super::{hermitian_kernels, store_a, Problem};
 use crate::prelude::*;
 
-const S: usize = 64;
+const S: usize = 32;
 
 /// Row stride of staged θ: the smallest ≥ f that is 8 mod 32.
 pub const fn stride(f: usize) -> usize {
     f + (40 - f % 32) % 32
 }
 
-/// Shared-memory bytes: two staging buffers (θ and values) or the f×f copy of A_u, whichever is
-/// larger. (Fragments of the last rows of a θ buffer read up to 16·NT − SP floats past it, into
-/// the next window, for rows of the padded A_u that are discarded.)
+/// Row stride of the split operands: the smallest ≥ 16·⌈f/16⌉ that is 8 mod 32.
+pub const fn split_stride(f: usize) -> usize {
+    stride(f.div_ceil(16) * 16)
+}
+
+/// Shared-memory bytes: two staging buffers (θ and values), the chunk's weights and its split
+/// operands (big and small parts), or the f×f copy of A_u, whichever is larger.
 pub const fn shared_bytes(f: usize) -> usize {
-    let staging = 2 * S * (stride(f) + 1);
+    let staging = 2 * S * (stride(f) + 1) + 2 * S + 2 * S * split_stride(f);
     let a = f * f;
     4 * if staging > a { staging } else { a }
 }
@@ -55,6 +62,17 @@ pub const fn shared_bytes(f: usize) -> usize {
 struct Buffer {
     theta: Shared<f32>,
     values: Shared<f32>,
+}
+
+/// The current chunk, ready for the tensor cores: per item √w (weight in A_u) and the weight in
+/// b_u, and X = √w·θ split into TF32 big and small parts (stride SX, rows padded with zeros to
+/// 16·NT).
+#[derive(Clone, Copy)]
+struct Split {
+    sqrt_wa: Shared<f32>,
+    wb: Shared<f32>,
+    big: Shared<u32>,
+    small: Shared<u32>,
 }
 
 /// A fragment of X for one super-row (or column) and one 8-item step, split for 3×TF32:
@@ -73,19 +91,31 @@ impl Fragment {
     }
 }
 
-/// Loads super-row `j`'s fragment of the step whose first item is `k0`, scaled by √w (`sw` for
-/// items k0 + t and k0 + t + 4).
+/// Loads super-row `j`'s fragment of the step whose first item is `k0`.
 #[inline(always)]
-unsafe fn fragment<const SP: usize>(buf: Buffer, k0: usize, j: usize, lane: (usize, usize), sw: [f32; 2]) -> Fragment {
+unsafe fn fragment<const SX: usize>(x: Split, k0: usize, j: usize, lane: (usize, usize)) -> Fragment {
     let (g, t) = lane;
     let mut f = Fragment { big: [0; 4], small: [0; 4] };
     for e in 0..4 {
-        let k = k0 + t + 4 * (e / 2);
-        let r = 16 * j + g + 8 * (e % 2);
-        let x = sw[e / 2] * buf.theta.load_unchecked((k * SP + r) as u32);
-        (f.big[e], f.small[e]) = split_tf32(x);
+        let at = ((k0 + t + 4 * (e / 2)) * SX + 16 * j + g + 8 * (e % 2)) as u32;
+        (f.big[e], f.small[e]) = (x.big.load_unchecked(at), x.small.load_unchecked(at));
     }
     f
+}
+
+/// Splits the chunk's `rows` staged items (weights already in `x`) into `x.big` / `x.small`.
+#[inline(always)]
+unsafe fn split_chunk<const F: usize, const SP: usize, const SX: usize, const NT: usize>(buf: Buffer, x: Split, rows: usize, tid: usize, block: usize) {
+    let width = 16 * NT;
+    let mut idx = tid;
+    while idx < rows * width {
+        let (k, r) = (idx / width, idx % width);
+        let v = if r < F { x.sqrt_wa.load_unchecked(k as u32) * buf.theta.load_unchecked((k * SP + r) as u32) } else { 0.0 };
+        let (big, small) = split_tf32(v);
+        x.big.store_unchecked((k * SX + r) as u32, big);
+        x.small.store_unchecked((k * SX + r) as u32, small);
+        idx += block;
+    }
 }
 
 /// The accumulators of one 16×16 super-tile: its two n8 tiles, in the C layout.
@@ -131,16 +161,19 @@ unsafe fn gather_tile<const F: usize>(a: Shared<f32>, acc: &SuperTile, i: usize,
         let r = 16 * i + g + 8 * ((e % 4) / 2);
         let c = 16 * j + 8 * half + 2 * t + e % 2;
         if r < F && c < F && (i > j || r >= c) {
-            for (x, y) in [(r, c), (c, r)] {
-                let idx = (x * F + y) as u32;
-                let old = if first { 0.0 } else { a.load_unchecked(idx) };
-                a.store_unchecked(idx, old + v);
-                if r == c {
-                    break;
-                }
+            add_to(a, (r * F + c) as u32, v, first);
+            if r != c {
+                add_to(a, (c * F + r) as u32, v, first);
             }
         }
     }
+}
+
+/// a[idx] = v (`first`) or a[idx] += v.
+#[inline(always)]
+unsafe fn add_to(a: Shared<f32>, idx: u32, v: f32, first: bool) {
+    let old = if first { 0.0 } else { a.load_unchecked(idx) };
+    a.store_unchecked(idx, old + v);
 }
 
 /// The kernel body for warp role Q (super-rows Q and NT−1−Q); every warp of the block runs it,
@@ -149,6 +182,7 @@ unsafe fn gather_tile<const F: usize>(a: Shared<f32>, acc: &SuperTile, i: usize,
 unsafe fn hermitian_tensor_role<
     const F: usize,
     const SP: usize,
+    const SX: usize,
     const NT: usize,
     const NQ: usize,
     const G: usize,
@@ -161,7 +195,7 @@ unsafe fn hermitian_tensor_role<
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
-    const { assert!(F % 4 == 0 && SP % 32 == 8 && 16 * NT >= F && NQ == NT.div_ceil(2) && S % (8 * G) == 0) };
+    const { assert!(F % 4 == 0 && SP % 32 == 8 && SX % 32 == 8 && SX >= 16 * NT && 16 * NT >= F && NQ == NT.div_ceil(2) && S % (8 * G) == 0) };
     let block = 32 * G * NQ;
     let tid = thread_idx();
     let lane = ((lane_id() / 4) as usize, (lane_id() % 4) as usize);
@@ -172,6 +206,11 @@ unsafe fn hermitian_tensor_role<
     let theta1 = Shared::<f32>::new(theta0.end_offset(), (S * SP) as u32);
     let values0 = Shared::<f32>::new(theta1.end_offset(), S as u32);
     let values1 = Shared::<f32>::new(values0.end_offset(), S as u32);
+    let sqrt_wa = Shared::<f32>::new(values1.end_offset(), S as u32);
+    let wb = Shared::<f32>::new(sqrt_wa.end_offset(), S as u32);
+    let big = Shared::<u32>::new(wb.end_offset(), (S * SX) as u32);
+    let small = Shared::<u32>::new(big.end_offset(), (S * SX) as u32);
+    let x = Split { sqrt_wa, wb, big, small };
     let buffer = |c: usize| {
         if c % 2 == 0 {
             Buffer { theta: theta0, values: values0 }
@@ -198,13 +237,21 @@ unsafe fn hermitian_tensor_role<
         } else {
             cp_async_wait::<0>();
         }
-        sync_threads();
         let buf = buffer(c);
+        let rows = n.div_ceil(8) * 8;
+        // Thread s copied item s's value, so it sees it now; the weights are derived once per item.
+        if (tid as usize) < rows {
+            let (wa, wb) = p.weights(buf.values.load_unchecked(tid));
+            x.sqrt_wa.store_unchecked(tid, sqrt(wa));
+            x.wb.store_unchecked(tid, wb);
+        }
+        sync_threads();
+        split_chunk::<F, SP, SX, NT>(buf, x, rows, tid as usize, block);
+        sync_threads();
         let mut k0 = 8 * group;
         while k0 < n {
-            let sw = [0, 4].map(|d| sqrt(p.weights(buf.values.load_unchecked((k0 + lane.1 + d) as u32)).0));
-            let row1 = fragment::<SP>(buf, k0, r1, lane, sw);
-            let row0 = if r0 == r1 { row1 } else { fragment::<SP>(buf, k0, r0, lane, sw) };
+            let row1 = fragment::<SX>(x, k0, r1, lane);
+            let row0 = if r0 == r1 { row1 } else { fragment::<SX>(x, k0, r0, lane) };
             for j in 0..NT {
                 if j <= r1 {
                     let col = if j == r1 {
@@ -212,7 +259,7 @@ unsafe fn hermitian_tensor_role<
                     } else if j == r0 {
                         row0
                     } else {
-                        fragment::<SP>(buf, k0, j, lane, sw)
+                        fragment::<SX>(x, k0, j, lane)
                     };
                     super_tile(&mut acc_hi[j], &row1, &col);
                     if r0 != r1 && j <= r0 {
@@ -224,8 +271,7 @@ unsafe fn hermitian_tensor_role<
         }
         if (tid as usize) < F {
             for s in 0..n {
-                let (_, wb) = p.weights(buf.values.load_unchecked(s as u32));
-                bias = fma(wb, buf.theta.load_unchecked((s * SP) as u32 + tid), bias);
+                bias = fma(x.wb.load_unchecked(s as u32), buf.theta.load_unchecked((s * SP) as u32 + tid), bias);
             }
         }
         sync_threads();
@@ -260,14 +306,14 @@ unsafe fn hermitian_tensor_role<
 
 /// Checks the launch, then runs the body of this warp's role.
 #[inline(always)]
-unsafe fn hermitian_tensor<const F: usize, const SP: usize, const NT: usize, const NQ: usize, const G: usize, const HALF: bool>(
+unsafe fn hermitian_tensor<const F: usize, const SP: usize, const SX: usize, const NT: usize, const NQ: usize, const G: usize, const HALF: bool>(
     n_rows: u32,
     row_begin: u32,
     p: Problem,
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
-    if block_dim() != (32 * G * NQ) as u32 || SP != stride(F) || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+    if block_dim() != (32 * G * NQ) as u32 || SP != stride(F) || SX != split_stride(F) || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
     }
     let local = block_idx();
@@ -275,23 +321,23 @@ unsafe fn hermitian_tensor<const F: usize, const SP: usize, const NT: usize, con
         return;
     }
     match warp_id() as usize % NQ {
-        0 => hermitian_tensor_role::<F, SP, NT, NQ, G, 0, HALF>(local, row_begin, p, a_out, b_out),
-        1 if NQ > 1 => hermitian_tensor_role::<F, SP, NT, NQ, G, 1, HALF>(local, row_begin, p, a_out, b_out),
-        2 if NQ > 2 => hermitian_tensor_role::<F, SP, NT, NQ, G, 2, HALF>(local, row_begin, p, a_out, b_out),
-        3 if NQ > 3 => hermitian_tensor_role::<F, SP, NT, NQ, G, 3, HALF>(local, row_begin, p, a_out, b_out),
+        0 => hermitian_tensor_role::<F, SP, SX, NT, NQ, G, 0, HALF>(local, row_begin, p, a_out, b_out),
+        1 if NQ > 1 => hermitian_tensor_role::<F, SP, SX, NT, NQ, G, 1, HALF>(local, row_begin, p, a_out, b_out),
+        2 if NQ > 2 => hermitian_tensor_role::<F, SP, SX, NT, NQ, G, 2, HALF>(local, row_begin, p, a_out, b_out),
+        3 if NQ > 3 => hermitian_tensor_role::<F, SP, SX, NT, NQ, G, 3, HALF>(local, row_begin, p, a_out, b_out),
         _ => trap(),
     }
 }
 
 hermitian_kernels! {
-    hermitian_v6_f32 = hermitian_tensor::<32, 40, 2, 1, 4, false>,
-    hermitian_v6_f64 = hermitian_tensor::<64, 72, 4, 2, 2, false>,
-    hermitian_v6_f96 = hermitian_tensor::<96, 104, 6, 3, 1, false>,
-    hermitian_v6_f100 = hermitian_tensor::<100, 104, 7, 4, 1, false>,
-    hermitian_v6_f128 = hermitian_tensor::<128, 136, 8, 4, 1, false>,
-    hermitian_v6_f32_half = hermitian_tensor::<32, 40, 2, 1, 4, true>,
-    hermitian_v6_f64_half = hermitian_tensor::<64, 72, 4, 2, 2, true>,
-    hermitian_v6_f96_half = hermitian_tensor::<96, 104, 6, 3, 1, true>,
-    hermitian_v6_f100_half = hermitian_tensor::<100, 104, 7, 4, 1, true>,
-    hermitian_v6_f128_half = hermitian_tensor::<128, 136, 8, 4, 1, true>,
+    hermitian_v6_f32 = hermitian_tensor::<32, 40, 40, 2, 1, 4, false>,
+    hermitian_v6_f64 = hermitian_tensor::<64, 72, 72, 4, 2, 2, false>,
+    hermitian_v6_f96 = hermitian_tensor::<96, 104, 104, 6, 3, 1, false>,
+    hermitian_v6_f100 = hermitian_tensor::<100, 104, 136, 7, 4, 1, false>,
+    hermitian_v6_f128 = hermitian_tensor::<128, 136, 136, 8, 4, 1, false>,
+    hermitian_v6_f32_half = hermitian_tensor::<32, 40, 40, 2, 1, 4, true>,
+    hermitian_v6_f64_half = hermitian_tensor::<64, 72, 72, 4, 2, 2, true>,
+    hermitian_v6_f96_half = hermitian_tensor::<96, 104, 104, 6, 3, 1, true>,
+    hermitian_v6_f100_half = hermitian_tensor::<100, 104, 136, 7, 4, 1, true>,
+    hermitian_v6_f128_half = hermitian_tensor::<128, 136, 136, 8, 4, 1, true>,
 }

@@ -2,7 +2,7 @@
 //! that brings TF32 products back to fp32 accuracy ("3×TF32").
 //!
 //! TF32 keeps 10 of fp32's 23 mantissa bits. Splitting x = big + small, with big = tf32(x) and
-//! small = tf32(x − big), keeps 21 bits; then
+//! small ≈ x − big in TF32 ([`split_tf32`]), keeps about 21 bits; then
 //!
 //! ```text
 //! a·b ≈ big_a·big_b + big_a·small_b + small_a·big_b        (small_a·small_b, ~2⁻²², dropped)
@@ -28,12 +28,17 @@ pub fn to_tf32(x: f32) -> u32 {
     r
 }
 
-/// x = big + small, both TF32: the operands of a 3×TF32 product.
+/// x = big + small, both TF32: the operands of a 3×TF32 product. big is x rounded to nearest
+/// (|x − big| ≤ 2⁻¹¹|x|), small is the exact remainder truncated to TF32 by a mask (one
+/// instruction; it loses at most 2⁻¹⁰ of the remainder, so x − big − small ≤ 2⁻²¹|x|).
 #[inline(always)]
 pub fn split_tf32(x: f32) -> (u32, u32) {
     let big = to_tf32(x);
-    (big, to_tf32(x - f32::from_bits(big)))
+    (big, (x - f32::from_bits(big)).to_bits() & TF32_MASK)
 }
+
+/// The bits of an f32 that TF32 keeps (sign, exponent, 10 mantissa bits).
+pub const TF32_MASK: u32 = 0xffff_e000;
 
 /// d += A·B for one 16×8×8 TF32 tile (fp32 accumulation). Every lane of the warp must call it
 /// together with its own fragments (the instruction is `.aligned`); it is not marked `pure`, so

@@ -10,12 +10,14 @@
 //! | [`half`]   | f16 ⇄ f32 on load and store |
 //! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering |
 //! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
+//! | [`atomic`] | atomic add on shared and global u32 (histograms, appending to lists) |
 //! | [`mma`]    | tensor-core `mma.sync` in TF32, and the 3×TF32 split for fp32 accuracy |
 //!
 //! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
 //! the condition the caller must meet written on it.
 
 pub mod async_copy;
+pub mod atomic;
 pub mod global;
 pub mod half;
 pub mod index;
@@ -25,6 +27,7 @@ pub mod shared;
 pub mod sync;
 pub mod warp;
 
+pub use atomic::atomic_add_global;
 pub use async_copy::{cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait};
 pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16};
@@ -33,4 +36,4 @@ pub use math::{fma, sqrt};
 pub use mma::{mma_3xtf32, mma_tf32, split_tf32, to_tf32};
 pub use shared::{dynamic_shared_bytes, Shared, F32x4};
 pub use sync::{sync_threads, sync_warp, trap};
-pub use warp::{block_sum, shfl_down, shfl_idx, shfl_xor, warp_max, warp_sum};
+pub use warp::{ballot, block_exclusive_scan, block_sum, shfl_down, shfl_idx, shfl_up, shfl_xor, warp_max, warp_sum};

@@ -66,6 +66,19 @@ impl SharedScalar for u32 {
     }
 }
 
+impl SharedScalar for u64 {
+    #[inline(always)]
+    unsafe fn ld_shared(addr: u32) -> u64 {
+        let v: u64;
+        asm!("ld.shared.u64 {}, [{}];", out(reg64) v, in(reg32) addr, options(readonly, nostack, preserves_flags));
+        v
+    }
+    #[inline(always)]
+    unsafe fn st_shared(addr: u32, v: u64) {
+        asm!("st.shared.u64 [{}], {};", in(reg32) addr, in(reg64) v, options(nostack, preserves_flags));
+    }
+}
+
 /// Four f32 moved as one 128-bit access (`.v4.f32`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C, align(16))]

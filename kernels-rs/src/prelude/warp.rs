@@ -40,6 +40,28 @@ impl Shuffle for f32 {
     }
 }
 
+/// The value held by lane `lane_id − delta`; lanes below `delta` keep their own (`shfl.sync.up`).
+#[inline(always)]
+pub fn shfl_up<T: Shuffle>(v: T, delta: u32) -> T {
+    let r: u32;
+    unsafe {
+        asm!("shfl.sync.up.b32 {}, {}, {}, 0x0, {};", out(reg32) r, in(reg32) v.to_bits32(),
+             in(reg32) delta, in(reg32) FULL_MASK, options(nomem, nostack));
+    }
+    T::from_bits32(r)
+}
+
+/// Bit i set when lane i's `pred` is true (`vote.sync.ballot`).
+#[inline(always)]
+pub fn ballot(pred: bool) -> u32 {
+    let r: u32;
+    unsafe {
+        asm!("{{ .reg .pred p; setp.ne.u32 p, {}, 0; vote.sync.ballot.b32 {}, p, {}; }}", in(reg32) pred as u32,
+             out(reg32) r, in(reg32) FULL_MASK, options(nomem, nostack));
+    }
+    r
+}
+
 /// The value held by lane `lane_id ^ lane_mask` (`shfl.sync.bfly`).
 #[inline(always)]
 pub fn shfl_xor<T: Shuffle>(v: T, lane_mask: u32) -> T {
@@ -112,3 +134,37 @@ pub fn block_sum(v: f32, scratch: Shared<f32>) -> f32 {
     sync_threads();
     total
 }
+
+/// Exclusive prefix sum over the block in thread order, and the block's total, returned to every
+/// thread. The block size is a multiple of 32; `scratch` holds one u32 per warp. Every thread of
+/// the block must call it;
+/// it contains two barriers, the second so that `scratch` may be reused right after.
+#[inline(always)]
+pub fn block_exclusive_scan(v: u32, scratch: Shared<u32>) -> (u32, u32) {
+    let warps = block_dim().div_ceil(WARP_SIZE);
+    let mut inclusive = v;
+    let mut d = 1;
+    while d < WARP_SIZE {
+        let up = shfl_up(inclusive, d);
+        if lane_id() >= d {
+            inclusive += up;
+        }
+        d *= 2;
+    }
+    if lane_id() == WARP_SIZE - 1 {
+        scratch.store(warp_id(), inclusive);
+    }
+    sync_threads();
+    let mut below = 0;
+    let mut total = 0;
+    for w in 0..warps {
+        let t = scratch.load(w);
+        if w < warp_id() {
+            below += t;
+        }
+        total += t;
+    }
+    sync_threads();
+    (below + inclusive - v, total)
+}
+

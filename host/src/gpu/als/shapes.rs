@@ -85,8 +85,9 @@ fn tiles(f: usize) -> (usize, usize, u32) {
 }
 
 /// v6's shape (the constants of `v6_tensor.rs`): 32·G·⌈NT/2⌉ threads with NT = ⌈f/16⌉ super-rows
-/// and G item groups (4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128); shared memory for two staging buffers of 64 items (θ rows padded to the
-/// stride SP ≡ 8 mod 32, and values) or the f×f copy of A_u, whichever is larger.
+/// and G item groups (4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128); shared memory for two staging
+/// buffers of 32 items (θ rows at a stride ≡ 8 mod 32, and values), the chunk's weights and its
+/// split operands, or the f×f copy of A_u, whichever is larger.
 fn tensor_launch(f: usize, rows: usize) -> LaunchShape {
     let roles = f.div_ceil(16).div_ceil(2);
     let groups = match f {
@@ -94,8 +95,9 @@ fn tensor_launch(f: usize, rows: usize) -> LaunchShape {
         64 => 2,
         _ => 1,
     };
-    let stride = f + (40 - f % 32) % 32;
-    let floats = (2 * 64 * (stride + 1)).max(f * f);
+    let stride = |f: usize| f + (40 - f % 32) % 32;
+    let items = 32;
+    let floats = (2 * items * (stride(f) + 1) + 2 * items + 2 * items * stride(f.div_ceil(16) * 16)).max(f * f);
     LaunchShape { grid: rows as u32, block: 32 * (groups * roles) as u32, shared_bytes: 4 * floats as u32 }
 }
 

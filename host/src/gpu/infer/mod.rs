@@ -1,0 +1,409 @@
+//! Top-K recommendations on the GPU (issue 6): the item factors stay resident; a batch of query
+//! vectors goes in, each row's K best items (excluding its listed items) come out.
+//!
+//! Three ways to score, one selection ([`GpuScoring`]):
+//! * `Sgemm`: cuBLAS SGEMM writes the B × N score matrix, excluded items are marked in it, and
+//!   `topk_dense` selects each row's K (the seed's design; 4 B·N bytes written and re-read);
+//! * `SgemmTf32`: the same GEMM on the tensor cores in TF32, selecting 2K (at most 1024)
+//!   candidates per row, which `topk_rescore` scores again exactly before the final K;
+//! * `Fused`: rustmf's fused kernels (`kernels-rs/src/topk/score.rs`): exact scores of a sample of
+//!   the items give each row a threshold, then all items are scored and only those reaching it
+//!   are kept — the B × N matrix is never written. Rows whose candidate list overflows (massive
+//!   ties) are redone densely with the same arithmetic.
+//!
+//! `Fused` and the re-scored `SgemmTf32` candidates use the CPU reference's summation order, so
+//! their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses cuBLAS's order.
+use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
+use crate::als::Matrix;
+use std::sync::Arc;
+
+/// Largest K the selection kernel supports.
+pub const K_MAX: usize = 1024;
+/// `topk_dense` / `topk_candidates` (kernels-rs select.rs): block size and shared memory.
+const SELECT_BLOCK: u32 = 1024;
+const SELECT_SHARED: u32 = 4 * 4096 + 8 * 1024 + 4 * 32 + 4 * 4;
+/// Count `topk_candidates` writes for a row whose candidate list overflowed.
+const OVERFLOW: u32 = u32::MAX;
+/// Fused scorers (kernels-rs score.rs): users per block, items per tile, block size.
+const SCORE_USERS: usize = 64;
+const SCORE_TILE: usize = 128;
+const SCORE_BLOCK: u32 = 256;
+
+/// How scores are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuScoring {
+    Sgemm,
+    SgemmTf32,
+    Fused,
+}
+
+impl GpuScoring {
+    pub fn name(self) -> &'static str {
+        match self {
+            GpuScoring::Sgemm => "gpu-sgemm",
+            GpuScoring::SgemmTf32 => "gpu-tf32",
+            GpuScoring::Fused => "gpu-fused",
+        }
+    }
+}
+
+/// One batch's answer: rows × k slots, best first; `counts[r]` valid per row, the rest
+/// u32::MAX / −∞.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpuTopK {
+    pub k: usize,
+    pub items: Vec<u32>,
+    pub scores: Vec<f32>,
+    pub counts: Vec<u32>,
+}
+
+/// Where the last batch's GPU time went (CUDA events, seconds).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct InferBreakdown {
+    pub score_s: f64,
+    pub select_s: f64,
+    pub total_s: f64,
+    /// Fused: rows redone densely because their candidate list overflowed.
+    pub overflow_rows: usize,
+}
+
+/// A batch on the device: query rows and their exclusion lists.
+struct Batch {
+    rows: usize,
+    queries: CudaSlice<f32>,
+    indptr: CudaSlice<u32>,
+    excluded: CudaSlice<u32>,
+}
+
+/// A selection on the device: rows × k, as [`GpuTopK`].
+struct Selected {
+    k: usize,
+    items: CudaSlice<u32>,
+    scores: CudaSlice<f32>,
+    counts: CudaSlice<u32>,
+}
+
+/// Candidate lists on the device: `cap` slots per row and the number appended.
+struct Candidates {
+    cap: usize,
+    counts: CudaSlice<u32>,
+    scores: CudaSlice<f32>,
+    items: CudaSlice<u32>,
+}
+
+struct Kernels {
+    dense: Kernel,
+    candidates: Kernel,
+    mark: Kernel,
+    rescore: Kernel,
+    sample: Kernel,
+    filter: Kernel,
+}
+
+pub struct GpuScorer {
+    gpu: Arc<Gpu>,
+    blas: Blas,
+    mode: GpuScoring,
+    items: CudaSlice<f32>,
+    n_items: usize,
+    f: usize,
+    kernels: Kernels,
+    /// Dense scores (SGEMM output or the fused path's sample), kept between batches.
+    scratch: Option<CudaSlice<f32>>,
+    last: InferBreakdown,
+}
+
+impl GpuScorer {
+    /// Uploads the item factors (n_items × f, row-major).
+    pub fn new(gpu: Arc<Gpu>, items: &Matrix, mode: GpuScoring) -> Result<GpuScorer, GpuError> {
+        let f = items.cols;
+        if !crate::gpu::als::SUPPORTED_F.contains(&f) {
+            return Err(GpuError::Unsupported(format!("GPU scoring has kernels for f ∈ {:?}, not f = {f}", crate::gpu::als::SUPPORTED_F)));
+        }
+        let g = &*gpu;
+        let kernels = Kernels {
+            dense: g.kernel("topk_dense")?,
+            candidates: g.kernel("topk_candidates")?,
+            mark: g.kernel("topk_mark_excluded")?,
+            rescore: g.kernel("topk_rescore")?,
+            sample: g.kernel(&format!("score_sample_f{f}"))?,
+            filter: g.kernel(&format!("score_filter_f{f}"))?,
+        };
+        let blas = Blas::new(g)?;
+        blas.set_tf32(mode == GpuScoring::SgemmTf32)?;
+        Ok(GpuScorer {
+            items: g.upload(&items.data, "item factors")?,
+            n_items: items.rows,
+            f,
+            blas,
+            mode,
+            kernels,
+            scratch: None,
+            last: InferBreakdown::default(),
+            gpu,
+        })
+    }
+
+    pub fn mode(&self) -> GpuScoring {
+        self.mode
+    }
+
+    pub fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    pub fn n_factors(&self) -> usize {
+        self.f
+    }
+
+    /// The last batch's breakdown.
+    pub fn breakdown(&self) -> InferBreakdown {
+        self.last
+    }
+
+    /// Top `k` of each query row (queries: B × f row-major); `exclude` = (indptr of B + 1 entries,
+    /// sorted items per row). Inputs are validated by the caller (`infer::Scorer`).
+    pub fn run_batch(&mut self, queries: &[f32], exclude: Option<(&[u32], &[u32])>, k: usize) -> Result<GpuTopK, GpuError> {
+        assert!((1..=K_MAX).contains(&k) && queries.len() % self.f == 0, "top_k: k in 1..=1024 and whole query rows");
+        let g = self.gpu.clone();
+        let whole = EventTimer::new(&g)?;
+        whole.start()?;
+        self.last = InferBreakdown::default();
+        let batch = self.upload(queries, exclude)?;
+        let out = match self.mode {
+            GpuScoring::Sgemm | GpuScoring::SgemmTf32 => self.dense_path(&batch, k)?,
+            GpuScoring::Fused => self.fused_path(&batch, k)?,
+        };
+        let rows = batch.rows;
+        let result = GpuTopK { k, items: g.download(&out.items)?, scores: g.download(&out.scores)?, counts: g.download(&out.counts)? };
+        debug_assert_eq!(result.counts.len(), rows);
+        self.last.total_s = whole.stop()?;
+        Ok(result)
+    }
+
+    fn upload(&self, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<Batch, GpuError> {
+        let g = &*self.gpu;
+        let rows = queries.len() / self.f;
+        let empty = vec![0u32; rows + 1];
+        let (indptr, excluded) = exclude.unwrap_or((&empty, &[]));
+        Ok(Batch {
+            rows,
+            queries: g.upload(queries, "query vectors")?,
+            indptr: g.upload(indptr, "exclusion row pointers")?,
+            // A device buffer cannot be empty; the sentinel is never read (indptr says 0 entries).
+            excluded: g.upload(if excluded.is_empty() { &[u32::MAX][..] } else { excluded }, "excluded items")?,
+        })
+    }
+
+    /// The dense score buffer, grown to at least `len` floats.
+    fn scratch(&mut self, len: usize) -> Result<CudaSlice<f32>, GpuError> {
+        match self.scratch.take() {
+            Some(s) if s.len() >= len => Ok(s),
+            old => {
+                drop(old);
+                self.gpu.alloc_zeros::<f32>(len, "the dense score matrix")
+            }
+        }
+    }
+
+    /// SGEMM (fp32 or TF32) → mark exclusions → select k (fp32), or 2k candidates re-scored
+    /// exactly and then k (TF32).
+    fn dense_path(&mut self, b: &Batch, k: usize) -> Result<Selected, GpuError> {
+        let (g, n) = (self.gpu.clone(), self.n_items);
+        let timer = EventTimer::new(&g)?;
+        let mut scores = self.scratch(b.rows * n)?;
+        let (blas, items) = (&self.blas, &self.items);
+        self.last.score_s += timer.time(|| blas.sgemm_row_major(b.rows, n, self.f, &b.queries, items, &mut scores))?;
+        let tf32 = self.mode == GpuScoring::SgemmTf32;
+        let first = if tf32 { (2 * k).clamp(k, K_MAX) } else { k };
+        let selected = self.select_dense(b, &mut scores, n, 1, first);
+        self.scratch = Some(scores);
+        let selected = selected?;
+        if !tf32 {
+            return Ok(selected);
+        }
+        let mut cands = Candidates { cap: first, counts: selected.counts, scores: selected.scores, items: selected.items };
+        let (rows32, f32_, cap32) = (b.rows as u32, self.f as u32, first as u32);
+        let (rescore, items) = (&self.kernels.rescore, &self.items);
+        self.last.score_s += timer.time(|| unsafe {
+            g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
+                .arg(&cands.counts).arg(&cands.items).arg(&mut cands.scores)
+                .run(LaunchShape::cover(b.rows * first, 256))
+        })?;
+        self.select_candidates(b.rows, &cands, k)
+    }
+
+    /// Sample → thresholds → filter → select; overflowed rows redone densely (same arithmetic).
+    fn fused_path(&mut self, b: &Batch, k: usize) -> Result<Selected, GpuError> {
+        let (g, n) = (self.gpu.clone(), self.n_items);
+        let step = (n / (4 * k).max(n / 64).max(1)).max(1);
+        let n_cols = n.div_ceil(step);
+        // 1. The sample's exact scores, exclusions marked, and its top k.
+        let mut scores = self.scratch(b.rows * n_cols)?;
+        let sampled = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.select_dense(b, &mut scores, n_cols, step, k));
+        self.scratch = Some(scores);
+        let sampled = sampled?;
+        // 2. Thresholds: each row's k-th sampled score (−∞ when the sample had fewer entries).
+        let (counts, kth) = (g.download(&sampled.counts)?, g.download(&sampled.scores)?);
+        let tau: Vec<f32> = (0..b.rows).map(|r| if counts[r] as usize == k { kth[r * k + k - 1] } else { f32::NEG_INFINITY }).collect();
+        let tau = g.upload(&tau, "thresholds")?;
+        // 3. Candidates ≥ τ over all items, then each row's top k of them.
+        let cands = self.filter(b, &tau, (4 * k * step).clamp(4096.min(n), n.max(1)))?;
+        let selected = self.select_candidates(b.rows, &cands, k)?;
+        // 4. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
+        let counts = g.download(&selected.counts)?;
+        let over: Vec<usize> = (0..b.rows).filter(|&r| counts[r] == OVERFLOW).collect();
+        self.last.overflow_rows = over.len();
+        if over.is_empty() {
+            return Ok(selected);
+        }
+        self.redo_rows(b, &over, selected)
+    }
+
+    /// Grid for the fused scorers: user tiles × partitions of about 8 blocks per SM in all.
+    fn score_grid(&self, rows: usize, n_cols: usize) -> (u32, u32) {
+        let (tiles, user_tiles) = (n_cols.div_ceil(SCORE_TILE), rows.div_ceil(SCORE_USERS));
+        let per_block = (user_tiles * tiles).div_ceil(self.gpu.info.multiprocessors as usize * 8).max(1);
+        ((user_tiles * tiles.div_ceil(per_block)) as u32, per_block as u32)
+    }
+
+    /// Exact scores of every `step`-th item for all rows of `b`, into `out` (rows × n_cols).
+    fn sample_scores(&mut self, b: &Batch, step: usize, n_cols: usize, out: &mut CudaSlice<f32>) -> Result<(), GpuError> {
+        let g = self.gpu.clone();
+        let (blocks, per_block) = self.score_grid(b.rows, n_cols);
+        let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
+        let (sample, items) = (&self.kernels.sample, &self.items);
+        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
+        self.last.score_s += EventTimer::new(&g)?.time(|| unsafe {
+            g.launch(sample).arg(&rows32).arg(&b.queries).arg(items).arg(&step32).arg(&cols64).arg(&per_block).arg(&cols64).arg(&mut *out)
+                .run(shape)
+        })?;
+        Ok(())
+    }
+
+    /// All items scored; those ≥ the row's threshold and not excluded appended to its list.
+    fn filter(&mut self, b: &Batch, tau: &CudaSlice<f32>, cap: usize) -> Result<Candidates, GpuError> {
+        let g = self.gpu.clone();
+        let mut c = Candidates {
+            cap,
+            counts: g.alloc_zeros::<u32>(b.rows, "candidate counts")?,
+            scores: g.alloc_zeros::<f32>(b.rows * cap, "candidate scores")?,
+            items: g.alloc_zeros::<u32>(b.rows * cap, "candidate items")?,
+        };
+        let (blocks, per_block) = self.score_grid(b.rows, self.n_items);
+        let (rows32, n64, cap32) = (b.rows as u32, self.n_items as u64, cap as u32);
+        let (filter, items) = (&self.kernels.filter, &self.items);
+        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
+        self.last.score_s += EventTimer::new(&g)?.time(|| unsafe {
+            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(&n64).arg(&per_block).arg(tau)
+                .arg(&b.indptr).arg(&b.excluded).arg(&cap32)
+                .arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
+                .run(shape)
+        })?;
+        Ok(c)
+    }
+
+    /// Marks exclusions in the dense `rows × n_cols` scores (column c = item c·step) and selects
+    /// each row's top k (reported by column).
+    fn select_dense(&mut self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize, k: usize) -> Result<Selected, GpuError> {
+        let g = self.gpu.clone();
+        let mut s = self.alloc_selected(b.rows, k)?;
+        let (rows32, step32, cols64, k32) = (b.rows as u32, step as u32, n_cols as u64, k as u32);
+        let (mark, dense) = (&self.kernels.mark, &self.kernels.dense);
+        let marks = 4 * self.gpu.info.multiprocessors;
+        self.last.select_s += EventTimer::new(&g)?.time(|| unsafe {
+            g.launch(mark).arg(&rows32).arg(&b.indptr).arg(&b.excluded).arg(&step32).arg(&cols64).arg(&cols64).arg(&mut *scores)
+                .run(LaunchShape { grid: marks, block: 256, shared_bytes: 0 })?;
+            g.launch(dense).arg(&rows32).arg(&cols64).arg(&cols64).arg(&*scores).arg(&k32)
+                .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
+                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })
+        })?;
+        Ok(s)
+    }
+
+    /// Each row's top k of its candidate list.
+    fn select_candidates(&mut self, rows: usize, c: &Candidates, k: usize) -> Result<Selected, GpuError> {
+        let g = self.gpu.clone();
+        let mut s = self.alloc_selected(rows, k)?;
+        let (rows32, cap32, k32) = (rows as u32, c.cap as u32, k as u32);
+        let cands = &self.kernels.candidates;
+        self.last.select_s += EventTimer::new(&g)?.time(|| unsafe {
+            g.launch(cands).arg(&rows32).arg(&cap32).arg(&c.counts).arg(&c.scores).arg(&c.items).arg(&k32)
+                .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
+                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })
+        })?;
+        Ok(s)
+    }
+
+    fn alloc_selected(&self, rows: usize, k: usize) -> Result<Selected, GpuError> {
+        let g = &*self.gpu;
+        Ok(Selected {
+            k,
+            items: g.alloc_zeros::<u32>(rows * k, "top-k items")?,
+            scores: g.alloc_zeros::<f32>(rows * k, "top-k scores")?,
+            counts: g.alloc_zeros::<u32>(rows, "top-k counts")?,
+        })
+    }
+
+    /// The fused path's fallback: rows `over` scored over all items by the sample kernel (step 1,
+    /// the same arithmetic), selected densely, and put in place in `selected`.
+    fn redo_rows(&mut self, b: &Batch, over: &[usize], selected: Selected) -> Result<Selected, GpuError> {
+        let (g, f, k) = (self.gpu.clone(), self.f, selected.k);
+        let (queries, indptr, excluded) = (g.download(&b.queries)?, g.download(&b.indptr)?, g.download(&b.excluded)?);
+        let mut sub_q = Vec::with_capacity(over.len() * f);
+        let (mut sub_p, mut sub_e) = (vec![0u32], Vec::new());
+        for &r in over {
+            sub_q.extend_from_slice(&queries[r * f..(r + 1) * f]);
+            sub_e.extend_from_slice(&excluded[indptr[r] as usize..indptr[r + 1] as usize]);
+            sub_p.push(sub_e.len() as u32);
+        }
+        let sub = self.upload(&sub_q, Some((&sub_p, &sub_e)))?;
+        let mut scores = self.scratch(sub.rows * self.n_items)?;
+        let n = self.n_items;
+        let redone = self.sample_scores(&sub, 1, n, &mut scores).and_then(|_| self.select_dense(&sub, &mut scores, n, 1, k));
+        self.scratch = Some(scores);
+        let redone = redone?;
+        let (mut items, mut top, mut counts) = (g.download(&selected.items)?, g.download(&selected.scores)?, g.download(&selected.counts)?);
+        let (ri, rs, rc) = (g.download(&redone.items)?, g.download(&redone.scores)?, g.download(&redone.counts)?);
+        for (j, &r) in over.iter().enumerate() {
+            items[r * k..(r + 1) * k].copy_from_slice(&ri[j * k..(j + 1) * k]);
+            top[r * k..(r + 1) * k].copy_from_slice(&rs[j * k..(j + 1) * k]);
+            counts[r] = rc[j];
+        }
+        Ok(Selected { k, items: g.upload(&items, "top-k items")?, scores: g.upload(&top, "top-k scores")?, counts: g.upload(&counts, "top-k counts")? })
+    }
+}
+
+/// Dynamic shared memory of the fused scorers (kernels-rs score.rs `shared_bytes`).
+fn score_shared(f: usize) -> u32 {
+    (4 * (f * (SCORE_USERS + 4) + f * (SCORE_TILE + 4) + SCORE_USERS)) as u32
+}
+
+/// The GPU behind the device-independent inference API.
+impl crate::infer::Scorer for GpuScorer {
+    fn name(&self) -> String {
+        self.mode.name().into()
+    }
+
+    fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    fn n_factors(&self) -> usize {
+        self.f
+    }
+
+    fn top_k(&mut self, queries: &[f32], exclude: Option<&crate::infer::Exclusions>, k: usize) -> anyhow::Result<crate::infer::TopK> {
+        crate::infer::validate_request(queries, self.f, self.n_items, exclude, k)?;
+        let r = self.run_batch(queries, exclude.map(|e| (&e.indptr[..], &e.items[..])), k)?;
+        Ok(crate::infer::TopK { k, items: r.items, scores: r.scores, counts: r.counts })
+    }
+}
+
+/// Opens GPU `device` with the embedded kernels and a scorer over `items`.
+pub fn open_scorer(device: usize, items: &Matrix, mode: GpuScoring) -> anyhow::Result<GpuScorer> {
+    let images = crate::ptx::embedded();
+    anyhow::ensure!(!images.is_empty(), "no GPU kernels are registered in this program (rustmf::kernels::register)");
+    crate::infer::check_factors(items)?;
+    Ok(GpuScorer::new(Arc::new(Gpu::open(device, images)?), items, mode)?)
+}

@@ -1,0 +1,39 @@
+//! Marks excluded items in a dense score matrix: `scores[r][i / step] = EXCLUDED` for every item
+//! i of row r's exclusion list with i % step == 0 (step 1: every item is a column; step s: the
+//! matrix holds every s-th item, as the sample of the fused path does).
+//!
+//! Launch: grid-stride over the exclusion list entries; any 1-D shape. No shared memory.
+use super::EXCLUDED;
+use crate::prelude::*;
+
+/// `indptr[r]..indptr[r+1]` are row r's entries of `items` (r < rows); columns of `scores` are
+/// `ld` apart per row and hold `n_cols` items.
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn topk_mark_excluded(
+    rows: u32,
+    indptr: *const u32,
+    items: *const u32,
+    step: u32,
+    n_cols: u64,
+    ld: u64,
+    scores: *mut u32,
+) {
+    let total = *indptr.add(rows as usize) as usize;
+    let mut e = global_index();
+    while e < total {
+        let item = *items.add(e);
+        if item % step == 0 && ((item / step) as u64) < n_cols {
+            let (mut lo, mut hi) = (0usize, rows as usize);
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if (*indptr.add(mid) as usize) <= e {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            *scores.add(lo * ld as usize + (item / step) as usize) = EXCLUDED;
+        }
+        e += grid_stride();
+    }
+}

@@ -1,0 +1,52 @@
+//! Inference: exact top-K recommendations for a batch of users (issue 6).
+//!
+//! ```text
+//! top_K(u) = the K items i ∉ E_u with the largest s_ui = q_u · y_i, best first, ties by lower i
+//! ```
+//!
+//! * [`select`]: exact top-K of each row of a score matrix, or of each row's candidate list, by
+//!   radix selection on 64-bit keys;
+//! * [`score`]: fused scoring: register-tiled exact fp32 scores of item tiles, written densely
+//!   for a sample of items, or kept only when at least a row's threshold (never writing the
+//!   B × N score matrix);
+//! * [`exclude`]: marks each user's excluded items in a dense score matrix;
+//! * [`rescore`]: exact scores of approximate candidates (after a TF32 GEMM).
+//!
+//! Keys. A score maps to a u32 that orders like the score ([`score_key`]; NaN ranks as −∞, as in
+//! the CPU reference). The 64-bit key of an entry is `score_key << 32 | !item`, so larger keys
+//! are better entries and equal scores rank the lower item first: every key is distinct, and the
+//! K largest keys are exactly the answer. Key 0 means "no entry" (an excluded item).
+pub mod exclude;
+pub mod rescore;
+pub mod score;
+pub mod select;
+
+/// Largest K the kernels support.
+pub const K_MAX: usize = 1024;
+
+/// Bits of a dense score entry that mark an excluded item (a NaN no arithmetic produces here).
+pub const EXCLUDED: u32 = 0xffff_ffff;
+
+/// Order-preserving u32 of a score (larger score, larger key; −0 < +0 as `f32::total_cmp`;
+/// NaN as −∞). Never 0.
+#[inline(always)]
+pub fn score_key(s: f32) -> u32 {
+    let b = if s.is_nan() { f32::NEG_INFINITY.to_bits() } else { s.to_bits() };
+    if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    }
+}
+
+/// The score of a key made by [`score_key`].
+#[inline(always)]
+pub fn key_score(k: u32) -> f32 {
+    f32::from_bits(if k & 0x8000_0000 != 0 { k & 0x7fff_ffff } else { !k })
+}
+
+/// The 64-bit key of (score, item).
+#[inline(always)]
+pub fn entry_key(s: f32, item: u32) -> u64 {
+    ((score_key(s) as u64) << 32) | (!item) as u64
+}

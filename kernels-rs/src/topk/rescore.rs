@@ -1,0 +1,34 @@
+//! Exact re-scoring of approximate candidates (the tensor-core path): for each row's first
+//! `counts[r]` candidate items, s = the sequential fp32 FMA chain of [`super::score`], so the
+//! re-scored values are bit-identical to the fused kernel's and to the CPU reference.
+//!
+//! Launch: one thread per (row, slot): grid-stride over rows × cap; any 1-D shape, no shared
+//! memory. Writes the scores in place of the approximate ones; items are kept.
+use crate::prelude::*;
+
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn topk_rescore(
+    rows: u32,
+    f: u32,
+    cap: u32,
+    queries: *const f32,
+    items: *const f32,
+    counts: *const u32,
+    cand_items: *const u32,
+    cand_scores: *mut f32,
+) {
+    let (f, cap) = (f as usize, cap as usize);
+    let mut e = global_index();
+    while e < rows as usize * cap {
+        let (row, slot) = (e / cap, e % cap);
+        if (slot as u32) < *counts.add(row) {
+            let (q, y) = (queries.add(row * f), items.add(*cand_items.add(e) as usize * f));
+            let mut s = 0.0f32;
+            for j in 0..f {
+                s = fma(ldg_f32(q.add(j)), ldg_f32(y.add(j)), s);
+            }
+            *cand_scores.add(e) = s;
+        }
+        e += grid_stride();
+    }
+}

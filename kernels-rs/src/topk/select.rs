@@ -1,0 +1,275 @@
+//! Exact top-K of each row by radix selection, then a bitonic sort of the K selected.
+//!
+//! One block per row. The K largest 64-bit entry keys (see [`super`]) are found digit by digit,
+//! most significant first (digits of 12, 12, 8 bits of the score key, then of the item): a
+//! shared-memory histogram of the digit over the entries that match the digits chosen so far, a
+//! block-wide scan of the bins from the top, and the bin where the count reaches the number still
+//! needed becomes the next digit. It stops as soon as that bin holds exactly the number needed —
+//! for real-valued scores after two or three passes — since every key is distinct. A last pass
+//! gathers the entries whose leading digits are at least the chosen ones (exactly min(K, entries)),
+//! and a bitonic sort puts them best first. Each pass reads the row once, so the row is read
+//! 3–4 times, coalesced; nothing but the K results is written.
+//!
+//! Two entry sources: a dense row of scores (`topk_dense`, e.g. after cuBLAS SGEMM; item = column)
+//! and a row's candidate list of (score, item) pairs (`topk_candidates`, after the fused scorer).
+//!
+//! Launch: grid = rows, block = 1024 threads, dynamic shared memory [`SHARED_BYTES`] (16 KiB of
+//! histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
+//! u32::MAX and −∞) and `counts` (entries found, ≤ k).
+use super::{entry_key, key_score, score_key, EXCLUDED, K_MAX};
+use crate::prelude::*;
+
+const BLOCK: u32 = 1024;
+const BINS: u32 = 4096;
+
+/// Dynamic shared memory of a launch.
+pub const SHARED_BYTES: usize = 4 * BINS as usize + 8 * K_MAX + 4 * 32 + 4 * 4;
+
+/// Digits of the 64-bit key, most significant first: (shift, width).
+const DIGITS: [(u32, u32); 6] = [(52, 12), (40, 12), (32, 8), (20, 12), (8, 12), (0, 8)];
+
+/// A row's entries: `len()` keys, 0 for "no entry".
+trait Entries {
+    fn len(&self) -> usize;
+    /// # Safety
+    /// `i < self.len()`.
+    unsafe fn key(&self, i: usize) -> u64;
+}
+
+struct DenseRow {
+    scores: *const u32,
+    n: usize,
+}
+
+impl Entries for DenseRow {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.n
+    }
+    #[inline(always)]
+    unsafe fn key(&self, i: usize) -> u64 {
+        let bits = ldg_u32(self.scores.add(i));
+        if bits == EXCLUDED {
+            0
+        } else {
+            entry_key(f32::from_bits(bits), i as u32)
+        }
+    }
+}
+
+struct CandidateRow {
+    scores: *const f32,
+    items: *const u32,
+    n: usize,
+}
+
+impl Entries for CandidateRow {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.n
+    }
+    #[inline(always)]
+    unsafe fn key(&self, i: usize) -> u64 {
+        ((score_key(ldg_f32(self.scores.add(i))) as u64) << 32) | !ldg_u32(self.items.add(i)) as u64
+    }
+}
+
+/// Whether the leading `bits` bits of `key` equal `prefix`.
+#[inline(always)]
+fn matches(key: u64, prefix: u64, bits: u32) -> bool {
+    bits == 0 || key >> (64 - bits) == prefix
+}
+
+/// Selects, sorts and writes row `row`'s top k.
+#[inline(always)]
+unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, scores: *mut f32, counts: *mut u32) {
+    let tid = thread_idx();
+    let hist = Shared::<u32>::new(0, BINS);
+    let chosen = Shared::<u64>::new(hist.end_offset(), K_MAX as u32);
+    let scratch = Shared::<u32>::new(chosen.end_offset(), 32);
+    // [0] the digit found, [1] entries in bins above it, [2] entries in its bin, [3] gathered.
+    let state = Shared::<u32>::new(scratch.end_offset(), 4);
+    if tid == 0 {
+        state.store(3, 0);
+    }
+
+    let (mut prefix, mut bits, mut need, mut all) = (0u64, 0u32, k, false);
+    for (pass, &(shift, width)) in DIGITS.iter().enumerate() {
+        let bins = 1u32 << width;
+        let mut b = tid;
+        while b < bins {
+            hist.store_unchecked(b, 0);
+            b += BLOCK;
+        }
+        sync_threads();
+        let mut i = tid as usize;
+        while i < e.len() {
+            let key = e.key(i);
+            if key != 0 && matches(key, prefix, bits) {
+                hist.atomic_add_unchecked((key >> shift) as u32 & (bins - 1), 1);
+            }
+            i += BLOCK as usize;
+        }
+        sync_threads();
+        // Thread t owns `per` consecutive bins counted from the top.
+        let per = bins.div_ceil(BLOCK);
+        let mut mine = 0;
+        for q in 0..per {
+            let r = tid * per + q;
+            if r < bins {
+                mine += hist.load_unchecked(bins - 1 - r);
+            }
+        }
+        let (mut above, total) = block_exclusive_scan(mine, scratch);
+        if pass == 0 && total <= need {
+            need = total;
+            all = true;
+            break;
+        }
+        for q in 0..per {
+            let r = tid * per + q;
+            if r < bins {
+                let h = hist.load_unchecked(bins - 1 - r);
+                if above < need && need <= above + h {
+                    state.store(0, bins - 1 - r);
+                    state.store(1, above);
+                    state.store(2, h);
+                }
+                above += h;
+            }
+        }
+        sync_threads();
+        let (digit, before, in_bin) = (state.load(0), state.load(1), state.load(2));
+        need -= before;
+        prefix = (prefix << width) | digit as u64;
+        bits += width;
+        if in_bin == need {
+            break;
+        }
+    }
+
+    let mut i = tid as usize;
+    while i < e.len() {
+        let key = e.key(i);
+        if key != 0 && (all || key >> (64 - bits) >= prefix) {
+            let slot = state.atomic_add_unchecked(3, 1);
+            if slot < K_MAX as u32 {
+                chosen.store_unchecked(slot, key);
+            }
+        }
+        i += BLOCK as usize;
+    }
+    sync_threads();
+    let found = state.load(3);
+    if found > k {
+        trap();
+    }
+    bitonic_sort_descending(chosen, found, tid);
+
+    let out = row * k as usize;
+    let mut j = tid;
+    while j < k {
+        let (item, score) = if j < found {
+            let key = chosen.load_unchecked(j);
+            (!(key as u32), key_score((key >> 32) as u32))
+        } else {
+            (u32::MAX, f32::NEG_INFINITY)
+        };
+        *items.add(out + j as usize) = item;
+        *scores.add(out + j as usize) = score;
+        j += BLOCK;
+    }
+    if tid == 0 {
+        *counts.add(row) = found;
+    }
+}
+
+/// Sorts `keys[0..n)` descending (n ≤ 1024), padding to a power of two with zeros.
+#[inline(always)]
+unsafe fn bitonic_sort_descending(keys: Shared<u64>, n: u32, tid: u32) {
+    let p = n.next_power_of_two().max(2);
+    if tid >= n && tid < p {
+        keys.store_unchecked(tid, 0);
+    }
+    sync_threads();
+    let mut size = 2;
+    while size <= p {
+        let mut stride = size / 2;
+        while stride > 0 {
+            let j = tid ^ stride;
+            if tid < p && j > tid {
+                let (a, b) = (keys.load_unchecked(tid), keys.load_unchecked(j));
+                if (a < b) == (tid & size == 0) {
+                    keys.store_unchecked(tid, b);
+                    keys.store_unchecked(j, a);
+                }
+            }
+            sync_threads();
+            stride /= 2;
+        }
+        size *= 2;
+    }
+}
+
+#[inline(always)]
+fn check_launch(k: u32) {
+    if block_dim() != BLOCK || k == 0 || k as usize > K_MAX || dynamic_shared_bytes() < SHARED_BYTES as u32 {
+        trap();
+    }
+}
+
+/// Top k of each row of the dense `rows × n` matrix `scores` (row stride `ld`; f32 bits,
+/// [`EXCLUDED`] for excluded items).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn topk_dense(
+    rows: u32,
+    n: u64,
+    ld: u64,
+    scores: *const u32,
+    k: u32,
+    out_items: *mut u32,
+    out_scores: *mut f32,
+    out_counts: *mut u32,
+) {
+    check_launch(k);
+    let row = block_idx() as usize;
+    if row < rows as usize {
+        let e = DenseRow { scores: scores.add(row * ld as usize), n: n as usize };
+        select_row(&e, k, row, out_items, out_scores, out_counts);
+    }
+}
+
+/// Top k of each row's candidate list: `counts[r]` pairs at `cand_scores/cand_items[r·cap..]`.
+/// A row with more than `cap` candidates lost some: it gets count [`OVERFLOW`] and no results
+/// (the host recomputes it on the dense path).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn topk_candidates(
+    rows: u32,
+    cap: u32,
+    counts: *const u32,
+    cand_scores: *const f32,
+    cand_items: *const u32,
+    k: u32,
+    out_items: *mut u32,
+    out_scores: *mut f32,
+    out_counts: *mut u32,
+) {
+    check_launch(k);
+    let row = block_idx() as usize;
+    if row >= rows as usize {
+        return;
+    }
+    let n = *counts.add(row);
+    if n > cap {
+        if thread_idx() == 0 {
+            *out_counts.add(row) = OVERFLOW;
+        }
+        return;
+    }
+    let base = row * cap as usize;
+    let e = CandidateRow { scores: cand_scores.add(base), items: cand_items.add(base), n: n as usize };
+    select_row(&e, k, row, out_items, out_scores, out_counts);
+}
+
+/// Count written for a row whose candidate list overflowed.
+pub const OVERFLOW: u32 = u32::MAX;

@@ -1,0 +1,166 @@
+//! GPU top-K (issue 6) against the CPU reference (`infer::reference_top_k_batch`) on fresh random
+//! data: every scoring mode, with exact ties (duplicated item rows), exclusions, k larger than
+//! the number of candidates, B = 1 and large B, and the fused path's overflow fallback.
+mod common;
+
+use common::{gpu_trials, GpuCheck};
+use rand::rngs::StdRng;
+use rand::Rng;
+use rustmf::als::Matrix;
+use rustmf::gpu::infer::{GpuScorer, GpuScoring};
+use rustmf::gpu::Gpu;
+use rustmf::infer::{compare_top_k, recall_at_k, reference_top_k_batch, Exclusions, Scorer, Tolerance, TopK};
+use std::sync::Arc;
+
+fn main() {
+    let checks: &[(&str, GpuCheck)] = &[
+        ("infer::fused_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::Fused)),
+        ("infer::sgemm_agrees_with_cpu_up_to_rounding", sgemm_agrees),
+        ("infer::tf32_rescored_scores_exact_and_recall", tf32_recall),
+        ("infer::k_larger_than_candidates", k_larger_than_candidates),
+        ("infer::fused_overflow_falls_back_exactly", fused_overflow),
+    ];
+    rustmf::kernels::register();
+    let args = libtest_mimic::Arguments::from_args();
+    libtest_mimic::run(&args, gpu_trials(checks)).exit();
+}
+
+/// n × f items in [−1, 1), with every 7th row a copy of an earlier row (exact score ties).
+fn random_items(rng: &mut StdRng, n: usize, f: usize) -> Matrix {
+    let mut data: Vec<f32> = (0..n * f).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    for i in (7..n).step_by(7) {
+        let src = rng.random_range(0..i);
+        data.copy_within(src * f..(src + 1) * f, i * f);
+    }
+    Matrix { rows: n, cols: f, data }
+}
+
+fn random_queries(rng: &mut StdRng, b: usize, f: usize) -> Vec<f32> {
+    (0..b * f).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+}
+
+/// Up to `max` random excluded items per row.
+fn random_exclusions(rng: &mut StdRng, b: usize, n: usize, max: usize) -> Exclusions {
+    let rows: Vec<Vec<u32>> = (0..b)
+        .map(|_| {
+            let mut v: Vec<u32> = (0..rng.random_range(0..=max)).map(|_| rng.random_range(0..n as u32)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    Exclusions::from_lists(&rows).unwrap()
+}
+
+fn scorer(gpu: &Arc<Gpu>, items: &Matrix, mode: GpuScoring) -> Result<GpuScorer, String> {
+    GpuScorer::new(gpu.clone(), items, mode).map_err(|e| e.to_string())
+}
+
+fn run(s: &mut GpuScorer, q: &[f32], ex: Option<&Exclusions>, k: usize) -> Result<TopK, String> {
+    Scorer::top_k(s, q, ex, k).map_err(|e| format!("{e:#}"))
+}
+
+fn expect_identical(what: &str, got: &TopK, want: &TopK) -> Result<(), String> {
+    for r in 0..want.counts.len() {
+        if got.counts[r] != want.counts[r] || got.row_items(r) != want.row_items(r) {
+            return Err(format!("{what}: row {r}: got {} items {:?}…, want {} items {:?}…", got.counts[r],
+                &got.row_items(r)[..got.k.min(8)], want.counts[r], &want.row_items(r)[..want.k.min(8)]));
+        }
+        let bits = |t: &TopK| t.row_scores(r).iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+        if bits(got) != bits(want) {
+            return Err(format!("{what}: row {r}: same items, scores differ in their bits"));
+        }
+    }
+    Ok(())
+}
+
+/// The fused path returns exactly the reference: same items, same order, same score bits.
+fn exact_modes(gpu: &Arc<Gpu>, rng: &mut StdRng, mode: GpuScoring) -> Result<(), String> {
+    for (f, b, k, n_max) in [(64, 1, 100, 40_000), (32, 37, 10, 40_000), (100, 300, 1024, 20_000), (64, 2000, 100, 6000), (128, 5, 1, 40_000)] {
+        let n = rng.random_range(3000..n_max);
+        let items = random_items(rng, n, f);
+        let q = random_queries(rng, b, f);
+        let ex = random_exclusions(rng, b, n, 300);
+        let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
+        let got = run(&mut scorer(gpu, &items, mode)?, &q, Some(&ex), k)?;
+        expect_identical(&format!("{} f={f} B={b} k={k} N={n}", mode.name()), &got, &want)?;
+    }
+    Ok(())
+}
+
+/// cuBLAS sums in its own order: the same items except near-ties within 2× the rounding bound.
+fn sgemm_agrees(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, b, k) in [(64, 1, 100), (100, 200, 1024), (32, 1000, 50)] {
+        let n = rng.random_range(3000..40_000);
+        let items = random_items(rng, n, f);
+        let q = random_queries(rng, b, f);
+        let ex = random_exclusions(rng, b, n, 300);
+        let got = run(&mut scorer(gpu, &items, GpuScoring::Sgemm)?, &q, Some(&ex), k)?;
+        let rows: Vec<usize> = (0..b).collect();
+        let a = compare_top_k(&got, &q, &items, Some(&ex), &rows, Tolerance::RoundingBound(2.0)).map_err(|e| e.to_string())?;
+        if !a.is_ok() {
+            return Err(format!("gpu-sgemm f={f} B={b} k={k} N={n}: {a}"));
+        }
+    }
+    Ok(())
+}
+
+/// TF32 candidates re-scored exactly: every reported score is the reference score of its item,
+/// and recall@k against the exact top-k is high.
+fn tf32_recall(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (f, b, k, n) = (64, 300, 100, 30_000);
+    let items = random_items(rng, n, f);
+    let q = random_queries(rng, b, f);
+    let ex = random_exclusions(rng, b, n, 100);
+    let exact = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
+    let got = run(&mut scorer(gpu, &items, GpuScoring::SgemmTf32)?, &q, Some(&ex), k)?;
+    for r in 0..b {
+        let scores = rustmf::infer::reference_scores(&q[r * f..(r + 1) * f], &items);
+        for (&i, &s) in got.row_items(r).iter().zip(got.row_scores(r)) {
+            if scores[i as usize].to_bits() != s.to_bits() || ex.row(r).contains(&i) {
+                return Err(format!("gpu-tf32 row {r}: item {i} reported with score {s}, reference {} (or excluded)", scores[i as usize]));
+            }
+        }
+    }
+    let recall = recall_at_k(&got, &exact).map_err(|e| e.to_string())?;
+    if recall < 0.99 {
+        return Err(format!("gpu-tf32 recall@{k} = {recall} < 0.99"));
+    }
+    Ok(())
+}
+
+/// k above the number of items left after exclusions: every mode returns all of them.
+fn k_larger_than_candidates(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (f, b, n) = (32, 20, rng.random_range(40..90));
+    let items = random_items(rng, n, f);
+    let q = random_queries(rng, b, f);
+    let ex = random_exclusions(rng, b, n, 30);
+    let want = reference_top_k_batch(&q, &items, Some(&ex), 100).map_err(|e| e.to_string())?;
+    for mode in [GpuScoring::Fused, GpuScoring::Sgemm, GpuScoring::SgemmTf32] {
+        let got = run(&mut scorer(gpu, &items, mode)?, &q, Some(&ex), 100)?;
+        if got.counts != want.counts {
+            return Err(format!("{}: counts {:?}, want {:?}", mode.name(), got.counts, want.counts));
+        }
+        if mode != GpuScoring::Sgemm {
+            expect_identical(mode.name(), &got, &want)?;
+        }
+    }
+    Ok(())
+}
+
+/// All items equal: every score ties, candidate lists overflow, and the dense fallback must
+/// still return the lowest-index items.
+fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (f, b, n, k) = (64, 9, 20_000, 50);
+    let row: Vec<f32> = (0..f).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    let items = Matrix { rows: n, cols: f, data: row.repeat(n) };
+    let q = random_queries(rng, b, f);
+    let ex = random_exclusions(rng, b, n, 20);
+    let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
+    let mut s = scorer(gpu, &items, GpuScoring::Fused)?;
+    let got = run(&mut s, &q, Some(&ex), k)?;
+    if s.breakdown().overflow_rows != b {
+        return Err(format!("expected all {b} rows to overflow, {} did", s.breakdown().overflow_rows));
+    }
+    expect_identical("gpu-fused, all scores tied", &got, &want)
+}
