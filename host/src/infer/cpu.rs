@@ -153,7 +153,7 @@ fn offer_row(top: &mut RowTopK, scores: &[f32], first: usize, excluded: &[u32]) 
             continue;
         }
         for (j, &s) in run.iter().enumerate() {
-            if !(s < top.threshold()) {
+            if s >= top.threshold() || s.is_nan() {
                 offer(top, c * RUN + j, s);
             }
         }

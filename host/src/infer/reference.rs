@@ -240,14 +240,14 @@ fn check_row(got: &TopK, r: usize, q: &[f32], items: &Matrix, excluded: &[u32], 
         let exact = canonical(scores[gi as usize]);
         let err = (canonical(gs) - exact).abs();
         check.max_score_error = check.max_score_error.max(err);
-        if !(err <= item_tol(gi)) {
+        if err.is_nan() || err > item_tol(gi) {
             check.mismatch = fail(j, format!("reported score {gs} but the reference score of item {gi} is {exact}"));
             return check;
         }
         if gi != wi {
             check.identical = false;
             let gap = (exact - ws).abs();
-            if !(gap <= pair_tol(gi, wi)) {
+            if gap.is_nan() || gap > pair_tol(gi, wi) {
                 check.mismatch = fail(
                     j,
                     format!("not a near-tie: reference scores differ by {gap:e} (allowed {:e})", pair_tol(gi, wi)),
