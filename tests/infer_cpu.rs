@@ -43,8 +43,9 @@ fn duplicate_rows(rng: &mut StdRng, items: &mut Matrix, count: usize) {
 }
 
 fn random_exclusions(rng: &mut StdRng, rows: usize, n_items: usize, max_per_row: usize) -> Exclusions {
-    let lists: Vec<Vec<u32>> =
-        (0..rows).map(|_| (0..rng.random_range(0..=max_per_row)).map(|_| rng.random_range(0..n_items as u32)).collect()).collect();
+    let lists: Vec<Vec<u32>> = (0..rows)
+        .map(|_| (0..rng.random_range(0..=max_per_row)).map(|_| rng.random_range(0..n_items as u32)).collect())
+        .collect();
     Exclusions::from_lists(&lists).unwrap()
 }
 
@@ -85,7 +86,8 @@ fn float_data_agrees_with_the_reference_within_rounding() {
         let ex = random_exclusions(&mut rng, b, n, 300);
         for threads in [1, 2] {
             let got = CpuScorer::new(&items, threads).unwrap().top_k(&queries, Some(&ex), k).unwrap();
-            let a = compare_top_k(&got, &queries, &items, Some(&ex), &all_rows(&got), Tolerance::RoundingBound(2.0)).unwrap();
+            let a = compare_top_k(&got, &queries, &items, Some(&ex), &all_rows(&got), Tolerance::RoundingBound(2.0))
+                .unwrap();
             assert!(a.is_ok(), "B={b} k={k} threads={threads}: {a}");
             assert_eq!(a.rows_checked, b);
         }
@@ -155,7 +157,8 @@ fn compare_reports_the_first_real_mismatch() {
 
     // a returned excluded item, a short row
     let ex = Exclusions::from_lists(&[vec![want.items[0]], vec![], vec![], vec![]]).unwrap();
-    let m = compare_top_k(&want, &queries, &items, Some(&ex), &[0], Tolerance::Absolute(1e9)).unwrap().mismatch.unwrap();
+    let m =
+        compare_top_k(&want, &queries, &items, Some(&ex), &[0], Tolerance::Absolute(1e9)).unwrap().mismatch.unwrap();
     assert!(m.why.contains("excluded"), "{m}");
     let mut short = want.clone();
     short.counts[1] = 9;
@@ -193,14 +196,18 @@ fn bad_input_is_rejected_saying_what_and_where() {
     let items = Matrix::from_vec(4, 2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]).unwrap();
     let mut s = CpuScorer::new(&items, 1).unwrap();
     assert!(error_of(s.top_k(&[1.0, 2.0], None, 0)).contains("k must be at least 1"));
-    assert!(error_of(s.top_k(&[1.0, 2.0], None, 1025)).contains("k = 1025 is larger than the largest supported k (1024)"));
+    assert!(
+        error_of(s.top_k(&[1.0, 2.0], None, 1025)).contains("k = 1025 is larger than the largest supported k (1024)")
+    );
     assert!(error_of(s.top_k(&[1.0, 2.0, 3.0], None, 1)).contains("3 values, not a multiple of the factor count f = 2"));
     assert!(error_of(s.top_k(&[], None, 1)).contains("no query rows"));
     assert!(error_of(s.top_k(&[1.0, 2.0, 0.0, f32::INFINITY], None, 1)).contains("query row 1 column 1 is inf"));
     let unsorted = Exclusions { indptr: vec![0, 2], items: vec![3, 1] };
-    assert!(error_of(s.top_k(&[1.0, 2.0], Some(&unsorted), 1)).contains("row 0 is not sorted ascending without duplicates (item 3 then 1)"));
+    assert!(error_of(s.top_k(&[1.0, 2.0], Some(&unsorted), 1))
+        .contains("row 0 is not sorted ascending without duplicates (item 3 then 1)"));
     let out_of_range = Exclusions { indptr: vec![0, 1], items: vec![4] };
-    assert!(error_of(s.top_k(&[1.0, 2.0], Some(&out_of_range), 1)).contains("row 0 excludes item 4, out of range (4 items)"));
+    assert!(error_of(s.top_k(&[1.0, 2.0], Some(&out_of_range), 1))
+        .contains("row 0 excludes item 4, out of range (4 items)"));
     let wrong_rows = Exclusions { indptr: vec![0, 0, 0], items: vec![] };
     assert!(error_of(s.top_k(&[1.0, 2.0], Some(&wrong_rows), 1)).contains("exclusions describe 2 rows"));
 
@@ -209,7 +216,10 @@ fn bad_input_is_rejected_saying_what_and_where() {
     let err = CpuScorer::new(&nan, 1).err().expect("NaN factors must be rejected").to_string();
     assert!(err.contains("row 2 column 1 is NaN"), "{err}");
     let err = make_scorer("gpu-fused-typo", &items, 1).err().expect("unknown backend").to_string();
-    assert!(err.contains("unknown backend \"gpu-fused-typo\"") && err.contains("cpu1") && err.contains("cpu-mt"), "{err}");
+    assert!(
+        err.contains("unknown backend \"gpu-fused-typo\"") && err.contains("cpu1") && err.contains("cpu-mt"),
+        "{err}"
+    );
     assert_eq!(make_scorer("cpu", &items, 1).unwrap().name(), "cpu1");
     assert_eq!(make_scorer("cpu-mt", &items, 2).unwrap().name(), "cpu-mt (2 threads)");
 }

@@ -27,7 +27,9 @@ fn service() -> LinearService {
 
 #[test]
 fn same_seed_same_results_other_seed_other_results() {
-    let run = |seed| serde_json::to_string(&simulate(&config(&[100.0, 400.0, 2000.0], seed), 1000, &mut service()).unwrap()).unwrap();
+    let run = |seed| {
+        serde_json::to_string(&simulate(&config(&[100.0, 400.0, 2000.0], seed), 1000, &mut service()).unwrap()).unwrap()
+    };
     let a = run(7);
     assert_eq!(a, run(7));
     assert_ne!(a, run(8));
@@ -79,7 +81,8 @@ fn bad_configurations_are_rejected() {
     let bad = |cfg: SimConfig| simulate_rate(&cfg, 0, 10, &mut service()).unwrap_err().to_string();
     assert!(bad(config(&[], 0)).contains("no offered rates"));
     assert!(bad(config(&[-5.0], 0)).contains("offered rate -5"));
-    assert!(bad(SimConfig { queue_cap: 5, ..config(&[1.0], 0) }).contains("queue capacity (5) must hold at least one full batch (10)"));
+    assert!(bad(SimConfig { queue_cap: 5, ..config(&[1.0], 0) })
+        .contains("queue capacity (5) must hold at least one full batch (10)"));
     assert!(bad(SimConfig { requests: Requests::PerRate(0), ..config(&[1.0], 0) }).contains("at least 1"));
 }
 

@@ -59,7 +59,8 @@ pub fn run(args: Args) -> Result<()> {
     let users: Vec<usize> = (0..args.batch).map(|_| rng.random_range(0..factors.n_users())).collect();
     let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u).iter().copied()).collect();
     let exclude = random_exclusions(&mut rng, args.batch, args.exclude, factors.n_items())?;
-    let check: Vec<usize> = (0..args.check_rows.min(args.batch)).map(|i| i * args.batch / args.check_rows.min(args.batch)).collect();
+    let check: Vec<usize> =
+        (0..args.check_rows.min(args.batch)).map(|i| i * args.batch / args.check_rows.min(args.batch)).collect();
 
     let mut bench = Bench::new(&args.name);
     let mut failures = Vec::new();
@@ -67,7 +68,14 @@ pub fn run(args: Args) -> Result<()> {
         let mut scorer = infer::make_scorer(spec, &factors.items, args.threads)?;
         let name = scorer.name();
         let got = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
-        let agreement = infer::compare_top_k(&got, &queries, &factors.items, exclude.as_ref(), &check, Tolerance::RoundingBound(2.0))?;
+        let agreement = infer::compare_top_k(
+            &got,
+            &queries,
+            &factors.items,
+            exclude.as_ref(),
+            &check,
+            Tolerance::RoundingBound(2.0),
+        )?;
         println!("{name}: reference check on {} rows: {agreement}", check.len());
         if !agreement.is_ok() {
             failures.push(format!("{name}: {agreement}"));

@@ -30,7 +30,10 @@ impl FactorArgs {
         let (factors, source) = match &self.model {
             Some(p) => (rustmf_host::io::load_factors(p)?, serde_json::json!({ "model": p })),
             None => {
-                anyhow::ensure!(self.items >= 1 && self.users >= 1 && self.factors >= 1, "--items, --users and --factors must be ≥ 1");
+                anyhow::ensure!(
+                    self.items >= 1 && self.users >= 1 && self.factors >= 1,
+                    "--items, --users and --factors must be ≥ 1"
+                );
                 let f = rustmf_host::als::init_factors(self.users, self.items, self.factors, self.seed, 1.0);
                 (f, serde_json::json!({ "random_factors": "N(0, 1/f)", "seed": self.seed }))
             }

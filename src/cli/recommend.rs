@@ -52,7 +52,11 @@ pub fn run(args: Args) -> Result<()> {
     let exclude = match &args.exclude_train {
         Some(spec) => {
             let data = super::train::load_input(spec, args.seed)?;
-            let train = if args.test_fraction > 0.0 { super::train::holdout(data, args.test_fraction, args.seed)?.0 } else { data };
+            let train = if args.test_fraction > 0.0 {
+                super::train::holdout(data, args.test_fraction, args.seed)?.0
+            } else {
+                data
+            };
             anyhow::ensure!(
                 train.n_items() == factors.n_items(),
                 "{spec} has {} items, the model {}",

@@ -98,7 +98,11 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     print_table(&report);
-    eprintln!("wrote serve-sim.json, serve-sim.csv{} to {}", if args.no_plots { "" } else { " and plots" }, args.out.display());
+    eprintln!(
+        "wrote serve-sim.json, serve-sim.csv{} to {}",
+        if args.no_plots { "" } else { " and plots" },
+        args.out.display()
+    );
     Ok(())
 }
 

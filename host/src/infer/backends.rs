@@ -7,10 +7,8 @@ use super::{CpuScorer, Scorer};
 use crate::als::Matrix;
 
 /// The accepted backend names, with what each is.
-pub const BACKENDS: &[(&str, &str)] = &[
-    ("cpu1", "CPU, 1 thread (alias: cpu)"),
-    ("cpu-mt", "CPU, `threads` threads (0: all cores)"),
-];
+pub const BACKENDS: &[(&str, &str)] =
+    &[("cpu1", "CPU, 1 thread (alias: cpu)"), ("cpu-mt", "CPU, `threads` threads (0: all cores)")];
 
 /// The scorer `spec` over `items` (n_items × f). `threads` is the CPU thread count of `cpu-mt`
 /// (0: all cores).

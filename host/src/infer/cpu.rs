@@ -7,6 +7,9 @@
 //! block (a `TILE_ROWS × TILE_ITEMS` fp32 tile, 1 MiB, stays in L2) and offers each row's scores
 //! to that thread's running top-k of the row, skipping a run of 16 scores at once when none
 //! reaches the row's threshold. At the end the threads' top-k of each row are merged.
+//! Batches of fewer than [`GEMV_MAX_ROWS`] rows skip the matmul (whose packing of the item block
+//! costs as much as the multiply when there is one row) and take plain dot products, 8-wide FMA
+//! where the CPU has it.
 //! Blocks may be taken in any order: the running top-k ranks by (score, item) exactly.
 
 use std::ops::Range;
@@ -18,11 +21,14 @@ use rayon::prelude::*;
 use super::select::RowTopK;
 use super::{check_factors, validate_request, Exclusions, Scorer, TopK};
 use crate::als::Matrix;
+use crate::cpu::kernels::dot32;
 
 /// Items per score tile.
 pub const TILE_ITEMS: usize = 1024;
 /// Query rows per score tile.
 pub const TILE_ROWS: usize = 256;
+/// Largest batch scored by dot products instead of the matmul.
+pub const GEMV_MAX_ROWS: usize = 4;
 /// Scores tested against the threshold at once.
 const RUN: usize = 16;
 
@@ -69,7 +75,8 @@ impl Scorer for CpuScorer {
     fn top_k(&mut self, queries: &[f32], exclude: Option<&Exclusions>, k: usize) -> Result<TopK> {
         let b = validate_request(queries, self.items.cols, self.items.rows, exclude, k)?;
         let items = &self.items;
-        let workers: Vec<Mutex<Option<Worker>>> = (0..self.pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
+        let workers: Vec<Mutex<Option<Worker>>> =
+            (0..self.pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
         let ranked: Vec<Vec<(u32, f32)>> = self.pool.install(|| {
             (0..items.rows.div_ceil(TILE_ITEMS)).into_par_iter().for_each(|block| {
                 let t = rayon::current_thread_index().expect("runs on the scorer's pool");
@@ -101,31 +108,62 @@ fn score_block(w: &mut Worker, queries: &[f32], items: &Matrix, range: Range<usi
     let n = range.len();
     for r0 in (0..b).step_by(TILE_ROWS) {
         let m = TILE_ROWS.min(b - r0);
-        // SAFETY: A is the m × f block of query rows r0.. (row stride f), B is f × n with element
-        // (j, i) at item (range.start + i) column j (row stride 1, column stride f), C is the
-        // m × n tile (row stride n); all three lie inside their slices.
-        unsafe {
-            matrixmultiply::sgemm(
-                m,
-                f,
-                n,
-                1.0,
-                queries[r0 * f..].as_ptr(),
-                f as isize,
-                1,
-                items.data[range.start * f..].as_ptr(),
-                1,
-                f as isize,
-                0.0,
-                w.tile.as_mut_ptr(),
-                n as isize,
-                1,
-            );
+        if m <= GEMV_MAX_ROWS {
+            dots(&queries[r0 * f..(r0 + m) * f], &items.data[range.start * f..range.end * f], f, &mut w.tile[..m * n]);
+        } else {
+            // SAFETY: A is the m × f block of query rows r0.. (row stride f), B is f × n with element
+            // (j, i) at item (range.start + i) column j (row stride 1, column stride f), C is the
+            // m × n tile (row stride n); all three lie inside their slices.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    f,
+                    n,
+                    1.0,
+                    queries[r0 * f..].as_ptr(),
+                    f as isize,
+                    1,
+                    items.data[range.start * f..].as_ptr(),
+                    1,
+                    f as isize,
+                    0.0,
+                    w.tile.as_mut_ptr(),
+                    n as isize,
+                    1,
+                );
+            }
         }
         for (i, scores) in w.tile[..m * n].chunks_exact(n).enumerate() {
             let r = r0 + i;
             let excluded = exclude.map_or(&[][..], |e| in_range(e.row(r), &range));
             offer_row(&mut w.rows[r], scores, range.start, excluded);
+        }
+    }
+}
+
+/// `out[r·n + i] = q_r · y_i` for the rows of `queries` and the n rows of `block` (both width f).
+fn dots(queries: &[f32], block: &[f32], f: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        unsafe { dots_avx2_fma(queries, block, f, out) };
+        return;
+    }
+    dots_with::<false>(queries, block, f, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dots_avx2_fma(queries: &[f32], block: &[f32], f: usize, out: &mut [f32]) {
+    dots_with::<true>(queries, block, f, out);
+}
+
+#[inline(always)]
+fn dots_with<const FMA: bool>(queries: &[f32], block: &[f32], f: usize, out: &mut [f32]) {
+    let n = block.len() / f;
+    for (q, row) in queries.chunks_exact(f).zip(out.chunks_exact_mut(n)) {
+        for (s, y) in row.iter_mut().zip(block.chunks_exact(f)) {
+            *s = dot32::<FMA>(q, y);
         }
     }
 }

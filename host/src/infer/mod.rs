@@ -117,7 +117,10 @@ impl Exclusions {
             );
             let row = self.row(r);
             for (j, &i) in row.iter().enumerate() {
-                ensure!((i as usize) < n_items, "exclusions: row {r} excludes item {i}, out of range ({n_items} items)");
+                ensure!(
+                    (i as usize) < n_items,
+                    "exclusions: row {r} excludes item {i}, out of range ({n_items} items)"
+                );
                 if j > 0 && row[j - 1] >= i {
                     bail!(
                         "exclusions: row {r} is not sorted ascending without duplicates (item {} then {i})",
@@ -195,13 +198,24 @@ pub fn check_factors(items: &Matrix) -> Result<()> {
     ensure!(items.rows < NO_ITEM as usize, "{} items: at most {} are supported", items.rows, NO_ITEM - 1);
     ensure!(items.data.len() == items.rows * items.cols, "item factor data does not match its shape");
     if let Some(p) = items.data.iter().position(|v| !v.is_finite()) {
-        bail!("item factors: row {} column {} is {} (factors must be finite)", p / items.cols, p % items.cols, items.data[p]);
+        bail!(
+            "item factors: row {} column {} is {} (factors must be finite)",
+            p / items.cols,
+            p % items.cols,
+            items.data[p]
+        );
     }
     Ok(())
 }
 
 /// Check one top-k request against a scorer of `n_items` × `f` item factors; returns B.
-pub fn validate_request(queries: &[f32], f: usize, n_items: usize, exclude: Option<&Exclusions>, k: usize) -> Result<usize> {
+pub fn validate_request(
+    queries: &[f32],
+    f: usize,
+    n_items: usize,
+    exclude: Option<&Exclusions>,
+    k: usize,
+) -> Result<usize> {
     check_k(k)?;
     ensure!(!queries.is_empty(), "no query rows (queries is empty)");
     ensure!(

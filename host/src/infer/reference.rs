@@ -170,7 +170,11 @@ pub fn compare_top_k(
     let f = items.cols;
     let b = validate_request(queries, f, items.rows, exclude, got.k)?;
     ensure!(got.rows() == b, "the top-k has {} rows, the batch {b}", got.rows());
-    ensure!(got.items.len() == b * got.k && got.scores.len() == b * got.k, "the top-k arrays do not hold {b}×{} slots", got.k);
+    ensure!(
+        got.items.len() == b * got.k && got.scores.len() == b * got.k,
+        "the top-k arrays do not hold {b}×{} slots",
+        got.k
+    );
     if let Some(&r) = rows.iter().find(|&&r| r >= b) {
         anyhow::bail!("row {r} to check is out of range ({b} rows)");
     }

@@ -60,7 +60,11 @@ impl SimConfig {
             Requests::Duration(d) => ensure!(d.is_finite() && d > 0.0, "the duration per rate must be > 0 s (got {d})"),
         }
         ensure!(self.max_batch >= 1, "max batch must be at least 1");
-        ensure!(self.max_wait_s.is_finite() && self.max_wait_s >= 0.0, "max wait must be ≥ 0 (got {})", self.max_wait_s);
+        ensure!(
+            self.max_wait_s.is_finite() && self.max_wait_s >= 0.0,
+            "max wait must be ≥ 0 (got {})",
+            self.max_wait_s
+        );
         ensure!(
             self.queue_cap >= self.max_batch,
             "the queue capacity ({}) must hold at least one full batch ({})",
@@ -147,7 +151,12 @@ fn arrivals(cfg: &SimConfig, rate_index: usize, n_users: usize) -> (Vec<f64>, Ve
 }
 
 /// Simulate rate `rate_index` of `cfg` for users `0..n_users` served by `service`.
-pub fn simulate_rate(cfg: &SimConfig, rate_index: usize, n_users: usize, service: &mut dyn ServiceModel) -> Result<RateResult> {
+pub fn simulate_rate(
+    cfg: &SimConfig,
+    rate_index: usize,
+    n_users: usize,
+    service: &mut dyn ServiceModel,
+) -> Result<RateResult> {
     cfg.validate()?;
     ensure!(n_users >= 1 && n_users <= u32::MAX as usize, "the simulation needs 1 to 2^32−1 users, got {n_users}");
     let (arrive, users) = arrivals(cfg, rate_index, n_users);
