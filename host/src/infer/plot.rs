@@ -1,7 +1,7 @@
 //! Plots of a load simulation ([`SimReport`]), each written as SVG and PNG (atomically):
 //!
 //! * `p95-vs-load`: p95 latency against offered load, one line per backend, both axes
-//!   logarithmic, the SLO as a horizontal line; a hollow marker where requests were dropped.
+//!   logarithmic, the SLO as a dashed line; a hollow marker where requests were dropped.
 //! * `latency-cdf-<backend>`: per backend, the latency distribution (share of requests completed
 //!   within a latency) at every offered rate, latency axis logarithmic.
 //!
@@ -31,7 +31,7 @@ fn register_font() {
 
 /// Distinguishable line colours, cycled.
 fn color(i: usize) -> RGBColor {
-    const C: [RGBColor; 8] = [
+    const C: [RGBColor; 10] = [
         RGBColor(31, 119, 180),
         RGBColor(214, 39, 40),
         RGBColor(44, 160, 44),
@@ -40,8 +40,21 @@ fn color(i: usize) -> RGBColor {
         RGBColor(140, 86, 75),
         RGBColor(227, 119, 194),
         RGBColor(23, 190, 207),
+        RGBColor(188, 189, 34),
+        RGBColor(90, 90, 90),
     ];
     C[i % C.len()]
+}
+
+/// An axis label: at most 3 significant digits, no trailing zeros.
+fn tick(v: &f64) -> String {
+    let digits = (2 - v.abs().max(1e-9).log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
@@ -116,15 +129,20 @@ fn p95_vs_load<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
         .configure_mesh()
         .x_desc("offered load (requests/s)")
         .y_desc("p95 latency (ms)")
+        .x_labels(12)
+        .y_labels(12)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(WHITE)
         .label_style((FONT, 15))
         .draw()
         .map_err(plot_err)?;
     let (x0, x1) = (chart.x_range().start, chart.x_range().end);
     chart
-        .draw_series(LineSeries::new([(x0, slo_ms), (x1, slo_ms)], BLACK.mix(0.4).stroke_width(1)))
+        .draw_series(DashedLineSeries::new([(x0, slo_ms), (x1, slo_ms)], 8, 5, BLACK.mix(0.7).stroke_width(2)))
         .map_err(plot_err)?
-        .label(format!("SLO {slo_ms} ms"))
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.mix(0.4)));
+        .label(format!("SLO {} ms", tick(&slo_ms)))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.mix(0.7).stroke_width(2)));
     for (i, b) in report.backends.iter().enumerate() {
         let c = color(i);
         let pts: Vec<(f64, f64)> = b.rates.iter().map(|r| (r.offered_rps, r.p95_ms.max(1e-3))).collect();
@@ -167,6 +185,11 @@ fn latency_cdf<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
         .configure_mesh()
         .x_desc("latency (ms)")
         .y_desc("requests completed within (%)")
+        .x_labels(12)
+        .y_labels(11)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(WHITE)
         .label_style((FONT, 15))
         .draw()
         .map_err(plot_err)?;
@@ -177,7 +200,7 @@ fn latency_cdf<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(2)))
             .map_err(plot_err)?
-            .label(format!("{} req/s{dropped}", r.offered_rps))
+            .label(format!("{} req/s{dropped}", tick(&r.offered_rps)))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
     }
     chart
