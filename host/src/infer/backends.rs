@@ -1,5 +1,6 @@
 //! Every inference backend by name: the one place the CLI, the simulator and the benchmarks get
-//! a [`Scorer`] from.
+//! a [`Scorer`] from. GPU scorers join [`BACKENDS`] and [`make_scorer`] under
+//! `#[cfg(feature = "gpu")]`.
 
 use anyhow::{bail, Result};
 
