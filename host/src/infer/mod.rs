@@ -42,7 +42,7 @@ pub const MAX_K: usize = 1024;
 /// The item slot value of an unused [`TopK`] slot (so item indices must stay below it).
 pub const NO_ITEM: u32 = u32::MAX;
 
-/// Items to exclude per query row: row r excludes items[indptr[r]..indptr[r+1]], sorted ascending, no duplicates.
+/// Items to exclude per query row: row r excludes `items[indptr[r]..indptr[r+1]]`, sorted ascending, no duplicates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Exclusions {
     pub indptr: Vec<u32>,
@@ -133,7 +133,7 @@ impl Exclusions {
     }
 }
 
-/// B rows of k slots, row-major. Row r holds counts[r] ≤ k valid entries, best first (score descending,
+/// B rows of k slots, row-major. Row r holds `counts[r]` ≤ k valid entries, best first (score descending,
 /// ties by lower item index); unused slots hold item u32::MAX and score f32::NEG_INFINITY.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopK {
