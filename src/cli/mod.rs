@@ -3,8 +3,12 @@ use clap::{Parser, Subcommand};
 
 pub mod data;
 pub mod demo;
+pub mod infer_bench;
+mod infer_model;
 pub mod info;
 pub mod ptx_check;
+pub mod recommend;
+pub mod serve_sim;
 pub mod train;
 
 #[derive(Parser, Debug)]
@@ -28,6 +32,12 @@ pub enum Command {
     Eval(train::EvalArgs),
     /// Train on the built-in synthetic dataset and print metrics and a few recommendations.
     Demo(demo::Args),
+    /// Top-k recommendations for given users from saved factors.
+    Recommend(recommend::Args),
+    /// Load simulation: Poisson arrivals, micro-batching, latency percentiles per backend and rate.
+    ServeSim(serve_sim::Args),
+    /// Time per batch of each inference backend, checked against the reference.
+    InferBench(infer_bench::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -38,5 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::train(a),
         Command::Eval(a) => train::eval(a),
         Command::Demo(a) => demo::run(a),
+        Command::Recommend(a) => recommend::run(a),
+        Command::ServeSim(a) => serve_sim::run(a),
+        Command::InferBench(a) => infer_bench::run(a),
     }
 }

@@ -1,0 +1,25 @@
+//! Every inference backend by name: the one place the CLI, the simulator and the benchmarks get
+//! a [`Scorer`] from. GPU scorers join [`BACKENDS`] and [`make_scorer`] under
+//! `#[cfg(feature = "gpu")]`.
+
+use anyhow::{bail, Result};
+
+use super::{CpuScorer, Scorer};
+use crate::als::Matrix;
+
+/// The accepted backend names, with what each is.
+pub const BACKENDS: &[(&str, &str)] =
+    &[("cpu1", "CPU, 1 thread (alias: cpu)"), ("cpu-mt", "CPU, `threads` threads (0: all cores)")];
+
+/// The scorer `spec` over `items` (n_items × f). `threads` is the CPU thread count of `cpu-mt`
+/// (0: all cores).
+pub fn make_scorer(spec: &str, items: &Matrix, threads: usize) -> Result<Box<dyn Scorer>> {
+    Ok(match spec {
+        "cpu1" | "cpu" => Box::new(CpuScorer::new(items, 1)?),
+        "cpu-mt" => Box::new(CpuScorer::new(items, threads)?),
+        _ => bail!(
+            "unknown backend {spec:?}; accepted: {}",
+            BACKENDS.iter().map(|(n, what)| format!("{n} ({what})")).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}

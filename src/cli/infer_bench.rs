@@ -1,0 +1,119 @@
+//! `rustmf infer-bench`: time per batch of each inference backend (median, min/max, IQR through
+//! `bench::Bench`), and each backend's answer checked against the reference on a subsample of
+//! rows.
+//!
+//! ```text
+//! rustmf infer-bench --backends cpu1,cpu-mt --batch 1000 --items 5600000 --factors 64 --k 100 \
+//!     --repeats 5 --out benches/results/infer
+//! ```
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rustmf_host::bench::Bench;
+use rustmf_host::infer::{self, Exclusions, Tolerance};
+
+use super::infer_model::{list, FactorArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: FactorArgs,
+    /// Comma-separated backends (see `make_scorer`: cpu1, cpu-mt, ...).
+    #[arg(long, default_value = "cpu1,cpu-mt")]
+    pub backends: String,
+    /// Threads of cpu-mt (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Query rows per batch (random users).
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 100)]
+    pub k: usize,
+    /// Random items excluded per query row (0: no exclusion).
+    #[arg(long, default_value_t = 0)]
+    pub exclude: usize,
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Untimed runs before the timed ones (the first run, which is also checked, comes on top).
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+    /// Rows of each answer checked against the reference (evenly spaced).
+    #[arg(long, default_value_t = 8)]
+    pub check_rows: usize,
+    #[arg(long, default_value = "benches/results/infer")]
+    pub out: PathBuf,
+    /// Result file name (`<name>.json`, `<name>.csv`).
+    #[arg(long, default_value = "infer_bench")]
+    pub name: String,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let backends: Vec<String> = list(&args.backends, "--backends")?;
+    infer::check_k(args.k)?;
+    anyhow::ensure!(args.batch >= 1, "--batch must be ≥ 1");
+    let (factors, desc) = args.model.load()?;
+    let mut rng = StdRng::seed_from_u64(args.model.seed ^ 0xB47C);
+    let users: Vec<usize> = (0..args.batch).map(|_| rng.random_range(0..factors.n_users())).collect();
+    let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u).iter().copied()).collect();
+    let exclude = random_exclusions(&mut rng, args.batch, args.exclude, factors.n_items())?;
+    let check: Vec<usize> =
+        (0..args.check_rows.min(args.batch)).map(|i| i * args.batch / args.check_rows.min(args.batch)).collect();
+
+    let mut bench = Bench::new(&args.name);
+    let mut failures = Vec::new();
+    for spec in &backends {
+        let mut scorer = infer::make_scorer(spec, &factors.items, args.threads)?;
+        let name = scorer.name();
+        let got = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
+        let agreement = infer::compare_top_k(
+            &got,
+            &queries,
+            &factors.items,
+            exclude.as_ref(),
+            &check,
+            Tolerance::RoundingBound(2.0),
+        )?;
+        println!("{name}: reference check on {} rows: {agreement}", check.len());
+        if !agreement.is_ok() {
+            failures.push(format!("{name}: {agreement}"));
+        }
+        let params = serde_json::json!({
+            "backend": spec, "scorer": name, "batch": args.batch, "k": args.k, "excluded_per_row": args.exclude,
+            "model": desc, "threads": args.threads,
+        });
+        let mut error = None;
+        let case = bench.measure(&name, params, args.warmup, args.repeats, || {
+            if let Err(e) = scorer.top_k(&queries, exclude.as_ref(), args.k) {
+                error.get_or_insert(e);
+            }
+        });
+        let median = case.summary.median_s;
+        if let Some(e) = error {
+            return Err(e.context(format!("{name} failed during the timed runs")));
+        }
+        let fma = (args.batch * factors.n_items() * factors.n_factors()) as f64;
+        bench.annotate_last(serde_json::json!({
+            "gflop_per_s": 2.0 * fma / median / 1e9,
+            "items_scored_per_s": (args.batch * factors.n_items()) as f64 / median,
+            "agreement": agreement,
+        }));
+    }
+    bench.finish(&args.out)?;
+    anyhow::ensure!(failures.is_empty(), "backends disagree with the reference:\n{}", failures.join("\n"));
+    Ok(())
+}
+
+/// `per_row` distinct random items excluded in each of `rows` rows (`None` when 0).
+fn random_exclusions(rng: &mut StdRng, rows: usize, per_row: usize, n_items: usize) -> Result<Option<Exclusions>> {
+    if per_row == 0 {
+        return Ok(None);
+    }
+    anyhow::ensure!(per_row < n_items, "--exclude {per_row} must be below the number of items ({n_items})");
+    let lists: Vec<Vec<u32>> = (0..rows)
+        .map(|_| rand::seq::index::sample(rng, n_items, per_row).into_iter().map(|i| i as u32).collect())
+        .collect();
+    Ok(Some(Exclusions::from_lists(&lists)?))
+}
