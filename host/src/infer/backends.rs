@@ -8,8 +8,13 @@ use super::{CpuScorer, Scorer};
 use crate::als::Matrix;
 
 /// The accepted backend names, with what each is.
-pub const BACKENDS: &[(&str, &str)] =
-    &[("cpu1", "CPU, 1 thread (alias: cpu)"), ("cpu-mt", "CPU, `threads` threads (0: all cores)")];
+pub const BACKENDS: &[(&str, &str)] = &[
+    ("cpu1", "CPU, 1 thread (alias: cpu)"),
+    ("cpu-mt", "CPU, `threads` threads (0: all cores)"),
+    ("gpu-fused", "GPU 0, fused exact scoring + top-K kernels (alias: gpu)"),
+    ("gpu-sgemm", "GPU 0, cuBLAS SGEMM + top-K kernel"),
+    ("gpu-tf32", "GPU 0, cuBLAS TF32 GEMM, 2k candidates re-scored exactly, top-K"),
+];
 
 /// The scorer `spec` over `items` (n_items × f). `threads` is the CPU thread count of `cpu-mt`
 /// (0: all cores).
@@ -17,6 +22,14 @@ pub fn make_scorer(spec: &str, items: &Matrix, threads: usize) -> Result<Box<dyn
     Ok(match spec {
         "cpu1" | "cpu" => Box::new(CpuScorer::new(items, 1)?),
         "cpu-mt" => Box::new(CpuScorer::new(items, threads)?),
+        #[cfg(feature = "gpu")]
+        "gpu" | "gpu-fused" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::Fused)?),
+        #[cfg(feature = "gpu")]
+        "gpu-sgemm" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::Sgemm)?),
+        #[cfg(feature = "gpu")]
+        "gpu-tf32" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::SgemmTf32)?),
+        #[cfg(not(feature = "gpu"))]
+        "gpu" | "gpu-fused" | "gpu-sgemm" | "gpu-tf32" => bail!("backend {spec}: this rustmf was built without the gpu feature"),
         _ => bail!(
             "unknown backend {spec:?}; accepted: {}",
             BACKENDS.iter().map(|(n, what)| format!("{n} ({what})")).collect::<Vec<_>>().join(", ")

@@ -27,11 +27,17 @@ pub const K_MAX: usize = 1024;
 /// Bits of a dense score entry that mark an excluded item (a NaN no arithmetic produces here).
 pub const EXCLUDED: u32 = 0xffff_ffff;
 
-/// Order-preserving u32 of a score (larger score, larger key; −0 < +0 as `f32::total_cmp`;
-/// NaN as −∞). Never 0.
+/// Order-preserving u32 of a score (larger score, larger key), ranking as the CPU reference
+/// does: NaN as −∞, −0 as +0 (so zeros tie and the lower item wins). Never 0.
 #[inline(always)]
 pub fn score_key(s: f32) -> u32 {
-    let b = if s.is_nan() { f32::NEG_INFINITY.to_bits() } else { s.to_bits() };
+    let b = if s.is_nan() {
+        f32::NEG_INFINITY.to_bits()
+    } else if s == 0.0 {
+        0
+    } else {
+        s.to_bits()
+    };
     if b & 0x8000_0000 != 0 {
         !b
     } else {
