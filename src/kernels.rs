@@ -30,7 +30,7 @@ const PRELUDE_CHECKS: [&str; 11] = [
 ];
 
 /// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const ALS_FAMILIES: [&str; 12] = [
+const ALS_FAMILIES: [&str; 14] = [
     "hermitian_v1",
     "hermitian_v2",
     "hermitian_v3",
@@ -43,6 +43,8 @@ const ALS_FAMILIES: [&str; 12] = [
     "hermitian_v3_half",
     "hermitian_v4_half",
     "hermitian_v5_half",
+    "baseline_gather",
+    "baseline_finish",
 ];
 
 /// Every kernel of the PTX. All are declared spill-free: the register-tiled get_hermitian at

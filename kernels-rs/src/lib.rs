@@ -5,6 +5,8 @@
 //!   in for rust-cuda's `cuda_std`, which cannot be built with today's compilers.
 //! * [`prelude_checks`]: one small kernel per primitive; the host test `tests/gpu_prelude.rs`
 //!   runs each on random data and compares with a CPU computation.
+//! * [`hermitian`], [`solve`]: the ALS kernels (get_hermitian versions, batched solvers);
+//!   [`baseline`]: the data movement around cuBLAS for the cuBLAS get_hermitian baseline.
 //!
 //! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
 //! own bounds: a Rust panic on the device becomes a `trap`, which the host reports as a launch failure.
@@ -16,6 +18,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod prelude;
+pub mod baseline;
 pub mod hermitian;
 pub mod prelude_checks;
 pub mod solve;

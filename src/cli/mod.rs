@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 pub mod data;
 pub mod demo;
 pub mod info;
+pub mod kernel_bench;
 pub mod ptx_check;
 pub mod train;
 
@@ -28,6 +29,9 @@ pub enum Command {
     Eval(train::EvalArgs),
     /// Train on the built-in synthetic dataset and print metrics and a few recommendations.
     Demo(demo::Args),
+    /// Time get_hermitian versions (cuBLAS baseline included) against the fp32 peak, and CG's
+    /// bandwidth against a device-to-device copy (cuMF_als Fig. 7).
+    KernelBench(kernel_bench::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -38,5 +42,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::train(a),
         Command::Eval(a) => train::eval(a),
         Command::Demo(a) => demo::run(a),
+        Command::KernelBench(a) => kernel_bench::run(a),
     }
 }

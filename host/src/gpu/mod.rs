@@ -8,11 +8,13 @@
 //!   and copies;
 //! * [`launch`]: typed kernel launches that name the kernel when they fail;
 //! * [`timer`]: CUDA-event timing on the runtime's stream;
-//! * [`blas`]: a cuBLAS handle bound to the same stream;
+//! * [`blas`]: a cuBLAS handle bound to the same stream; [`blas_batched`]: its batched calls
+//!   (LU, grouped GEMM) for the baselines;
 //! * [`als`]: ALS on the GPU with rustmf's kernels.
 
 pub mod als;
 pub mod blas;
+pub mod blas_batched;
 pub mod device;
 pub mod error;
 pub mod launch;
