@@ -28,7 +28,8 @@ pub struct Args {
     /// Confidence scale α (implicit, linear confidence).
     #[arg(long, default_value_t = 1.0)]
     alpha: f32,
-    /// get_hermitian versions, comma-separated (1–5 or v1–v5, cublas); default: all.
+    /// get_hermitian versions, comma-separated: version numbers (or v1, v2, …) and cublas;
+    /// default: every version.
     #[arg(long)]
     hermitian: Option<String>,
     /// CG steps of the bandwidth measurement.

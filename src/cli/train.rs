@@ -196,11 +196,12 @@ fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
     Ok(SolverChoice { solver, cublas: name == "cublas-lu" })
 }
 
-/// A `--hermitian` choice as [`als::GpuOptions::hermitian`] numbers it: 1–5 (or v1–v5), cublas = 0.
+/// A `--hermitian` choice as [`als::GpuOptions::hermitian`] numbers it: a version number (or v1,
+/// v2, …), cublas = 0.
 pub fn hermitian_number(name: &str) -> Result<u32> {
     match name {
         "cublas" => Ok(0),
-        v => v.strip_prefix('v').unwrap_or(v).parse().map_err(|_| anyhow::anyhow!("bad --hermitian: {v:?} (1–5 or cublas)")),
+        v => v.strip_prefix('v').unwrap_or(v).parse().map_err(|_| anyhow::anyhow!("bad --hermitian: {v:?} (a version number or cublas)")),
     }
 }
 
