@@ -177,7 +177,7 @@ mod gpu {
                             get("memcpy_gb_per_s"),
                             100.0 * get("dram_gb_per_s") / get("memcpy_gb_per_s")
                         ));
-                        bench.record(&format!("solve {name}{}", args.cg_steps), params(&setup, json!({ "solver": solver.name() })), samples, extra);
+                        bench.record(&format!("solve {}", solver.name()), params(&setup, json!({ "solver": solver.name() })), samples, extra);
                     }
                     Err(e) => {
                         eprintln!("{name}: {e:#}");
