@@ -15,7 +15,7 @@
 //! of the memory left free by the batch's systems. The plan — chunks, block offsets, the device
 //! arrays of GEMM operand addresses — depends only on the sparsity pattern and the buffers, so it is
 //! built and uploaded once, when [`super::GpuAls`] is created.
-use super::DeviceRows;
+use super::{DeviceRows, Scalars};
 use crate::als::Side;
 use crate::data::Csr;
 use crate::gpu::blas_batched::GramGroup;
@@ -81,15 +81,6 @@ struct Buffers {
     a: u64,
 }
 
-/// The scalars of a half-step, as the kernels take them.
-#[derive(Clone, Copy)]
-pub(super) struct Scalars {
-    pub lambda: f32,
-    pub alpha: f32,
-    pub eps: f32,
-    pub mode: u32,
-}
-
 impl CublasHermitian {
     /// Allocates the gather buffer and plans both sides for batches of `batch` rows whose
     /// systems live in `a`.
@@ -121,7 +112,7 @@ impl CublasHermitian {
         })
     }
 
-    /// A and b of the `n` rows from `begin` (one batch) of `side`, as every get_hermitian version
+    /// A and b of the batch of `side` that starts at row `begin`, as every get_hermitian version
     /// writes them.
     #[allow(clippy::too_many_arguments)]
     pub fn run(

@@ -21,7 +21,7 @@ pub use shapes::{GpuSolver, Hermitian, SUPPORTED_F};
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
 use crate::als::{AlsConfig, Breakdown, Confidence, Factors, Matrix, Side};
 use crate::data::{Csr, Interactions};
-use cublas_hermitian::{CublasHermitian, Scalars};
+use cublas_hermitian::CublasHermitian;
 use cublas_lu::CublasLu;
 use std::sync::Arc;
 
@@ -309,6 +309,15 @@ impl GpuAls {
             },
         }
     }
+}
+
+/// The scalars of a half-step, as the kernels take them.
+#[derive(Clone, Copy)]
+struct Scalars {
+    lambda: f32,
+    alpha: f32,
+    eps: f32,
+    mode: u32,
 }
 
 /// The half-step's scalar kernel arguments.
