@@ -31,7 +31,7 @@ const PRELUDE_CHECKS: [&str; 12] = [
 ];
 
 /// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const ALS_FAMILIES: [&str; 14] = [
+const ALS_FAMILIES: [&str; 16] = [
     "hermitian_v1",
     "hermitian_v2",
     "hermitian_v3",
@@ -46,6 +46,8 @@ const ALS_FAMILIES: [&str; 14] = [
     "hermitian_v4_half",
     "hermitian_v5_half",
     "hermitian_v6_half",
+    "baseline_gather",
+    "baseline_finish",
 ];
 
 /// Inference kernels (kernels-rs/src/topk): selection and exclusion marking, then the fused

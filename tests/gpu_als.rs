@@ -1,6 +1,6 @@
 //! GPU ALS against the CPU reference (issue 5): every get_hermitian version and every solver on
-//! fresh random data, explicit and implicit; CG and CG-fp16 against the exact solver's accuracy;
-//! batching that must not change a bit.
+//! fresh random data, explicit and implicit, the cuBLAS baselines included; CG and CG-fp16 against
+//! the exact solver's accuracy; batching that must not change a bit.
 mod common;
 
 use common::{gpu_trials, GpuCheck};
@@ -24,6 +24,9 @@ fn main() {
         ("als::v5_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V5Pipelined)),
         ("als::v6_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V6Tensor)),
         ("als::lu_matches_cpu", lu_matches_cpu),
+        ("als::cublas_lu_matches_cpu", cublas_lu_matches_cpu),
+        ("als::cublas_hermitian_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::Cublas, &[32, 64, 100])),
+        ("als::cublas_hermitian_in_batches_matches_cpu", cublas_hermitian_in_batches),
         ("als::cg_with_f_steps_matches_cpu", cg_matches_cpu),
         ("als::batches_do_not_change_results", batching_is_invisible),
         ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
@@ -134,6 +137,24 @@ fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     Ok(())
 }
 
+/// cuBLAS's batched LU (partial pivoting) after rustmf's hermitian, and after cuBLAS's own.
+fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, implicit, hermitian) in [(32, false, Hermitian::V5Pipelined), (64, true, Hermitian::V3Tiled), (100, false, Hermitian::Cublas), (100, true, Hermitian::V5Pipelined)] {
+        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None };
+        compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
+/// The cuBLAS hermitian's per-batch plan: several batches, the last one shorter.
+fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for implicit in [false, true] {
+        let opts = GpuAlsOptions { hermitian: Hermitian::Cublas, solver: GpuSolver::Cholesky, batch_rows: Some(rng.random_range(7..60)) };
+        compare(gpu, rng, 64, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
 /// CG run for f steps is, in exact arithmetic, the exact solve; in fp32 it comes close.
 fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false)] {
@@ -179,7 +200,7 @@ fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> 
     runs.iter()
         .map(|&(name, solver, fp16)| {
             let cfg = AlsConfig { solver, ..base.clone() };
-            let backend = Backend::Gpu { device: 0, options: GpuOptions { hermitian: 3, fp16, batch_rows: None } };
+            let backend = Backend::Gpu { device: 0, options: GpuOptions { hermitian: 3, fp16, cublas_lu: false, batch_rows: None } };
             let r = als::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
             let m = r.iterations.last().and_then(|l| l.test.as_ref()).and_then(|m| m.monitored()).ok_or("no test metric")?;
             Ok((name.to_string(), m.0))

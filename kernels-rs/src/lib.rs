@@ -5,7 +5,8 @@
 //!   in for rust-cuda's `cuda_std`, which cannot be built with today's compilers.
 //! * [`prelude_checks`]: one small kernel per primitive; the host test `tests/gpu_prelude.rs`
 //!   runs each on random data and compares with a CPU computation.
-//! * [`hermitian`], [`solve`]: ALS (get_hermitian versions, batched solvers);
+//! * [`hermitian`], [`solve`]: the ALS kernels (get_hermitian versions, batched solvers);
+//!   [`baseline`]: the data movement around cuBLAS for the cuBLAS get_hermitian baseline;
 //!   [`topk`]: inference (top-K selection, fused scoring).
 //!
 //! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
@@ -18,6 +19,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod prelude;
+pub mod baseline;
 pub mod hermitian;
 pub mod prelude_checks;
 pub mod solve;

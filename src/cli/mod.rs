@@ -6,6 +6,7 @@ pub mod demo;
 pub mod infer_bench;
 mod infer_model;
 pub mod info;
+pub mod kernel_bench;
 pub mod ptx_check;
 pub mod recommend;
 pub mod serve_sim;
@@ -38,6 +39,9 @@ pub enum Command {
     ServeSim(serve_sim::Args),
     /// Time per batch of each inference backend, checked against the reference.
     InferBench(infer_bench::Args),
+    /// Time get_hermitian versions (cuBLAS baseline included) against the fp32 peak, and CG's
+    /// bandwidth against a device-to-device copy (cuMF_als Fig. 7).
+    KernelBench(kernel_bench::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,5 +55,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Recommend(a) => recommend::run(a),
         Command::ServeSim(a) => serve_sim::run(a),
         Command::InferBench(a) => infer_bench::run(a),
+        Command::KernelBench(a) => kernel_bench::run(a),
     }
 }

@@ -53,7 +53,8 @@ pub struct TrainOpts {
     pub confidence: String,
     #[arg(long, default_value_t = 1.0)]
     pub eps: f32,
-    /// cholesky | lu | cg (a comma-separated list with --bench-out).
+    /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) (a comma-separated
+    /// list with --bench-out).
     #[arg(long, default_value = "cholesky")]
     pub solver: String,
     #[arg(long, default_value_t = 3)]
@@ -61,7 +62,8 @@ pub struct TrainOpts {
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
     #[arg(long)]
     pub cg_tol: Option<f64>,
-    /// GPU: get_hermitian version 1–6 (a comma-separated list with --bench-out); 6 (tensor cores) is the fastest.
+    /// GPU: get_hermitian version 1–6, or cublas (the baseline: gathered blocks and a batched GEMM)
+    /// (a comma-separated list with --bench-out).
     #[arg(long, default_value = "5")]
     pub hermitian: String,
     /// GPU, CG solver: keep A in fp16.
@@ -177,28 +179,55 @@ fn list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>> {
     s.split(',').map(|p| p.trim().parse::<T>().map_err(|_| anyhow::anyhow!("bad {what}: {p:?}"))).collect()
 }
 
-fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<Solver> {
-    Ok(match name {
-        "cholesky" => Solver::Cholesky,
-        "lu" => Solver::Lu,
-        "cg" => Solver::Cg { steps, tol },
-        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg)"),
-    })
+/// A `--solver` choice: the solver, and whether it is cuBLAS's batched LU (GPU only).
+#[derive(Debug, Clone, Copy)]
+struct SolverChoice {
+    solver: Solver,
+    cublas: bool,
 }
 
-fn backend(args: &TrainOpts, threads: usize, hermitian: u32) -> Result<Backend> {
+fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
+    let solver = match name {
+        "cholesky" => Solver::Cholesky,
+        "lu" | "cublas-lu" => Solver::Lu,
+        "cg" => Solver::Cg { steps, tol },
+        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg, cublas-lu)"),
+    };
+    Ok(SolverChoice { solver, cublas: name == "cublas-lu" })
+}
+
+/// A `--hermitian` choice as [`als::GpuOptions::hermitian`] numbers it: a version number (or v1,
+/// v2, …), cublas = 0.
+pub fn hermitian_number(name: &str) -> Result<u32> {
+    match name {
+        "cublas" => Ok(0),
+        v => v.strip_prefix('v').unwrap_or(v).parse().map_err(|_| anyhow::anyhow!("bad --hermitian: {v:?} (a version number or cublas)")),
+    }
+}
+
+fn hermitian_name(number: u32) -> String {
+    if number == 0 {
+        "cublas".into()
+    } else {
+        format!("v{number}")
+    }
+}
+
+fn backend(args: &TrainOpts, threads: usize, hermitian: u32, s: SolverChoice) -> Result<Backend> {
     match args.device.as_str() {
+        "cpu" if s.cublas => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
         "cpu" => Ok(Backend::Cpu { threads }),
         "gpu" => Ok(Backend::Gpu {
             device: 0,
-            options: als::GpuOptions { hermitian, fp16: args.fp16, batch_rows: args.batch_rows },
+            options: als::GpuOptions { hermitian, fp16: args.fp16, cublas_lu: s.cublas, batch_rows: args.batch_rows },
         }),
         d => anyhow::bail!("unknown device {d:?} (cpu, gpu)"),
     }
 }
 
-fn solver_name(s: &Solver) -> String {
+fn solver_name(s: &Solver, cublas: bool) -> String {
     match s {
+        Solver::Lu if cublas => "cublas-lu".into(),
         Solver::Cholesky => "cholesky".into(),
         Solver::Lu => "lu".into(),
         Solver::Cg { steps, .. } => format!("cg{steps}"),
@@ -209,11 +238,11 @@ pub fn train(args: TrainArgs) -> Result<()> {
     let args = *args.opts;
     let implicit = !args.explicit;
     let factors: Vec<usize> = list(&args.factors, "--factors")?;
-    let solvers: Vec<Solver> =
+    let solvers: Vec<SolverChoice> =
         args.solver.split(',').map(|s| solver(s.trim(), args.cg_steps, args.cg_tol)).collect::<Result<_>>()?;
     let threads: Vec<usize> = list(&args.threads, "--threads")?;
-    let hermitians: Vec<u32> = list(&args.hermitian, "--hermitian")?;
-    backend(&args, threads[0], hermitians[0])?;
+    let hermitians: Vec<u32> = args.hermitian.split(',').map(|h| hermitian_number(h.trim())).collect::<Result<_>>()?;
+    backend(&args, threads[0], hermitians[0], solvers[0])?;
     let confidence = match args.confidence.as_str() {
         "linear" => Confidence::Linear,
         "log" => Confidence::Log { eps: args.eps },
@@ -226,7 +255,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         implicit,
         alpha: args.alpha,
         confidence,
-        solver: solvers[0],
+        solver: solvers[0].solver,
         seed: args.seed,
         init_scale: 0.1,
         compute_objective: !args.no_objective,
@@ -263,7 +292,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
     );
     let mut progress = als::progress_bar(base.iterations);
     let report =
-        als::train_with(&train, test.as_ref(), &base, backend(&args, threads[0], hermitians[0])?, None, &mut progress)?;
+        als::train_with(&train, test.as_ref(), &base, backend(&args, threads[0], hermitians[0], solvers[0])?, None, &mut progress)?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
     summary["test_fraction"] = serde_json::json!(args.test_fraction);
@@ -291,7 +320,7 @@ fn median(v: &[f64]) -> f64 {
 /// The benchmark's parameter lists; every combination is one case.
 struct Grid<'a> {
     factors: &'a [usize],
-    solvers: &'a [Solver],
+    solvers: &'a [SolverChoice],
     threads: &'a [usize],
     hermitians: &'a [u32],
 }
@@ -306,12 +335,13 @@ fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, 
         for s in grid.solvers {
             for &t in threads {
                 for &h in hermitians {
-                    let cfg = AlsConfig { factors: f, solver: *s, compute_objective: false, ..base.clone() };
-                    let r = als::train(train, None, &cfg, backend(args, t, h)?)?;
+                    let cfg = AlsConfig { factors: f, solver: s.solver, compute_objective: false, ..base.clone() };
+                    let r = als::train(train, None, &cfg, backend(args, t, h, *s)?)?;
                     if gpu && b.meta.gpu.is_none() {
                         b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
                     }
-                    record(&mut b, args, train, &cfg, &r, if gpu { format!("hermitian=v{h}") } else { format!("threads={t}") });
+                    let variant = if gpu { format!("hermitian={}", hermitian_name(h)) } else { format!("threads={t}") };
+                    record(&mut b, args, train, &cfg, &r, s.cublas, variant);
                 }
             }
         }
@@ -322,7 +352,15 @@ fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, 
 
 /// One benchmark case from a training report: per-iteration times past the warm-up, and the
 /// median per-phase breakdown where the backend measured one.
-fn record(b: &mut rustmf_host::bench::Bench, args: &TrainOpts, train: &Interactions, cfg: &AlsConfig, r: &als::TrainReport, variant: String) {
+fn record(
+    b: &mut rustmf_host::bench::Bench,
+    args: &TrainOpts,
+    train: &Interactions,
+    cfg: &AlsConfig,
+    r: &als::TrainReport,
+    cublas: bool,
+    variant: String,
+) {
     let logs = &r.iterations[args.bench_warmup..];
     let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
     let phase = |get: &dyn Fn(&als::Breakdown) -> f64| -> Option<f64> {
@@ -334,7 +372,7 @@ fn record(b: &mut rustmf_host::bench::Bench, args: &TrainOpts, train: &Interacti
     };
     let f = cfg.factors;
     let kind = if cfg.implicit { "implicit" } else { "explicit" };
-    let case = format!("{kind} f={f} {} {variant}{}", solver_name(&cfg.solver), if args.fp16 { " fp16" } else { "" });
+    let case = format!("{kind} f={f} {} {variant}{}", solver_name(&cfg.solver, cublas), if args.fp16 { " fp16" } else { "" });
     let params = serde_json::json!({
         "input": args.input, "n_users": train.n_users(), "n_items": train.n_items(),
         "nnz": train.nnz(), "factors": f, "solver": cfg.solver, "backend": r.backend,

@@ -82,7 +82,8 @@ pub fn expect_close(what: &str, got: &[f32], want: &[f64], tol: impl Fn(usize) -
     }
     for i in 0..got.len() {
         let err = (got[i] as f64 - want[i]).abs();
-        if !(err <= tol(i)) {
+        // Also fails when either side is NaN.
+        if !matches!(err.partial_cmp(&tol(i)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)) {
             return Err(format!("{what}: [{i}] got {} want {} (error {err:e} > {:e})", got[i], want[i], tol(i)));
         }
     }

@@ -326,21 +326,25 @@ pub trait AlsBackend {
     fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64>;
 }
 
-/// GPU-only choices: which get_hermitian version runs, whether CG keeps A in fp16, how many rows
-/// a batch holds. The solver itself is [`AlsConfig::solver`].
+/// GPU-only choices: which get_hermitian version runs, whether CG keeps A in fp16, whether LU is
+/// cuBLAS's, how many rows a batch holds. The solver itself is [`AlsConfig::solver`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GpuOptions {
-    /// get_hermitian version, 1–5 (see `kernels-rs/src/hermitian`).
+    /// get_hermitian version, 1–5 (see `kernels-rs/src/hermitian`), or 0: the cuBLAS baseline
+    /// (gathered blocks and a batched GEMM).
     pub hermitian: u32,
     /// With a CG solver: store A in fp16 (cuMF §IV-B).
     pub fp16: bool,
+    /// With the LU solver: cuBLAS's batched LU with pivoting (getrf + getrs), the baseline,
+    /// instead of rustmf's kernel.
+    pub cublas_lu: bool,
     /// Rows per batch; `None`: as many as fit in 70% of the free GPU memory.
     pub batch_rows: Option<usize>,
 }
 
 impl Default for GpuOptions {
     fn default() -> Self {
-        GpuOptions { hermitian: 5, fp16: false, batch_rows: None }
+        GpuOptions { hermitian: 5, fp16: false, cublas_lu: false, batch_rows: None }
     }
 }
 

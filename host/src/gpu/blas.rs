@@ -1,12 +1,16 @@
-//! cuBLAS on the runtime's stream: the baselines rustmf's kernels are compared with.
+//! cuBLAS on the runtime's stream: the baselines rustmf's kernels are compared with (the batched
+//! calls are in [`super::blas_batched`]).
 use super::error::GpuError;
 use super::runtime::Gpu;
 use cudarc::cublas::sys::{self, cublasOperation_t};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig};
-use cudarc::driver::{DevicePtr, DevicePtrMut};
+use cudarc::driver::{CudaStream, DevicePtr, DevicePtrMut};
+use std::sync::Arc;
 
 pub struct Blas {
-    handle: CudaBlas,
+    pub(super) handle: CudaBlas,
+    /// The runtime's stream, which the handle is bound to.
+    pub(super) stream: Arc<CudaStream>,
 }
 
 impl Blas {
@@ -16,7 +20,7 @@ impl Blas {
         }
         let handle = CudaBlas::new(gpu.stream().clone())
             .map_err(|e| GpuError::Cublas { context: "creating a handle".into(), status: format!("{e:?}") })?;
-        Ok(Blas { handle })
+        Ok(Blas { handle, stream: gpu.stream().clone() })
     }
 
     /// The loaded library's version, e.g. "13.0.2".

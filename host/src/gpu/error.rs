@@ -29,6 +29,8 @@ pub enum GpuError {
     Unsupported(String),
     #[error("{context}: {source}")]
     Driver { context: String, source: DriverError },
+    #[error("the system of {side} {row} is singular (cuBLAS getrf: U({pivot},{pivot}) = 0); is λ > 0?")]
+    SingularSystem { side: String, row: usize, pivot: i32 },
     #[error("cuBLAS {context}: {status}")]
     Cublas { context: String, status: String },
 }

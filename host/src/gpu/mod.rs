@@ -8,12 +8,14 @@
 //!   and copies;
 //! * [`launch`]: typed kernel launches that name the kernel when they fail;
 //! * [`timer`]: CUDA-event timing on the runtime's stream;
-//! * [`blas`]: a cuBLAS handle bound to the same stream;
+//! * [`blas`]: a cuBLAS handle bound to the same stream; [`blas_batched`]: its batched calls
+//!   (LU, grouped GEMM) for the baselines;
 //! * [`als`]: ALS on the GPU with rustmf's kernels;
 //! * [`infer`]: top-K recommendations on the GPU (SGEMM + selection, fused scoring).
 
 pub mod als;
 pub mod blas;
+pub mod blas_batched;
 pub mod device;
 pub mod error;
 pub mod infer;

@@ -20,8 +20,10 @@ impl GpuBackend {
     pub fn open(device: usize, options: GpuOptions) -> Result<GpuBackend> {
         let images = crate::ptx::embedded();
         anyhow::ensure!(!images.is_empty(), "no GPU kernels are registered in this program (rustmf::kernels::register)");
-        Hermitian::from_number(options.hermitian)
-            .with_context(|| format!("there is no get_hermitian v{} (versions 1–5)", options.hermitian))?;
+        Hermitian::from_number(options.hermitian).with_context(|| {
+            let known: Vec<String> = Hermitian::ALL.iter().map(|h| format!("{} ({})", h.number(), h.name())).collect();
+            format!("there is no get_hermitian version {} (known: {})", options.hermitian, known.join(", "))
+        })?;
         Ok(GpuBackend {
             gpu: Arc::new(Gpu::open(device, images)?),
             options,
@@ -35,6 +37,10 @@ impl GpuBackend {
     }
 
     fn solver(&self, cfg: &AlsConfig) -> Result<GpuSolver> {
+        if self.options.cublas_lu {
+            anyhow::ensure!(cfg.solver == Solver::Lu && !self.options.fp16, "the cuBLAS baseline solver is LU in fp32, not {:?}", cfg.solver);
+            return Ok(GpuSolver::CublasLu);
+        }
         Ok(match (cfg.solver, self.options.fp16) {
             (Solver::Cholesky, false) => GpuSolver::Cholesky,
             (Solver::Lu, false) => GpuSolver::Lu,
@@ -48,10 +54,11 @@ impl GpuBackend {
 impl AlsBackend for GpuBackend {
     fn name(&self) -> String {
         format!(
-            "gpu ({}, hermitian v{}{}{})",
+            "gpu ({}, hermitian {}{}{}{})",
             self.gpu.info.name,
-            self.options.hermitian,
+            Hermitian::from_number(self.options.hermitian).expect("checked in open").name(),
             if self.options.fp16 { ", fp16 A" } else { "" },
+            if self.options.cublas_lu { ", cuBLAS LU" } else { "" },
             self.state.as_ref().map(|s| format!(", {} rows per batch", s.batch_rows())).unwrap_or_default()
         )
     }

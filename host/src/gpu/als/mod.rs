@@ -4,12 +4,15 @@
 //! One half-step for side s (users from items, or items from users):
 //! 1. implicit feedback only: YᵀY of the fixed factors with cuBLAS (`Blas::gram`);
 //! 2. for each batch of rows — sized so the batch's f×f systems fit in free GPU memory, or as the
-//!    user set — get_hermitian + get_bias (version chosen by [`Hermitian`]) writes A and b,
-//!    then a batched solver ([`GpuSolver`]) writes the new factor rows in place.
+//!    user set — get_hermitian + get_bias (version chosen by [`Hermitian`]; the cuBLAS baseline in
+//!    `cublas_hermitian.rs`) writes A and b, then a batched solver ([`GpuSolver`]; the cuBLAS LU
+//!    baseline in `cublas_lu.rs`) writes the new factor rows in place.
 //!
 //! Every phase is timed with CUDA events; [`Breakdown`] is the per-half-step breakdown.
 
 mod backend;
+mod cublas_hermitian;
+mod cublas_lu;
 mod shapes;
 
 pub use backend::GpuBackend;
@@ -17,15 +20,18 @@ pub use shapes::{GpuSolver, Hermitian, SUPPORTED_F};
 
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
 use crate::als::{AlsConfig, Breakdown, Confidence, Factors, Matrix, Side};
-use std::sync::Arc;
 use crate::data::{Csr, Interactions};
+use cublas_hermitian::CublasHermitian;
+use cublas_lu::CublasLu;
+use std::sync::Arc;
 
 /// How the GPU runs ALS.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GpuAlsOptions {
     pub hermitian: Hermitian,
     pub solver: GpuSolver,
-    /// Rows per batch; `None`: as many as fit in 70% of the free GPU memory.
+    /// Rows per batch; `None`: as many as fit in 70% of the free GPU memory (40% with the cuBLAS
+    /// hermitian, whose gather buffer takes most of the rest).
     pub batch_rows: Option<usize>,
 }
 
@@ -55,6 +61,18 @@ impl DeviceRows {
     }
 }
 
+/// How get_hermitian runs: one of rustmf's kernels, or the cuBLAS baseline.
+enum HermitianStep {
+    Kernel(Kernel),
+    Cublas(Box<CublasHermitian>),
+}
+
+/// How the systems are solved: one of rustmf's kernels, or the cuBLAS LU baseline.
+enum SolveStep {
+    Kernel(Kernel),
+    CublasLu(CublasLu),
+}
+
 /// GPU-resident ALS state for one training matrix.
 pub struct GpuAls {
     gpu: Arc<Gpu>,
@@ -70,8 +88,8 @@ pub struct GpuAls {
     a: CudaSlice<u8>,
     b: CudaSlice<f32>,
     batch: usize,
-    hermitian: Kernel,
-    solve: Kernel,
+    hermitian: HermitianStep,
+    solve: SolveStep,
 }
 
 impl GpuAls {
@@ -85,8 +103,8 @@ impl GpuAls {
         let half = opts.solver.half_storage();
         if half && !opts.hermitian.has_half_output() {
             return Err(GpuError::Unsupported(format!(
-                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3, v4 or v5), not v{}",
-                opts.hermitian.number()
+                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3, v4 or v5), not {}",
+                opts.hermitian.name()
             )));
         }
         let by_user = DeviceRows::upload(g, &train.csr, "CSR (users × items)")?;
@@ -96,14 +114,26 @@ impl GpuAls {
         let gram = g.alloc_zeros::<f32>(f * f, "YᵀY")?;
         let bytes_a = f * f * if half { 2 } else { 4 };
         let rows = by_user.rows.max(by_item.rows).max(1);
+        let cublas_hermitian = opts.hermitian == Hermitian::Cublas;
         let batch = match opts.batch_rows {
             Some(b) => b.clamp(1, rows),
             None => {
                 let (free, _) = g.memory()?;
-                (free / 10 * 7 / (bytes_a + 4 * f)).clamp(1, rows)
+                let share = if cublas_hermitian { 4 } else { 7 };
+                (free / 10 * share / (bytes_a + 4 * f)).clamp(1, rows)
             }
         };
-        let (hermitian, solve) = (g.kernel(&opts.hermitian.kernel_name(f, half))?, g.kernel(&opts.solver.kernel_name(f))?);
+        let a = g.alloc_zeros::<u8>(batch * bytes_a, "the batch's f×f systems")?;
+        let b = g.alloc_zeros::<f32>(batch * f, "the batch's right-hand sides")?;
+        let hermitian = if cublas_hermitian {
+            HermitianStep::Cublas(Box::new(CublasHermitian::new(g, &train.csr, &train.csc, f, batch, &a)?))
+        } else {
+            HermitianStep::Kernel(g.kernel(&opts.hermitian.kernel_name(f, half))?)
+        };
+        let solve = match opts.solver.kernel_name(f) {
+            Some(name) => SolveStep::Kernel(g.kernel(&name)?),
+            None => SolveStep::CublasLu(CublasLu::new(g, &a, &b, f, batch)?),
+        };
         Ok(GpuAls {
             blas: Blas::new(g)?,
             opts,
@@ -113,8 +143,8 @@ impl GpuAls {
             users,
             items,
             gram,
-            a: g.alloc_zeros::<u8>(batch * bytes_a, "the batch's f×f systems")?,
-            b: g.alloc_zeros::<f32>(batch * f, "the batch's right-hand sides")?,
+            a,
+            b,
             batch,
             hermitian,
             solve,
@@ -129,59 +159,67 @@ impl GpuAls {
 
     /// One ALS half-step on the device.
     pub fn half_step(&mut self, side: Side, cfg: &AlsConfig) -> Result<Breakdown, GpuError> {
-        let f = self.f;
-        let timer = EventTimer::new(&self.gpu)?;
-        let whole = EventTimer::new(&self.gpu)?;
+        let gpu = self.gpu.clone();
+        let (timer, whole) = (EventTimer::new(&gpu)?, EventTimer::new(&gpu)?);
         whole.start()?;
         let mut t = Breakdown::default();
-        let (rows, fixed, target) = match side {
-            Side::Users => (&self.by_user, &self.items, &mut self.users),
-            Side::Items => (&self.by_item, &self.users, &mut self.items),
-        };
-        let mode: u32 = match (cfg.implicit, cfg.confidence) {
-            (false, _) => 0,
-            (true, Confidence::Linear) => 1,
-            (true, Confidence::Log { .. }) => 2,
-        };
-        let eps = match cfg.confidence {
-            Confidence::Log { eps } => eps,
-            Confidence::Linear => 1.0,
-        };
         if cfg.implicit {
-            let n_fixed = fixed.len() / f;
-            let (blas, gram) = (&self.blas, &mut self.gram);
-            t.gram_s = timer.time(|| blas.gram(n_fixed, f, fixed, gram))?;
+            t.gram_s = timer.time(|| self.fixed_gram(side))?;
         }
+        let s = scalars(cfg);
         let mut begin = 0;
-        while begin < rows.rows {
-            let n = self.batch.min(rows.rows - begin);
-            let (n32, begin32) = (n as u32, begin as u32);
-            let (hk, sk) = (&self.hermitian, &self.solve);
-            let (a, b, gram) = (&mut self.a, &mut self.b, &self.gram);
-            t.hermitian_s += timer.time(|| unsafe {
-                self.gpu
-                    .launch(hk)
-                    .arg(&n32).arg(&begin32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
-                    .arg(fixed).arg(gram).arg(&cfg.lambda).arg(&cfg.alpha).arg(&eps).arg(&mode)
-                    .arg(&mut *a).arg(&mut *b)
-                    .run(self.opts.hermitian.launch(f, n))
-            })?;
-            t.solve_s += timer.time(|| unsafe {
-                let mut launch = self.gpu.launch(sk);
-                launch.arg(&n32).arg(&begin32).arg(&*a).arg(&*b).arg(&mut *target);
-                let (steps, tol) = match self.opts.solver {
-                    GpuSolver::Cg { steps, tol } | GpuSolver::CgHalf { steps, tol } => (steps, tol),
-                    GpuSolver::Cholesky | GpuSolver::Lu => (0, 0.0),
-                };
-                if steps > 0 {
-                    launch.arg(&steps).arg(&tol);
-                }
-                launch.run(self.opts.solver.launch(f, n))
-            })?;
+        while begin < self.side_rows(side) {
+            let n = self.batch.min(self.side_rows(side) - begin);
+            t.hermitian_s += timer.time(|| self.hermitian_batch(side, begin, n, s))?;
+            t.solve_s += timer.time(|| self.solve_batch(side, begin, n))?;
             begin += n;
         }
         t.total_s = whole.stop()?;
         Ok(t)
+    }
+
+    /// Benchmarks: `repeats` timings (seconds) of get_hermitian + get_bias alone over every row of
+    /// `side` (YᵀY, implicit, is computed first and not timed).
+    pub fn time_hermitian(&mut self, side: Side, cfg: &AlsConfig, repeats: usize) -> Result<Vec<f64>, GpuError> {
+        let gpu = self.gpu.clone();
+        let timer = EventTimer::new(&gpu)?;
+        if cfg.implicit {
+            self.fixed_gram(side)?;
+        }
+        let s = scalars(cfg);
+        let mut samples = vec![0.0; repeats];
+        for (begin, n) in self.batches(side) {
+            for sample in samples.iter_mut() {
+                *sample += timer.time(|| self.hermitian_batch(side, begin, n, s))?;
+            }
+        }
+        Ok(samples)
+    }
+
+    /// Benchmarks: `repeats` timings (seconds) of the solver alone over every row of `side`.
+    /// Before each timed solve the batch's systems are rebuilt and its factor rows restored
+    /// (untimed), so every repeat solves the same systems from the same starting point.
+    pub fn time_solve(&mut self, side: Side, cfg: &AlsConfig, repeats: usize) -> Result<Vec<f64>, GpuError> {
+        let gpu = self.gpu.clone();
+        let timer = EventTimer::new(&gpu)?;
+        if cfg.implicit {
+            self.fixed_gram(side)?;
+        }
+        let s = scalars(cfg);
+        let f = self.f;
+        let saved = gpu.stream().clone_dtod(self.target(side)).map_err(GpuError::driver("saving the factors"))?;
+        let mut samples = vec![0.0; repeats];
+        for (begin, n) in self.batches(side) {
+            for sample in samples.iter_mut() {
+                let rows = begin * f..(begin + n) * f;
+                gpu.stream()
+                    .memcpy_dtod(&saved.slice(rows.clone()), &mut self.target(side).slice_mut(rows))
+                    .map_err(GpuError::driver("restoring the factors"))?;
+                self.hermitian_batch(side, begin, n, s)?;
+                *sample += timer.time(|| self.solve_batch(side, begin, n))?;
+            }
+        }
+        Ok(samples)
     }
 
     /// The current factors, copied to the host.
@@ -194,4 +232,104 @@ impl GpuAls {
             items: Matrix { rows: items.len() / f, cols: f, data: items },
         })
     }
+
+    fn side_rows(&self, side: Side) -> usize {
+        match side {
+            Side::Users => self.by_user.rows,
+            Side::Items => self.by_item.rows,
+        }
+    }
+
+    /// (first row, rows) of each batch of `side`.
+    fn batches(&self, side: Side) -> Vec<(usize, usize)> {
+        let rows = self.side_rows(side);
+        (0..rows).step_by(self.batch).map(|b| (b, self.batch.min(rows - b))).collect()
+    }
+
+    fn target(&mut self, side: Side) -> &mut CudaSlice<f32> {
+        match side {
+            Side::Users => &mut self.users,
+            Side::Items => &mut self.items,
+        }
+    }
+
+    /// YᵀY of the factors `side` is solved against (implicit feedback), with cuBLAS.
+    fn fixed_gram(&mut self, side: Side) -> Result<(), GpuError> {
+        let fixed = match side {
+            Side::Users => &self.items,
+            Side::Items => &self.users,
+        };
+        self.blas.gram(fixed.len() / self.f, self.f, fixed, &mut self.gram)
+    }
+
+    /// get_hermitian + get_bias of the batch of `n` rows from `begin`: A and b.
+    fn hermitian_batch(&mut self, side: Side, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
+        let (rows, fixed) = match side {
+            Side::Users => (&self.by_user, &self.items),
+            Side::Items => (&self.by_item, &self.users),
+        };
+        let (a, b, gram) = (&mut self.a, &mut self.b, &self.gram);
+        match &mut self.hermitian {
+            HermitianStep::Cublas(c) => c.run(&self.gpu, &self.blas, side, begin, rows, fixed, gram, s, a, b),
+            // Safety: the arguments follow the shared get_hermitian signature
+            // (`kernels-rs/src/hermitian/mod.rs`); A and b hold `batch ≥ n` rows.
+            HermitianStep::Kernel(k) => unsafe {
+                let (n32, begin32) = (n as u32, begin as u32);
+                self.gpu
+                    .launch(k)
+                    .arg(&n32).arg(&begin32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
+                    .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
+                    .arg(a).arg(b)
+                    .run(self.opts.hermitian.launch(self.f, n))
+            },
+        }
+    }
+
+    /// Solves the batch's systems into rows `begin..begin + n` of the factors of `side`.
+    fn solve_batch(&mut self, side: Side, begin: usize, n: usize) -> Result<(), GpuError> {
+        let target = match side {
+            Side::Users => &mut self.users,
+            Side::Items => &mut self.items,
+        };
+        match &mut self.solve {
+            SolveStep::CublasLu(lu) => lu.solve(&self.gpu, &self.blas, self.f, side, begin, n, &self.b, target),
+            // Safety: the arguments follow the solvers' shared signature (`kernels-rs/src/solve/mod.rs`).
+            SolveStep::Kernel(k) => unsafe {
+                let (n32, begin32) = (n as u32, begin as u32);
+                let mut launch = self.gpu.launch(k);
+                launch.arg(&n32).arg(&begin32).arg(&self.a).arg(&self.b).arg(target);
+                let (steps, tol) = match self.opts.solver {
+                    GpuSolver::Cg { steps, tol } | GpuSolver::CgHalf { steps, tol } => (steps, tol),
+                    GpuSolver::Cholesky | GpuSolver::Lu | GpuSolver::CublasLu => (0, 0.0),
+                };
+                if steps > 0 {
+                    launch.arg(&steps).arg(&tol);
+                }
+                launch.run(self.opts.solver.launch(self.f, n))
+            },
+        }
+    }
+}
+
+/// The scalars of a half-step, as the kernels take them.
+#[derive(Clone, Copy)]
+struct Scalars {
+    lambda: f32,
+    alpha: f32,
+    eps: f32,
+    mode: u32,
+}
+
+/// The half-step's scalar kernel arguments.
+fn scalars(cfg: &AlsConfig) -> Scalars {
+    let mode = match (cfg.implicit, cfg.confidence) {
+        (false, _) => 0,
+        (true, Confidence::Linear) => 1,
+        (true, Confidence::Log { .. }) => 2,
+    };
+    let eps = match cfg.confidence {
+        Confidence::Log { eps } => eps,
+        Confidence::Linear => 1.0,
+    };
+    Scalars { lambda: cfg.lambda, alpha: cfg.alpha, eps, mode }
 }

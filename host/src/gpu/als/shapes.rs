@@ -1,4 +1,5 @@
-//! Names and launch shapes of the ALS kernels in `kernels-rs/src/hermitian` and `.../solve`.
+//! Names and launch shapes of the ALS kernels in `kernels-rs/src/hermitian` and `.../solve` (and
+//! of the gather kernel of the cuBLAS baseline, `kernels-rs/src/baseline`).
 //! These numbers restate the kernels' own constants (block sizes, tile tables, staging sizes);
 //! a mismatch cannot go unnoticed, because every kernel checks its block size and the size of its
 //! shared-memory windows and traps otherwise.
@@ -10,9 +11,11 @@ pub const SUPPORTED_F: [usize; 5] = [32, 64, 96, 100, 128];
 /// Items of θ a staging kernel (v2, v3) holds in shared memory at once.
 const STAGED_ITEMS: usize = 32;
 
-/// get_hermitian versions (see `kernels-rs/src/hermitian/mod.rs`).
+/// get_hermitian versions (see `kernels-rs/src/hermitian/mod.rs`), and the cuBLAS baseline
+/// (gathered dense blocks and a grouped batched GEMM, `cublas_hermitian.rs`), numbered 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Hermitian {
+    Cublas,
     V1Global,
     V2Shared,
     V3Tiled,
@@ -22,7 +25,8 @@ pub enum Hermitian {
 }
 
 impl Hermitian {
-    pub const ALL: [Hermitian; 6] = [
+    pub const ALL: [Hermitian; 7] = [
+        Hermitian::Cublas,
         Hermitian::V1Global,
         Hermitian::V2Shared,
         Hermitian::V3Tiled,
@@ -33,6 +37,7 @@ impl Hermitian {
 
     pub fn number(self) -> u32 {
         match self {
+            Hermitian::Cublas => 0,
             Hermitian::V1Global => 1,
             Hermitian::V2Shared => 2,
             Hermitian::V3Tiled => 3,
@@ -46,13 +51,25 @@ impl Hermitian {
         Hermitian::ALL.into_iter().find(|h| h.number() == v)
     }
 
-    /// Whether this version can write A as fp16 (for the fp16 CG solver).
-    pub fn has_half_output(self) -> bool {
-        !matches!(self, Hermitian::V1Global | Hermitian::V2Shared)
+    /// "cublas", or "v" and the version number.
+    pub fn name(self) -> String {
+        match self {
+            Hermitian::Cublas => "cublas".into(),
+            v => format!("v{}", v.number()),
+        }
     }
 
+    /// Whether this version can write A as fp16 (for the fp16 CG solver).
+    pub fn has_half_output(self) -> bool {
+        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor)
+    }
+
+    /// The version's kernel; for the cuBLAS baseline, its gather kernel.
     pub fn kernel_name(self, f: usize, half: bool) -> String {
-        format!("hermitian_v{}_f{f}{}", self.number(), if half { "_half" } else { "" })
+        match self {
+            Hermitian::Cublas => format!("baseline_gather_f{f}"),
+            v => format!("hermitian_v{}_f{f}{}", v.number(), if half { "_half" } else { "" }),
+        }
     }
 
     pub fn launch(self, f: usize, rows: usize) -> LaunchShape {
@@ -61,6 +78,7 @@ impl Hermitian {
         let nt = f / t;
         let reduction = (g - 1) * (nt * (nt + 1) / 2) * t * t;
         let (block, shared) = match self {
+            Hermitian::Cublas => (f.next_multiple_of(32) as u32, 0),
             Hermitian::V1Global => (128, 0),
             Hermitian::V2Shared => (256, STAGED_ITEMS * (f + 2)),
             Hermitian::V3Tiled => (block, reduction.max(STAGED_ITEMS * (f + 2))),
@@ -110,6 +128,8 @@ pub enum GpuSolver {
     Cg { steps: u32, tol: f32 },
     /// CG with A stored in fp16.
     CgHalf { steps: u32, tol: f32 },
+    /// The cuBLAS baseline: LU with partial pivoting, `cublasSgetrfBatched` + `cublasSgetrsBatched`.
+    CublasLu,
 }
 
 impl GpuSolver {
@@ -117,14 +137,16 @@ impl GpuSolver {
         matches!(self, GpuSolver::CgHalf { .. })
     }
 
-    pub fn kernel_name(self, f: usize) -> String {
+    /// The solver's kernel; None for the cuBLAS baseline, which is library calls.
+    pub fn kernel_name(self, f: usize) -> Option<String> {
         let family = match self {
             GpuSolver::Cholesky => "cholesky",
             GpuSolver::Lu => "lu",
             GpuSolver::Cg { .. } => "cg",
             GpuSolver::CgHalf { .. } => "cg_half",
+            GpuSolver::CublasLu => return None,
         };
-        format!("solve_{family}_f{f}")
+        Some(format!("solve_{family}_f{f}"))
     }
 
     pub fn launch(self, f: usize, rows: usize) -> LaunchShape {
@@ -137,6 +159,7 @@ impl GpuSolver {
             GpuSolver::Lu => "lu".into(),
             GpuSolver::Cg { steps, .. } => format!("cg{steps}"),
             GpuSolver::CgHalf { steps, .. } => format!("cg{steps}-fp16"),
+            GpuSolver::CublasLu => "cublas-lu".into(),
         }
     }
 }

@@ -1,0 +1,57 @@
+//! Finish for the cuBLAS get_hermitian baseline: once the batched GEMM has written
+//! A_u = G_uᵀG_u (see [`super::gather`]), adds what get_hermitian adds besides the sum over entries
+//! (`hermitian::Problem::extra`): λ·n_u on the diagonal (explicit; the identity for an empty row),
+//! YᵀY + λI (implicit).
+//!
+//! Arguments: `(n_rows, row_begin, indptr, gram, lambda, mode, a_out)`; block k updates the f×f
+//! matrix at `a_out[k·f²..]` of global row `row_begin + k`.
+//!
+//! Launch: grid = rows in the chunk, block = 256 threads striding over the f² entries, no shared
+//! memory. Budget: 17–18 registers (ptxas, sm_90); no shared memory; no local memory.
+//! Traffic: f² floats read and written per row (plus YᵀY from L2, implicit).
+use crate::hermitian::Problem;
+use crate::prelude::*;
+
+const BLOCK: u32 = 256;
+
+#[inline(always)]
+unsafe fn finish<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: *mut f32) {
+    if block_dim() != BLOCK {
+        trap();
+    }
+    let k = block_idx();
+    if k >= n_rows {
+        return;
+    }
+    let (lo, hi) = p.entries(row_begin + k);
+    let a = a_out.add(k as usize * F * F);
+    let mut e = thread_idx() as usize;
+    while e < F * F {
+        *a.add(e) += p.extra(e / F, e % F, F, hi - lo);
+        e += BLOCK as usize;
+    }
+}
+
+macro_rules! finish_kernels {
+    ($($name:ident = $f:literal),*) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(
+                n_rows: u32, row_begin: u32, indptr: *const u64, gram: *const f32, lambda: f32, mode: u32,
+                a_out: *mut f32,
+            ) {
+                let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
+                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha: 0.0, eps: 1.0, mode };
+                finish::<$f>(n_rows, row_begin, p, a_out)
+            }
+        )*
+    };
+}
+
+finish_kernels!(
+    baseline_finish_f32 = 32,
+    baseline_finish_f64 = 64,
+    baseline_finish_f96 = 96,
+    baseline_finish_f100 = 100,
+    baseline_finish_f128 = 128
+);

@@ -1,0 +1,84 @@
+//! Gather for the cuBLAS get_hermitian baseline: for each row u of a chunk, the dense block
+//! G_u (L_u × f, row-major, L_u ≥ n_u) whose rows are w_i·θ_i for the row's entries i, followed by
+//! L_u − n_u rows of zeros, so that G_uᵀG_u = Σ_i w_i² θ_i θ_iᵀ — with w = 1 (explicit) or
+//! w = √(c_ui − 1) (implicit; entries with r ≤ 0 gather zeros) the sum of get_hermitian
+//! (`crate::hermitian`). On the way it writes b_u = Σ r_ui θ_i (explicit) or Σ c_ui θ_i (implicit),
+//! with the weights of `hermitian::Problem::weights`, so b needs no second pass.
+//!
+//! Arguments: `(n_rows, row_begin, indptr, indices, values, theta, alpha, eps, mode, offsets,
+//! gathered, b_out)`. Block k handles global row `row_begin + k`; its block starts at row
+//! `offsets[k]` of `gathered` (rows of f floats) and has `offsets[k+1] − offsets[k]` rows; b_u goes
+//! to `b_out[k·f..]`.
+//!
+//! Launch: grid = rows in the chunk, block = f rounded up to 32 (thread j owns column j: each
+//! gathered row is one coalesced store), no shared memory.
+//! Budget: 32 registers (ptxas, sm_90); no shared memory; no local memory.
+//! Traffic: n_u·f floats read and L_u·f written per row — the price of handing cuBLAS dense operands.
+use crate::hermitian::Problem;
+use crate::prelude::*;
+
+#[inline(always)]
+unsafe fn gather<const F: usize>(
+    n_rows: u32,
+    row_begin: u32,
+    p: Problem,
+    offsets: *const u64,
+    gathered: *mut f32,
+    b_out: *mut f32,
+) {
+    if (block_dim() as usize) < F {
+        trap();
+    }
+    let k = block_idx();
+    if k >= n_rows {
+        return;
+    }
+    let j = thread_idx() as usize;
+    if j >= F {
+        return;
+    }
+    let (lo, hi) = p.entries(row_begin + k);
+    let (first, end) = (*offsets.add(k as usize) as usize, *offsets.add(k as usize + 1) as usize);
+    if end - first < hi - lo {
+        trap();
+    }
+    let mut out = gathered.add(first * F + j);
+    let mut b = 0.0f32;
+    for n in lo..hi {
+        let th = ldg_f32(p.theta.add(*p.indices.add(n) as usize * F + j));
+        let (wa, wb) = p.weights(*p.values.add(n));
+        *out = sqrt(wa) * th;
+        b = fma(wb, th, b);
+        out = out.add(F);
+    }
+    for _ in (hi - lo)..(end - first) {
+        *out = 0.0;
+        out = out.add(F);
+    }
+    *b_out.add(k as usize * F + j) = b;
+}
+
+macro_rules! gather_kernels {
+    ($($name:ident = $f:literal),*) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(
+                n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
+                theta: *const f32, alpha: f32, eps: f32, mode: u32, offsets: *const u64,
+                gathered: *mut f32, b_out: *mut f32,
+            ) {
+                let gram = core::ptr::null();
+                let p = Problem { indptr, indices, values, theta, gram, lambda: 0.0, alpha, eps, mode };
+                gather::<$f>(n_rows, row_begin, p, offsets, gathered, b_out)
+            }
+        )*
+    };
+}
+
+gather_kernels!(
+    baseline_gather_f32 = 32,
+    baseline_gather_f64 = 64,
+    baseline_gather_f96 = 96,
+    baseline_gather_f100 = 100,
+    baseline_gather_f128 = 128
+);
