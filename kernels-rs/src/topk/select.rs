@@ -13,13 +13,14 @@
 //! Two entry sources: a dense row of scores (`topk_dense`, e.g. after cuBLAS SGEMM; item = column)
 //! and a row's candidate list of (score, item) pairs (`topk_candidates`, after the fused scorer).
 //!
-//! Launch: grid = rows, block = 1024 threads, dynamic shared memory [`SHARED_BYTES`] (16 KiB of
-//! histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
+//! Launch: grid = rows, block = 512 threads (about 100 registers each: 1024 would not fit the
+//! register file), dynamic shared memory [`SHARED_BYTES`] (16 KiB of histogram, 8 KiB of
+//! selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
 //! u32::MAX and −∞) and `counts` (entries found, ≤ k).
 use super::{entry_key, key_score, score_key, EXCLUDED, K_MAX};
 use crate::prelude::*;
 
-const BLOCK: u32 = 1024;
+const BLOCK: u32 = 512;
 const BINS: u32 = 4096;
 
 /// Dynamic shared memory of a launch.
@@ -184,25 +185,32 @@ unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, sco
     }
 }
 
-/// Sorts `keys[0..n)` descending (n ≤ 1024), padding to a power of two with zeros.
+/// Sorts `keys[0..n)` descending (n ≤ 1024), padding to a power of two with zeros; each thread
+/// handles elements tid, tid + BLOCK, ….
 #[inline(always)]
 unsafe fn bitonic_sort_descending(keys: Shared<u64>, n: u32, tid: u32) {
     let p = n.next_power_of_two().max(2);
-    if tid >= n && tid < p {
-        keys.store_unchecked(tid, 0);
+    let mut i = n + tid;
+    while i < p {
+        keys.store_unchecked(i, 0);
+        i += BLOCK;
     }
     sync_threads();
     let mut size = 2;
     while size <= p {
         let mut stride = size / 2;
         while stride > 0 {
-            let j = tid ^ stride;
-            if tid < p && j > tid {
-                let (a, b) = (keys.load_unchecked(tid), keys.load_unchecked(j));
-                if (a < b) == (tid & size == 0) {
-                    keys.store_unchecked(tid, b);
-                    keys.store_unchecked(j, a);
+            let mut i = tid;
+            while i < p {
+                let j = i ^ stride;
+                if j > i {
+                    let (a, b) = (keys.load_unchecked(i), keys.load_unchecked(j));
+                    if (a < b) == (i & size == 0) {
+                        keys.store_unchecked(i, b);
+                        keys.store_unchecked(j, a);
+                    }
                 }
+                i += BLOCK;
             }
             sync_threads();
             stride /= 2;

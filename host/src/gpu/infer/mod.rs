@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// Largest K the selection kernel supports.
 pub const K_MAX: usize = 1024;
 /// `topk_dense` / `topk_candidates` (kernels-rs select.rs): block size and shared memory.
-const SELECT_BLOCK: u32 = 1024;
+const SELECT_BLOCK: u32 = 512;
 const SELECT_SHARED: u32 = 4 * 4096 + 8 * 1024 + 4 * 32 + 4 * 4;
 /// Count `topk_candidates` writes for a row whose candidate list overflowed.
 const OVERFLOW: u32 = u32::MAX;
