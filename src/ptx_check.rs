@@ -109,17 +109,24 @@ fn check_registry(ptx: &str, specs: &[KernelSpec], rows: &[KernelResources], arc
     }
 }
 
-/// Reads `ptxas -v` output: one row per "Compiling entry function" block.
+/// Reads `ptxas -v` output: one row per "Compiling entry function" block. A block can also hold
+/// the "Function properties" of device functions the entry calls (e.g. a panic path); only the
+/// entry's own properties are its row's.
 pub fn parse_ptxas_log(log: &str, arch: &str) -> Vec<KernelResources> {
     let mut rows: Vec<KernelResources> = Vec::new();
+    let mut properties_of = String::new();
     for line in log.lines() {
         if let Some(rest) = line.split("Compiling entry function '").nth(1) {
             let name = rest.split('\'').next().unwrap_or("").to_string();
             rows.push(KernelResources { kernel: name, arch: arch.to_string(), ..Default::default() });
             continue;
         }
+        if let Some(rest) = line.split("Function properties for ").nth(1) {
+            properties_of = rest.trim().to_string();
+            continue;
+        }
         let Some(row) = rows.last_mut() else { continue };
-        if line.contains("bytes stack frame") {
+        if line.contains("bytes stack frame") && properties_of == row.kernel {
             row.stack_bytes = number_before(line, "bytes stack frame");
             row.spill_store_bytes = number_before(line, "bytes spill stores");
             row.spill_load_bytes = number_before(line, "bytes spill loads");
@@ -182,6 +189,12 @@ ptxas info    : Compiling entry function 'axpy' for 'sm_90'
 ptxas info    : Function properties for axpy
     0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 ptxas info    : Used 10 registers, used 0 barriers
+ptxas info    : Compiling entry function 'scores' for 'sm_90'
+ptxas info    : Function properties for scores
+    2464 bytes stack frame, 3724 bytes spill stores, 10668 bytes spill loads
+ptxas info    : Function properties for panic_const_rem_by_zero
+    0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+ptxas info    : Used 255 registers, used 1 barriers
 ";
 
     #[test]
@@ -203,5 +216,13 @@ ptxas info    : Used 10 registers, used 0 barriers
         assert!(rows[0].uses_local_memory());
         assert_eq!((rows[1].kernel.as_str(), rows[1].registers, rows[1].static_shared_bytes), ("axpy", 10, 0));
         assert!(!rows[1].uses_local_memory());
+    }
+
+    /// A called device function's properties (printed after the entry's) are not the entry's.
+    #[test]
+    fn keeps_the_entrys_own_properties() {
+        let rows = parse_ptxas_log(LOG, "sm_90");
+        assert_eq!((rows[2].kernel.as_str(), rows[2].stack_bytes, rows[2].spill_load_bytes), ("scores", 2464, 10668));
+        assert!(rows[2].uses_local_memory());
     }
 }

@@ -85,6 +85,37 @@ impl Blas {
             .map_err(|e| GpuError::Cublas { context: format!("sgemm {m}×{k}·{k}×{n}"), status: format!("{e:?}") })
     }
 
+    /// C (m × n) = A (m × k) · Bᵀ with B (n × k), all row-major and contiguous: the scores of m
+    /// queries against n items stored one per row.
+    ///
+    /// Row-major C is column-major Cᵀ = B·Aᵀ; row-major B (n × k) is column-major Bᵀ (k × n), so
+    /// it enters transposed, and row-major A (m × k) is column-major Aᵀ as it stands.
+    pub fn sgemm_row_major_bt<A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>>(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &A,
+        b: &B,
+        c: &mut C,
+    ) -> Result<(), GpuError> {
+        assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n, "sgemm_row_major_bt: buffers too small");
+        let cfg = GemmConfig {
+            transa: cublasOperation_t::CUBLAS_OP_T,
+            transb: cublasOperation_t::CUBLAS_OP_N,
+            m: n as i32,
+            n: m as i32,
+            k: k as i32,
+            alpha: 1.0f32,
+            lda: k as i32,
+            ldb: k as i32,
+            beta: 0.0f32,
+            ldc: n as i32,
+        };
+        unsafe { self.handle.gemm(cfg, b, a, c) }
+            .map_err(|e| GpuError::Cublas { context: format!("sgemm {m}×{k}·({n}×{k})ᵀ"), status: format!("{e:?}") })
+    }
+
     /// Lets SGEMM use the tensor cores in TF32 (`CUBLAS_TF32_TENSOR_OP_MATH`), or not.
     pub fn set_tf32(&self, on: bool) -> Result<(), GpuError> {
         let mode = if on { sys::cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH } else { sys::cublasMath_t::CUBLAS_DEFAULT_MATH };

@@ -38,6 +38,14 @@ pub const fn shared_bytes(f: usize) -> usize {
     4 * (f * QS + f * YS + BU)
 }
 
+/// `v`, through an instruction the compiler cannot see through.
+#[inline(always)]
+fn opaque(v: usize) -> usize {
+    let r: u32;
+    unsafe { core::arch::asm!("mov.u32 {}, {};", out(reg32) r, in(reg32) v as u32, options(nomem, nostack)) };
+    r as usize
+}
+
 /// Where the scores of a tile go.
 trait Sink {
     /// Score `s` of block user `u` (global row `row`) and column `col` (item `item`).
@@ -182,16 +190,24 @@ unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, querie
             next = load_tile::<F, PER>(items, w, tile + 1, tid);
         }
         let mut acc = [[0.0f32; 4]; 8];
-        for j in 0..F {
-            let q0 = qs.load4_unchecked((j * QS + 8 * ty) as u32).0;
-            let q1 = qs.load4_unchecked((j * QS + 8 * ty + 4) as u32).0;
-            let y = ys.load4_unchecked((j * YS + 4 * tx) as u32).0;
-            for a in 0..8 {
-                let q = if a < 4 { q0[a] } else { q1[a - 4] };
-                for b in 0..4 {
-                    acc[a][b] = fma(q, y[b], acc[a][b]);
+        // Unrolled 4 steps at a time only: fully unrolled over f, LLVM hoists so many shared
+        // loads that f = 64 spilled (2.4 KB of local memory). An opaque copy of F as the bound
+        // keeps the outer loop a loop.
+        let f = opaque(F);
+        let mut j0 = 0;
+        while j0 < f {
+            for j in j0..j0 + 4 {
+                let q0 = qs.load4_unchecked((j * QS + 8 * ty) as u32).0;
+                let q1 = qs.load4_unchecked((j * QS + 8 * ty + 4) as u32).0;
+                let y = ys.load4_unchecked((j * YS + 4 * tx) as u32).0;
+                for a in 0..8 {
+                    let q = if a < 4 { q0[a] } else { q1[a - 4] };
+                    for b in 0..4 {
+                        acc[a][b] = fma(q, y[b], acc[a][b]);
+                    }
                 }
             }
+            j0 += 4;
         }
         for (a, row_acc) in acc.iter().enumerate() {
             let (u, row) = (8 * ty + a, u0 + 8 * ty + a);

@@ -213,7 +213,7 @@ impl GpuScorer {
         let timer = EventTimer::new(&g)?;
         let mut scores = self.scratch(b.rows * n)?;
         let (blas, items) = (&self.blas, &self.items);
-        self.last.score_s += timer.time(|| blas.sgemm_row_major(b.rows, n, self.f, &b.queries, items, &mut scores))?;
+        self.last.score_s += timer.time(|| blas.sgemm_row_major_bt(b.rows, n, self.f, &b.queries, items, &mut scores))?;
         let tf32 = self.mode == GpuScoring::SgemmTf32;
         let first = if tf32 { (2 * k).clamp(k, K_MAX) } else { k };
         let selected = self.select_dense(b, &mut scores, n, 1, first);
