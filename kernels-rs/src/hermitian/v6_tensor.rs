@@ -106,17 +106,15 @@ unsafe fn fragment<const SX: usize>(x: Split, k0: usize, j: usize, lane: (usize,
 /// Splits the chunk's `rows` staged items (weights already in `x`) into `x.big` / `x.small`.
 #[inline(always)]
 unsafe fn split_chunk<const F: usize, const SP: usize, const SX: usize, const NT: usize>(buf: Buffer, x: Split, rows: usize, tid: usize, block: usize) {
-    // Row by row, so no thread divides an index (the block is at least as wide as f at f ≥ 96).
-    for k in 0..rows {
-        let sw = x.sqrt_wa.load_unchecked(k as u32);
-        let mut r = tid;
-        while r < 16 * NT {
-            let v = if r < F { sw * buf.theta.load_unchecked((k * SP + r) as u32) } else { 0.0 };
-            let (big, small) = split_tf32(v);
-            x.big.store_unchecked((k * SX + r) as u32, big);
-            x.small.store_unchecked((k * SX + r) as u32, small);
-            r += block;
-        }
+    let width = 16 * NT;
+    let mut idx = tid;
+    while idx < rows * width {
+        let (k, r) = (idx / width, idx % width);
+        let v = if r < F { x.sqrt_wa.load_unchecked(k as u32) * buf.theta.load_unchecked((k * SP + r) as u32) } else { 0.0 };
+        let (big, small) = split_tf32(v);
+        x.big.store_unchecked((k * SX + r) as u32, big);
+        x.small.store_unchecked((k * SX + r) as u32, small);
+        idx += block;
     }
 }
 
@@ -295,13 +293,11 @@ unsafe fn hermitian_tensor_role<
     }
     let n_u = hi - lo;
     let base = local as usize * F * F;
-    for r in 0..F {
-        let mut c = tid as usize;
-        while c < F {
-            let v = a.load_unchecked((r * F + c) as u32) + p.extra(r, c, F, n_u);
-            store_a::<HALF>(a_out, base + r * F + c, v);
-            c += block;
-        }
+    let mut idx = tid as usize;
+    while idx < F * F {
+        let v = a.load_unchecked(idx as u32) + p.extra(idx / F, idx % F, F, n_u);
+        store_a::<HALF>(a_out, base + idx, v);
+        idx += block;
     }
     if (tid as usize) < F {
         *b_out.add(local as usize * F + tid as usize) = bias;

@@ -110,6 +110,8 @@ pub struct GpuScorer {
     kernels: Kernels,
     /// Dense scores (SGEMM output or the fused path's sample), kept between batches.
     scratch: Option<CudaSlice<f32>>,
+    /// The fused path's candidate lists, kept between batches (the counts are zeroed per batch).
+    candidates: Option<Candidates>,
     last: InferBreakdown,
 }
 
@@ -139,6 +141,7 @@ impl GpuScorer {
             mode,
             kernels,
             scratch: None,
+            candidates: None,
             last: InferBreakdown::default(),
             gpu,
         })
@@ -249,7 +252,9 @@ impl GpuScorer {
         let tau = g.upload(&tau, "thresholds")?;
         // 3. Candidates ≥ τ over all items, then each row's top k of them.
         let cands = self.filter(b, &tau, (4 * k * step).clamp(4096.min(n), n.max(1)))?;
-        let selected = self.select_candidates(b.rows, &cands, k)?;
+        let selected = self.select_candidates(b.rows, &cands, k);
+        self.candidates = Some(cands);
+        let selected = selected?;
         // 4. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
         let counts = g.download(&selected.counts)?;
         let over: Vec<usize> = (0..b.rows).filter(|&r| counts[r] == OVERFLOW).collect();
@@ -284,11 +289,20 @@ impl GpuScorer {
     /// All items scored; those ≥ the row's threshold and not excluded appended to its list.
     fn filter(&mut self, b: &Batch, tau: &CudaSlice<f32>, cap: usize) -> Result<Candidates, GpuError> {
         let g = self.gpu.clone();
-        let mut c = Candidates {
-            cap,
-            counts: g.alloc_zeros::<u32>(b.rows, "candidate counts")?,
-            scores: g.alloc_zeros::<f32>(b.rows * cap, "candidate scores")?,
-            items: g.alloc_zeros::<u32>(b.rows * cap, "candidate items")?,
+        let mut c = match self.candidates.take() {
+            Some(mut c) if c.cap == cap && c.counts.len() >= b.rows => {
+                g.stream().memset_zeros(&mut c.counts).map_err(|source| GpuError::Driver { context: "zeroing candidate counts".into(), source })?;
+                c
+            }
+            old => {
+                drop(old);
+                Candidates {
+                    cap,
+                    counts: g.alloc_zeros::<u32>(b.rows, "candidate counts")?,
+                    scores: g.alloc_zeros::<f32>(b.rows * cap, "candidate scores")?,
+                    items: g.alloc_zeros::<u32>(b.rows * cap, "candidate items")?,
+                }
+            }
         };
         let (blocks, per_block) = self.score_grid(b.rows, self.n_items);
         let (rows32, n64, cap32) = (b.rows as u32, self.n_items as u64, cap as u32);
