@@ -190,13 +190,14 @@ unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, querie
             next = load_tile::<F, PER>(items, w, tile + 1, tid);
         }
         let mut acc = [[0.0f32; 4]; 8];
-        // Unrolled 4 steps at a time only: fully unrolled over f, LLVM hoists so many shared
+        // Unrolled 8 steps at a time (4 when 8 ∤ f) only: fully unrolled over f, LLVM hoists so many shared
         // loads that f = 64 spilled (2.4 KB of local memory). An opaque copy of F as the bound
         // keeps the outer loop a loop.
         let f = opaque(F);
+        let step = if F % 8 == 0 { 8 } else { 4 };
         let mut j0 = 0;
         while j0 < f {
-            for j in j0..j0 + 4 {
+            for j in j0..j0 + step {
                 let q0 = qs.load4_unchecked((j * QS + 8 * ty) as u32).0;
                 let q1 = qs.load4_unchecked((j * QS + 8 * ty + 4) as u32).0;
                 let y = ys.load4_unchecked((j * YS + 4 * tx) as u32).0;
@@ -207,7 +208,7 @@ unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, querie
                     }
                 }
             }
-            j0 += 4;
+            j0 += step;
         }
         for (a, row_acc) in acc.iter().enumerate() {
             let (u, row) = (8 * ty + a, u0 + 8 * ty + a);
