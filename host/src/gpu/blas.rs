@@ -68,28 +68,12 @@ impl Blas {
         b: &B,
         c: &mut C,
     ) -> Result<(), GpuError> {
-        assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "sgemm_row_major: buffers too small");
-        let cfg = GemmConfig {
-            transa: cublasOperation_t::CUBLAS_OP_N,
-            transb: cublasOperation_t::CUBLAS_OP_N,
-            m: n as i32,
-            n: m as i32,
-            k: k as i32,
-            alpha: 1.0f32,
-            lda: n as i32,
-            ldb: k as i32,
-            beta: 0.0f32,
-            ldc: n as i32,
-        };
-        unsafe { self.handle.gemm(cfg, b, a, c) }
-            .map_err(|e| GpuError::Cublas { context: format!("sgemm {m}×{k}·{k}×{n}"), status: format!("{e:?}") })
+        self.gemm_row_major(m, n, k, a, b, false, c)
     }
 
     /// C (m × n) = A (m × k) · Bᵀ with B (n × k), all row-major and contiguous: the scores of m
-    /// queries against n items stored one per row.
-    ///
-    /// Row-major C is column-major Cᵀ = B·Aᵀ; row-major B (n × k) is column-major Bᵀ (k × n), so
-    /// it enters transposed, and row-major A (m × k) is column-major Aᵀ as it stands.
+    /// queries against n items stored one per row. Row-major B (n × k) is column-major Bᵀ, so it
+    /// enters the swapped product transposed.
     pub fn sgemm_row_major_bt<A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>>(
         &self,
         m: usize,
@@ -99,21 +83,37 @@ impl Blas {
         b: &B,
         c: &mut C,
     ) -> Result<(), GpuError> {
-        assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n, "sgemm_row_major_bt: buffers too small");
+        self.gemm_row_major(m, n, k, a, b, true, c)
+    }
+
+    /// C = A·B (`b_rows_are_columns` false: B is k × n) or A·Bᵀ (true: B is n × k), row-major.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_row_major<A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>>(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &A,
+        b: &B,
+        b_rows_are_columns: bool,
+        c: &mut C,
+    ) -> Result<(), GpuError> {
+        assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "sgemm: buffers too small");
+        let (transa, lda) = if b_rows_are_columns { (cublasOperation_t::CUBLAS_OP_T, k) } else { (cublasOperation_t::CUBLAS_OP_N, n) };
         let cfg = GemmConfig {
-            transa: cublasOperation_t::CUBLAS_OP_T,
+            transa,
             transb: cublasOperation_t::CUBLAS_OP_N,
             m: n as i32,
             n: m as i32,
             k: k as i32,
             alpha: 1.0f32,
-            lda: k as i32,
+            lda: lda as i32,
             ldb: k as i32,
             beta: 0.0f32,
             ldc: n as i32,
         };
-        unsafe { self.handle.gemm(cfg, b, a, c) }
-            .map_err(|e| GpuError::Cublas { context: format!("sgemm {m}×{k}·({n}×{k})ᵀ"), status: format!("{e:?}") })
+        let what = if b_rows_are_columns { format!("sgemm {m}×{k}·({n}×{k})ᵀ") } else { format!("sgemm {m}×{k}·{k}×{n}") };
+        unsafe { self.handle.gemm(cfg, b, a, c) }.map_err(|e| GpuError::Cublas { context: what, status: format!("{e:?}") })
     }
 
     /// Lets SGEMM use the tensor cores in TF32 (`CUBLAS_TF32_TENSOR_OP_MATH`), or not.

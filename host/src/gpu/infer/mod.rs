@@ -15,6 +15,7 @@
 //! their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses cuBLAS's order.
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
 use crate::als::Matrix;
+use crate::infer::TopK;
 use std::sync::Arc;
 
 /// Largest K the selection kernel supports.
@@ -47,16 +48,6 @@ impl GpuScoring {
     }
 }
 
-/// One batch's answer: rows × k slots, best first; `counts[r]` valid per row, the rest
-/// u32::MAX / −∞.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GpuTopK {
-    pub k: usize,
-    pub items: Vec<u32>,
-    pub scores: Vec<f32>,
-    pub counts: Vec<u32>,
-}
-
 /// Where the last batch's GPU time went (CUDA events, seconds).
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct InferBreakdown {
@@ -75,7 +66,7 @@ struct Batch {
     excluded: CudaSlice<u32>,
 }
 
-/// A selection on the device: rows × k, as [`GpuTopK`].
+/// A selection on the device: rows × k, as [`TopK`].
 struct Selected {
     k: usize,
     items: CudaSlice<u32>,
@@ -166,7 +157,7 @@ impl GpuScorer {
 
     /// Top `k` of each query row (queries: B × f row-major); `exclude` = (indptr of B + 1 entries,
     /// sorted items per row). Inputs are validated by the caller (`infer::Scorer`).
-    pub fn run_batch(&mut self, queries: &[f32], exclude: Option<(&[u32], &[u32])>, k: usize) -> Result<GpuTopK, GpuError> {
+    pub fn run_batch(&mut self, queries: &[f32], exclude: Option<(&[u32], &[u32])>, k: usize) -> Result<TopK, GpuError> {
         assert!((1..=K_MAX).contains(&k) && queries.len() % self.f == 0, "top_k: k in 1..=1024 and whole query rows");
         let g = self.gpu.clone();
         let whole = EventTimer::new(&g)?;
@@ -178,7 +169,7 @@ impl GpuScorer {
             GpuScoring::Fused => self.fused_path(&batch, k)?,
         };
         let rows = batch.rows;
-        let result = GpuTopK { k, items: g.download(&out.items)?, scores: g.download(&out.scores)?, counts: g.download(&out.counts)? };
+        let result = TopK { k, items: g.download(&out.items)?, scores: g.download(&out.scores)?, counts: g.download(&out.counts)? };
         debug_assert_eq!(result.counts.len(), rows);
         self.last.total_s = whole.stop()?;
         Ok(result)
@@ -407,10 +398,9 @@ impl crate::infer::Scorer for GpuScorer {
         self.f
     }
 
-    fn top_k(&mut self, queries: &[f32], exclude: Option<&crate::infer::Exclusions>, k: usize) -> anyhow::Result<crate::infer::TopK> {
+    fn top_k(&mut self, queries: &[f32], exclude: Option<&crate::infer::Exclusions>, k: usize) -> anyhow::Result<TopK> {
         crate::infer::validate_request(queries, self.f, self.n_items, exclude, k)?;
-        let r = self.run_batch(queries, exclude.map(|e| (&e.indptr[..], &e.items[..])), k)?;
-        Ok(crate::infer::TopK { k, items: r.items, scores: r.scores, counts: r.counts })
+        Ok(self.run_batch(queries, exclude.map(|e| (&e.indptr[..], &e.items[..])), k)?)
     }
 }
 
