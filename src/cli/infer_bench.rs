@@ -21,7 +21,8 @@ use super::infer_model::{list, FactorArgs};
 pub struct Args {
     #[command(flatten)]
     pub model: FactorArgs,
-    /// Comma-separated backends (see `make_scorer`: cpu1, cpu-mt, ...).
+    /// Comma-separated backends (see `make_scorer`: cpu1, cpu-mt, gpu-fused, ...). The first one's answer is
+    /// the yardstick for the recall@k of the others over every row: list an exact one first.
     #[arg(long, default_value = "cpu1,cpu-mt")]
     pub backends: String,
     /// Threads of cpu-mt (0: all cores).
@@ -64,6 +65,8 @@ pub fn run(args: Args) -> Result<()> {
 
     let mut bench = Bench::new(&args.name);
     let mut failures = Vec::new();
+    // The first backend's answer is the yardstick for the others' recall@k over every row.
+    let mut yardstick: Option<(String, infer::TopK)> = None;
     for spec in &backends {
         let mut scorer = infer::make_scorer(spec, &factors.items, args.threads)?;
         let name = scorer.name();
@@ -77,6 +80,14 @@ pub fn run(args: Args) -> Result<()> {
             Tolerance::RoundingBound(2.0),
         )?;
         println!("{name}: reference check on {} rows: {agreement}", check.len());
+        let recall = match &yardstick {
+            Some((first, answer)) => {
+                let r = infer::recall_at_k(&got, answer)?;
+                println!("{name}: recall@{} against {first} over all {} rows: {r:.6}", args.k, args.batch);
+                Some(serde_json::json!({ "against": first, "recall": r }))
+            }
+            None => None,
+        };
         if !agreement.is_ok() {
             failures.push(format!("{name}: {agreement}"));
         }
@@ -99,7 +110,11 @@ pub fn run(args: Args) -> Result<()> {
             "gflop_per_s": 2.0 * fma / median / 1e9,
             "items_scored_per_s": (args.batch * factors.n_items()) as f64 / median,
             "agreement": agreement,
+            "recall_at_k_against_first_backend": recall,
         }));
+        if yardstick.is_none() {
+            yardstick = Some((name.clone(), got));
+        }
     }
     bench.finish(&args.out)?;
     anyhow::ensure!(failures.is_empty(), "backends disagree with the reference:\n{}", failures.join("\n"));
