@@ -29,11 +29,16 @@
 //!   (and YᵀY) added: no strided mirror stores.
 //!
 //! Launch: one block of 32·G·NQ threads per row, dynamic shared memory [`shared_bytes`]
-//! (53.8 KB at f = 100). G is 4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128: registers, not shared
-//! memory, limit the blocks per SM, and at 128 threads three blocks fit where one of 256 did.
-//! Budget: accumulators 8·(NT+1) registers per thread (64 at f = 100) plus three fragments in
-//! flight; 145 registers at f = 100 on sm_90, spill-free (checked by `rustmf ptx-check`).
+//! (62 KB at f = 100). G is 4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128: with 256-thread blocks
+//! the registers allowed one block per SM; at 128 threads three fit (shared memory is then the
+//! limit). Budget: accumulators 8·(NT+1) registers per thread (64 at f = 100) plus three
+//! fragments in flight; 128 registers at f = 100 on sm_90, spill-free (`rustmf ptx-check`).
 //! Needs f % 4 == 0.
+//!
+//! Measured (H200, Netflix shape f = 100): 230 ms against v5's 189 ms — slower; LFM-1b shape
+//! f = 64: 299 ms against 347 ms — faster. Nsight Compute: 12 warps per SM issue 1.64
+//! instructions per cycle, mostly the staging, split and index work around the `mma`s; the
+//! tensor cores are far from busy (benches/README.md, "get_hermitian v6").
 use super::{hermitian_kernels, store_a, Problem};
 use crate::prelude::*;
 
