@@ -164,15 +164,21 @@ impl GpuScorer {
         whole.start()?;
         self.last = InferBreakdown::default();
         let batch = self.upload(queries, exclude)?;
-        let out = match self.mode {
-            GpuScoring::Sgemm | GpuScoring::SgemmTf32 => self.dense_path(&batch, k)?,
-            GpuScoring::Fused => self.fused_path(&batch, k)?,
+        let result = match self.mode {
+            GpuScoring::Sgemm | GpuScoring::SgemmTf32 => {
+                let selected = self.dense_path(&batch, k)?;
+                self.download(&selected)?
+            }
+            GpuScoring::Fused => self.fused_path(&batch, k, queries, exclude)?,
         };
-        let rows = batch.rows;
-        let result = TopK { k, items: g.download(&out.items)?, scores: g.download(&out.scores)?, counts: g.download(&out.counts)? };
-        debug_assert_eq!(result.counts.len(), rows);
         self.last.total_s = whole.stop()?;
         Ok(result)
+    }
+
+    /// A selection, copied to the host.
+    fn download(&self, s: &Selected) -> Result<TopK, GpuError> {
+        let g = &*self.gpu;
+        Ok(TopK { k: s.k, items: g.download(&s.items)?, scores: g.download(&s.scores)?, counts: g.download(&s.counts)? })
     }
 
     fn upload(&self, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<Batch, GpuError> {
@@ -228,7 +234,8 @@ impl GpuScorer {
     }
 
     /// Sample → thresholds → filter → select; overflowed rows redone densely (same arithmetic).
-    fn fused_path(&mut self, b: &Batch, k: usize) -> Result<Selected, GpuError> {
+    /// `queries` and `exclude` are the batch as the caller gave it, for the rows to redo.
+    fn fused_path(&mut self, b: &Batch, k: usize, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<TopK, GpuError> {
         let (g, n) = (self.gpu.clone(), self.n_items);
         let step = (n / (4 * k).max(n / 64).max(1)).max(1);
         let n_cols = n.div_ceil(step);
@@ -247,13 +254,13 @@ impl GpuScorer {
         self.candidates = Some(cands);
         let selected = selected?;
         // 4. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
-        let counts = g.download(&selected.counts)?;
-        let over: Vec<usize> = (0..b.rows).filter(|&r| counts[r] == OVERFLOW).collect();
+        let mut top = self.download(&selected)?;
+        let over: Vec<usize> = (0..b.rows).filter(|&r| top.counts[r] == OVERFLOW).collect();
         self.last.overflow_rows = over.len();
-        if over.is_empty() {
-            return Ok(selected);
+        if !over.is_empty() {
+            self.redo_rows(&over, queries, exclude, &mut top)?;
         }
-        self.redo_rows(b, &over, selected)
+        Ok(top)
     }
 
     /// Grid for the fused scorers: user tiles × partitions of about 8 blocks per SM in all.
@@ -350,32 +357,30 @@ impl GpuScorer {
         })
     }
 
-    /// The fused path's fallback: rows `over` scored over all items by the sample kernel (step 1,
-    /// the same arithmetic), selected densely, and put in place in `selected`.
-    fn redo_rows(&mut self, b: &Batch, over: &[usize], selected: Selected) -> Result<Selected, GpuError> {
-        let (g, f, k) = (self.gpu.clone(), self.f, selected.k);
-        let (queries, indptr, excluded) = (g.download(&b.queries)?, g.download(&b.indptr)?, g.download(&b.excluded)?);
+    /// The fused path's fallback: rows `over` of the batch scored over all items by the sample
+    /// kernel (step 1, the same arithmetic), selected densely, and written into their rows of `top`.
+    fn redo_rows(&mut self, over: &[usize], queries: &[f32], exclude: Option<(&[u32], &[u32])>, top: &mut TopK) -> Result<(), GpuError> {
+        let (f, k, n) = (self.f, top.k, self.n_items);
         let mut sub_q = Vec::with_capacity(over.len() * f);
         let (mut sub_p, mut sub_e) = (vec![0u32], Vec::new());
         for &r in over {
             sub_q.extend_from_slice(&queries[r * f..(r + 1) * f]);
-            sub_e.extend_from_slice(&excluded[indptr[r] as usize..indptr[r + 1] as usize]);
+            if let Some((indptr, excluded)) = exclude {
+                sub_e.extend_from_slice(&excluded[indptr[r] as usize..indptr[r + 1] as usize]);
+            }
             sub_p.push(sub_e.len() as u32);
         }
         let sub = self.upload(&sub_q, Some((&sub_p, &sub_e)))?;
-        let mut scores = self.scratch(sub.rows * self.n_items)?;
-        let n = self.n_items;
+        let mut scores = self.scratch(sub.rows * n)?;
         let redone = self.sample_scores(&sub, 1, n, &mut scores).and_then(|_| self.select_dense(&sub, &mut scores, n, 1, k));
         self.scratch = Some(scores);
-        let redone = redone?;
-        let (mut items, mut top, mut counts) = (g.download(&selected.items)?, g.download(&selected.scores)?, g.download(&selected.counts)?);
-        let (ri, rs, rc) = (g.download(&redone.items)?, g.download(&redone.scores)?, g.download(&redone.counts)?);
+        let redone = self.download(&redone?)?;
         for (j, &r) in over.iter().enumerate() {
-            items[r * k..(r + 1) * k].copy_from_slice(&ri[j * k..(j + 1) * k]);
-            top[r * k..(r + 1) * k].copy_from_slice(&rs[j * k..(j + 1) * k]);
-            counts[r] = rc[j];
+            top.items[r * k..(r + 1) * k].copy_from_slice(&redone.items[j * k..(j + 1) * k]);
+            top.scores[r * k..(r + 1) * k].copy_from_slice(&redone.scores[j * k..(j + 1) * k]);
+            top.counts[r] = redone.counts[j];
         }
-        Ok(Selected { k, items: g.upload(&items, "top-k items")?, scores: g.upload(&top, "top-k scores")?, counts: g.upload(&counts, "top-k counts")? })
+        Ok(())
     }
 }
 
