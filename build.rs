@@ -23,6 +23,11 @@ use std::process::Command;
 const ARCHS: [u32; 2] = [80, 90];
 const UNROLL_THRESHOLD: u32 = 4000;
 const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
+/// Launch bounds (CUDA's `__launch_bounds__`), which Rust cannot attach to a kernel: entries whose
+/// name starts with the prefix get `.maxntid` (threads per block) and `.minnctapersm` (blocks per
+/// SM), so ptxas keeps them within 65536 / (threads · blocks) registers. The tensor-core filter
+/// needs two 256-thread blocks per SM to keep its `mma` chains going (128 registers; it took 132).
+const LAUNCH_BOUNDS: [(&str, u32, u32); 1] = [("score_filter_tf32_", 256, 2)];
 
 struct Toolchain {
     description: String,
@@ -61,13 +66,32 @@ fn main() {
     let mut built = Vec::new();
     for arch in ARCHS {
         let ptx = build_kernels(&toolchain, &manifest_dir, arch);
-        let text = fs::read(&ptx).unwrap_or_else(|e| panic!("reading {}: {e}", ptx.display()));
+        let text = fs::read_to_string(&ptx).unwrap_or_else(|e| panic!("reading {}: {e}", ptx.display()));
+        let text = with_launch_bounds(&text).into_bytes();
         // Unrolled register-tiled kernels make megabytes of PTX; deflated, every binary stays small.
         let dest = out_dir.join(format!("rustmf_kernels.sm_{arch}.ptx.deflate"));
         fs::write(&dest, miniz_oxide::deflate::compress_to_vec(&text, 9)).expect("writing the deflated PTX");
         built.push((arch, dest));
     }
     write_embedding(&out_dir, &toolchain.description, &built);
+}
+
+/// The PTX with [`LAUNCH_BOUNDS`] written after the parameter list of each matching `.entry`.
+fn with_launch_bounds(ptx: &str) -> String {
+    let mut out = String::with_capacity(ptx.len() + 4096);
+    let mut pending = None;
+    for line in ptx.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(name) = line.strip_prefix(".visible .entry ") {
+            pending = LAUNCH_BOUNDS.iter().find(|(prefix, ..)| name.starts_with(prefix));
+        } else if line.starts_with(')') {
+            if let Some((_, threads, blocks)) = pending.take() {
+                let _ = writeln!(out, ".maxntid {threads}, 1, 1\n.minnctapersm {blocks}");
+            }
+        }
+    }
+    out
 }
 
 fn find_toolchain() -> Option<Toolchain> {

@@ -15,6 +15,7 @@ use std::sync::Arc;
 fn main() {
     let checks: &[(&str, GpuCheck)] = &[
         ("infer::fused_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::Fused)),
+        ("infer::fused_tf32_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::FusedTf32)),
         ("infer::sgemm_agrees_with_cpu_up_to_rounding", sgemm_agrees),
         ("infer::tf32_rescored_scores_exact_and_recall", tf32_recall),
         ("infer::k_larger_than_candidates", k_larger_than_candidates),
@@ -74,11 +75,20 @@ fn expect_identical(what: &str, got: &TopK, want: &TopK) -> Result<(), String> {
     Ok(())
 }
 
-/// The fused path returns exactly the reference: same items, same order, same score bits.
+/// The fused paths return exactly the reference: same items, same order, same score bits. In the
+/// f = 32 and f = 96 cases item rows are scaled by random powers of two from 2⁻⁸ to 2⁸, so that
+/// the TF32 filter's error bound must hold for norms far apart.
 fn exact_modes(gpu: &Arc<Gpu>, rng: &mut StdRng, mode: GpuScoring) -> Result<(), String> {
-    for (f, b, k, n_max) in [(64, 1, 100, 40_000), (32, 37, 10, 40_000), (100, 300, 1024, 20_000), (64, 2000, 100, 6000), (128, 5, 1, 40_000)] {
+    let cases = [(64, 1, 100, 40_000), (32, 37, 10, 40_000), (100, 300, 1024, 20_000), (64, 2000, 100, 6000), (128, 5, 1, 40_000), (96, 600, 100, 40_000)];
+    for (f, b, k, n_max) in cases {
         let n = rng.random_range(3000..n_max);
-        let items = random_items(rng, n, f);
+        let mut items = random_items(rng, n, f);
+        if f % 32 == 0 && f % 64 != 0 {
+            for row in items.data.chunks_mut(f) {
+                let scale = 2f32.powi(rng.random_range(-8..=8));
+                row.iter_mut().for_each(|v| *v *= scale);
+            }
+        }
         let q = random_queries(rng, b, f);
         let ex = random_exclusions(rng, b, n, 300);
         let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
@@ -136,7 +146,7 @@ fn k_larger_than_candidates(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), Stri
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 30);
     let want = reference_top_k_batch(&q, &items, Some(&ex), 100).map_err(|e| e.to_string())?;
-    for mode in [GpuScoring::Fused, GpuScoring::Sgemm, GpuScoring::SgemmTf32] {
+    for mode in [GpuScoring::Fused, GpuScoring::FusedTf32, GpuScoring::Sgemm, GpuScoring::SgemmTf32] {
         let got = run(&mut scorer(gpu, &items, mode)?, &q, Some(&ex), 100)?;
         if got.counts != want.counts {
             return Err(format!("{}: counts {:?}, want {:?}", mode.name(), got.counts, want.counts));
@@ -157,10 +167,13 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 20);
     let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
-    let mut s = scorer(gpu, &items, GpuScoring::Fused)?;
-    let got = run(&mut s, &q, Some(&ex), k)?;
-    if s.breakdown().overflow_rows != b {
-        return Err(format!("expected all {b} rows to overflow, {} did", s.breakdown().overflow_rows));
+    for mode in [GpuScoring::Fused, GpuScoring::FusedTf32] {
+        let mut s = scorer(gpu, &items, mode)?;
+        let got = run(&mut s, &q, Some(&ex), k)?;
+        if s.breakdown().overflow_rows != b {
+            return Err(format!("{}: expected all {b} rows to overflow, {} did", mode.name(), s.breakdown().overflow_rows));
+        }
+        expect_identical(&format!("{}, all scores tied", mode.name()), &got, &want)?;
     }
-    expect_identical("gpu-fused, all scores tied", &got, &want)
+    Ok(())
 }

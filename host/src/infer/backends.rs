@@ -14,6 +14,7 @@ pub const BACKENDS: &[(&str, &str)] = &[
     ("gpu-fused", "GPU 0, fused exact scoring + top-K kernels (alias: gpu)"),
     ("gpu-sgemm", "GPU 0, cuBLAS SGEMM + top-K kernel"),
     ("gpu-tf32", "GPU 0, cuBLAS TF32 GEMM, 2k candidates re-scored exactly, top-K"),
+    ("gpu-fused-tf32", "GPU 0, fused TF32 tensor-core filter within a proven error bound, exact re-scoring + top-K"),
 ];
 
 /// The scorer `spec` over `items` (n_items × f). `threads` is the CPU thread count of `cpu-mt`
@@ -28,8 +29,10 @@ pub fn make_scorer(spec: &str, items: &Matrix, threads: usize) -> Result<Box<dyn
         "gpu-sgemm" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::Sgemm)?),
         #[cfg(feature = "gpu")]
         "gpu-tf32" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::SgemmTf32)?),
+        #[cfg(feature = "gpu")]
+        "gpu-fused-tf32" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::FusedTf32)?),
         #[cfg(not(feature = "gpu"))]
-        "gpu" | "gpu-fused" | "gpu-sgemm" | "gpu-tf32" => bail!("backend {spec}: this rustmf was built without the gpu feature"),
+        "gpu" | "gpu-fused" | "gpu-sgemm" | "gpu-tf32" | "gpu-fused-tf32" => bail!("backend {spec}: this rustmf was built without the gpu feature"),
         _ => bail!(
             "unknown backend {spec:?}; accepted: {}",
             BACKENDS.iter().map(|(n, what)| format!("{n} ({what})")).collect::<Vec<_>>().join(", ")

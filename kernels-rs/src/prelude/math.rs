@@ -11,3 +11,12 @@ pub fn fma(a: f32, b: f32, c: f32) -> f32 {
 pub fn sqrt(x: f32) -> f32 {
     core::intrinsics::sqrtf32(x)
 }
+
+/// `v`, through an instruction the compiler cannot see through: as a loop bound it keeps LLVM
+/// from unrolling the loop completely (and hoisting every load of the unrolled body).
+#[inline(always)]
+pub fn opaque(v: usize) -> usize {
+    let r: u32;
+    unsafe { core::arch::asm!("mov.u32 {}, {};", out(reg32) r, in(reg32) v as u32, options(nomem, nostack)) };
+    r as usize
+}

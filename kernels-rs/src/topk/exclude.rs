@@ -3,8 +3,33 @@
 //! matrix holds every s-th item, as the sample of the fused path does).
 //!
 //! Launch: grid-stride over the exclusion list entries; any 1-D shape. No shared memory.
+//!
+//! The fused scorers ask [`is_excluded`] instead, only for the few scores that pass their filter.
 use super::EXCLUDED;
 use crate::prelude::*;
+
+/// Whether `item` is in row `row`'s sorted exclusion list `items[indptr[row]..indptr[row + 1]]`
+/// (binary search).
+///
+/// # Safety
+/// `indptr` holds at least row + 2 entries, and `items` the entries they point to.
+#[inline(always)]
+pub unsafe fn is_excluded(indptr: *const u32, items: *const u32, row: usize, item: u32) -> bool {
+    let (mut lo, mut hi) = (*indptr.add(row) as usize, *indptr.add(row + 1) as usize);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let v = ldg_u32(items.add(mid));
+        if v == item {
+            return true;
+        }
+        if v < item {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    false
+}
 
 /// `indptr[r]..indptr[r+1]` are row r's entries of `items` (r < rows); columns of `scores` are
 /// `ld` apart per row and hold `n_cols` items.

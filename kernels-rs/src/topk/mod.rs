@@ -9,16 +9,22 @@
 //! * [`score`]: fused scoring: register-tiled exact fp32 scores of item tiles, written densely
 //!   for a sample of items, or kept only when at least a row's threshold (never writing the
 //!   B × N score matrix);
+//! * [`score_tf32`]: the fused filter on the tensor cores: TF32 `mma` scores, kept when within a
+//!   proven error bound of the row's threshold, for exact re-scoring;
+//! * [`queue`]: the filters' hits, queued in shared memory and appended to the rows' candidate
+//!   lists a block at a time;
 //! * [`exclude`]: marks each user's excluded items in a dense score matrix;
-//! * [`rescore`]: exact scores of approximate candidates (after a TF32 GEMM).
+//! * [`rescore`]: exact scores of approximate candidates (after a TF32 GEMM or `score_tf32`).
 //!
 //! Keys. A score maps to a u32 that orders like the score ([`score_key`]; NaN ranks as −∞, as in
 //! the CPU reference). The 64-bit key of an entry is `score_key << 32 | !item`, so larger keys
 //! are better entries and equal scores rank the lower item first: every key is distinct, and the
 //! K largest keys are exactly the answer. Key 0 means "no entry" (an excluded item).
 pub mod exclude;
+pub mod queue;
 pub mod rescore;
 pub mod score;
+pub mod score_tf32;
 pub mod select;
 
 /// Largest K the kernels support.

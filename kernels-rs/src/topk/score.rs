@@ -14,42 +14,56 @@
 //! threshold τ_u, the K-th best sampled score — a lower bound of the K-th best over all items,
 //! so every true top-K item scores ≥ τ_u; (3) `score_filter` scores all items and appends each
 //! (score, item) with score ≥ τ_u that is not excluded to the user's candidate list (about 64·K
-//! entries), whose top-K (`select::topk_candidates`) is the answer.
+//! entries; through the block's shared-memory queue, [`super::queue`]), whose top-K
+//! (`select::topk_candidates`) is the answer.
 //!
-//! Tiling (SGEMM-like, K = f small): a block holds BU = 64 users' queries in shared memory,
-//! transposed (Q[j][u]), and stages tiles of TI = 128 items, transposed (Y[j][i]), loading the
-//! next tile into registers while it computes the current one. Thread (tx, ty) = (lane, warp)
-//! owns users 8ty..8ty+8 × items 4tx..4tx+4 of the tile: per j one broadcast 2×128-bit load of
-//! q, one conflict-free 128-bit load of y, 32 FMAs.
+//! Tiling (SGEMM-like, K = f small): a block holds BU = 128 users' queries in shared memory,
+//! transposed (Q[j][u]), and stages tiles of TI = 128 items, transposed (Y[j][i]), with 4-byte
+//! `cp.async` copies into the second of two buffers while it computes the first. Thread (tx, ty) = (tid % 16,
+//! tid / 16) owns users 8ty..8ty+8 × items {4tx..4tx+4, 64+4tx..64+4tx+4} of the tile: per j two
+//! broadcast 128-bit loads of q, two conflict-free 128-bit loads of y, 64 FMAs.
 //!
-//! Launch: 256 threads; grid = ⌈B/64⌉ × partitions (block b: user tile b % ⌈B/64⌉, partition
-//! b / ⌈B/64⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (51 KiB at
-//! f = 64). Registers: 32 accumulators + f/2 prefetched floats (~100 at f = 64), spill-free.
+//! Versions (same arithmetic, so the same bits; B = 1000, N = 5.6M, f = 64, k = 100 on an H200):
+//! * v1 (to 2ae5c2b): BU = 64, an 8 × 4 tile per thread — 3 shared loads per 32 FMAs; the
+//!   filter ran at 36% of the fp32 peak, its shared-memory pipe 59% busy (33.4 ms per batch);
+//! * v2: BU = 128, an 8 × 8 tile — 4 shared loads per 64 FMAs, half the shared traffic per FMA,
+//!   at the price of 32 more accumulators; the next tile comes by `cp.async` instead of through
+//!   f/2 registers per thread, which the larger tile could not afford. No faster (34.4 ms): the
+//!   time went to the hits, each appended in place — an exclusion search and a returning atomic
+//!   that stall the warp;
+//! * v3 (this file): hits queued in shared memory and appended by the whole block between tiles.
+//!
+//! Launch: 256 threads; grid = ⌈B/128⌉ × partitions (block b: user tile b % ⌈B/128⌉, partition
+//! b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (105.5 KiB at
+//! f = 64). Registers: 64 accumulators and 16 operands; with the hit path ~150, so one block per
+//! SM (capped at 128 for two, ptxas spills); spill-free.
+use super::queue::{self, Lists, Queue};
 use crate::prelude::*;
 
 const BLOCK: u32 = 256;
-const BU: usize = 64;
+const BU: usize = 128;
 const TI: usize = 128;
 const QS: usize = BU + 4;
 const YS: usize = TI + 4;
 
-/// Dynamic shared memory for f factors: queries, one item tile, thresholds.
-pub const fn shared_bytes(f: usize) -> usize {
-    4 * (f * QS + f * YS + BU)
-}
+/// Hits the filter queues in shared memory before appending them ([`queue`]).
+const QUEUE: usize = 512;
 
-/// `v`, through an instruction the compiler cannot see through.
-#[inline(always)]
-fn opaque(v: usize) -> usize {
-    let r: u32;
-    unsafe { core::arch::asm!("mov.u32 {}, {};", out(reg32) r, in(reg32) v as u32, options(nomem, nostack)) };
-    r as usize
+/// Dynamic shared memory for f factors: queries, thresholds, two item tiles, the hit queue.
+pub const fn shared_bytes(f: usize) -> usize {
+    4 * (f * QS + BU + 2 * f * YS) + queue::bytes(QUEUE)
 }
 
 /// Where the scores of a tile go.
 trait Sink {
-    /// Score `s` of block user `u` (global row `row`) and column `col` (item `item`).
-    unsafe fn take(&self, u: usize, row: usize, col: usize, item: u32, s: f32);
+    /// Block user `u`'s threshold: scores that are not below it are taken.
+    unsafe fn threshold(&self, _u: usize) -> f32 {
+        f32::NEG_INFINITY
+    }
+    /// Score `s` of global row `row` and column `col` (item `item`).
+    unsafe fn take(&self, row: usize, col: usize, item: u32, s: f32);
+    /// After each tile, with the block synchronized; `last`: the block's last tile.
+    unsafe fn tile_done(&self, _last: bool) {}
 }
 
 /// Every score, into `out[row·ld + col]`.
@@ -60,54 +74,33 @@ struct Dense {
 
 impl Sink for Dense {
     #[inline(always)]
-    unsafe fn take(&self, _: usize, row: usize, col: usize, _: u32, s: f32) {
+    unsafe fn take(&self, row: usize, col: usize, _: u32, s: f32) {
         *self.out.add(row * self.ld + col) = s;
     }
 }
 
-/// Scores ≥ the row's threshold and not excluded, appended to the row's candidate list.
+/// Scores ≥ the row's threshold and not excluded, appended to the row's candidate list (through
+/// the block's queue).
 struct Filter {
     tau: Shared<f32>,
-    ex_indptr: *const u32,
-    ex_items: *const u32,
-    cap: usize,
-    counts: *mut u32,
-    cand_scores: *mut f32,
-    cand_items: *mut u32,
-}
-
-impl Filter {
-    /// Whether `item` is in row `row`'s sorted exclusion list.
-    #[inline(always)]
-    unsafe fn excluded(&self, row: usize, item: u32) -> bool {
-        let (mut lo, mut hi) = (*self.ex_indptr.add(row) as usize, *self.ex_indptr.add(row + 1) as usize);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let v = ldg_u32(self.ex_items.add(mid));
-            if v == item {
-                return true;
-            }
-            if v < item {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        false
-    }
+    queue: Queue,
+    lists: Lists,
 }
 
 impl Sink for Filter {
     #[inline(always)]
-    unsafe fn take(&self, u: usize, row: usize, _: usize, item: u32, s: f32) {
-        if !(s < self.tau.load_unchecked(u as u32)) && !self.excluded(row, item) {
-            let slot = atomic_add_global(self.counts.add(row), 1);
-            // Past the capacity the count keeps growing, so the host sees the overflow.
-            if (slot as usize) < self.cap {
-                *self.cand_scores.add(row * self.cap + slot as usize) = s;
-                *self.cand_items.add(row * self.cap + slot as usize) = item;
-            }
-        }
+    unsafe fn threshold(&self, u: usize) -> f32 {
+        self.tau.load_unchecked(u as u32)
+    }
+
+    #[inline(always)]
+    unsafe fn take(&self, row: usize, _: usize, item: u32, s: f32) {
+        self.queue.push(&self.lists, row, item, s);
+    }
+
+    #[inline(always)]
+    unsafe fn tile_done(&self, last: bool) {
+        self.queue.drain(&self.lists, last);
     }
 }
 
@@ -120,43 +113,25 @@ struct Work {
     tiles_per_block: usize,
 }
 
-/// Quads of θ per thread per tile (item i, quad q: i + TI·q = tid + BLOCK·r).
-const fn quads_per_thread(f: usize) -> usize {
-    (TI * f / 4).div_ceil(BLOCK as usize)
-}
-
-/// Loads tile `tile`'s quads of θ into registers (zero past the last column).
+/// Stages tile `tile` of the block's columns into `ys`, transposed (Y[j][i] = θ[col i][j]), by
+/// 4-byte asynchronous copies: consecutive threads read consecutive floats of an item row, and
+/// columns past the last are zero-filled.
 #[inline(always)]
-unsafe fn load_tile<const F: usize, const PER: usize>(items: *const f32, w: Work, tile: usize, tid: usize) -> [F32x4; PER] {
-    let mut regs = [F32x4([0.0; 4]); PER];
-    for (r, reg) in regs.iter_mut().enumerate() {
-        let idx = tid + r * BLOCK as usize;
-        let (i, q) = (idx % TI, idx / TI);
+unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: *const f32, w: Work, tile: usize, tid: usize) {
+    let mut idx = tid;
+    while idx < TI * F {
+        let (i, j) = (idx / F, idx % F);
         let col = tile * TI + i;
-        if idx < TI * F / 4 && col < w.n_cols {
-            *reg = ldg_f32x4(items.add(col * w.step * F + 4 * q));
-        }
-    }
-    regs
-}
-
-/// Stores the registers of [`load_tile`] transposed: Y[4q + c][i].
-#[inline(always)]
-unsafe fn store_tile<const F: usize, const PER: usize>(ys: Shared<f32>, regs: &[F32x4; PER], tid: usize) {
-    for (r, reg) in regs.iter().enumerate() {
-        let idx = tid + r * BLOCK as usize;
-        let (i, q) = (idx % TI, idx / TI);
-        if idx < TI * F / 4 {
-            for c in 0..4 {
-                ys.store_unchecked(((4 * q + c) * YS + i) as u32, reg.0[c]);
-            }
-        }
+        let copy = col < w.n_cols;
+        let src = if copy { items.add(col * w.step * F + j) } else { items };
+        cp_async_4_or_zero(ys, (j * YS + i) as u32, src, copy);
+        idx += BLOCK as usize;
     }
 }
 
 #[inline(always)]
-unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: *const f32) {
-    if block_dim() != BLOCK || PER != quads_per_thread(F) || F % 4 != 0 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: *const f32) {
+    if block_dim() != BLOCK || F % 4 != 0 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
     }
     let tid = thread_idx() as usize;
@@ -168,8 +143,9 @@ unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, querie
         return;
     }
     let qs = Shared::<f32>::new(0, (F * QS) as u32);
-    let ys = Shared::<f32>::new(qs.end_offset(), (F * YS) as u32);
-    let taus = Shared::<f32>::new(ys.end_offset(), BU as u32);
+    let taus = Shared::<f32>::new(qs.end_offset(), BU as u32);
+    // Item tile buffer b of the two (chosen by arithmetic: a run-time indexed array would live in local memory).
+    let buf = |b: usize| Shared::<f32>::new(taus.end_offset() + (4 * F * YS * b) as u32, (F * YS) as u32);
     let mut idx = tid;
     while idx < BU * F {
         let (u, j) = (idx / F, idx % F);
@@ -180,19 +156,21 @@ unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, querie
     if tid < BU && !tau.is_null() {
         taus.store_unchecked(tid as u32, if u0 + tid < w.rows { *tau.add(u0 + tid) } else { f32::INFINITY });
     }
-    let (tx, ty) = (tid % 32, tid / 32);
-    let mut next = load_tile::<F, PER>(items, w, first, tid);
+    let (tx, ty) = (tid % 16, tid / 16);
+    stage_tile::<F>(buf(0), items, w, first, tid);
+    cp_async_commit();
     for tile in first..last {
-        sync_threads();
-        store_tile::<F, PER>(ys, &next, tid);
-        sync_threads();
+        let cur = (tile - first) % 2;
         if tile + 1 < last {
-            next = load_tile::<F, PER>(items, w, tile + 1, tid);
+            stage_tile::<F>(buf(1 - cur), items, w, tile + 1, tid);
         }
-        let mut acc = [[0.0f32; 4]; 8];
+        cp_async_commit();
+        cp_async_wait::<1>();
+        sync_threads();
+        let ys = buf(cur);
+        let mut acc = [[0.0f32; 8]; 8];
         // Unrolled 8 steps at a time (4 when 8 ∤ f) only: fully unrolled over f, LLVM hoists so many shared
-        // loads that f = 64 spilled (2.4 KB of local memory). An opaque copy of F as the bound
-        // keeps the outer loop a loop.
+        // loads that it spills. An opaque copy of F as the bound keeps the outer loop a loop.
         let f = opaque(F);
         let step = if F % 8 == 0 { 8 } else { 4 };
         let mut j0 = 0;
@@ -200,25 +178,39 @@ unsafe fn score_tiles<const F: usize, const PER: usize, S: Sink>(w: Work, querie
             for j in j0..j0 + step {
                 let q0 = qs.load4_unchecked((j * QS + 8 * ty) as u32).0;
                 let q1 = qs.load4_unchecked((j * QS + 8 * ty + 4) as u32).0;
-                let y = ys.load4_unchecked((j * YS + 4 * tx) as u32).0;
+                let y0 = ys.load4_unchecked((j * YS + 4 * tx) as u32).0;
+                let y1 = ys.load4_unchecked((j * YS + TI / 2 + 4 * tx) as u32).0;
                 for a in 0..8 {
                     let q = if a < 4 { q0[a] } else { q1[a - 4] };
-                    for b in 0..4 {
-                        acc[a][b] = fma(q, y[b], acc[a][b]);
+                    for b in 0..8 {
+                        let y = if b < 4 { y0[b] } else { y1[b - 4] };
+                        acc[a][b] = fma(q, y, acc[a][b]);
                     }
                 }
             }
             j0 += step;
         }
+        // Which scores are taken, as a bit mask first: the common filter case (none) stays short.
+        let mut taken = 0u64;
         for (a, row_acc) in acc.iter().enumerate() {
-            let (u, row) = (8 * ty + a, u0 + 8 * ty + a);
+            let bar = sink.threshold(8 * ty + a);
             for (b, &s) in row_acc.iter().enumerate() {
-                let col = tile * TI + 4 * tx + b;
-                if row < w.rows && col < w.n_cols {
-                    sink.take(u, row, col, (col * w.step) as u32, s);
+                taken |= ((!(s < bar)) as u64) << (8 * a + b);
+            }
+        }
+        if taken != 0 {
+            for (a, row_acc) in acc.iter().enumerate() {
+                let row = u0 + 8 * ty + a;
+                for (b, &s) in row_acc.iter().enumerate() {
+                    let col = tile * TI + if b < 4 { 4 * tx + b } else { TI / 2 + 4 * tx + b - 4 };
+                    if taken >> (8 * a + b) & 1 != 0 && row < w.rows && col < w.n_cols {
+                        sink.take(row, col, (col * w.step) as u32, s);
+                    }
                 }
             }
         }
+        sync_threads();
+        sink.tile_done(tile + 1 == last);
     }
 }
 
@@ -234,7 +226,7 @@ macro_rules! score_kernels {
         ) {
             let w = Work { rows: rows as usize, n_cols: n_cols as usize, step: step as usize, tiles_per_block: tiles_per_block as usize };
             let sink = Dense { out, ld: ld as usize };
-            score_tiles::<$f, { quads_per_thread($f) }, _>(w, queries, items, &sink, core::ptr::null());
+            score_tiles::<$f, _>(w, queries, items, &sink, core::ptr::null());
         }
 
         /// All n_items items; candidates (score ≥ tau[row], not in the row's exclusion list)
@@ -246,9 +238,12 @@ macro_rules! score_kernels {
             cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
         ) {
             let w = Work { rows: rows as usize, n_cols: n_items as usize, step: 1, tiles_per_block: tiles_per_block as usize };
-            let taus = Shared::<f32>::new((4 * ($f * QS + $f * YS)) as u32, BU as u32);
-            let sink = Filter { tau: taus, ex_indptr, ex_items, cap: cap as usize, counts, cand_scores, cand_items };
-            score_tiles::<$f, { quads_per_thread($f) }, _>(w, queries, items, &sink, tau);
+            let taus = Shared::<f32>::new((4 * $f * QS) as u32, BU as u32);
+            let queue = Queue::new((shared_bytes($f) - queue::bytes(QUEUE)) as u32, QUEUE as u32);
+            queue.clear();
+            let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
+            let sink = Filter { tau: taus, queue, lists };
+            score_tiles::<$f, _>(w, queries, items, &sink, tau);
         }
     )*};
 }

@@ -10,9 +10,13 @@
 //!   the items give each row a threshold, then all items are scored and only those reaching it
 //!   are kept — the B × N matrix is never written. Rows whose candidate list overflows (massive
 //!   ties) are redone densely with the same arithmetic.
+//! * `FusedTf32`: as `Fused`, but the filter over all items multiplies on the tensor cores in
+//!   TF32 (`score_tf32.rs`) and keeps every item within a proven bound of the error of its
+//!   threshold; `topk_rescore` then scores the candidates exactly. Same answer as `Fused`.
 //!
-//! `Fused` and the re-scored `SgemmTf32` candidates use the CPU reference's summation order, so
-//! their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses cuBLAS's order.
+//! `Fused`, `FusedTf32` and the re-scored `SgemmTf32` candidates use the CPU reference's
+//! summation order, so their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses
+//! cuBLAS's order.
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
 use crate::als::Matrix;
 use crate::infer::TopK;
@@ -26,9 +30,10 @@ const SELECT_SHARED: u32 = 4 * 4096 + 8 * 1024 + 4 * 32 + 4 * 4;
 /// Count `topk_candidates` writes for a row whose candidate list overflowed.
 const OVERFLOW: u32 = u32::MAX;
 /// Fused scorers (kernels-rs score.rs): users per block, items per tile, block size.
-const SCORE_USERS: usize = 64;
+const SCORE_USERS: usize = 128;
 const SCORE_TILE: usize = 128;
 const SCORE_BLOCK: u32 = 256;
+const SCORE_QUEUE: usize = 512;
 
 /// How scores are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +41,7 @@ pub enum GpuScoring {
     Sgemm,
     SgemmTf32,
     Fused,
+    FusedTf32,
 }
 
 impl GpuScoring {
@@ -44,6 +50,7 @@ impl GpuScoring {
             GpuScoring::Sgemm => "gpu-sgemm",
             GpuScoring::SgemmTf32 => "gpu-tf32",
             GpuScoring::Fused => "gpu-fused",
+            GpuScoring::FusedTf32 => "gpu-fused-tf32",
         }
     }
 }
@@ -89,6 +96,7 @@ struct Kernels {
     rescore: Kernel,
     sample: Kernel,
     filter: Kernel,
+    filter_tf32: Kernel,
 }
 
 pub struct GpuScorer {
@@ -96,6 +104,8 @@ pub struct GpuScorer {
     blas: Blas,
     mode: GpuScoring,
     items: CudaSlice<f32>,
+    /// `FusedTf32`: each item row's Euclidean norm, rounded up, padded with zeros to whole tiles.
+    norms: Option<CudaSlice<f32>>,
     n_items: usize,
     f: usize,
     kernels: Kernels,
@@ -121,11 +131,17 @@ impl GpuScorer {
             rescore: g.kernel("topk_rescore")?,
             sample: g.kernel(&format!("score_sample_f{f}"))?,
             filter: g.kernel(&format!("score_filter_f{f}"))?,
+            filter_tf32: g.kernel(&format!("score_filter_tf32_f{f}"))?,
         };
         let blas = Blas::new(g)?;
         blas.set_tf32(mode == GpuScoring::SgemmTf32)?;
+        let norms = match mode {
+            GpuScoring::FusedTf32 => Some(g.upload(&item_norms(items, TF32_TILE), "item norms")?),
+            _ => None,
+        };
         Ok(GpuScorer {
             items: g.upload(&items.data, "item factors")?,
+            norms,
             n_items: items.rows,
             f,
             blas,
@@ -169,7 +185,7 @@ impl GpuScorer {
                 let selected = self.dense_path(&batch, k)?;
                 self.download(&selected)?
             }
-            GpuScoring::Fused => self.fused_path(&batch, k, queries, exclude)?,
+            GpuScoring::Fused | GpuScoring::FusedTf32 => self.fused_path(&batch, k, queries, exclude)?,
         };
         self.last.total_s = whole.stop()?;
         Ok(result)
@@ -248,8 +264,13 @@ impl GpuScorer {
         let (counts, kth) = (g.download(&sampled.counts)?, g.download(&sampled.scores)?);
         let tau: Vec<f32> = (0..b.rows).map(|r| if counts[r] as usize == k { kth[r * k + k - 1] } else { f32::NEG_INFINITY }).collect();
         let tau = g.upload(&tau, "thresholds")?;
-        // 3. Candidates ≥ τ over all items, then each row's top k of them.
-        let cands = self.filter(b, &tau, (4 * k * step).clamp(4096.min(n), n.max(1)))?;
+        // 3. Candidates ≥ τ over all items (TF32: within the error bound of τ, then re-scored
+        //    exactly), then each row's top k of them.
+        let cap = (4 * k * step).clamp(4096.min(n), n.max(1));
+        let cands = match self.mode {
+            GpuScoring::FusedTf32 => self.filter_tf32(b, &tau, queries, cap)?,
+            _ => self.filter(b, &tau, cap)?,
+        };
         let selected = self.select_candidates(b.rows, &cands, k);
         self.candidates = Some(cands);
         let selected = selected?;
@@ -287,21 +308,7 @@ impl GpuScorer {
     /// All items scored; those ≥ the row's threshold and not excluded appended to its list.
     fn filter(&mut self, b: &Batch, tau: &CudaSlice<f32>, cap: usize) -> Result<Candidates, GpuError> {
         let g = self.gpu.clone();
-        let mut c = match self.candidates.take() {
-            Some(mut c) if c.cap == cap && c.counts.len() >= b.rows => {
-                g.stream().memset_zeros(&mut c.counts).map_err(|source| GpuError::Driver { context: "zeroing candidate counts".into(), source })?;
-                c
-            }
-            old => {
-                drop(old);
-                Candidates {
-                    cap,
-                    counts: g.alloc_zeros::<u32>(b.rows, "candidate counts")?,
-                    scores: g.alloc_zeros::<f32>(b.rows * cap, "candidate scores")?,
-                    items: g.alloc_zeros::<u32>(b.rows * cap, "candidate items")?,
-                }
-            }
-        };
+        let mut c = self.empty_candidates(b.rows, cap)?;
         let (blocks, per_block) = self.score_grid(b.rows, self.n_items);
         let (rows32, n64, cap32) = (b.rows as u32, self.n_items as u64, cap as u32);
         let (filter, items) = (&self.kernels.filter, &self.items);
@@ -313,6 +320,53 @@ impl GpuScorer {
                 .run(shape)
         })?;
         Ok(c)
+    }
+
+    /// The tensor-core filter: every item whose TF32 score is within the error bound of the
+    /// row's threshold, scored again exactly.
+    fn filter_tf32(&mut self, b: &Batch, tau: &CudaSlice<f32>, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
+        let (g, f) = (self.gpu.clone(), self.f);
+        let slack: Vec<f32> = queries.chunks(f).map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
+        let slack = g.upload(&slack, "threshold slacks")?;
+        let mut c = self.empty_candidates(b.rows, cap)?;
+        let users = if f <= 64 { 2 * TF32_USERS } else { TF32_USERS };
+        let (tiles, user_blocks) = (self.n_items.div_ceil(TF32_TILE), b.rows.div_ceil(users));
+        let per_block = (user_blocks * tiles).div_ceil(g.info.multiprocessors as usize * 8).max(1);
+        let blocks = (user_blocks * tiles.div_ceil(per_block)) as u32;
+        let (rows32, n64, cap32, per32, f32_) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
+        let norms = self.norms.as_ref().expect("FusedTf32 scorers hold item norms");
+        let (filter, rescore, items) = (&self.kernels.filter_tf32, &self.kernels.rescore, &self.items);
+        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: tf32_shared(f) };
+        self.last.score_s += EventTimer::new(&g)?.time(|| unsafe {
+            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(norms).arg(&n64).arg(&per32).arg(tau).arg(&slack)
+                .arg(&b.indptr).arg(&b.excluded).arg(&cap32).arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
+                .run(shape)?;
+            g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
+                .arg(&c.counts).arg(&c.items).arg(&mut c.scores)
+                .run(LaunchShape::cover(b.rows * cap, 256))
+        })?;
+        Ok(c)
+    }
+
+    /// Candidate lists of `cap` slots for `rows` rows with zero counts: the cached ones when
+    /// they fit.
+    fn empty_candidates(&mut self, rows: usize, cap: usize) -> Result<Candidates, GpuError> {
+        let g = self.gpu.clone();
+        Ok(match self.candidates.take() {
+            Some(mut c) if c.cap == cap && c.counts.len() >= rows => {
+                g.stream().memset_zeros(&mut c.counts).map_err(|source| GpuError::Driver { context: "zeroing candidate counts".into(), source })?;
+                c
+            }
+            old => {
+                drop(old);
+                Candidates {
+                    cap,
+                    counts: g.alloc_zeros::<u32>(rows, "candidate counts")?,
+                    scores: g.alloc_zeros::<f32>(rows * cap, "candidate scores")?,
+                    items: g.alloc_zeros::<u32>(rows * cap, "candidate items")?,
+                }
+            }
+        })
     }
 
     /// Marks exclusions in the dense `rows × n_cols` scores (column c = item c·step) and selects
@@ -386,7 +440,44 @@ impl GpuScorer {
 
 /// Dynamic shared memory of the fused scorers (kernels-rs score.rs `shared_bytes`).
 fn score_shared(f: usize) -> u32 {
-    (4 * (f * (SCORE_USERS + 4) + f * (SCORE_TILE + 4) + SCORE_USERS)) as u32
+    (4 * (f * (SCORE_USERS + 4) + SCORE_USERS + 2 * f * (SCORE_TILE + 4)) + queue_bytes(SCORE_QUEUE)) as u32
+}
+
+/// The tensor-core filter (kernels-rs score_tf32.rs): users per block per m-tile (8 warps × 16),
+/// item rows per tile, and the threshold slack per unit of ‖q‖‖y‖.
+const TF32_USERS: usize = 128;
+const TF32_TILE: usize = 128;
+const TF32_SLACK: f64 = 1.0 / 256.0;
+const TF32_QUEUE: usize = 1024;
+
+/// Dynamic shared memory of the tensor-core filter: two tiles of rows padded to ≡ 16 (mod 32).
+fn tf32_shared(f: usize) -> u32 {
+    let pad = f.div_ceil(16) * 16;
+    let stride = if pad % 32 == 16 { pad } else { pad + 16 };
+    (2 * TF32_TILE * stride * 4 + queue_bytes(TF32_QUEUE)) as u32
+}
+
+/// Shared memory of a filter's hit queue of `cap` entries (kernels-rs topk/queue.rs).
+fn queue_bytes(cap: usize) -> usize {
+    4 + 12 * cap
+}
+
+/// The smallest f32 ≥ x (x ≥ 0, finite), so bounds computed in f64 stay bounds.
+fn round_up(x: f64) -> f32 {
+    let r = x as f32;
+    if (r as f64) < x {
+        f32::from_bits(r.to_bits() + 1)
+    } else {
+        r
+    }
+}
+
+/// ‖y_i‖ of every item row, rounded up, then zeros to a whole number of `tile`s.
+fn item_norms(items: &Matrix, tile: usize) -> Vec<f32> {
+    let mut norms: Vec<f32> =
+        items.data.chunks(items.cols).map(|y| round_up(y.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
+    norms.resize(items.rows.div_ceil(tile).max(1) * tile, 0.0);
+    norms
 }
 
 /// The GPU behind the device-independent inference API.

@@ -1,0 +1,106 @@
+//! Appending filter hits to per-row candidate lists without stalling the warp that found them.
+//!
+//! A hit needs the row's exclusion list searched (a chain of dependent global loads) and a slot
+//! from the row's global counter (an atomic that returns). Done in place, each hit stalls its
+//! warp for thousands of cycles; with ~10⁴ hits per row that was most of the filters' time.
+//!
+//! So hits go to a block-wide queue in shared memory first: one shared atomic for the slot, then
+//! three stores. Between tiles, when the queue is half full (and once at the end), the whole block
+//! drains it: each thread takes entries, checks exclusions and appends them, so the latencies
+//! of up to 256 hits overlap. A hit that finds the queue full is appended in place (correct, only
+//! slow; it happens when scores tie in masses).
+//!
+//! Shared memory: [`bytes`] for `cap` entries (12 B each) and the counter.
+use super::exclude::is_excluded;
+use crate::prelude::*;
+
+/// Shared memory of a queue of `cap` entries.
+pub const fn bytes(cap: usize) -> usize {
+    4 + 12 * cap
+}
+
+/// The rows' global candidate lists: `cap` slots per row, `counts[row]` entries appended (the
+/// count goes on past `cap`, so the host sees the overflow).
+pub struct Lists {
+    pub ex_indptr: *const u32,
+    pub ex_items: *const u32,
+    pub cap: usize,
+    pub counts: *mut u32,
+    pub scores: *mut f32,
+    pub items: *mut u32,
+}
+
+impl Lists {
+    /// Appends (score, item) to row `row` unless the item is excluded.
+    #[inline(always)]
+    pub unsafe fn append(&self, row: usize, item: u32, score: f32) {
+        if !is_excluded(self.ex_indptr, self.ex_items, row, item) {
+            let slot = atomic_add_global(self.counts.add(row), 1) as usize;
+            if slot < self.cap {
+                *self.scores.add(row * self.cap + slot) = score;
+                *self.items.add(row * self.cap + slot) = item;
+            }
+        }
+    }
+}
+
+/// The block's queue of hits (row, item, score) in shared memory.
+#[derive(Clone, Copy)]
+pub struct Queue {
+    count: Shared<u32>,
+    rows: Shared<u32>,
+    items: Shared<u32>,
+    scores: Shared<f32>,
+}
+
+impl Queue {
+    /// A queue of `cap` entries at `byte_offset` of the dynamic shared memory ([`bytes`]); the
+    /// block must call [`Queue::clear`] before the first push.
+    #[inline(always)]
+    pub fn new(byte_offset: u32, cap: u32) -> Self {
+        let count = Shared::<u32>::new(byte_offset, 1);
+        let rows = Shared::<u32>::new(count.end_offset(), cap);
+        let items = Shared::<u32>::new(rows.end_offset(), cap);
+        let scores = Shared::<f32>::new(items.end_offset(), cap);
+        Queue { count, rows, items, scores }
+    }
+
+    /// Empties the queue (thread 0; the caller synchronizes).
+    #[inline(always)]
+    pub fn clear(&self) {
+        if thread_idx() == 0 {
+            unsafe { self.count.store_unchecked(0, 0) };
+        }
+    }
+
+    /// Queues a hit, or appends it in place when the queue is full.
+    #[inline(always)]
+    pub unsafe fn push(&self, lists: &Lists, row: usize, item: u32, score: f32) {
+        let slot = self.count.atomic_add_unchecked(0, 1);
+        if slot < self.rows.len() {
+            self.rows.store_unchecked(slot, row as u32);
+            self.items.store_unchecked(slot, item);
+            self.scores.store_unchecked(slot, score);
+        } else {
+            lists.append(row, item, score);
+        }
+    }
+
+    /// Drains the queue into the lists if it is at least half full, or always when `all`. Every
+    /// thread of the block calls it, after a `sync_threads()` that follows the last push.
+    #[inline(always)]
+    pub unsafe fn drain(&self, lists: &Lists, all: bool) {
+        let queued = self.count.load_unchecked(0).min(self.rows.len());
+        if queued == 0 || (!all && queued < self.rows.len() / 2) {
+            return;
+        }
+        let mut e = thread_idx();
+        while e < queued {
+            lists.append(self.rows.load_unchecked(e) as usize, self.items.load_unchecked(e), self.scores.load_unchecked(e));
+            e += block_dim();
+        }
+        sync_threads();
+        self.clear();
+        sync_threads();
+    }
+}
