@@ -10,7 +10,7 @@
 //! | [`half`]   | f16 ⇄ f32 on load and store |
 //! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering |
 //! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
-//! | [`atomic`] | atomic add on shared and global u32 (histograms, appending to lists) |
+//! | [`atomic`] | atomic add on shared and global u32 (histograms, appending to lists), global max |
 //! | [`mma`]    | tensor-core `mma.sync` in TF32, and the 3×TF32 split for fp32 accuracy |
 //!
 //! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
@@ -27,7 +27,7 @@ pub mod shared;
 pub mod sync;
 pub mod warp;
 
-pub use atomic::atomic_add_global;
+pub use atomic::{atomic_add_global, atomic_max_global};
 pub use async_copy::{cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait};
 pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16};

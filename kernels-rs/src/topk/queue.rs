@@ -7,12 +7,18 @@
 //! So hits go to a block-wide queue in shared memory first: one shared atomic for the slot, then
 //! three stores. Between tiles, when the queue is half full (and once at the end), the whole block
 //! drains it: each thread takes entries, checks exclusions and appends them, so the latencies
-//! of up to 256 hits overlap. A hit that finds the queue full is appended in place (correct, only
-//! slow; it happens when scores tie in masses).
+//! of up to 256 hits overlap. A hit that finds the queue full (more than half its capacity in one
+//! tile: masses of ties, or the best items of many users in one tile) is not kept: it marks its
+//! row overflowed (count ≥ 2³¹, far above any capacity), and the host redoes that row densely.
+//! Appending it in place instead would keep the whole in-place path in the hot loop's registers.
 //!
 //! Shared memory: [`bytes`] for `cap` entries (12 B each) and the counter.
 use super::exclude::is_excluded;
 use crate::prelude::*;
+
+/// The count of a row whose hits did not all fit: above any list capacity, with room below 2³² for
+/// the appends that may still come.
+const OVERFLOWED: u32 = 1 << 31;
 
 /// Shared memory of a queue of `cap` entries.
 pub const fn bytes(cap: usize) -> usize {
@@ -73,7 +79,7 @@ impl Queue {
         }
     }
 
-    /// Queues a hit, or appends it in place when the queue is full.
+    /// Queues a hit, or marks its row overflowed when the queue is full.
     #[inline(always)]
     pub unsafe fn push(&self, lists: &Lists, row: usize, item: u32, score: f32) {
         let slot = self.count.atomic_add_unchecked(0, 1);
@@ -82,7 +88,7 @@ impl Queue {
             self.items.store_unchecked(slot, item);
             self.scores.store_unchecked(slot, score);
         } else {
-            lists.append(row, item, score);
+            atomic_max_global(lists.counts.add(row), OVERFLOWED);
         }
     }
 

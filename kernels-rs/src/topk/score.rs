@@ -31,12 +31,15 @@
 //!   f/2 registers per thread, which the larger tile could not afford. No faster (34.4 ms): the
 //!   time went to the hits, each appended in place — an exclusion search and a returning atomic
 //!   that stall the warp;
-//! * v3 (this file): hits queued in shared memory and appended by the whole block between tiles.
+//! * v3 (this file): hits queued in shared memory and appended by the whole block between tiles;
+//!   a hit that finds the queue full marks its row for the host's dense fallback instead of
+//!   appending in place, which frees the registers that path held, so launch bounds can ask for
+//!   two blocks per SM (127 registers, 32 warps) — 22.4 ms per batch (31.5 ms with one block).
 //!
 //! Launch: 256 threads; grid = ⌈B/128⌉ × partitions (block b: user tile b % ⌈B/128⌉, partition
 //! b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (105.5 KiB at
-//! f = 64). Registers: 64 accumulators and 16 operands; with the hit path ~150, so one block per
-//! SM (capped at 128 for two, ptxas spills); spill-free.
+//! f = 64). Registers: 64 accumulators and 16 operands; on sm_90 at most 128 (launch bounds in
+//! build.rs: two blocks per SM), on sm_80 ~160 (one block); spill-free.
 use super::queue::{self, Lists, Queue};
 use crate::prelude::*;
 
