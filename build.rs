@@ -29,7 +29,11 @@ const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
 /// counts. The fused filters need two 256-thread blocks per SM to hide their latencies (128
 /// registers; they took 132 and 167). On sm_80 the exact filter does not fit 128 without spilling
 /// a few bytes, so there it keeps its registers and runs one block per SM.
-const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 2] = [("score_filter_tf32_", &[80, 90], 256, 2), ("score_filter_", &[90], 256, 2)];
+const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 3] = [
+    ("score_filter_tf32_", &[80, 90], 256, 2),
+    ("score_filter_", &[90], 256, 2),
+    ("hermitian_v7_f64", &[80, 90], 128, 4),
+];
 
 struct Toolchain {
     description: String,

@@ -31,13 +31,14 @@ const PRELUDE_CHECKS: [&str; 12] = [
 ];
 
 /// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const ALS_FAMILIES: [&str; 16] = [
+const ALS_FAMILIES: [&str; 18] = [
     "hermitian_v1",
     "hermitian_v2",
     "hermitian_v3",
     "hermitian_v4",
     "hermitian_v5",
     "hermitian_v6",
+    "hermitian_v7",
     "solve_cholesky",
     "solve_lu",
     "solve_cg",
@@ -46,6 +47,7 @@ const ALS_FAMILIES: [&str; 16] = [
     "hermitian_v4_half",
     "hermitian_v5_half",
     "hermitian_v6_half",
+    "hermitian_v7_half",
     "baseline_gather",
     "baseline_finish",
 ];

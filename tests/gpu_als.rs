@@ -21,8 +21,11 @@ fn main() {
         ("als::v4_cached_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])),
         ("als::v5_pipelined_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V5Pipelined, &[32, 64, 96, 100, 128])),
         ("als::v6_tensor_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V6Tensor, &[32, 64, 96, 100, 128])),
+        ("als::v7_balanced_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V7Balanced, &[32, 64, 96, 100, 128])),
         ("als::v5_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V5Pipelined)),
         ("als::v6_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V6Tensor)),
+        ("als::v7_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V7Balanced)),
+        ("als::v7_equals_v5_bit_for_bit_in_batches", v7_equals_v5),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cublas_lu_matches_cpu", cublas_lu_matches_cpu),
         ("als::cublas_hermitian_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::Cublas, &[32, 64, 100])),
@@ -186,6 +189,23 @@ fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
         Ok(())
     } else {
         Err(format!("{:?} rows per batch changed the factors", batched.batch_rows))
+    }
+}
+
+/// v7 reorders the rows of each batch and stores A_u differently, with v5's sums: one explicit
+/// iteration (where the two are bit-identical), v7 in random batches against v5 whole.
+fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let data = random_data(rng, 300, 200, false);
+    let cfg = config(100, false, Solver::Cholesky);
+    let start = als::init_factors(data.n_users(), data.n_items(), 100, rng.random(), 1.0);
+    let v5 = GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::Cholesky, batch_rows: None };
+    let v7 = GpuAlsOptions { hermitian: Hermitian::V7Balanced, batch_rows: Some(rng.random_range(3..40)), ..v5 };
+    let a = gpu_iteration(gpu, &data, &start, &cfg, v5)?;
+    let b = gpu_iteration(gpu, &data, &start, &cfg, v7)?;
+    if a == b {
+        Ok(())
+    } else {
+        Err(format!("v7 with {:?} rows per batch differs from v5", v7.batch_rows))
     }
 }
 

@@ -16,9 +16,12 @@
 //! * [`v5_pipelined`]: the tiles of v3 fed by asynchronous double-buffered staging (`cp.async`),
 //!   so loading the next items overlaps the current items' FMAs (beyond the paper);
 //! * [`v6_tensor`]: the sum as XᵀX on the tensor cores (`mma.sync` TF32, operands split in two
-//!   for fp32 accuracy), warps owning 16×16 super-tiles, A_u assembled in shared memory.
+//!   for fp32 accuracy), warps owning 16×16 super-tiles, A_u assembled in shared memory;
+//! * [`v7_balanced`]: v5 with the longest rows first and A_u written through shared memory in
+//!   coalesced pieces (what Nsight Compute showed v5 losing time to).
 //!
-//! All versions share one signature, so the host can swap them:
+//! All versions share one signature, so the host can swap them (v7 takes one more argument,
+//! `order: *const u32`, the batch's rows in the order its blocks take them):
 //!
 //! ```text
 //! (n_rows, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
@@ -37,6 +40,7 @@ pub mod v3_tiled;
 pub mod v4_cached;
 pub mod v5_pipelined;
 pub mod v6_tensor;
+pub mod v7_balanced;
 mod tiles;
 
 pub const MODE_EXPLICIT: u32 = 0;

@@ -120,3 +120,56 @@ pub unsafe fn store<const F: usize, const T: usize, const HALF: bool>(
         }
     }
 }
+
+/// As [`store`], but group 0 first puts its tiles (the lower triangle and the diagonal tiles
+/// whole) in shared memory from offset 0, and then the whole block writes A_u out in 16-byte
+/// (fp32) or 8-byte (fp16) pieces, consecutive threads on consecutive pieces, each entry read
+/// from the lower triangle (so the upper one mirrors it exactly, YᵀY included) and the
+/// regularization and YᵀY added on the way. [`store`] writes each thread's tile straight to global memory: every warp store touches
+/// 32 rows of A_u, 32 sectors for 128 bytes.
+///
+/// # Safety
+/// As for [`store`]; every thread of the block calls it; the launch gave at least F²·4 bytes of
+/// dynamic shared memory, all free once the block has passed the barrier at the top; F % 4 == 0
+/// (traps otherwise), so every row's A_u is aligned for the pieces.
+#[inline(always)]
+pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, const BLOCK: u32>(
+    acc: &[[f32; T]; T],
+    tile: &Tile,
+    p: &Problem,
+    n_u: usize,
+    local: u32,
+    a_out: *mut f32,
+) {
+    if F % 4 != 0 {
+        trap();
+    }
+    let a_s = Shared::<f32>::new(0, (F * F) as u32);
+    sync_threads();
+    if tile.group == 0 {
+        let (row_off, col_off) = tile.offsets(T);
+        let corner = (row_off * F + col_off) as u32;
+        for i in 0..T {
+            for j in 0..T {
+                a_s.store_unchecked(corner + (i * F + j) as u32, acc[i][j]);
+            }
+        }
+    }
+    sync_threads();
+    let a = local as usize * F * F;
+    let mut q = thread_idx() as usize;
+    while q < F * F / 4 {
+        let mut v = [0.0f32; 4];
+        for (e, x) in v.iter_mut().enumerate() {
+            let (r, c) = ((4 * q + e) / F, (4 * q + e) % F);
+            let (lo_r, lo_c) = (r.max(c), r.min(c));
+            *x = a_s.load_unchecked((lo_r * F + lo_c) as u32) + p.extra(lo_r, lo_c, F, n_u);
+        }
+        if HALF {
+            store_f16x4((a_out as *mut f16).add(a + 4 * q), v);
+        } else {
+            *(a_out.add(a + 4 * q) as *mut F32x4) = F32x4(v);
+        }
+        q += BLOCK as usize;
+    }
+}

@@ -60,6 +60,29 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
 ) {
     let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
+    let (lo, hi) = p.entries(row_begin + local);
+    let (mut acc, bias) = accumulate::<F, T, G, BLOCK>(&p, &tile, lo, hi);
+    sum_groups::<T, G>(&mut acc, &tile, tid);
+    store::<F, T, HALF>(&acc, &tile, &p, hi - lo, local, a_out);
+    if (tid as usize) < F {
+        *b_out.add(local as usize * F + tid as usize) = bias;
+    }
+}
+
+/// The pipelined sum over entries `lo..hi`: this thread's tile of Σ w θθᵀ (its group's items)
+/// and, for threads below F, entry `tid` of b_u. Every thread of the block must call it; on
+/// return the staging buffers are free.
+///
+/// # Safety
+/// The launch gave [`shared_bytes`] of dynamic shared memory; `lo..hi` are entries of `p`.
+#[inline(always)]
+pub(super) unsafe fn accumulate<const F: usize, const T: usize, const G: usize, const BLOCK: u32>(
+    p: &Problem,
+    tile: &Tile,
+    lo: usize,
+    hi: usize,
+) -> ([[f32; T]; T], f32) {
+    let tid = thread_idx();
     if F % 4 != 0 {
         trap();
     }
@@ -81,17 +104,16 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
 
     let mut acc = [[0.0f32; T]; T];
     let mut bias = 0.0f32;
-    let (lo, hi) = p.entries(row_begin + local);
     let chunks = (hi - lo).div_ceil(S);
     if chunks > 0 {
-        issue::<F, BLOCK>(&p, buffer(0), lo, S.min(hi - lo), tid as usize);
+        issue::<F, BLOCK>(p, buffer(0), lo, S.min(hi - lo), tid as usize);
     }
     for c in 0..chunks {
         let start = lo + c * S;
         let n = S.min(hi - start);
         if c + 1 < chunks {
             let next = start + S;
-            issue::<F, BLOCK>(&p, buffer(c + 1), next, S.min(hi - next), tid as usize);
+            issue::<F, BLOCK>(p, buffer(c + 1), next, S.min(hi - next), tid as usize);
             cp_async_wait::<1>();
         } else {
             cp_async_wait::<0>();
@@ -117,12 +139,7 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
         }
         sync_threads();
     }
-
-    sum_groups::<T, G>(&mut acc, &tile, tid);
-    store::<F, T, HALF>(&acc, &tile, &p, hi - lo, local, a_out);
-    if (tid as usize) < F {
-        *b_out.add(local as usize * F + tid as usize) = bias;
-    }
+    (acc, bias)
 }
 
 hermitian_kernels! {

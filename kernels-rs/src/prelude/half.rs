@@ -29,3 +29,14 @@ pub unsafe fn load_f16x2(p: *const f16) -> (f32, f32) {
 pub unsafe fn store_f16(p: *mut f16, v: f32) {
     *p = v as f16;
 }
+
+/// Four values rounded to f16 and stored as one 64-bit access.
+///
+/// # Safety
+/// `p[0..4]` is writable and `p` is 8-byte aligned.
+#[inline(always)]
+pub unsafe fn store_f16x4(p: *mut f16, v: [f32; 4]) {
+    #[repr(C, align(8))]
+    struct F16x4([f16; 4]);
+    *(p as *mut F16x4) = F16x4([v[0] as f16, v[1] as f16, v[2] as f16, v[3] as f16]);
+}

@@ -88,6 +88,9 @@ pub struct GpuAls {
     a: CudaSlice<u8>,
     b: CudaSlice<f32>,
     batch: usize,
+    /// Versions that take rows longest first: per side (users, items), each batch's rows by
+    /// decreasing length ([`longest_first`]).
+    orders: Option<(CudaSlice<u32>, CudaSlice<u32>)>,
     hermitian: HermitianStep,
     solve: SolveStep,
 }
@@ -103,7 +106,7 @@ impl GpuAls {
         let half = opts.solver.half_storage();
         if half && !opts.hermitian.has_half_output() {
             return Err(GpuError::Unsupported(format!(
-                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3, v4 or v5), not {}",
+                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 to v7), not {}",
                 opts.hermitian.name()
             )));
         }
@@ -130,6 +133,14 @@ impl GpuAls {
         } else {
             HermitianStep::Kernel(g.kernel(&opts.hermitian.kernel_name(f, half))?)
         };
+        let orders = if opts.hermitian.takes_order() {
+            Some((
+                g.upload(&longest_first(&train.csr, batch), "users by decreasing length")?,
+                g.upload(&longest_first(&train.csc, batch), "items by decreasing length")?,
+            ))
+        } else {
+            None
+        };
         let solve = match opts.solver.kernel_name(f) {
             Some(name) => SolveStep::Kernel(g.kernel(&name)?),
             None => SolveStep::CublasLu(CublasLu::new(g, &a, &b, f, batch)?),
@@ -146,6 +157,7 @@ impl GpuAls {
             a,
             b,
             batch,
+            orders,
             hermitian,
             solve,
             gpu,
@@ -264,23 +276,27 @@ impl GpuAls {
 
     /// get_hermitian + get_bias of the batch of `n` rows from `begin`: A and b.
     fn hermitian_batch(&mut self, side: Side, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
-        let (rows, fixed) = match side {
-            Side::Users => (&self.by_user, &self.items),
-            Side::Items => (&self.by_item, &self.users),
+        let (rows, fixed, order) = match side {
+            Side::Users => (&self.by_user, &self.items, self.orders.as_ref().map(|o| &o.0)),
+            Side::Items => (&self.by_item, &self.users, self.orders.as_ref().map(|o| &o.1)),
         };
         let (a, b, gram) = (&mut self.a, &mut self.b, &self.gram);
         match &mut self.hermitian {
             HermitianStep::Cublas(c) => c.run(&self.gpu, &self.blas, side, begin, rows, fixed, gram, s, a, b),
             // Safety: the arguments follow the shared get_hermitian signature
             // (`kernels-rs/src/hermitian/mod.rs`); A and b hold `batch ≥ n` rows.
+            // v7 also takes the order of the rows.
             HermitianStep::Kernel(k) => unsafe {
                 let (n32, begin32) = (n as u32, begin as u32);
-                self.gpu
-                    .launch(k)
+                let mut launch = self.gpu.launch(k);
+                launch
                     .arg(&n32).arg(&begin32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
                     .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
-                    .arg(a).arg(b)
-                    .run(self.opts.hermitian.launch(self.f, n))
+                    .arg(a).arg(b);
+                if let Some(order) = order {
+                    launch.arg(order);
+                }
+                launch.run(self.opts.hermitian.launch(self.f, n))
             },
         }
     }
@@ -320,6 +336,22 @@ struct Scalars {
     mode: u32,
 }
 
+/// For each batch of `batch` rows of `m`, the batch's rows (numbered from the batch's first)
+/// by decreasing number of entries, ties by index, at the batch's positions: what v7's blocks
+/// take in turn, so the longest rows start first.
+fn longest_first(m: &Csr, batch: usize) -> Vec<u32> {
+    let indptr = m.indptr();
+    let ptr = indptr.raw_storage();
+    let rows = m.outer_dims();
+    let mut order = Vec::with_capacity(rows);
+    for begin in (0..rows).step_by(batch.max(1)) {
+        let mut local: Vec<u32> = (0..(batch.min(rows - begin)) as u32).collect();
+        local.sort_by_key(|&l| std::cmp::Reverse(ptr[begin + l as usize + 1] - ptr[begin + l as usize]));
+        order.extend(local);
+    }
+    order
+}
+
 /// The half-step's scalar kernel arguments.
 fn scalars(cfg: &AlsConfig) -> Scalars {
     let mode = match (cfg.implicit, cfg.confidence) {
@@ -332,4 +364,24 @@ fn scalars(cfg: &AlsConfig) -> Scalars {
         Confidence::Linear => 1.0,
     };
     Scalars { lambda: cfg.lambda, alpha: cfg.alpha, eps, mode }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_first_orders_each_batch_by_length_ties_by_index() {
+        // Row lengths 1, 3, 0, 3, 2 | 5, 1.
+        let lengths = [1usize, 3, 0, 3, 2, 5, 1];
+        let mut indptr = vec![0usize];
+        for l in lengths {
+            indptr.push(indptr.last().unwrap() + l);
+        }
+        let indices: Vec<u32> = lengths.iter().flat_map(|&l| 0..l as u32).collect();
+        let nnz = indices.len();
+        let m = Csr::new((lengths.len(), 8), indptr, indices, vec![1.0f32; nnz]);
+        assert_eq!(longest_first(&m, 5), vec![1, 3, 4, 0, 2, 0, 1]);
+        assert_eq!(longest_first(&m, 100), vec![5, 1, 3, 4, 0, 6, 2]);
+    }
 }

@@ -22,10 +22,11 @@ pub enum Hermitian {
     V4Cached,
     V5Pipelined,
     V6Tensor,
+    V7Balanced,
 }
 
 impl Hermitian {
-    pub const ALL: [Hermitian; 7] = [
+    pub const ALL: [Hermitian; 8] = [
         Hermitian::Cublas,
         Hermitian::V1Global,
         Hermitian::V2Shared,
@@ -33,6 +34,7 @@ impl Hermitian {
         Hermitian::V4Cached,
         Hermitian::V5Pipelined,
         Hermitian::V6Tensor,
+        Hermitian::V7Balanced,
     ];
 
     pub fn number(self) -> u32 {
@@ -44,6 +46,7 @@ impl Hermitian {
             Hermitian::V4Cached => 4,
             Hermitian::V5Pipelined => 5,
             Hermitian::V6Tensor => 6,
+            Hermitian::V7Balanced => 7,
         }
     }
 
@@ -61,7 +64,12 @@ impl Hermitian {
 
     /// Whether this version can write A as fp16 (for the fp16 CG solver).
     pub fn has_half_output(self) -> bool {
-        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor)
+        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor | Hermitian::V7Balanced)
+    }
+
+    /// Whether the kernel takes the batch's rows in a given order (longest first), one more argument.
+    pub fn takes_order(self) -> bool {
+        self == Hermitian::V7Balanced
     }
 
     /// The version's kernel; for the cuBLAS baseline, its gather kernel.
@@ -84,6 +92,7 @@ impl Hermitian {
             Hermitian::V3Tiled => (block, reduction.max(STAGED_ITEMS * (f + 2))),
             Hermitian::V4Cached => (block, reduction),
             Hermitian::V5Pipelined => (block, reduction.max(2 * STAGED_ITEMS * (f + 1))),
+            Hermitian::V7Balanced => (block, reduction.max(2 * STAGED_ITEMS * (f + 1)).max(f * f)),
             Hermitian::V6Tensor => return tensor_launch(f, rows),
         };
         LaunchShape { grid, block, shared_bytes: 4 * shared as u32 }

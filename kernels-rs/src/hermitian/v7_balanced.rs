@@ -1,0 +1,91 @@
+//! get_hermitian v7 — v5's pipelined register tiles, with the longest rows first and A_u written
+//! coalesced.
+//!
+//! Changed from v5, after Nsight Compute on v5 (Netflix shape, f = 100, H200, 2026-12-02,
+//! `benches/results/gpu/profile-v5/`):
+//! * **Longest rows first.** Block k computes batch row `order[row_begin + k]`, the host's list of
+//!   the batch's rows by decreasing number of entries. Rows come in arbitrary order and their
+//!   lengths are skewed (Netflix items: median 2,256 entries, maximum 463,506); a long row that
+//!   starts near the end of the grid runs alone while the other SMs idle. v5's item side had its
+//!   SMs active in 52% of the elapsed cycles. Started first, long rows overlap with the short ones.
+//! * **A_u stored through shared memory** ([`super::tiles::store_coalesced`]). In v5 each thread
+//!   writes its T×T tile and its mirror straight to global memory: a warp's store touches 32 rows
+//!   of A_u, 32 sectors for 128 bytes. On the user side (480,189 rows of 40 KB) that was 7.2·10⁹
+//!   L2 write sectors for 20.5 GB, the L2 54% busy. Put in shared memory and written in 16-byte
+//!   pieces by consecutive threads, A_u costs F²/4 sector-filling stores.
+//!
+//! The sums are v5's (same tiles, same order), and A_u is exactly symmetric: its upper triangle
+//! mirrors the lower one, where v5 stores the upper half of the diagonal tiles from their own
+//! sums (equal to the lower half's up to rounding when the weights are not 1) and adds YᵀY's
+//! upper triangle there. With explicit feedback (all weights 1, no YᵀY) A and b are
+//! bit-identical to v5's.
+//!
+//! Launch: as v5 (same tiles, groups and blocks), plus `order`; dynamic shared memory
+//! [`shared_bytes`] (40 KB at f = 100: three blocks per SM, as the registers allow). Budget: as
+//! v5, spill-free; at f = 64 launch bounds (build.rs) keep four blocks per SM (128 registers; 133
+//! without). Needs f % 4 == 0.
+use super::tiles::{store_coalesced, sum_groups, Tile};
+use super::v5_pipelined::accumulate;
+use super::Problem;
+use crate::prelude::*;
+
+/// Shared-memory bytes for (f, T, G): v5's, or A_u (f² floats) if that is larger.
+pub const fn shared_bytes(f: usize, t: usize, g: usize) -> usize {
+    let v5 = super::v5_pipelined::shared_bytes(f, t, g);
+    if v5 > 4 * f * f {
+        v5
+    } else {
+        4 * f * f
+    }
+}
+
+#[inline(always)]
+unsafe fn hermitian_balanced<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
+    n_rows: u32,
+    row_begin: u32,
+    p: Problem,
+    a_out: *mut f32,
+    b_out: *mut f32,
+    order: *const u32,
+) {
+    let Some((tile, position)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
+    let tid = thread_idx();
+    let local = ldg_u32(order.add((row_begin + position) as usize));
+    let (lo, hi) = p.entries(row_begin + local);
+    let (mut acc, bias) = accumulate::<F, T, G, BLOCK>(&p, &tile, lo, hi);
+    sum_groups::<T, G>(&mut acc, &tile, tid);
+    store_coalesced::<F, T, HALF, BLOCK>(&acc, &tile, &p, hi - lo, local, a_out);
+    if (tid as usize) < F {
+        *b_out.add(local as usize * F + tid as usize) = bias;
+    }
+}
+
+/// The shared get_hermitian signature (`super`) with one more argument, `order`.
+macro_rules! ordered_kernels {
+    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(
+                n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
+                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
+                a_out: *mut f32, b_out: *mut f32, order: *const u32,
+            ) {
+                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
+                hermitian_balanced::<$($g),*>(n_rows, row_begin, p, a_out, b_out, order)
+            }
+        )*
+    };
+}
+
+ordered_kernels! {
+    hermitian_v7_f32 = <32, 8, 12, 128, false>,
+    hermitian_v7_f64 = <64, 8, 3, 128, false>,
+    hermitian_v7_f96 = <96, 8, 1, 96, false>,
+    hermitian_v7_f100 = <100, 10, 2, 128, false>,
+    hermitian_v7_f128 = <128, 8, 1, 160, false>,
+    hermitian_v7_f32_half = <32, 8, 12, 128, true>,
+    hermitian_v7_f64_half = <64, 8, 3, 128, true>,
+    hermitian_v7_f96_half = <96, 8, 1, 96, true>,
+    hermitian_v7_f100_half = <100, 10, 2, 128, true>,
+    hermitian_v7_f128_half = <128, 8, 1, 160, true>,
+}
