@@ -31,7 +31,7 @@ const PRELUDE_CHECKS: [&str; 12] = [
 ];
 
 /// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const ALS_FAMILIES: [&str; 18] = [
+const ALS_FAMILIES: [&str; 22] = [
     "hermitian_v1",
     "hermitian_v2",
     "hermitian_v3",
@@ -39,6 +39,8 @@ const ALS_FAMILIES: [&str; 18] = [
     "hermitian_v5",
     "hermitian_v6",
     "hermitian_v7",
+    "hermitian_v8",
+    "hermitian_v8_finish",
     "solve_cholesky",
     "solve_lu",
     "solve_cg",
@@ -48,6 +50,8 @@ const ALS_FAMILIES: [&str; 18] = [
     "hermitian_v5_half",
     "hermitian_v6_half",
     "hermitian_v7_half",
+    "hermitian_v8_half",
+    "hermitian_v8_finish_half",
     "baseline_gather",
     "baseline_finish",
 ];

@@ -26,6 +26,8 @@ fn main() {
         ("als::v6_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V6Tensor)),
         ("als::v7_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V7Balanced)),
         ("als::v7_equals_v5_bit_for_bit_in_batches", v7_equals_v5),
+        ("als::v8_split_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V8Split, &[32, 64, 96, 100, 128])),
+        ("als::v8_long_rows_in_pieces_match_cpu", v8_pieces_match_cpu),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cublas_lu_matches_cpu", cublas_lu_matches_cpu),
         ("als::cublas_hermitian_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::Cublas, &[32, 64, 100])),
@@ -101,10 +103,16 @@ fn relative_error(got: &Factors, want: &Factors) -> f64 {
 fn compare(gpu: &Arc<Gpu>, rng: &mut StdRng, f: usize, implicit: bool, solver: Solver, opts: GpuAlsOptions, tol: f64) -> Result<(), String> {
     let (users, items) = (rng.random_range(150..300), rng.random_range(150..400));
     let data = random_data(rng, users, items, implicit);
+    compare_on(gpu, rng, &data, f, implicit, solver, opts, tol)
+}
+
+/// As [`compare`], on the given data.
+#[allow(clippy::too_many_arguments)]
+fn compare_on(gpu: &Arc<Gpu>, rng: &mut StdRng, data: &Interactions, f: usize, implicit: bool, solver: Solver, opts: GpuAlsOptions, tol: f64) -> Result<(), String> {
     let cfg = config(f, implicit, solver);
     let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
-    let want = cpu_iteration(&data, &start, &cfg)?;
-    let got = gpu_iteration(gpu, &data, &start, &cfg, opts)?;
+    let want = cpu_iteration(data, &start, &cfg)?;
+    let got = gpu_iteration(gpu, data, &start, &cfg, opts)?;
     let err = relative_error(&got, &want);
     let what = format!(
         "f={f} {} {:?} {:?} on {}×{} ({} nnz)",
@@ -207,6 +215,30 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     } else {
         Err(format!("v7 with {:?} rows per batch differs from v5", v7.batch_rows))
     }
+}
+
+/// v8 with rows cut into pieces (the piece limit is at least 256 entries): skinny data, whose
+/// items have ~300–700 entries, and its transpose, whose users do; exact solver and CG-fp16 (the
+/// fp16 finish kernel), in random batches.
+fn v8_pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, implicit, transpose, half) in [(64, true, false, false), (100, false, true, false), (32, false, false, true), (128, true, true, false)] {
+        let (many, few) = (rng.random_range(2000..3000), rng.random_range(12..24));
+        let skinny = random_data(rng, many, few, implicit);
+        let data = if transpose {
+            let e: Vec<(u32, u32, f32)> = skinny.csr.iter().map(|(&v, (u, i))| (i as u32, u as u32, v)).collect();
+            Interactions::from_entries(few, many, &e, Duplicates::Last).unwrap()
+        } else {
+            skinny
+        };
+        let longest = if transpose { data.csr.outer_iterator().map(|r| r.nnz()).max() } else { data.csc.outer_iterator().map(|r| r.nnz()).max() };
+        if longest.unwrap_or(0) <= 256 {
+            return Err(format!("test data without a row of more than 256 entries ({longest:?}): nothing is split"));
+        }
+        let solver = if half { GpuSolver::CgHalf { steps: f as u32, tol: 0.0 } } else { GpuSolver::Cholesky };
+        let opts = GpuAlsOptions { hermitian: Hermitian::V8Split, solver, batch_rows: Some(rng.random_range(5..few + 5)) };
+        compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, if half { 2e-2 } else { 1e-3 })?;
+    }
+    Ok(())
 }
 
 /// Trains on planted data with the exact solver, CG (3 steps) and CG-fp16 (3 steps); returns the

@@ -18,10 +18,13 @@
 //! * [`v6_tensor`]: the sum as XᵀX on the tensor cores (`mma.sync` TF32, operands split in two
 //!   for fp32 accuracy), warps owning 16×16 super-tiles, A_u assembled in shared memory;
 //! * [`v7_balanced`]: v5 with the longest rows first and A_u written through shared memory in
-//!   coalesced pieces (what Nsight Compute showed v5 losing time to).
+//!   coalesced pieces (what Nsight Compute showed v5 losing time to);
+//! * [`v8_split`]: v7 with rows longer than a limit cut into pieces on several blocks, their
+//!   partial sums added by a second kernel.
 //!
 //! All versions share one signature, so the host can swap them (v7 takes one more argument,
-//! `order: *const u32`, the batch's rows in the order its blocks take them):
+//! `order: *const u32`, the batch's rows in the order its blocks take them; v8 takes work units
+//! instead of rows, see its file):
 //!
 //! ```text
 //! (n_rows, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
@@ -41,6 +44,7 @@ pub mod v4_cached;
 pub mod v5_pipelined;
 pub mod v6_tensor;
 pub mod v7_balanced;
+pub mod v8_split;
 mod tiles;
 
 pub const MODE_EXPLICIT: u32 = 0;

@@ -125,19 +125,19 @@ pub unsafe fn store<const F: usize, const T: usize, const HALF: bool>(
 /// whole) in shared memory from offset 0, and then the whole block writes A_u out in 16-byte
 /// (fp32) or 8-byte (fp16) pieces, consecutive threads on consecutive pieces, each entry read
 /// from the lower triangle (so the upper one mirrors it exactly, YᵀY included) and the
-/// regularization and YᵀY added on the way. [`store`] writes each thread's tile straight to global memory: every warp store touches
+/// term `extra(i, j)` (i ≥ j) added on the way: `Problem::extra` (the regularization and YᵀY)
+/// for A_u, nothing for a partial sum. [`store`] writes each thread's tile straight to global memory: every warp store touches
 /// 32 rows of A_u, 32 sectors for 128 bytes.
 ///
 /// # Safety
-/// As for [`store`]; every thread of the block calls it; the launch gave at least F²·4 bytes of
-/// dynamic shared memory, all free once the block has passed the barrier at the top; F % 4 == 0
-/// (traps otherwise), so every row's A_u is aligned for the pieces.
+/// `a_out` holds row `local` (f32, or f16 when HALF); every thread of the block calls it; the
+/// launch gave at least F²·4 bytes of dynamic shared memory, all free once the block has passed
+/// the barrier at the top; F % 4 == 0 (traps otherwise), so every row is aligned for the pieces.
 #[inline(always)]
 pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, const BLOCK: u32>(
     acc: &[[f32; T]; T],
     tile: &Tile,
-    p: &Problem,
-    n_u: usize,
+    extra: impl Fn(usize, usize) -> f32,
     local: u32,
     a_out: *mut f32,
 ) {
@@ -163,7 +163,7 @@ pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, 
         for (e, x) in v.iter_mut().enumerate() {
             let (r, c) = ((4 * q + e) / F, (4 * q + e) % F);
             let (lo_r, lo_c) = (r.max(c), r.min(c));
-            *x = a_s.load_unchecked((lo_r * F + lo_c) as u32) + p.extra(lo_r, lo_c, F, n_u);
+            *x = a_s.load_unchecked((lo_r * F + lo_c) as u32) + extra(lo_r, lo_c);
         }
         if HALF {
             store_f16x4((a_out as *mut f16).add(a + 4 * q), v);

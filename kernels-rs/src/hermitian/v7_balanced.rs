@@ -54,7 +54,7 @@ unsafe fn hermitian_balanced<const F: usize, const T: usize, const G: usize, con
     let (lo, hi) = p.entries(row_begin + local);
     let (mut acc, bias) = accumulate::<F, T, G, BLOCK>(&p, &tile, lo, hi);
     sum_groups::<T, G>(&mut acc, &tile, tid);
-    store_coalesced::<F, T, HALF, BLOCK>(&acc, &tile, &p, hi - lo, local, a_out);
+    store_coalesced::<F, T, HALF, BLOCK>(&acc, &tile, |i, j| p.extra(i, j, F, hi - lo), local, a_out);
     if (tid as usize) < F {
         *b_out.add(local as usize * F + tid as usize) = bias;
     }

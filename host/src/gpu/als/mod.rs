@@ -13,12 +13,13 @@
 mod backend;
 mod cublas_hermitian;
 mod cublas_lu;
+mod schedule;
 mod shapes;
 
 pub use backend::GpuBackend;
 pub use shapes::{GpuSolver, Hermitian, SUPPORTED_F};
 
-use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
+use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
 use crate::als::{AlsConfig, Breakdown, Confidence, Factors, Matrix, Side};
 use crate::data::{Csr, Interactions};
 use cublas_hermitian::CublasHermitian;
@@ -88,9 +89,8 @@ pub struct GpuAls {
     a: CudaSlice<u8>,
     b: CudaSlice<f32>,
     batch: usize,
-    /// Versions that take rows longest first: per side (users, items), each batch's rows by
-    /// decreasing length ([`longest_first`]).
-    orders: Option<(CudaSlice<u32>, CudaSlice<u32>)>,
+    /// Which rows the get_hermitian blocks take (v7, v8; `schedule.rs`).
+    schedule: Schedule,
     hermitian: HermitianStep,
     solve: SolveStep,
 }
@@ -133,14 +133,7 @@ impl GpuAls {
         } else {
             HermitianStep::Kernel(g.kernel(&opts.hermitian.kernel_name(f, half))?)
         };
-        let orders = if opts.hermitian.takes_order() {
-            Some((
-                g.upload(&longest_first(&train.csr, batch), "users by decreasing length")?,
-                g.upload(&longest_first(&train.csc, batch), "items by decreasing length")?,
-            ))
-        } else {
-            None
-        };
+        let schedule = Schedule::new(g, opts.hermitian, train, batch, f, half)?;
         let solve = match opts.solver.kernel_name(f) {
             Some(name) => SolveStep::Kernel(g.kernel(&name)?),
             None => SolveStep::CublasLu(CublasLu::new(g, &a, &b, f, batch)?),
@@ -157,7 +150,7 @@ impl GpuAls {
             a,
             b,
             batch,
-            orders,
+            schedule,
             hermitian,
             solve,
             gpu,
@@ -276,27 +269,51 @@ impl GpuAls {
 
     /// get_hermitian + get_bias of the batch of `n` rows from `begin`: A and b.
     fn hermitian_batch(&mut self, side: Side, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
-        let (rows, fixed, order) = match side {
-            Side::Users => (&self.by_user, &self.items, self.orders.as_ref().map(|o| &o.0)),
-            Side::Items => (&self.by_item, &self.users, self.orders.as_ref().map(|o| &o.1)),
+        let (rows, fixed) = match side {
+            Side::Users => (&self.by_user, &self.items),
+            Side::Items => (&self.by_item, &self.users),
         };
         let (a, b, gram) = (&mut self.a, &mut self.b, &self.gram);
         match &mut self.hermitian {
             HermitianStep::Cublas(c) => c.run(&self.gpu, &self.blas, side, begin, rows, fixed, gram, s, a, b),
             // Safety: the arguments follow the shared get_hermitian signature
             // (`kernels-rs/src/hermitian/mod.rs`); A and b hold `batch ≥ n` rows.
-            // v7 also takes the order of the rows.
+            // v7 also takes the order of the rows; v8 takes work units and then adds up pieces.
             HermitianStep::Kernel(k) => unsafe {
-                let (n32, begin32) = (n as u32, begin as u32);
-                let mut launch = self.gpu.launch(k);
-                launch
-                    .arg(&n32).arg(&begin32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
-                    .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
-                    .arg(a).arg(b);
-                if let Some(order) = order {
-                    launch.arg(order);
+                let (n32, begin32, f) = (n as u32, begin as u32, self.f);
+                let shape = self.opts.hermitian.launch(f, n);
+                match &mut self.schedule {
+                    Schedule::Rows | Schedule::Order { .. } => {
+                        let mut launch = self.gpu.launch(k);
+                        launch
+                            .arg(&n32).arg(&begin32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
+                            .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
+                            .arg(a).arg(b);
+                        if let Schedule::Order { users, items } = &self.schedule {
+                            launch.arg(if side == Side::Users { users } else { items });
+                        }
+                        launch.run(shape)
+                    }
+                    Schedule::Split { users, items, finish, partial_a, partial_b } => {
+                        let plan = &(if side == Side::Users { users } else { items })[begin / self.batch];
+                        let units32 = plan.n_units as u32;
+                        self.gpu
+                            .launch(k)
+                            .arg(&units32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
+                            .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
+                            .arg(&mut *a).arg(&mut *b).arg(&plan.units).arg(&mut *partial_a).arg(&mut *partial_b)
+                            .run(LaunchShape { grid: units32, ..shape })?;
+                        if plan.n_split == 0 {
+                            return Ok(());
+                        }
+                        let split32 = plan.n_split as u32;
+                        self.gpu
+                            .launch(finish)
+                            .arg(&split32).arg(&begin32).arg(&rows.indptr).arg(gram).arg(&s.lambda).arg(&s.mode)
+                            .arg(a).arg(b).arg(&plan.splits).arg(&*partial_a).arg(&*partial_b)
+                            .run(LaunchShape { grid: split32, block: FINISH_BLOCK, shared_bytes: 0 })
+                    }
                 }
-                launch.run(self.opts.hermitian.launch(self.f, n))
             },
         }
     }
@@ -336,20 +353,67 @@ struct Scalars {
     mode: u32,
 }
 
-/// For each batch of `batch` rows of `m`, the batch's rows (numbered from the batch's first)
-/// by decreasing number of entries, ties by index, at the batch's positions: what v7's blocks
-/// take in turn, so the longest rows start first.
-fn longest_first(m: &Csr, batch: usize) -> Vec<u32> {
-    let indptr = m.indptr();
-    let ptr = indptr.raw_storage();
-    let rows = m.outer_dims();
-    let mut order = Vec::with_capacity(rows);
-    for begin in (0..rows).step_by(batch.max(1)) {
-        let mut local: Vec<u32> = (0..(batch.min(rows - begin)) as u32).collect();
-        local.sort_by_key(|&l| std::cmp::Reverse(ptr[begin + l as usize + 1] - ptr[begin + l as usize]));
-        order.extend(local);
+/// v8's finish kernel's block size (`kernels-rs/src/hermitian/v8_split.rs`).
+const FINISH_BLOCK: u32 = 256;
+
+/// How the get_hermitian blocks are given rows.
+enum Schedule {
+    /// Block k takes batch row k (v1–v6, the cuBLAS baseline).
+    Rows,
+    /// v7: each batch's rows longest first, per side.
+    Order { users: CudaSlice<u32>, items: CudaSlice<u32> },
+    /// v8: per side, one plan per batch; scratch for the pieces' partial sums.
+    Split { users: Vec<DevicePlan>, items: Vec<DevicePlan>, finish: Kernel, partial_a: CudaSlice<f32>, partial_b: CudaSlice<f32> },
+}
+
+/// A [`schedule::SplitPlan`] on the device.
+struct DevicePlan {
+    units: CudaSlice<u64>,
+    n_units: usize,
+    splits: CudaSlice<u32>,
+    n_split: usize,
+}
+
+impl Schedule {
+    fn new(g: &Gpu, hermitian: Hermitian, train: &Interactions, batch: usize, f: usize, half: bool) -> Result<Schedule, GpuError> {
+        if hermitian.takes_order() {
+            return Ok(Schedule::Order {
+                users: g.upload(&schedule::longest_first(&train.csr, batch), "users by decreasing length")?,
+                items: g.upload(&schedule::longest_first(&train.csc, batch), "items by decreasing length")?,
+            });
+        }
+        if !hermitian.splits_rows() {
+            return Ok(Schedule::Rows);
+        }
+        let mut slots = 1;
+        let mut side = |m: &Csr, what: &str| -> Result<Vec<DevicePlan>, GpuError> {
+            let limit = schedule::piece_limit(m.nnz(), g.info.multiprocessors as usize);
+            (0..m.outer_dims())
+                .step_by(batch)
+                .map(|begin| {
+                    let plan = schedule::split_plan(m, begin, batch.min(m.outer_dims() - begin), limit);
+                    slots = slots.max(plan.slots);
+                    // A device buffer cannot be empty; with no split row the finish kernel is not launched.
+                    let splits = if plan.splits.is_empty() { vec![0; 3] } else { plan.splits.clone() };
+                    Ok(DevicePlan {
+                        units: g.upload(&plan.units, &format!("{what}: work units"))?,
+                        n_units: plan.units.len() / 3,
+                        splits: g.upload(&splits, &format!("{what}: split rows"))?,
+                        n_split: plan.splits.len() / 3,
+                    })
+                })
+                .collect()
+        };
+        let users = side(&train.csr, "users")?;
+        let items = side(&train.csc, "items")?;
+        Ok(Schedule::Split {
+            users,
+            items,
+            finish: g.kernel(&format!("hermitian_v8_finish_f{f}{}", if half { "_half" } else { "" }))?,
+            partial_a: g.alloc_zeros::<f32>(slots * f * f, "partial sums of split rows (A)")?,
+            partial_b: g.alloc_zeros::<f32>(slots * f, "partial sums of split rows (b)")?,
+        })
     }
-    order
 }
 
 /// The half-step's scalar kernel arguments.
@@ -364,24 +428,4 @@ fn scalars(cfg: &AlsConfig) -> Scalars {
         Confidence::Linear => 1.0,
     };
     Scalars { lambda: cfg.lambda, alpha: cfg.alpha, eps, mode }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn longest_first_orders_each_batch_by_length_ties_by_index() {
-        // Row lengths 1, 3, 0, 3, 2 | 5, 1.
-        let lengths = [1usize, 3, 0, 3, 2, 5, 1];
-        let mut indptr = vec![0usize];
-        for l in lengths {
-            indptr.push(indptr.last().unwrap() + l);
-        }
-        let indices: Vec<u32> = lengths.iter().flat_map(|&l| 0..l as u32).collect();
-        let nnz = indices.len();
-        let m = Csr::new((lengths.len(), 8), indptr, indices, vec![1.0f32; nnz]);
-        assert_eq!(longest_first(&m, 5), vec![1, 3, 4, 0, 2, 0, 1]);
-        assert_eq!(longest_first(&m, 100), vec![5, 1, 3, 4, 0, 6, 2]);
-    }
 }

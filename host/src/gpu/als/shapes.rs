@@ -23,10 +23,11 @@ pub enum Hermitian {
     V5Pipelined,
     V6Tensor,
     V7Balanced,
+    V8Split,
 }
 
 impl Hermitian {
-    pub const ALL: [Hermitian; 8] = [
+    pub const ALL: [Hermitian; 9] = [
         Hermitian::Cublas,
         Hermitian::V1Global,
         Hermitian::V2Shared,
@@ -35,6 +36,7 @@ impl Hermitian {
         Hermitian::V5Pipelined,
         Hermitian::V6Tensor,
         Hermitian::V7Balanced,
+        Hermitian::V8Split,
     ];
 
     pub fn number(self) -> u32 {
@@ -47,6 +49,7 @@ impl Hermitian {
             Hermitian::V5Pipelined => 5,
             Hermitian::V6Tensor => 6,
             Hermitian::V7Balanced => 7,
+            Hermitian::V8Split => 8,
         }
     }
 
@@ -64,12 +67,17 @@ impl Hermitian {
 
     /// Whether this version can write A as fp16 (for the fp16 CG solver).
     pub fn has_half_output(self) -> bool {
-        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor | Hermitian::V7Balanced)
+        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor | Hermitian::V7Balanced | Hermitian::V8Split)
     }
 
     /// Whether the kernel takes the batch's rows in a given order (longest first), one more argument.
     pub fn takes_order(self) -> bool {
         self == Hermitian::V7Balanced
+    }
+
+    /// Whether the kernel takes work units (rows and pieces of long rows) and needs v8's finish kernel.
+    pub fn splits_rows(self) -> bool {
+        self == Hermitian::V8Split
     }
 
     /// The version's kernel; for the cuBLAS baseline, its gather kernel.
@@ -92,7 +100,7 @@ impl Hermitian {
             Hermitian::V3Tiled => (block, reduction.max(STAGED_ITEMS * (f + 2))),
             Hermitian::V4Cached => (block, reduction),
             Hermitian::V5Pipelined => (block, reduction.max(2 * STAGED_ITEMS * (f + 1))),
-            Hermitian::V7Balanced => (block, reduction.max(2 * STAGED_ITEMS * (f + 1)).max(f * f)),
+            Hermitian::V7Balanced | Hermitian::V8Split => (block, reduction.max(2 * STAGED_ITEMS * (f + 1)).max(f * f)),
             Hermitian::V6Tensor => return tensor_launch(f, rows),
         };
         LaunchShape { grid, block, shared_bytes: 4 * shared as u32 }

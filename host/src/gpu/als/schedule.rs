@@ -1,0 +1,112 @@
+//! Which rows of a batch the get_hermitian blocks take, and in what order: v7 takes the batch's
+//! rows longest first ([`longest_first`]); v8 also cuts rows longer than a limit into pieces
+//! whose partial sums a second kernel adds ([`split_plan`]). Both fight the same loss: rows of
+//! very different lengths, where a long row started late runs alone on its SM at the end.
+use crate::data::Csr;
+use std::cmp::Reverse;
+
+/// v8's slot of a row that is not split (`kernels-rs/src/hermitian/v8_split.rs`).
+pub const WHOLE: u32 = u32::MAX;
+
+/// For each batch of `batch` rows of `m`, the batch's rows (numbered from the batch's first)
+/// by decreasing number of entries, ties by index, at the batch's positions.
+pub fn longest_first(m: &Csr, batch: usize) -> Vec<u32> {
+    let indptr = m.indptr();
+    let ptr = indptr.raw_storage();
+    let rows = m.outer_dims();
+    let mut order = Vec::with_capacity(rows);
+    for begin in (0..rows).step_by(batch.max(1)) {
+        let mut local: Vec<u32> = (0..(batch.min(rows - begin)) as u32).collect();
+        local.sort_by_key(|&l| Reverse(ptr[begin + l as usize + 1] - ptr[begin + l as usize]));
+        order.extend(local);
+    }
+    order
+}
+
+/// The longest piece v8 gives one block: about a twelfth of an even share per SM of the side's
+/// entries (so the pieces of the longest rows are shorter than what most blocks do), at least 256.
+pub fn piece_limit(nnz: usize, multiprocessors: usize) -> usize {
+    (nnz / (12 * multiprocessors.max(1))).max(256)
+}
+
+/// v8's work for the batch of `n` rows of `m` from `begin`, in the layout of `v8_split.rs`.
+#[derive(Debug, PartialEq)]
+pub struct SplitPlan {
+    /// (lo, hi, slot << 32 | local) per work unit, longest first (ties in row order).
+    pub units: Vec<u64>,
+    /// (local, first slot, pieces) per split row.
+    pub splits: Vec<u32>,
+    /// Scratch slots the pieces use.
+    pub slots: usize,
+}
+
+/// Rows of more than `limit` entries become ⌈len / limit⌉ pieces of nearly equal length.
+pub fn split_plan(m: &Csr, begin: usize, n: usize, limit: usize) -> SplitPlan {
+    let indptr = m.indptr();
+    let ptr = indptr.raw_storage();
+    let mut units: Vec<(usize, usize, u64)> = Vec::with_capacity(n);
+    let (mut splits, mut slots) = (Vec::new(), 0usize);
+    for local in 0..n {
+        let (lo, hi) = (ptr[begin + local], ptr[begin + local + 1]);
+        let len = hi - lo;
+        if len <= limit {
+            units.push((lo, hi, (WHOLE as u64) << 32 | local as u64));
+            continue;
+        }
+        let pieces = len.div_ceil(limit);
+        splits.extend([local as u32, slots as u32, pieces as u32]);
+        for k in 0..pieces {
+            let slot = (slots + k) as u64;
+            units.push((lo + len * k / pieces, lo + len * (k + 1) / pieces, slot << 32 | local as u64));
+        }
+        slots += pieces;
+    }
+    units.sort_by_key(|&(lo, hi, _)| Reverse(hi - lo));
+    SplitPlan { units: units.into_iter().flat_map(|(lo, hi, tag)| [lo as u64, hi as u64, tag]).collect(), splits, slots }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row lengths 1, 3, 0, 3, 2, 5, 1.
+    fn rows() -> Csr {
+        let lengths = [1usize, 3, 0, 3, 2, 5, 1];
+        let mut indptr = vec![0usize];
+        for l in lengths {
+            indptr.push(indptr.last().unwrap() + l);
+        }
+        let indices: Vec<u32> = lengths.iter().flat_map(|&l| 0..l as u32).collect();
+        let nnz = indices.len();
+        Csr::new((lengths.len(), 8), indptr, indices, vec![1.0f32; nnz])
+    }
+
+    #[test]
+    fn longest_first_orders_each_batch_by_length_ties_by_index() {
+        assert_eq!(longest_first(&rows(), 5), vec![1, 3, 4, 0, 2, 0, 1]);
+        assert_eq!(longest_first(&rows(), 100), vec![5, 1, 3, 4, 0, 6, 2]);
+    }
+
+    #[test]
+    fn split_plan_cuts_long_rows_into_even_pieces_longest_first() {
+        // Rows 1..7 (lengths 3, 0, 3, 2, 5, 1; entries 1..15), limit 2: batch rows 0 and 2 in two
+        // pieces (slots 0-1, 2-3), row 4 in three (slots 4-6).
+        let plan = split_plan(&rows(), 1, 6, 2);
+        assert_eq!(plan.slots, 7);
+        assert_eq!(plan.splits, vec![0, 0, 2, 2, 2, 2, 4, 4, 3]);
+        let units: Vec<(u64, u64, u32, u32)> = plan.units.chunks(3).map(|u| (u[0], u[1], (u[2] >> 32) as u32, u[2] as u32)).collect();
+        let expected = vec![
+            (2, 4, 1, 0),
+            (5, 7, 3, 2),
+            (7, 9, WHOLE, 3),
+            (10, 12, 5, 4),
+            (12, 14, 6, 4),
+            (1, 2, 0, 0),
+            (4, 5, 2, 2),
+            (9, 10, 4, 4),
+            (14, 15, WHOLE, 5),
+            (4, 4, WHOLE, 1),
+        ];
+        assert_eq!(units, expected);
+    }
+}

@@ -1,0 +1,168 @@
+//! get_hermitian v8 — v7 with long rows split across blocks.
+//!
+//! Changed from v7: v7's item side, longest rows first, still had its SMs active in only 66% of
+//! the elapsed cycles (Nsight Compute, Netflix shape, f = 100, H200, `benches/results/gpu/v7/`):
+//! the longest item (463,506 entries) in one block, a few warps on one SM, outlasts everything
+//! else. Here the host cuts every row longer than L entries (L ≈ nnz / (12 · SMs), at least 256)
+//! into ⌈len / L⌉ pieces of nearly equal length. A work unit is a whole row or a piece; the units
+//! go longest first, one per block. A piece's block writes its partial sums (Σ w θθᵀ, Σ w θ) to
+//! a scratch slot, and `hermitian_v8_finish` adds a row's slots in piece order —
+//! deterministic, unlike atomics — and writes A_u and b_u. Rows that are not split are written
+//! as in v7, so they are bit-identical to v7's.
+//!
+//! Work unit k: `work[3k] = lo`, `work[3k + 1] = hi` (entries of the sparse matrix),
+//! `work[3k + 2] = slot << 32 | local` (batch row; slot [`WHOLE`] for a row in one piece).
+//! Split row s: `splits[3s..3s + 3] = (local, first slot, pieces)`.
+//!
+//! Launch: as v7 with grid = work units; then `hermitian_v8_finish`: one block of 256 threads per
+//! split row, no shared memory. Budget: as v7 (launch bounds at f = 64), spill-free.
+use super::tiles::{store_coalesced, sum_groups, Tile};
+use super::v5_pipelined::accumulate;
+use super::Problem;
+use crate::prelude::*;
+
+/// The slot of a row that is not split.
+pub const WHOLE: u32 = u32::MAX;
+
+const FINISH_BLOCK: u32 = 256;
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn hermitian_split<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
+    n_units: u32,
+    p: Problem,
+    a_out: *mut f32,
+    b_out: *mut f32,
+    work: *const u64,
+    partial_a: *mut f32,
+    partial_b: *mut f32,
+) {
+    let Some((tile, unit)) = Tile::enter::<F, T, G, BLOCK>(n_units) else { return };
+    let tid = thread_idx();
+    let unit = 3 * unit as usize;
+    let (lo, hi, tag) = (*work.add(unit) as usize, *work.add(unit + 1) as usize, *work.add(unit + 2));
+    let (local, slot) = (tag as u32, (tag >> 32) as u32);
+    let (mut acc, bias) = accumulate::<F, T, G, BLOCK>(&p, &tile, lo, hi);
+    sum_groups::<T, G>(&mut acc, &tile, tid);
+    let (b_row, b_dst) = if slot == WHOLE {
+        store_coalesced::<F, T, HALF, BLOCK>(&acc, &tile, |i, j| p.extra(i, j, F, hi - lo), local, a_out);
+        (local, b_out)
+    } else {
+        store_coalesced::<F, T, false, BLOCK>(&acc, &tile, |_, _| 0.0, slot, partial_a);
+        (slot, partial_b)
+    };
+    if (tid as usize) < F {
+        *b_dst.add(b_row as usize * F + tid as usize) = bias;
+    }
+}
+
+/// A_u and b_u of each split row: its pieces' partial sums added in order, plus
+/// `Problem::extra` (with the whole row's length).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn finish<const F: usize, const HALF: bool>(
+    n_split: u32,
+    row_begin: u32,
+    p: Problem,
+    a_out: *mut f32,
+    b_out: *mut f32,
+    splits: *const u32,
+    partial_a: *const f32,
+    partial_b: *const f32,
+) {
+    if block_dim() != FINISH_BLOCK || F % 4 != 0 {
+        trap();
+    }
+    let s = block_idx() as usize;
+    if s >= n_split as usize {
+        return;
+    }
+    let (local, first, pieces) = (*splits.add(3 * s) as usize, *splits.add(3 * s + 1) as usize, *splits.add(3 * s + 2) as usize);
+    let (lo, hi) = p.entries(row_begin + local as u32);
+    let tid = thread_idx() as usize;
+    let mut q = tid;
+    while q < F * F / 4 {
+        let mut v = [0.0f32; 4];
+        for k in first..first + pieces {
+            let x = ldg_f32x4(partial_a.add(k * F * F + 4 * q)).0;
+            for e in 0..4 {
+                v[e] += x[e];
+            }
+        }
+        for (e, x) in v.iter_mut().enumerate() {
+            let (r, c) = ((4 * q + e) / F, (4 * q + e) % F);
+            *x += p.extra(r.max(c), r.min(c), F, hi - lo);
+        }
+        if HALF {
+            store_f16x4((a_out as *mut f16).add(local * F * F + 4 * q), v);
+        } else {
+            *(a_out.add(local * F * F + 4 * q) as *mut F32x4) = F32x4(v);
+        }
+        q += FINISH_BLOCK as usize;
+    }
+    if tid < F {
+        let mut b = 0.0f32;
+        for k in first..first + pieces {
+            b += ldg_f32(partial_b.add(k * F + tid));
+        }
+        *b_out.add(local * F + tid) = b;
+    }
+}
+
+macro_rules! split_kernels {
+    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(
+                n_units: u32, indptr: *const u64, indices: *const u32, values: *const f32,
+                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
+                a_out: *mut f32, b_out: *mut f32, work: *const u64, partial_a: *mut f32, partial_b: *mut f32,
+            ) {
+                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
+                hermitian_split::<$($g),*>(n_units, p, a_out, b_out, work, partial_a, partial_b)
+            }
+        )*
+    };
+}
+
+macro_rules! finish_kernels {
+    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
+        $(
+            #[no_mangle]
+            pub unsafe extern "ptx-kernel" fn $name(
+                n_split: u32, row_begin: u32, indptr: *const u64, gram: *const f32, lambda: f32, mode: u32,
+                a_out: *mut f32, b_out: *mut f32, splits: *const u32, partial_a: *const f32, partial_b: *const f32,
+            ) {
+                let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
+                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha: 0.0, eps: 1.0, mode };
+                finish::<$($g),*>(n_split, row_begin, p, a_out, b_out, splits, partial_a, partial_b)
+            }
+        )*
+    };
+}
+
+split_kernels! {
+    hermitian_v8_f32 = <32, 8, 12, 128, false>,
+    hermitian_v8_f64 = <64, 8, 3, 128, false>,
+    hermitian_v8_f96 = <96, 8, 1, 96, false>,
+    hermitian_v8_f100 = <100, 10, 2, 128, false>,
+    hermitian_v8_f128 = <128, 8, 1, 160, false>,
+    hermitian_v8_f32_half = <32, 8, 12, 128, true>,
+    hermitian_v8_f64_half = <64, 8, 3, 128, true>,
+    hermitian_v8_f96_half = <96, 8, 1, 96, true>,
+    hermitian_v8_f100_half = <100, 10, 2, 128, true>,
+    hermitian_v8_f128_half = <128, 8, 1, 160, true>,
+}
+
+finish_kernels! {
+    hermitian_v8_finish_f32 = <32, false>,
+    hermitian_v8_finish_f64 = <64, false>,
+    hermitian_v8_finish_f96 = <96, false>,
+    hermitian_v8_finish_f100 = <100, false>,
+    hermitian_v8_finish_f128 = <128, false>,
+    hermitian_v8_finish_f32_half = <32, true>,
+    hermitian_v8_finish_f64_half = <64, true>,
+    hermitian_v8_finish_f96_half = <96, true>,
+    hermitian_v8_finish_f100_half = <100, true>,
+    hermitian_v8_finish_f128_half = <128, true>,
+}
