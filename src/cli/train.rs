@@ -64,7 +64,7 @@ pub struct TrainOpts {
     pub cg_tol: Option<f64>,
     /// GPU: get_hermitian version 1–7, or cublas (the baseline: gathered blocks and a batched GEMM)
     /// (a comma-separated list with --bench-out).
-    #[arg(long, default_value = "5")]
+    #[arg(long, default_value = "8")]
     pub hermitian: String,
     /// GPU, CG solver: keep A in fp16.
     #[arg(long)]

@@ -34,7 +34,7 @@
 //! * v3 (this file): hits queued in shared memory and appended by the whole block between tiles;
 //!   a hit that finds the queue full marks its row for the host's dense fallback instead of
 //!   appending in place, which frees the registers that path held, so launch bounds can ask for
-//!   two blocks per SM (127 registers, 32 warps) — 22.4 ms per batch (31.5 ms with one block).
+//!   two blocks per SM (127 registers, 16 warps) — 22.4 ms per batch (31.5 ms with one block).
 //!
 //! Launch: 256 threads; grid = ⌈B/128⌉ × partitions (block b: user tile b % ⌈B/128⌉, partition
 //! b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (105.5 KiB at

@@ -38,7 +38,7 @@ pub struct GpuAlsOptions {
 
 impl Default for GpuAlsOptions {
     fn default() -> Self {
-        GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::Cholesky, batch_rows: None }
+        GpuAlsOptions { hermitian: Hermitian::V8Split, solver: GpuSolver::Cholesky, batch_rows: None }
     }
 }
 
