@@ -106,7 +106,7 @@ impl GpuAls {
         let half = opts.solver.half_storage();
         if half && !opts.hermitian.has_half_output() {
             return Err(GpuError::Unsupported(format!(
-                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 to v7), not {}",
+                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 to v8), not {}",
                 opts.hermitian.name()
             )));
         }
