@@ -31,7 +31,7 @@ const PRELUDE_CHECKS: [&str; 12] = [
 ];
 
 /// ALS kernel families, each instantiated once per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const ALS_FAMILIES: [&str; 22] = [
+const ALS_FAMILIES: [&str; 23] = [
     "hermitian_v1",
     "hermitian_v2",
     "hermitian_v3",
@@ -45,6 +45,7 @@ const ALS_FAMILIES: [&str; 22] = [
     "solve_lu",
     "solve_cg",
     "solve_cg_half",
+    "solve_cg_matrix_free",
     "hermitian_v3_half",
     "hermitian_v4_half",
     "hermitian_v5_half",

@@ -1,12 +1,12 @@
 //! GPU ALS against the CPU reference (issue 5): every get_hermitian version and every solver on
-//! fresh random data, explicit and implicit, the cuBLAS baselines included; CG and CG-fp16 against
-//! the exact solver's accuracy; batching that must not change a bit.
+//! fresh random data, explicit and implicit, the cuBLAS baselines included; CG, CG-fp16 and
+//! matrix-free CG against the exact solver's accuracy; batching that must not change a bit.
 mod common;
 
 use common::{gpu_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
-use rustmf::als::{self, AlsConfig, Backend, Confidence, EvalConfig, Factors, GpuOptions, Side, Solver};
+use rustmf::als::{self, AlsConfig, Backend, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
 use rustmf::cpu::CpuBackend;
 use rustmf::data::{Duplicates, Interactions};
 use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
@@ -33,6 +33,9 @@ fn main() {
         ("als::cublas_hermitian_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::Cublas, &[32, 64, 100])),
         ("als::cublas_hermitian_in_batches_matches_cpu", cublas_hermitian_in_batches),
         ("als::cg_with_f_steps_matches_cpu", cg_matches_cpu),
+        ("als::cg_matrix_free_with_f_steps_matches_cpu_every_f", cg_matrix_free_matches_cpu),
+        ("als::cg_matrix_free_long_rows_match_cpu", cg_matrix_free_long_rows_match_cpu),
+        ("als::cg3_matrix_free_on_each_side_matches_cpu_cg3", cg3_matrix_free_matches_cpu_cg3),
         ("als::batches_do_not_change_results", batching_is_invisible),
         ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
         ("als::cg_and_fp16_reach_exact_ndcg", cg_reaches_exact_ndcg),
@@ -133,7 +136,7 @@ fn compare_on(gpu: &Arc<Gpu>, rng: &mut StdRng, data: &Interactions, f: usize, i
 fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usize]) -> Result<(), String> {
     for &f in fs {
         for implicit in [false, true] {
-            let opts = GpuAlsOptions { hermitian: v, solver: GpuSolver::Cholesky, batch_rows: None };
+            let opts = GpuAlsOptions { hermitian: v, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
             compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
         }
     }
@@ -142,7 +145,7 @@ fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usiz
 
 fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false), (100, true)] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Lu, batch_rows: None };
+        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Lu, batch_rows: None, matrix_free: MatrixFree::Off };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -151,7 +154,7 @@ fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 /// cuBLAS's batched LU (partial pivoting) after rustmf's hermitian, and after cuBLAS's own.
 fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit, hermitian) in [(32, false, Hermitian::V5Pipelined), (64, true, Hermitian::V3Tiled), (100, false, Hermitian::Cublas), (100, true, Hermitian::V5Pipelined)] {
-        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None };
+        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None, matrix_free: MatrixFree::Off };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -160,7 +163,7 @@ fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
 /// The cuBLAS hermitian's per-batch plan: several batches, the last one shorter.
 fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for implicit in [false, true] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::Cublas, solver: GpuSolver::Cholesky, batch_rows: Some(rng.random_range(7..60)) };
+        let opts = GpuAlsOptions { hermitian: Hermitian::Cublas, solver: GpuSolver::Cholesky, batch_rows: Some(rng.random_range(7..60)), matrix_free: MatrixFree::Off };
         compare(gpu, rng, 64, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -169,8 +172,56 @@ fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), S
 /// CG run for f steps is, in exact arithmetic, the exact solve; in fp32 it comes close.
 fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false)] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, batch_rows: None };
+        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, batch_rows: None, matrix_free: MatrixFree::Off };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
+/// Matrix-free CG run for f steps, both sides, against the exact solve (rows of up to ~130
+/// entries: every row on one warp).
+fn cg_matrix_free_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for f in [32, 64, 96, 100, 128] {
+        for implicit in [false, true] {
+            let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, matrix_free: MatrixFree::Both, ..Default::default() };
+            compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+        }
+    }
+    Ok(())
+}
+
+/// Items of more than `schedule::MATRIX_FREE_LONG_ROW` (2048) entries, which the kernel gives a
+/// whole block, beside users of a few entries on warps.
+fn cg_matrix_free_long_rows_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for (f, implicit) in [(64, true), (100, false), (32, false), (128, true)] {
+        let (users, items) = (rng.random_range(3200..3600), rng.random_range(6..12));
+        let mut e = Vec::new();
+        for u in 0..users as u32 {
+            for i in 0..items as u32 {
+                if rng.random_bool(0.75) {
+                    let v = if implicit { rng.random_range(1..=20) } else { rng.random_range(1..=5) };
+                    e.push((u, i, v as f32));
+                }
+            }
+        }
+        let data = Interactions::from_entries(users, items, &e, Duplicates::Last).unwrap();
+        let shortest = data.csc.outer_iterator().map(|r| r.nnz()).min().unwrap_or(0);
+        if shortest <= 2048 {
+            return Err(format!("test data with an item of only {shortest} entries: not every item is long"));
+        }
+        let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, matrix_free: MatrixFree::Both, ..Default::default() };
+        compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, 1e-3)?;
+    }
+    Ok(())
+}
+
+/// Three steps of matrix-free CG take the same iterates as the CPU's CG (fp64, also matrix-free),
+/// on users only, items only (the other side forming A with v8) and both.
+fn cg3_matrix_free_matches_cpu_cg3(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let cg3 = Solver::Cg { steps: 3, tol: None };
+    for (f, implicit, matrix_free) in [(64, true, MatrixFree::Users), (100, false, MatrixFree::Items), (96, true, MatrixFree::Both), (32, false, MatrixFree::Both)] {
+        let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: 3, tol: 0.0 }, matrix_free, ..Default::default() };
+        compare(gpu, rng, f, implicit, cg3, opts, 1e-3)?;
     }
     Ok(())
 }
@@ -179,7 +230,7 @@ fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 /// it land near, not on, the exact solution.
 fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
     for (f, implicit) in [(64, true), (100, false)] {
-        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 }, batch_rows: None };
+        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 }, batch_rows: None, matrix_free: MatrixFree::Off };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 2e-2)?;
     }
     Ok(())
@@ -189,7 +240,7 @@ fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
     let data = random_data(rng, 300, 200, false);
     let cfg = config(64, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 64, rng.random(), 1.0);
-    let whole = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cholesky, batch_rows: None };
+    let whole = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
     let batched = GpuAlsOptions { batch_rows: Some(rng.random_range(3..40)), ..whole };
     let a = gpu_iteration(gpu, &data, &start, &cfg, whole)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, batched)?;
@@ -206,7 +257,7 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let data = random_data(rng, 300, 200, false);
     let cfg = config(100, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 100, rng.random(), 1.0);
-    let v5 = GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::Cholesky, batch_rows: None };
+    let v5 = GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
     let v7 = GpuAlsOptions { hermitian: Hermitian::V7Balanced, batch_rows: Some(rng.random_range(3..40)), ..v5 };
     let a = gpu_iteration(gpu, &data, &start, &cfg, v5)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, v7)?;
@@ -235,24 +286,26 @@ fn v8_pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             return Err(format!("test data without a row of more than 256 entries ({longest:?}): nothing is split"));
         }
         let solver = if half { GpuSolver::CgHalf { steps: f as u32, tol: 0.0 } } else { GpuSolver::Cholesky };
-        let opts = GpuAlsOptions { hermitian: Hermitian::V8Split, solver, batch_rows: Some(rng.random_range(5..few + 5)) };
+        let opts = GpuAlsOptions { hermitian: Hermitian::V8Split, solver, batch_rows: Some(rng.random_range(5..few + 5)), matrix_free: MatrixFree::Off };
         compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, if half { 2e-2 } else { 1e-3 })?;
     }
     Ok(())
 }
 
-/// Trains on planted data with the exact solver, CG (3 steps) and CG-fp16 (3 steps); returns the
-/// final value of the monitored test metric of each.
+/// Trains on planted data with the exact solver, CG (3 steps), CG-fp16 (3 steps) and matrix-free
+/// CG (3 steps); returns the final value of the monitored test metric of each.
 fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> Result<Vec<(String, f64)>, String> {
     let runs = [
-        ("cholesky", Solver::Cholesky, false),
-        ("cg3", Solver::Cg { steps: 3, tol: None }, false),
-        ("cg3-fp16", Solver::Cg { steps: 3, tol: None }, true),
+        ("cholesky", Solver::Cholesky, false, MatrixFree::Off),
+        ("cg3", Solver::Cg { steps: 3, tol: None }, false, MatrixFree::Off),
+        ("cg3-fp16", Solver::Cg { steps: 3, tol: None }, true, MatrixFree::Off),
+        ("cg3-mf", Solver::Cg { steps: 3, tol: None }, false, MatrixFree::Both),
     ];
     runs.iter()
-        .map(|&(name, solver, fp16)| {
+        .map(|&(name, solver, fp16, matrix_free)| {
             let cfg = AlsConfig { solver, ..base.clone() };
-            let backend = Backend::Gpu { device: 0, options: GpuOptions { hermitian: 3, fp16, cublas_lu: false, batch_rows: None } };
+            let options = GpuOptions { hermitian: 3, fp16, cublas_lu: false, batch_rows: None, matrix_free };
+            let backend = Backend::Gpu { device: 0, options };
             let r = als::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
             let m = r.iterations.last().and_then(|l| l.test.as_ref()).and_then(|m| m.monitored()).ok_or("no test metric")?;
             Ok((name.to_string(), m.0))

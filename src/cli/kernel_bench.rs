@@ -224,7 +224,7 @@ mod gpu {
     }
 
     fn open_als(s: &Setup, hermitian: Hermitian, solver: GpuSolver) -> Result<GpuAls, GpuError> {
-        GpuAls::new(s.gpu.clone(), s.data, &s.start, GpuAlsOptions { hermitian, solver, batch_rows: s.args.batch_rows })
+        GpuAls::new(s.gpu.clone(), s.data, &s.start, GpuAlsOptions { hermitian, solver, batch_rows: s.args.batch_rows, ..Default::default() })
     }
 
     /// Seconds per repeat of get_hermitian over both sides (users then items), per-side medians.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rustmf_host::als::{self, AlsConfig, Backend, Confidence, EarlyStopping, EvalConfig, Solver};
+use rustmf_host::als::{self, AlsConfig, Backend, Confidence, EarlyStopping, EvalConfig, MatrixFree, Solver};
 use rustmf_host::data::{split, synth, Interactions};
 
 /// `rustmf train` arguments (boxed: the options are many).
@@ -53,7 +53,8 @@ pub struct TrainOpts {
     pub confidence: String,
     #[arg(long, default_value_t = 1.0)]
     pub eps: f32,
-    /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) (a comma-separated
+    /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) | cg-mf (GPU: CG
+    /// without forming A, both sides) | cg-mf-users | cg-mf-items (matrix-free on one side) (a comma-separated
     /// list with --bench-out).
     #[arg(long, default_value = "cholesky")]
     pub solver: String,
@@ -179,21 +180,29 @@ fn list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>> {
     s.split(',').map(|p| p.trim().parse::<T>().map_err(|_| anyhow::anyhow!("bad {what}: {p:?}"))).collect()
 }
 
-/// A `--solver` choice: the solver, and whether it is cuBLAS's batched LU (GPU only).
+/// A `--solver` choice: the solver, whether it is cuBLAS's batched LU, and which sides CG runs
+/// matrix-free (the last two GPU only).
 #[derive(Debug, Clone, Copy)]
 struct SolverChoice {
     solver: Solver,
     cublas: bool,
+    matrix_free: MatrixFree,
 }
 
 fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
+    let matrix_free = match name {
+        "cg-mf" => MatrixFree::Both,
+        "cg-mf-users" => MatrixFree::Users,
+        "cg-mf-items" => MatrixFree::Items,
+        _ => MatrixFree::Off,
+    };
     let solver = match name {
         "cholesky" => Solver::Cholesky,
         "lu" | "cublas-lu" => Solver::Lu,
-        "cg" => Solver::Cg { steps, tol },
-        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg, cublas-lu)"),
+        "cg" | "cg-mf" | "cg-mf-users" | "cg-mf-items" => Solver::Cg { steps, tol },
+        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg, cg-mf, cg-mf-users, cg-mf-items, cublas-lu)"),
     };
-    Ok(SolverChoice { solver, cublas: name == "cublas-lu" })
+    Ok(SolverChoice { solver, cublas: name == "cublas-lu", matrix_free })
 }
 
 /// A `--hermitian` choice as [`als::GpuOptions::hermitian`] numbers it: a version number (or v1,
@@ -216,21 +225,30 @@ fn hermitian_name(number: u32) -> String {
 fn backend(args: &TrainOpts, threads: usize, hermitian: u32, s: SolverChoice) -> Result<Backend> {
     match args.device.as_str() {
         "cpu" if s.cublas => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
+        "cpu" if s.matrix_free != MatrixFree::Off => {
+            anyhow::bail!("cg-mf* choose where the GPU forms A; the CPU's CG is always matrix-free: use --solver cg")
+        }
         "cpu" => Ok(Backend::Cpu { threads }),
         "gpu" => Ok(Backend::Gpu {
             device: 0,
-            options: als::GpuOptions { hermitian, fp16: args.fp16, cublas_lu: s.cublas, batch_rows: args.batch_rows },
+            options: als::GpuOptions {
+                hermitian,
+                fp16: args.fp16,
+                cublas_lu: s.cublas,
+                batch_rows: args.batch_rows,
+                matrix_free: s.matrix_free,
+            },
         }),
         d => anyhow::bail!("unknown device {d:?} (cpu, gpu)"),
     }
 }
 
-fn solver_name(s: &Solver, cublas: bool) -> String {
-    match s {
-        Solver::Lu if cublas => "cublas-lu".into(),
+fn solver_name(s: &SolverChoice) -> String {
+    match s.solver {
+        Solver::Lu if s.cublas => "cublas-lu".into(),
         Solver::Cholesky => "cholesky".into(),
         Solver::Lu => "lu".into(),
-        Solver::Cg { steps, .. } => format!("cg{steps}"),
+        Solver::Cg { steps, .. } => format!("cg{steps}{}", s.matrix_free.suffix()),
     }
 }
 
@@ -341,7 +359,7 @@ fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, 
                         b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
                     }
                     let variant = if gpu { format!("hermitian={}", hermitian_name(h)) } else { format!("threads={t}") };
-                    record(&mut b, args, train, &cfg, &r, s.cublas, variant);
+                    record(&mut b, args, train, &cfg, &r, s, variant);
                 }
             }
         }
@@ -358,7 +376,7 @@ fn record(
     train: &Interactions,
     cfg: &AlsConfig,
     r: &als::TrainReport,
-    cublas: bool,
+    s: &SolverChoice,
     variant: String,
 ) {
     let logs = &r.iterations[args.bench_warmup..];
@@ -372,7 +390,7 @@ fn record(
     };
     let f = cfg.factors;
     let kind = if cfg.implicit { "implicit" } else { "explicit" };
-    let case = format!("{kind} f={f} {} {variant}{}", solver_name(&cfg.solver, cublas), if args.fp16 { " fp16" } else { "" });
+    let case = format!("{kind} f={f} {} {variant}{}", solver_name(s), if args.fp16 { " fp16" } else { "" });
     let params = serde_json::json!({
         "input": args.input, "n_users": train.n_users(), "n_items": train.n_items(),
         "nnz": train.nnz(), "factors": f, "solver": cfg.solver, "backend": r.backend,
@@ -381,7 +399,7 @@ fn record(
     });
     // get_hermitian FLOPs per iteration: both sides, lower triangle, one FMA = 2 FLOPs.
     let flop = 2.0 * 2.0 * train.nnz() as f64 * (f * (f + 1) / 2) as f64;
-    let hermitian_s = phase(&|x| x.hermitian_s);
+    let hermitian_s = phase(&|x| x.hermitian_s).filter(|_| s.matrix_free == MatrixFree::Off);
     b.record(
         &case,
         params,

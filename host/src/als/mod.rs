@@ -340,11 +340,40 @@ pub struct GpuOptions {
     pub cublas_lu: bool,
     /// Rows per batch; `None`: as many as fit in 70% of the free GPU memory.
     pub batch_rows: Option<usize>,
+    /// With the CG solver: the sides solved matrix-free, without forming A.
+    pub matrix_free: MatrixFree,
 }
 
 impl Default for GpuOptions {
     fn default() -> Self {
-        GpuOptions { hermitian: 8, fp16: false, cublas_lu: false, batch_rows: None }
+        GpuOptions { hermitian: 8, fp16: false, cublas_lu: false, batch_rows: None, matrix_free: MatrixFree::Off }
+    }
+}
+
+/// GPU, CG solver: which half-steps apply A_u through the row's entries
+/// (`kernels-rs/src/solve/cg_matrix_free.rs`) instead of forming it with get_hermitian.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MatrixFree {
+    #[default]
+    Off,
+    Users,
+    Items,
+    Both,
+}
+
+impl MatrixFree {
+    pub fn covers(self, side: Side) -> bool {
+        matches!((self, side), (MatrixFree::Both, _) | (MatrixFree::Users, Side::Users) | (MatrixFree::Items, Side::Items))
+    }
+
+    /// Suffix of the CLI's solver name: "", "-mf-users", "-mf-items", "-mf".
+    pub fn suffix(self) -> &'static str {
+        match self {
+            MatrixFree::Off => "",
+            MatrixFree::Users => "-mf-users",
+            MatrixFree::Items => "-mf-items",
+            MatrixFree::Both => "-mf",
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 //! * [`lu`]: exact, LU without pivoting (Gaussian elimination is stable on SPD matrices), for
 //!   parity with the batched LU of the paper's cuBLAS baseline;
 //! * [`cg`]: approximate — a few conjugate-gradient steps warm-started from the current factors
-//!   (§IV-A, Solution 3), with A read as fp32 or as fp16 (§IV-B, Solution 4).
+//!   (§IV-A, Solution 3), with A read as fp32 or as fp16 (§IV-B, Solution 4);
+//! * [`cg_matrix_free`]: the same CG without A: it applies A_u through the row's entries, so it
+//!   replaces get_hermitian as well (its own signature, see the file).
 //!
 //! Shared signature: `(n, row_begin: u32, a: *const f32 | *const f16, b: *const f32, x: *mut f32, ...)`.
 //! Block k solves system k of the batch: A at `a[k·f²..]` (full symmetric, row-major), b at
@@ -17,6 +19,7 @@
 //! different banks.
 
 pub mod cg;
+pub mod cg_matrix_free;
 pub mod cholesky;
 pub mod lu;
 

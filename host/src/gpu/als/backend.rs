@@ -54,11 +54,17 @@ impl GpuBackend {
 impl AlsBackend for GpuBackend {
     fn name(&self) -> String {
         format!(
-            "gpu ({}, hermitian {}{}{}{})",
+            "gpu ({}, hermitian {}{}{}{}{})",
             self.gpu.info.name,
             Hermitian::from_number(self.options.hermitian).expect("checked in open").name(),
             if self.options.fp16 { ", fp16 A" } else { "" },
             if self.options.cublas_lu { ", cuBLAS LU" } else { "" },
+            match self.options.matrix_free {
+                crate::als::MatrixFree::Off => "",
+                crate::als::MatrixFree::Users => ", matrix-free CG on users",
+                crate::als::MatrixFree::Items => ", matrix-free CG on items",
+                crate::als::MatrixFree::Both => ", matrix-free CG",
+            },
             self.state.as_ref().map(|s| format!(", {} rows per batch", s.batch_rows())).unwrap_or_default()
         )
     }
@@ -68,6 +74,7 @@ impl AlsBackend for GpuBackend {
             hermitian: Hermitian::from_number(self.options.hermitian).expect("checked in open"),
             solver: self.solver(cfg)?,
             batch_rows: self.options.batch_rows,
+            matrix_free: self.options.matrix_free,
         };
         self.state = Some(GpuAls::new(self.gpu.clone(), train, start, opts)?);
         Ok(())

@@ -6,7 +6,10 @@
 //! 2. for each batch of rows — sized so the batch's f×f systems fit in free GPU memory, or as the
 //!    user set — get_hermitian + get_bias (version chosen by [`Hermitian`]; the cuBLAS baseline in
 //!    `cublas_hermitian.rs`) writes A and b, then a batched solver ([`GpuSolver`]; the cuBLAS LU
-//!    baseline in `cublas_lu.rs`) writes the new factor rows in place.
+//!    baseline in `cublas_lu.rs`) writes the new factor rows in place;
+//! 3. or, on the sides [`MatrixFree`] names (CG only), instead of 2: one kernel per half-step that
+//!    runs CG with A_u applied through the row's entries, never formed
+//!    (`kernels-rs/src/solve/cg_matrix_free.rs`).
 //!
 //! Every phase is timed with CUDA events; [`Breakdown`] is the per-half-step breakdown.
 
@@ -20,7 +23,7 @@ pub use backend::GpuBackend;
 pub use shapes::{GpuSolver, Hermitian, SUPPORTED_F};
 
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
-use crate::als::{AlsConfig, Breakdown, Confidence, Factors, Matrix, Side};
+use crate::als::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
 use crate::data::{Csr, Interactions};
 use cublas_hermitian::CublasHermitian;
 use cublas_lu::CublasLu;
@@ -34,11 +37,13 @@ pub struct GpuAlsOptions {
     /// Rows per batch; `None`: as many as fit in 70% of the free GPU memory (40% with the cuBLAS
     /// hermitian, whose gather buffer takes most of the rest).
     pub batch_rows: Option<usize>,
+    /// The sides solved by matrix-free CG (with [`GpuSolver::Cg`] only); the others form A.
+    pub matrix_free: MatrixFree,
 }
 
 impl Default for GpuAlsOptions {
     fn default() -> Self {
-        GpuAlsOptions { hermitian: Hermitian::V8Split, solver: GpuSolver::Cholesky, batch_rows: None }
+        GpuAlsOptions { hermitian: Hermitian::V8Split, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off }
     }
 }
 
@@ -93,6 +98,29 @@ pub struct GpuAls {
     schedule: Schedule,
     hermitian: HermitianStep,
     solve: SolveStep,
+    matrix_free: Option<MatrixFreeCg>,
+}
+
+/// Matrix-free CG: its kernel, and for each side it runs on, that side's rows longest first.
+struct MatrixFreeCg {
+    kernel: Kernel,
+    users: Option<RowOrder>,
+    items: Option<RowOrder>,
+}
+
+/// All rows of a side by decreasing length; the first `n_long` get a whole block each.
+struct RowOrder {
+    order: CudaSlice<u32>,
+    n_long: u32,
+}
+
+impl RowOrder {
+    fn upload(g: &Gpu, m: &Csr, what: &str) -> Result<RowOrder, GpuError> {
+        Ok(RowOrder {
+            order: g.upload(&schedule::longest_first(m, m.outer_dims()), &format!("{what} by decreasing length"))?,
+            n_long: schedule::long_rows(m, schedule::MATRIX_FREE_LONG_ROW) as u32,
+        })
+    }
 }
 
 impl GpuAls {
@@ -110,6 +138,9 @@ impl GpuAls {
                 opts.hermitian.name()
             )));
         }
+        if opts.matrix_free != MatrixFree::Off && !matches!(opts.solver, GpuSolver::Cg { .. }) {
+            return Err(GpuError::Unsupported(format!("matrix-free is a way to run the fp32 CG solver, not {}", opts.solver.name())));
+        }
         let by_user = DeviceRows::upload(g, &train.csr, "CSR (users × items)")?;
         let by_item = DeviceRows::upload(g, &train.csc, "CSC (items × users)")?;
         let users = g.upload(&start.users.data, "user factors")?;
@@ -117,8 +148,10 @@ impl GpuAls {
         let gram = g.alloc_zeros::<f32>(f * f, "YᵀY")?;
         let bytes_a = f * f * if half { 2 } else { 4 };
         let rows = by_user.rows.max(by_item.rows).max(1);
-        let cublas_hermitian = opts.hermitian == Hermitian::Cublas;
+        let formed = opts.matrix_free != MatrixFree::Both;
+        let cublas_hermitian = opts.hermitian == Hermitian::Cublas && formed;
         let batch = match opts.batch_rows {
+            _ if !formed => 1,
             Some(b) => b.clamp(1, rows),
             None => {
                 let (free, _) = g.memory()?;
@@ -133,10 +166,18 @@ impl GpuAls {
         } else {
             HermitianStep::Kernel(g.kernel(&opts.hermitian.kernel_name(f, half))?)
         };
-        let schedule = Schedule::new(g, opts.hermitian, train, batch, f, half)?;
+        let schedule = if formed { Schedule::new(g, opts.hermitian, train, batch, f, half)? } else { Schedule::Rows };
         let solve = match opts.solver.kernel_name(f) {
             Some(name) => SolveStep::Kernel(g.kernel(&name)?),
             None => SolveStep::CublasLu(CublasLu::new(g, &a, &b, f, batch)?),
+        };
+        let matrix_free = match opts.matrix_free {
+            MatrixFree::Off => None,
+            m => Some(MatrixFreeCg {
+                kernel: g.kernel(&format!("solve_cg_matrix_free_f{f}"))?,
+                users: if m.covers(Side::Users) { Some(RowOrder::upload(g, &train.csr, "users")?) } else { None },
+                items: if m.covers(Side::Items) { Some(RowOrder::upload(g, &train.csc, "items")?) } else { None },
+            }),
         };
         Ok(GpuAls {
             blas: Blas::new(g)?,
@@ -153,6 +194,7 @@ impl GpuAls {
             schedule,
             hermitian,
             solve,
+            matrix_free,
             gpu,
         })
     }
@@ -172,6 +214,11 @@ impl GpuAls {
             t.gram_s = timer.time(|| self.fixed_gram(side))?;
         }
         let s = scalars(cfg);
+        if self.opts.matrix_free.covers(side) {
+            t.solve_s = timer.time(|| self.solve_matrix_free(side, s))?;
+            t.total_s = whole.stop()?;
+            return Ok(t);
+        }
         let mut begin = 0;
         while begin < self.side_rows(side) {
             let n = self.batch.min(self.side_rows(side) - begin);
@@ -342,6 +389,43 @@ impl GpuAls {
             },
         }
     }
+}
+
+impl GpuAls {
+    /// Matrix-free CG over every row of `side`, in place.
+    fn solve_matrix_free(&mut self, side: Side, s: Scalars) -> Result<(), GpuError> {
+        let GpuAls { gpu, by_user, by_item, users, items, gram, matrix_free, opts, f, .. } = self;
+        let mf = matrix_free.as_ref().ok_or_else(|| GpuError::Unsupported("no matrix-free CG in this run".into()))?;
+        let (rows, fixed, target, order) = match side {
+            Side::Users => (&*by_user, &*items, users, &mf.users),
+            Side::Items => (&*by_item, &*users, items, &mf.items),
+        };
+        let order = order.as_ref().ok_or_else(|| GpuError::Unsupported(format!("{side:?} are not solved matrix-free in this run")))?;
+        let GpuSolver::Cg { steps, tol } = opts.solver else {
+            return Err(GpuError::Unsupported(format!("matrix-free CG with solver {}", opts.solver.name())));
+        };
+        let (n32, long) = (rows.rows as u32, order.n_long as usize);
+        let teams = long + (rows.rows - long).div_ceil(MATRIX_FREE_WARPS);
+        let grid = teams.clamp(1, 8 * gpu.info.multiprocessors as usize) as u32;
+        let shape = LaunchShape { grid, block: 32 * MATRIX_FREE_WARPS as u32, shared_bytes: matrix_free_shared_bytes(*f, s.mode != 0) };
+        // Safety: the arguments follow `kernels-rs/src/solve/cg_matrix_free.rs`: `order` lists
+        // every row of the side once, the first `n_long` of them the long ones; `gram` holds YᵀY.
+        unsafe {
+            gpu.launch(&mf.kernel)
+                .arg(&n32).arg(&order.n_long).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
+                .arg(fixed).arg(&*gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
+                .arg(&order.order).arg(target).arg(&steps).arg(&tol)
+                .run(shape)
+        }
+    }
+}
+
+/// Warps per block of the matrix-free CG kernel (its `BLOCK` / 32).
+const MATRIX_FREE_WARPS: usize = 8;
+
+/// Its dynamic shared memory: three f-vectors per warp, and YᵀY + λI in implicit modes.
+fn matrix_free_shared_bytes(f: usize, implicit: bool) -> u32 {
+    (4 * (3 * MATRIX_FREE_WARPS * f + if implicit { f * f } else { 0 })) as u32
 }
 
 /// The scalars of a half-step, as the kernels take them.

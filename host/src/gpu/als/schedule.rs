@@ -23,6 +23,16 @@ pub fn longest_first(m: &Csr, batch: usize) -> Vec<u32> {
     order
 }
 
+/// Matrix-free CG gives a whole block to rows of more than this many entries and a warp to the
+/// others: a warp has 2·32/L entries (L lanes each) in flight at a time, so a row of thousands of
+/// entries, read steps + 1 times, would keep one warp busy long after the others are done.
+pub const MATRIX_FREE_LONG_ROW: usize = 2048;
+
+/// How many rows of `m` have more than `limit` entries.
+pub fn long_rows(m: &Csr, limit: usize) -> usize {
+    m.outer_iterator().filter(|r| r.nnz() > limit).count()
+}
+
 /// The longest piece v8 gives one block: about a twelfth of an even share per SM of the side's
 /// entries (so the pieces of the longest rows are shorter than what most blocks do), at least 256.
 pub fn piece_limit(nnz: usize, multiprocessors: usize) -> usize {
