@@ -216,10 +216,12 @@ fn cg_matrix_free_long_rows_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Resul
 }
 
 /// Three steps of matrix-free CG take the same iterates as the CPU's CG (fp64, also matrix-free),
-/// on users only, items only (the other side forming A with v8) and both.
+/// on users only, items only (the other side forming A with v8), both, and where the factors fit
+/// in L2 (all of these small ones).
 fn cg3_matrix_free_matches_cpu_cg3(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let cg3 = Solver::Cg { steps: 3, tol: None };
-    for (f, implicit, matrix_free) in [(64, true, MatrixFree::Users), (100, false, MatrixFree::Items), (96, true, MatrixFree::Both), (32, false, MatrixFree::Both)] {
+    let sides = [(64, true, MatrixFree::Users), (100, false, MatrixFree::Items), (96, true, MatrixFree::Both), (32, false, MatrixFree::Auto)];
+    for (f, implicit, matrix_free) in sides {
         let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: 3, tol: 0.0 }, matrix_free, ..Default::default() };
         compare(gpu, rng, f, implicit, cg3, opts, 1e-3)?;
     }

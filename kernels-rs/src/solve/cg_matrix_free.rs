@@ -27,7 +27,9 @@
 //!
 //! Launch: block [`BLOCK`] threads; grid-stride (any grid); dynamic shared memory
 //! [`shared_bytes`]: YᵀY + λI (implicit only), one f-vector per warp for D·v, two per warp for a
-//! team's sums. Budget: spill-free (`rustmf ptx-check`).
+//! team's sums. Budget: on sm_90 launch bounds (build.rs) ask for two blocks per SM, 16 warps: at
+//! most 128 registers (126–128; ~133 without the bounds, which would leave one block per SM);
+//! spill-free (`rustmf ptx-check`).
 use crate::hermitian::{Problem, MODE_EXPLICIT};
 use crate::prelude::*;
 
@@ -183,15 +185,21 @@ unsafe fn apply<const F: usize, const L: usize, const BLOCK_TEAM: bool, const WI
     let groups = 32 / L;
     let (team_groups, first) = if BLOCK_TEAM { (WARPS * groups, me.warp * groups + me.g) } else { (groups, me.g) };
     let (mut acc, mut b) = (ZERO, ZERO);
+    // The entries of the next round are fetched a round ahead, so that gathering θ_i does not
+    // wait for its index to arrive first.
+    let entry = |e: usize| if e < hi { (ldg_u32(p.indices.add(e)), ldg_f32(p.values.add(e))) } else { (0, 0.0) };
     let mut base = lo;
+    let mut next = [entry(base + first), entry(base + first + team_groups)];
     while base < hi {
         let e = [base + first, base + first + team_groups];
+        let current = next;
+        next = [entry(e[0] + 2 * team_groups), entry(e[1] + 2 * team_groups)];
         let mut theta = [ZERO; 2];
         let mut w = [(0.0f32, 0.0f32); 2];
         for u in 0..2 {
             if e[u] < hi {
-                let i = ldg_u32(p.indices.add(e[u])) as usize;
-                w[u] = p.weights(ldg_f32(p.values.add(e[u])));
+                let i = current[u].0 as usize;
+                w[u] = p.weights(current[u].1);
                 for c in 0..2 {
                     if me.valid[c] {
                         theta[u][c] = ldg_f32x4(p.theta.add(i * F + 4 * me.chunks[c])).0;
