@@ -54,8 +54,8 @@ pub struct TrainOpts {
     #[arg(long, default_value_t = 1.0)]
     pub eps: f32,
     /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) | cg-mf (GPU: CG
-    /// without forming A on the sides whose fixed factors fit in L2) | cg-mf-both | cg-mf-users |
-    /// cg-mf-items (a comma-separated list with --bench-out).
+    /// without forming A, the fastest) | cg-mf-users | cg-mf-items (matrix-free on one side only)
+    /// (a comma-separated list with --bench-out).
     #[arg(long, default_value = "cholesky")]
     pub solver: String,
     #[arg(long, default_value_t = 3)]
@@ -191,8 +191,7 @@ struct SolverChoice {
 
 fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
     let matrix_free = match name {
-        "cg-mf" => MatrixFree::Auto,
-        "cg-mf-both" => MatrixFree::Both,
+        "cg-mf" => MatrixFree::Both,
         "cg-mf-users" => MatrixFree::Users,
         "cg-mf-items" => MatrixFree::Items,
         _ => MatrixFree::Off,
@@ -200,8 +199,8 @@ fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
     let solver = match name {
         "cholesky" => Solver::Cholesky,
         "lu" | "cublas-lu" => Solver::Lu,
-        "cg" | "cg-mf" | "cg-mf-both" | "cg-mf-users" | "cg-mf-items" => Solver::Cg { steps, tol },
-        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg, cg-mf, cg-mf-both, cg-mf-users, cg-mf-items, cublas-lu)"),
+        "cg" | "cg-mf" | "cg-mf-users" | "cg-mf-items" => Solver::Cg { steps, tol },
+        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg, cg-mf, cg-mf-users, cg-mf-items, cublas-lu)"),
     };
     Ok(SolverChoice { solver, cublas: name == "cublas-lu", matrix_free })
 }

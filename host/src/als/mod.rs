@@ -359,9 +359,6 @@ pub enum MatrixFree {
     Users,
     Items,
     Both,
-    /// The sides whose fixed factors (the ones CG re-reads at every step) fit in three quarters of
-    /// the GPU's L2 cache; decided when training starts.
-    Auto,
 }
 
 impl MatrixFree {
@@ -369,14 +366,13 @@ impl MatrixFree {
         matches!((self, side), (MatrixFree::Both, _) | (MatrixFree::Users, Side::Users) | (MatrixFree::Items, Side::Items))
     }
 
-    /// Suffix of the CLI's solver name: "", "-mf-users", "-mf-items", "-mf-both", "-mf".
+    /// Suffix of the CLI's solver name: "", "-mf-users", "-mf-items", "-mf".
     pub fn suffix(self) -> &'static str {
         match self {
             MatrixFree::Off => "",
             MatrixFree::Users => "-mf-users",
             MatrixFree::Items => "-mf-items",
-            MatrixFree::Both => "-mf-both",
-            MatrixFree::Auto => "-mf",
+            MatrixFree::Both => "-mf",
         }
     }
 }

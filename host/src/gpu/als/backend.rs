@@ -59,12 +59,11 @@ impl AlsBackend for GpuBackend {
             Hermitian::from_number(self.options.hermitian).expect("checked in open").name(),
             if self.options.fp16 { ", fp16 A" } else { "" },
             if self.options.cublas_lu { ", cuBLAS LU" } else { "" },
-            match self.state.as_ref().map(|s| s.matrix_free()).unwrap_or(self.options.matrix_free) {
+            match self.options.matrix_free {
                 crate::als::MatrixFree::Off => "",
                 crate::als::MatrixFree::Users => ", matrix-free CG on users",
                 crate::als::MatrixFree::Items => ", matrix-free CG on items",
                 crate::als::MatrixFree::Both => ", matrix-free CG",
-                crate::als::MatrixFree::Auto => ", matrix-free CG where the fixed factors fit in L2",
             },
             self.state.as_ref().map(|s| format!(", {} rows per batch", s.batch_rows())).unwrap_or_default()
         )

@@ -125,7 +125,7 @@ impl RowOrder {
 
 impl GpuAls {
     /// Uploads `train` (CSR and CSC) and `start` (the initial factors) and sizes the batches.
-    pub fn new(gpu: Arc<Gpu>, train: &Interactions, start: &Factors, mut opts: GpuAlsOptions) -> Result<GpuAls, GpuError> {
+    pub fn new(gpu: Arc<Gpu>, train: &Interactions, start: &Factors, opts: GpuAlsOptions) -> Result<GpuAls, GpuError> {
         let g = &*gpu;
         let f = start.n_factors();
         if !SUPPORTED_F.contains(&f) {
@@ -140,10 +140,6 @@ impl GpuAls {
         }
         if opts.matrix_free != MatrixFree::Off && !matches!(opts.solver, GpuSolver::Cg { .. }) {
             return Err(GpuError::Unsupported(format!("matrix-free is a way to run the fp32 CG solver, not {}", opts.solver.name())));
-        }
-        if opts.matrix_free == MatrixFree::Auto {
-            let (user_bytes, item_bytes) = (start.users.data.len() * 4, start.items.data.len() * 4);
-            opts.matrix_free = schedule::matrix_free_sides(user_bytes, item_bytes, g.info.l2_cache_bytes as usize);
         }
         let by_user = DeviceRows::upload(g, &train.csr, "CSR (users × items)")?;
         let by_item = DeviceRows::upload(g, &train.csc, "CSC (items × users)")?;
@@ -201,11 +197,6 @@ impl GpuAls {
             matrix_free,
             gpu,
         })
-    }
-
-    /// The sides solved matrix-free ([`MatrixFree::Auto`] resolved).
-    pub fn matrix_free(&self) -> MatrixFree {
-        self.opts.matrix_free
     }
 
     /// Rows per batch in use.

@@ -2,7 +2,6 @@
 //! rows longest first ([`longest_first`]); v8 also cuts rows longer than a limit into pieces
 //! whose partial sums a second kernel adds ([`split_plan`]). Both fight the same loss: rows of
 //! very different lengths, where a long row started late runs alone on its SM at the end.
-use crate::als::MatrixFree;
 use crate::data::Csr;
 use std::cmp::Reverse;
 
@@ -28,22 +27,6 @@ pub fn longest_first(m: &Csr, batch: usize) -> Vec<u32> {
 /// others: a warp has 2·32/L entries (L lanes each) in flight at a time, so a row of thousands of
 /// entries, read steps + 1 times, would keep one warp busy long after the others are done.
 pub const MATRIX_FREE_LONG_ROW: usize = 2048;
-
-/// [`MatrixFree::Auto`]: matrix-free CG on a side when the factors it reads — the other side's,
-/// `item_bytes` for the users' half-step — fit in three quarters of the L2 cache. There the
-/// θ_i it gathers again at every CG step come from L2; otherwise from DRAM, and forming A (one
-/// gather) wins. Measured on an H200 (50 MB L2; benches/results/gpu/matrix-free/): Netflix
-/// users (items 7 MB) 30 ms matrix-free against 84 ms formed, items (users 192 MB) 80 against
-/// 52 ms; LFM-1b items (users 31 MB) 73 against 291 ms, users (items 1.4 GB) 91 against 85 ms.
-pub fn matrix_free_sides(user_bytes: usize, item_bytes: usize, l2_bytes: usize) -> MatrixFree {
-    let fits = |bytes: usize| bytes <= l2_bytes / 4 * 3;
-    match (fits(item_bytes), fits(user_bytes)) {
-        (true, true) => MatrixFree::Both,
-        (true, false) => MatrixFree::Users,
-        (false, true) => MatrixFree::Items,
-        (false, false) => MatrixFree::Off,
-    }
-}
 
 /// How many rows of `m` have more than `limit` entries.
 pub fn long_rows(m: &Csr, limit: usize) -> usize {
@@ -141,15 +124,5 @@ mod tests {
     fn long_rows_counts_rows_over_the_limit() {
         assert_eq!(long_rows(&rows(), 2), 3);
         assert_eq!(long_rows(&rows(), 5), 0);
-    }
-
-    #[test]
-    fn matrix_free_where_the_fixed_factors_fit_in_l2() {
-        let (mb, l2) = (1 << 20, 50 << 20);
-        // Netflix f=100: users 192 MB, items 7 MB; LFM-1b f=64: users 31 MB, items 1.4 GB.
-        assert_eq!(matrix_free_sides(192 * mb, 7 * mb, l2), MatrixFree::Users);
-        assert_eq!(matrix_free_sides(31 * mb, 1434 * mb, l2), MatrixFree::Items);
-        assert_eq!(matrix_free_sides(30 * mb, 7 * mb, l2), MatrixFree::Both);
-        assert_eq!(matrix_free_sides(38 * mb, 39 * mb, l2), MatrixFree::Off);
     }
 }
