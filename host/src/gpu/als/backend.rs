@@ -65,7 +65,11 @@ impl AlsBackend for GpuBackend {
                 crate::als::MatrixFree::Items => ", matrix-free CG on items",
                 crate::als::MatrixFree::Both => ", matrix-free CG",
             },
-            self.state.as_ref().map(|s| format!(", {} rows per batch", s.batch_rows())).unwrap_or_default()
+            self.state
+                .as_ref()
+                .filter(|_| self.options.matrix_free != crate::als::MatrixFree::Both)
+                .map(|s| format!(", {} rows per batch", s.batch_rows()))
+                .unwrap_or_default()
         )
     }
 
