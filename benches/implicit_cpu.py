@@ -115,6 +115,11 @@ def main():
                 }
                 cases.append(c)
                 print(f"{name}: median {c['summary']['median_s']:.3f} s/iteration", file=sys.stderr)
+    write_results(a, cases, {"cpu_cores": os.cpu_count(), "numpy": np.__version__, "implicit": implicit.__version__})
+
+
+def write_results(a, cases, extra_meta, gpu=""):
+    """Writes <a.out>/<a.name>.json and .csv (via temporary files and renames)."""
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     except OSError:
@@ -122,12 +127,11 @@ def main():
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cpu": cpu_name(),
-        "cpu_cores": os.cpu_count(),
+        "gpu": gpu,
         "python": platform.python_version(),
-        "implicit": implicit.__version__,
-        "numpy": np.__version__,
         "git_revision": rev,
         "command": " ".join(sys.argv),
+        **extra_meta,
     }
     os.makedirs(a.out, exist_ok=True)
     out = {"name": a.name, "meta": meta, "cases": cases}
@@ -143,7 +147,7 @@ def main():
             params = json.dumps(c["params"]).replace('"', '""')
             fh.write(
                 f'{a.name},{c["case"]},{s["n"]},{s["median_s"]:.9f},{s["min_s"]:.9f},{s["max_s"]:.9f},'
-                f'{s["iqr_s"]:.9f},{s["mean_s"]:.9f},"{params}",null,,"{meta["cpu"]}",{rev},{meta["date"]}\n'
+                f'{s["iqr_s"]:.9f},{s["mean_s"]:.9f},"{params}",null,"{gpu}","{meta["cpu"]}",{rev},{meta["date"]}\n'
             )
     os.replace(cp + ".tmp", cp)
     print(f"wrote {jp} and {cp}", file=sys.stderr)

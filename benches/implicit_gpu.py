@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Per-iteration time of the `implicit` library's GPU ALS (CG, 3 steps: implicit's GPU solver) on
+the matrix that `rustmf train --export-csr DIR` wrote, with the same f, λ, α and iteration count
+as the rustmf benchmark — the peer of issue 5, run on the same GPU as rustmf.
+
+    pip install implicit==0.7.3 rmm-cu13==26.4.0 librmm-cu13==26.4.0 'rapids-logger==0.2.*'
+    python benches/implicit_gpu.py --csr /tmp/lfm1b --factors 64 --iterations 4 --warmup 1 --out DIR
+
+Writes <out>/<name>.json and .csv (the columns of rustmf's bench CSV), as `implicit_cpu.py` does;
+implicit's confidence is `alpha * r` (rustmf: `1 + alpha * r`), the same work per iteration.
+Per-iteration time is implicit's own fit callback (both half-steps, no loss computation).
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from implicit_cpu import summary, write_results  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csr", required=True, help="folder with indptr.npy, indices.npy, data.npy, shape.json")
+    ap.add_argument("--factors", default="64")
+    ap.add_argument("--iterations", type=int, default=4)
+    ap.add_argument("--warmup", type=int, default=1, help="leading iterations left out of the statistics")
+    ap.add_argument("--lambda", dest="lam", type=float, default=0.1)
+    ap.add_argument("--alpha", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out", default="benches/results")
+    ap.add_argument("--name", default="implicit_gpu")
+    a = ap.parse_args()
+
+    import numpy as np
+    import scipy.sparse as sp
+    import implicit
+    from implicit.gpu.als import AlternatingLeastSquares
+
+    shape = json.load(open(os.path.join(a.csr, "shape.json")))
+    m = sp.csr_matrix(
+        (
+            np.load(os.path.join(a.csr, "data.npy")),
+            np.load(os.path.join(a.csr, "indices.npy")),
+            np.load(os.path.join(a.csr, "indptr.npy")),
+        ),
+        shape=(shape["rows"], shape["cols"]),
+    )
+    print(f"matrix {m.shape[0]} users x {m.shape[1]} items, {m.nnz} nnz", file=sys.stderr)
+    cases = []
+    for f in [int(x) for x in a.factors.split(",")]:
+        times = []
+        model = AlternatingLeastSquares(
+            factors=f, regularization=a.lam, alpha=a.alpha, iterations=a.iterations,
+            calculate_training_loss=False, random_state=a.seed,
+        )
+        model.fit(m, show_progress=False, callback=lambda it, el, loss: times.append(el))
+        samples = times[a.warmup :]
+        name = f"implicit-gpu f={f} cg{model.cg_steps}"
+        cases.append({
+            "case": name,
+            "params": {
+                "csr": a.csr, "n_users": m.shape[0], "n_items": m.shape[1], "nnz": int(m.nnz),
+                "factors": f, "solver": "cg", "cg_steps": model.cg_steps, "lambda": a.lam, "alpha": a.alpha,
+                "warmup_iterations": a.warmup, "library": f"implicit {implicit.__version__} (GPU)",
+            },
+            "samples_s": samples,
+            "summary": summary(samples),
+            "extra": None,
+        })
+        print(f"{name}: median {cases[-1]['summary']['median_s']:.3f} s/iteration", file=sys.stderr)
+    gpu = os.popen("nvidia-smi --query-gpu=name --format=csv,noheader").read().strip()
+    write_results(a, cases, {"numpy": np.__version__, "implicit": implicit.__version__}, gpu)
+
+
+if __name__ == "__main__":
+    main()
