@@ -49,38 +49,51 @@ def summary(samples):
     }
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def common_args(ap, factors, name):
+    """The options both implicit benchmarks take (this one and `implicit_gpu.py`)."""
     ap.add_argument("--csr", required=True, help="folder with indptr.npy, indices.npy, data.npy, shape.json")
-    ap.add_argument("--factors", default="64,100")
-    ap.add_argument("--solver", default="cholesky,cg")
-    ap.add_argument("--cg-steps", type=int, default=3)
-    ap.add_argument("--threads", default="1,0")
+    ap.add_argument("--factors", default=factors)
     ap.add_argument("--iterations", type=int, default=4)
     ap.add_argument("--warmup", type=int, default=1, help="leading iterations left out of the statistics")
     ap.add_argument("--lambda", dest="lam", type=float, default=0.1)
     ap.add_argument("--alpha", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default="benches/results")
-    ap.add_argument("--name", default="implicit_cpu")
-    a = ap.parse_args()
+    ap.add_argument("--name", default=name)
 
+
+def load_csr(folder):
+    """The matrix `rustmf train --export-csr` wrote, as a scipy CSR matrix."""
     import numpy as np
     import scipy.sparse as sp
-    from threadpoolctl import threadpool_limits
-    import implicit
-    from implicit.cpu.als import AlternatingLeastSquares
 
-    shape = json.load(open(os.path.join(a.csr, "shape.json")))
+    shape = json.load(open(os.path.join(folder, "shape.json")))
     m = sp.csr_matrix(
         (
-            np.load(os.path.join(a.csr, "data.npy")),
-            np.load(os.path.join(a.csr, "indices.npy")),
-            np.load(os.path.join(a.csr, "indptr.npy")),
+            np.load(os.path.join(folder, "data.npy")),
+            np.load(os.path.join(folder, "indices.npy")),
+            np.load(os.path.join(folder, "indptr.npy")),
         ),
         shape=(shape["rows"], shape["cols"]),
     )
     print(f"matrix {m.shape[0]} users x {m.shape[1]} items, {m.nnz} nnz", file=sys.stderr)
+    return m
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    common_args(ap, "64,100", "implicit_cpu")
+    ap.add_argument("--solver", default="cholesky,cg")
+    ap.add_argument("--cg-steps", type=int, default=3)
+    ap.add_argument("--threads", default="1,0")
+    a = ap.parse_args()
+
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+    import implicit
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    m = load_csr(a.csr)
     cases = []
     for f in [int(x) for x in a.factors.split(",")]:
         for solver in a.solver.split(","):

@@ -11,42 +11,23 @@ implicit's confidence is `alpha * r` (rustmf: `1 + alpha * r`), the same work pe
 Per-iteration time is implicit's own fit callback (both half-steps, no loss computation).
 """
 import argparse
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from implicit_cpu import summary, write_results  # noqa: E402
+from implicit_cpu import common_args, load_csr, summary, write_results  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--csr", required=True, help="folder with indptr.npy, indices.npy, data.npy, shape.json")
-    ap.add_argument("--factors", default="64")
-    ap.add_argument("--iterations", type=int, default=4)
-    ap.add_argument("--warmup", type=int, default=1, help="leading iterations left out of the statistics")
-    ap.add_argument("--lambda", dest="lam", type=float, default=0.1)
-    ap.add_argument("--alpha", type=float, default=1.0)
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--out", default="benches/results")
-    ap.add_argument("--name", default="implicit_gpu")
+    common_args(ap, "64", "implicit_gpu")
     a = ap.parse_args()
 
     import numpy as np
-    import scipy.sparse as sp
     import implicit
     from implicit.gpu.als import AlternatingLeastSquares
 
-    shape = json.load(open(os.path.join(a.csr, "shape.json")))
-    m = sp.csr_matrix(
-        (
-            np.load(os.path.join(a.csr, "data.npy")),
-            np.load(os.path.join(a.csr, "indices.npy")),
-            np.load(os.path.join(a.csr, "indptr.npy")),
-        ),
-        shape=(shape["rows"], shape["cols"]),
-    )
-    print(f"matrix {m.shape[0]} users x {m.shape[1]} items, {m.nnz} nnz", file=sys.stderr)
+    m = load_csr(a.csr)
     cases = []
     for f in [int(x) for x in a.factors.split(",")]:
         times = []
