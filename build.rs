@@ -27,15 +27,17 @@ const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
 /// name starts with the prefix get `.maxntid` (threads per block) and `.minnctapersm` (blocks per
 /// SM), so ptxas keeps them within 65536 / (threads · blocks) registers; the first matching entry
 /// counts. The fused filters need two 256-thread blocks per SM to hide their latencies (128
-/// registers; they took 132 and 167). On sm_80 the exact filter does not fit 128 without spilling
-/// a few bytes, so there it keeps its registers and runs one block per SM. get_hermitian v7 and
+/// registers; they took 132 and 167). The exact filter's shared memory admits two blocks only at
+/// f = 32 and 64 (at f ≥ 96 it needs over 114 KiB), so only those are bounded, and only on sm_90:
+/// on sm_80 it does not fit 128 registers without spilling a few bytes. get_hermitian v7 and
 /// v8 at f = 64 keep v5's four 128-thread blocks per SM (128 registers; they took 133). Matrix-free
 /// CG, a latency-bound gather, keeps two 256-thread blocks per SM on sm_90 (it took 128–133
 /// registers); on sm_80 the bound made f = 96 spill 4 bytes, so there it is left alone.
-const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 5] = [
+const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 6] = [
     ("score_filter_tf32_", &[80, 90], 256, 2),
     ("solve_cg_matrix_free_", &[90], 256, 2),
-    ("score_filter_", &[90], 256, 2),
+    ("score_filter_f32", &[90], 256, 2),
+    ("score_filter_f64", &[90], 256, 2),
     ("hermitian_v7_f64", &[80, 90], 128, 4),
     ("hermitian_v8_f64", &[80, 90], 128, 4),
 ];

@@ -25,7 +25,11 @@ def main():
 
     import numpy as np
     import implicit
+    import implicit.gpu
     from implicit.gpu.als import AlternatingLeastSquares
+
+    if not implicit.gpu.HAS_CUDA:
+        sys.exit("implicit_gpu.py: implicit's GPU support did not load (see the warning above)")
 
     m = load_csr(a.csr)
     cases = []

@@ -12,6 +12,15 @@ pub fn sqrt(x: f32) -> f32 {
     core::intrinsics::sqrtf32(x)
 }
 
+/// The larger of `a` and `b`, NaN when either is (`max.NaN.f32`, sm_80 and later; Rust's
+/// `f32::max` returns the other operand).
+#[inline(always)]
+pub fn max_nan(a: f32, b: f32) -> f32 {
+    let r: f32;
+    unsafe { core::arch::asm!("max.NaN.f32 {}, {}, {};", out(reg32) r, in(reg32) a, in(reg32) b, options(pure, nomem, nostack)) };
+    r
+}
+
 /// `v`, through an instruction the compiler cannot see through: as a loop bound it keeps LLVM
 /// from unrolling the loop completely (and hoisting every load of the unrolled body).
 #[inline(always)]

@@ -6,7 +6,7 @@
 //! | [`sync`]   | block barrier, warp barrier, trap |
 //! | [`shared`] | dynamic shared memory with typed `ld.shared` / `st.shared` (scalar, 64- and 128-bit) |
 //! | [`warp`]   | shuffles (xor, down, idx) and warp / block reductions |
-//! | [`math`]   | fused multiply-add, square root, an opaque value (to keep loops rolled) |
+//! | [`math`]   | fused multiply-add, square root, NaN-propagating maximum, an opaque value (to keep loops rolled) |
 //! | [`half`]   | f16 ⇄ f32 on load and store |
 //! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering |
 //! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
@@ -32,7 +32,7 @@ pub use async_copy::{cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or
 pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16, store_f16x4};
 pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};
-pub use math::{fma, opaque, sqrt};
+pub use math::{fma, max_nan, opaque, sqrt};
 pub use mma::{mma_3xtf32, mma_tf32, split_tf32, to_tf32};
 pub use shared::{dynamic_shared_bytes, Shared, F32x4};
 pub use sync::{sync_threads, sync_warp, trap};

@@ -35,14 +35,20 @@
 //!   a hit that finds the queue full marks its row for the host's dense fallback instead of
 //!   appending in place, which frees the registers that path held, so launch bounds can ask for
 //!   two blocks per SM (127 registers, 16 warps) — 22.4 ms per batch (31.5 ms with one block);
-//! * v4 (this file): when f divides the block, the staging loop advances two pointers instead of
+//! * v4: when f divides the block, the staging loop advances two pointers instead of
 //!   recomputing (item, float) from a flat index, and checks bounds only in a last, partial tile:
-//!   15.8·10⁹ → 14.8·10⁹ warp instructions per batch, 22.1 ms.
+//!   15.8·10⁹ → 14.8·10⁹ warp instructions per batch, 22.1 ms;
+//! * v5 (this file): the hit test row by row. With a threshold at the K-th best of a 1/64 sample
+//!   about 64·K items pass per user, so nine warps in ten found some hit in a tile and the whole
+//!   warp walked all 64 scores of the slow path (~600 instructions), after building a 64-bit mask
+//!   (~170). Now each of the 8 rows is first tested by the NaN-propagating maximum of its 8 scores
+//!   (8 instructions; three rows in four have no hit across the warp), and only a row with hits
+//!   builds an 8-bit mask and visits its set bits.
 //!
 //! Launch: 256 threads; grid = ⌈B/128⌉ × partitions (block b: user tile b % ⌈B/128⌉, partition
 //! b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (105.5 KiB at
-//! f = 64). Registers: 64 accumulators and 16 operands; on sm_90 at most 128 (launch bounds in
-//! build.rs: two blocks per SM), on sm_80 ~160 (one block); spill-free.
+//! f = 64). Registers: 64 accumulators and 16 operands; at f = 32 and 64 on sm_90 at most 128
+//! (launch bounds in build.rs: two blocks per SM), otherwise ~140–160 (one block); spill-free.
 use super::queue::{self, Lists, Queue};
 use crate::prelude::*;
 
@@ -62,6 +68,8 @@ pub const fn shared_bytes(f: usize) -> usize {
 
 /// Where the scores of a tile go.
 trait Sink {
+    /// Every score is taken (no threshold test).
+    const TAKES_ALL: bool = false;
     /// Block user `u`'s threshold: scores that are not below it are taken.
     unsafe fn threshold(&self, _u: usize) -> f32 {
         f32::NEG_INFINITY
@@ -79,6 +87,8 @@ struct Dense {
 }
 
 impl Sink for Dense {
+    const TAKES_ALL: bool = true;
+
     #[inline(always)]
     unsafe fn take(&self, row: usize, col: usize, _: u32, s: f32) {
         *self.out.add(row * self.ld + col) = s;
@@ -193,6 +203,8 @@ unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, ite
         taus.store_unchecked(tid as u32, if u0 + tid < w.rows { *tau.add(u0 + tid) } else { f32::INFINITY });
     }
     let (tx, ty) = (tid % 16, tid / 16);
+    // Bit a: the thread's row a is a user (checked once here, so the hit path compares no 64-bit indices).
+    let valid_rows = (0..8).fold(0u32, |m, a| m | ((u0 + 8 * ty + a < w.rows) as u32) << a);
     stage_tile::<F>(buf(0), items, w, first, tid);
     cp_async_commit();
     for tile in first..last {
@@ -226,27 +238,75 @@ unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, ite
             }
             j0 += step;
         }
-        // Which scores are taken, as a bit mask first: the common filter case (none) stays short.
-        let mut taken = 0u64;
-        for (a, row_acc) in acc.iter().enumerate() {
-            let bar = sink.threshold(8 * ty + a);
-            for (b, &s) in row_acc.iter().enumerate() {
-                taken |= ((!(s < bar)) as u64) << (8 * a + b);
-            }
-        }
-        if taken != 0 {
+        if S::TAKES_ALL {
             for (a, row_acc) in acc.iter().enumerate() {
-                let row = u0 + 8 * ty + a;
                 for (b, &s) in row_acc.iter().enumerate() {
-                    let col = tile * TI + if b < 4 { 4 * tx + b } else { TI / 2 + 4 * tx + b - 4 };
-                    if taken >> (8 * a + b) & 1 != 0 && row < w.rows && col < w.n_cols {
-                        sink.take(row, col, (col * w.step) as u32, s);
+                    take_checked(sink, w, u0 + 8 * ty + a, tile * TI + column(tx, b), s);
+                }
+            }
+        } else {
+            // Row by row: one NaN-propagating maximum against the threshold first, so a row
+            // without hits (three in four, across a warp) costs 8 instructions; then only its
+            // hits, one at a time.
+            let col0 = tile * TI;
+            // Bit b: accumulator b's column is an item (all but in a last, partial tile).
+            let valid_cols = if col0 + TI <= w.n_cols {
+                0xff
+            } else {
+                (0..8).fold(0u32, |m, b| m | ((col0 + column(tx, b) < w.n_cols) as u32) << b)
+            };
+            for (a, row_acc) in acc.iter().enumerate() {
+                let bar = sink.threshold(8 * ty + a);
+                if valid_rows >> a & 1 != 0 && !(max8(row_acc) < bar) {
+                    let mut taken = 0u32;
+                    for (b, &s) in row_acc.iter().enumerate() {
+                        taken |= ((!(s < bar)) as u32) << b;
+                    }
+                    taken &= valid_cols;
+                    while taken != 0 {
+                        let b = taken.trailing_zeros() as usize;
+                        taken &= taken - 1;
+                        let col = col0 + column(tx, b);
+                        sink.take(u0 + 8 * ty + a, col, (col * w.step) as u32, pick8(row_acc, b));
                     }
                 }
             }
         }
         sync_threads();
         sink.tile_done(tile + 1 == last);
+    }
+}
+
+/// Column of the tile held in accumulator `b` of thread column `tx`.
+#[inline(always)]
+fn column(tx: usize, b: usize) -> usize {
+    4 * tx + (b & 3) + (b >> 2) * (TI / 2)
+}
+
+/// Hands score `s` of (`row`, `col`) to the sink unless it lies past the last user or item.
+#[inline(always)]
+unsafe fn take_checked<S: Sink>(sink: &S, w: Work, row: usize, col: usize, s: f32) {
+    if row < w.rows && col < w.n_cols {
+        sink.take(row, col, (col * w.step) as u32, s);
+    }
+}
+
+/// The largest of 8 scores, NaN if any is NaN: `!(max8(r) < bar)` holds exactly when some
+/// `!(r[b] < bar)` does.
+#[inline(always)]
+fn max8(r: &[f32; 8]) -> f32 {
+    max_nan(max_nan(max_nan(r[0], r[1]), max_nan(r[2], r[3])), max_nan(max_nan(r[4], r[5]), max_nan(r[6], r[7])))
+}
+
+/// `r[b]` for a run-time `b` < 8, by three levels of selects (an indexed array would live in local memory).
+#[inline(always)]
+fn pick8(r: &[f32; 8], b: usize) -> f32 {
+    let half = if b & 4 != 0 { [r[4], r[5], r[6], r[7]] } else { [r[0], r[1], r[2], r[3]] };
+    let pair = if b & 2 != 0 { [half[2], half[3]] } else { [half[0], half[1]] };
+    if b & 1 != 0 {
+        pair[1]
+    } else {
+        pair[0]
     }
 }
 
