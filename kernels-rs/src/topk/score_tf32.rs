@@ -138,12 +138,14 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
     cp_async_commit();
     for tile in first..last {
         let cur = (tile - first) % 2;
+        // One barrier per tile, as in `score`: this tile has landed, the previous one is done.
+        cp_async_wait::<0>();
+        sync_threads();
+        hits.drain(lists, false);
         if tile + 1 < last {
             stage::<F>(buf(1 - cur), items, n, tile + 1, tid);
         }
         cp_async_commit();
-        cp_async_wait::<1>();
-        sync_threads();
         let ys = buf(cur);
         let mut nt = 0;
         while nt < opaque(TI / 8) {
@@ -181,9 +183,9 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
             }
             nt += 1;
         }
-        sync_threads();
-        hits.drain(lists, tile + 1 == last);
     }
+    sync_threads();
+    hits.drain(lists, true);
 }
 
 /// Declares the kernel for each f.
