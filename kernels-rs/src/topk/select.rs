@@ -123,7 +123,6 @@ unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, sco
         }
         let (mut above, total) = block_exclusive_scan(mine, scratch);
         if pass == 0 && total <= need {
-            need = total;
             all = true;
             break;
         }
