@@ -404,10 +404,8 @@ impl GpuAls {
         let GpuSolver::Cg { steps, tol } = opts.solver else {
             return Err(GpuError::Unsupported(format!("matrix-free CG with solver {}", opts.solver.name())));
         };
-        let (n32, long) = (rows.rows as u32, order.n_long as usize);
-        let teams = long + (rows.rows - long).div_ceil(MATRIX_FREE_WARPS);
-        let grid = teams.clamp(1, 8 * gpu.info.multiprocessors as usize) as u32;
-        let shape = LaunchShape { grid, block: 32 * MATRIX_FREE_WARPS as u32, shared_bytes: matrix_free_shared_bytes(*f, s.mode != 0) };
+        let n32 = rows.rows as u32;
+        let shape = shapes::matrix_free_launch(*f, rows.rows, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
         // Safety: the arguments follow `kernels-rs/src/solve/cg_matrix_free.rs`: `order` lists
         // every row of the side once, the first `n_long` of them the long ones; `gram` holds YᵀY.
         unsafe {
@@ -418,14 +416,6 @@ impl GpuAls {
                 .run(shape)
         }
     }
-}
-
-/// Warps per block of the matrix-free CG kernel (its `BLOCK` / 32).
-const MATRIX_FREE_WARPS: usize = 8;
-
-/// Its dynamic shared memory: three f-vectors per warp, and YᵀY + λI in implicit modes.
-fn matrix_free_shared_bytes(f: usize, implicit: bool) -> u32 {
-    (4 * (3 * MATRIX_FREE_WARPS * f + if implicit { f * f } else { 0 })) as u32
 }
 
 /// The scalars of a half-step, as the kernels take them.

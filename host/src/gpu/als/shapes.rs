@@ -180,3 +180,16 @@ impl GpuSolver {
         }
     }
 }
+
+/// Warps per block of matrix-free CG (`kernels-rs/src/solve/cg_matrix_free.rs`: `BLOCK` / 32).
+const MATRIX_FREE_WARPS: usize = 8;
+
+/// Matrix-free CG over `rows` rows, the first `n_long` of them a block each and the rest a warp
+/// each, in at most 8 blocks per SM (blocks loop over the teams); dynamic shared memory for three
+/// f-vectors per warp, and YᵀY + λI in implicit modes.
+pub fn matrix_free_launch(f: usize, rows: usize, n_long: usize, implicit: bool, multiprocessors: u32) -> LaunchShape {
+    let teams = n_long + (rows - n_long).div_ceil(MATRIX_FREE_WARPS);
+    let grid = teams.clamp(1, 8 * multiprocessors as usize) as u32;
+    let shared_bytes = (4 * (3 * MATRIX_FREE_WARPS * f + if implicit { f * f } else { 0 })) as u32;
+    LaunchShape { grid, block: 32 * MATRIX_FREE_WARPS as u32, shared_bytes }
+}
