@@ -62,3 +62,30 @@ pub fn key_score(k: u32) -> f32 {
 pub fn entry_key(s: f32, item: u32) -> u64 {
     ((score_key(s) as u64) << 32) | (!item) as u64
 }
+
+/// The fused filters' per-row thresholds, read where the sample's selection (`topk_dense`) left
+/// them, so they never travel through the host: τ_r is the k-th best sampled score when row r's
+/// sample had k entries, else −∞ (every item of the row is a candidate).
+#[derive(Clone, Copy)]
+pub struct Thresholds {
+    /// The sample's top k per row, best first (rows × k).
+    pub scores: *const f32,
+    /// Entries found per row (≤ k).
+    pub counts: *const u32,
+    pub k: usize,
+}
+
+impl Thresholds {
+    /// τ of `row`.
+    ///
+    /// # Safety
+    /// `row` is a row of the selection.
+    #[inline(always)]
+    pub unsafe fn of(&self, row: usize) -> f32 {
+        if *self.counts.add(row) as usize == self.k {
+            *self.scores.add(row * self.k + self.k - 1)
+        } else {
+            f32::NEG_INFINITY
+        }
+    }
+}

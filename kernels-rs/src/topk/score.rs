@@ -12,7 +12,8 @@
 //! The exact top-K in three launches (host: `gpu::infer`): (1) `score_sample` writes the scores of
 //! every s-th item (about N/64 of them); (2) their top-K (`select::topk_dense`) gives each user a
 //! threshold τ_u, the K-th best sampled score — a lower bound of the K-th best over all items,
-//! so every true top-K item scores ≥ τ_u; (3) `score_filter` scores all items and appends each
+//! so every true top-K item scores ≥ τ_u, read by the filter from that selection on the device
+//! ([`super::Thresholds`]); (3) `score_filter` scores all items and appends each
 //! (score, item) with score ≥ τ_u that is not excluded to the user's candidate list (about 64·K
 //! entries; through the block's shared-memory queue, [`super::queue`]), whose top-K
 //! (`select::topk_candidates`) is the answer.
@@ -52,6 +53,7 @@
 //! f = 64). Registers: 64 accumulators and 16 operands; at f = 32 and 64 on sm_90 at most 128
 //! (launch bounds in build.rs: two blocks per SM), otherwise ~140–160 (one block); spill-free.
 use super::queue::{self, Lists, Queue};
+use super::Thresholds;
 use crate::prelude::*;
 
 const BLOCK: u32 = 256;
@@ -178,7 +180,7 @@ unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: *const f32, w: Work
 }
 
 #[inline(always)]
-unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: *const f32) {
+unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: Option<Thresholds>) {
     if block_dim() != BLOCK || F % 4 != 0 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
     }
@@ -201,8 +203,10 @@ unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, ite
         qs.store_unchecked((j * QS + u) as u32, v);
         idx += BLOCK as usize;
     }
-    if tid < BU && !tau.is_null() {
-        taus.store_unchecked(tid as u32, if u0 + tid < w.rows { *tau.add(u0 + tid) } else { f32::INFINITY });
+    if let Some(tau) = tau {
+        if tid < BU {
+            taus.store_unchecked(tid as u32, if u0 + tid < w.rows { tau.of(u0 + tid) } else { f32::INFINITY });
+        }
     }
     let (tx, ty) = (tid % 16, tid / 16);
     // Bit a: the thread's row a is a user (checked once here, so the hit path compares no 64-bit indices).
@@ -330,15 +334,16 @@ macro_rules! score_kernels {
         ) {
             let w = Work { rows: rows as usize, n_cols: n_cols as usize, step: step as usize, tiles_per_block: tiles_per_block as usize };
             let sink = Dense { out, ld: ld as usize };
-            score_tiles::<$f, _>(w, queries, items, &sink, core::ptr::null());
+            score_tiles::<$f, _>(w, queries, items, &sink, None);
         }
 
-        /// All n_items items; candidates (score ≥ tau[row], not in the row's exclusion list)
+        /// All n_items items; candidates (score ≥ the row's threshold τ, from the sample's top k
+        /// `sampled` / `sampled_counts` as [`Thresholds`] reads it, and not in the row's exclusion list)
         /// appended to the row's list of capacity `cap`, `counts[row]` counting them.
         #[no_mangle]
         pub unsafe extern "ptx-kernel" fn $filter(
             rows: u32, queries: *const f32, items: *const f32, n_items: u64, tiles_per_block: u32,
-            tau: *const f32, ex_indptr: *const u32, ex_items: *const u32,
+            sampled: *const f32, sampled_counts: *const u32, k: u32, ex_indptr: *const u32, ex_items: *const u32,
             cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
         ) {
             let w = Work { rows: rows as usize, n_cols: n_items as usize, step: 1, tiles_per_block: tiles_per_block as usize };
@@ -347,7 +352,8 @@ macro_rules! score_kernels {
             queue.clear();
             let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
             let sink = Filter { tau: taus, queue, lists };
-            score_tiles::<$f, _>(w, queries, items, &sink, tau);
+            let tau = Thresholds { scores: sampled, counts: sampled_counts, k: k as usize };
+            score_tiles::<$f, _>(w, queries, items, &sink, Some(tau));
         }
     )*};
 }

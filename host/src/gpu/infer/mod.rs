@@ -55,11 +55,11 @@ impl GpuScoring {
     }
 }
 
-/// Where the last batch's GPU time went (CUDA events, seconds).
+/// The last batch on the GPU: its time from the first upload to the results' download (CUDA
+/// events, seconds; kernels are not timed one by one, as waiting on each one's event left the GPU
+/// idle between launches).
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct InferBreakdown {
-    pub score_s: f64,
-    pub select_s: f64,
     pub total_s: f64,
     /// Fused: rows redone densely because their candidate list overflowed.
     pub overflow_rows: usize,
@@ -226,10 +226,9 @@ impl GpuScorer {
     /// exactly and then k (TF32).
     fn dense_path(&mut self, b: &Batch, k: usize) -> Result<Selected, GpuError> {
         let (g, n) = (self.gpu.clone(), self.n_items);
-        let timer = EventTimer::new(&g)?;
         let mut scores = self.scratch(b.rows * n)?;
         let (blas, items) = (&self.blas, &self.items);
-        self.last.score_s += timer.time(|| blas.sgemm_row_major_bt(b.rows, n, self.f, &b.queries, items, &mut scores))?;
+        blas.sgemm_row_major_bt(b.rows, n, self.f, &b.queries, items, &mut scores)?;
         let tf32 = self.mode == GpuScoring::SgemmTf32;
         let first = if tf32 { (2 * k).clamp(k, K_MAX) } else { k };
         let selected = self.select_dense(b, &mut scores, n, 1, first);
@@ -241,18 +240,18 @@ impl GpuScorer {
         let mut cands = Candidates { cap: first, counts: selected.counts, scores: selected.scores, items: selected.items };
         let (rows32, f32_, cap32) = (b.rows as u32, self.f as u32, first as u32);
         let (rescore, items) = (&self.kernels.rescore, &self.items);
-        self.last.score_s += timer.time(|| unsafe {
+        unsafe {
             g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
                 .arg(&cands.counts).arg(&cands.items).arg(&mut cands.scores)
-                .run(LaunchShape::cover(b.rows * first, 256))
-        })?;
+                .run(LaunchShape::cover(b.rows * first, 256))?;
+        }
         self.select_candidates(b.rows, &cands, k)
     }
 
     /// Sample → thresholds → filter → select; overflowed rows redone densely (same arithmetic).
     /// `queries` and `exclude` are the batch as the caller gave it, for the rows to redo.
     fn fused_path(&mut self, b: &Batch, k: usize, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<TopK, GpuError> {
-        let (g, n) = (self.gpu.clone(), self.n_items);
+        let n = self.n_items;
         let step = (n / (4 * k).max(n / 64).max(1)).max(1);
         let n_cols = n.div_ceil(step);
         // 1. The sample's exact scores, exclusions marked, and its top k.
@@ -260,21 +259,18 @@ impl GpuScorer {
         let sampled = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.select_dense(b, &mut scores, n_cols, step, k));
         self.scratch = Some(scores);
         let sampled = sampled?;
-        // 2. Thresholds: each row's k-th sampled score (−∞ when the sample had fewer entries).
-        let (counts, kth) = (g.download(&sampled.counts)?, g.download(&sampled.scores)?);
-        let tau: Vec<f32> = (0..b.rows).map(|r| if counts[r] as usize == k { kth[r * k + k - 1] } else { f32::NEG_INFINITY }).collect();
-        let tau = g.upload(&tau, "thresholds")?;
-        // 3. Candidates ≥ τ over all items (TF32: within the error bound of τ, then re-scored
-        //    exactly), then each row's top k of them.
+        // 2. Candidates over all items whose score reaches the row's threshold τ, the k-th best
+        //    sampled score, which the filters read from `sampled` (TF32: within the error bound
+        //    of τ, then re-scored exactly); then each row's top k of them.
         let cap = (4 * k * step).clamp(4096.min(n), n.max(1));
         let cands = match self.mode {
-            GpuScoring::FusedTf32 => self.filter_tf32(b, &tau, queries, cap)?,
-            _ => self.filter(b, &tau, cap)?,
+            GpuScoring::FusedTf32 => self.filter_tf32(b, &sampled, queries, cap)?,
+            _ => self.filter(b, &sampled, cap)?,
         };
         let selected = self.select_candidates(b.rows, &cands, k);
         self.candidates = Some(cands);
         let selected = selected?;
-        // 4. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
+        // 3. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
         let mut top = self.download(&selected)?;
         let over: Vec<usize> = (0..b.rows).filter(|&r| top.counts[r] == OVERFLOW).collect();
         self.last.overflow_rows = over.len();
@@ -298,33 +294,33 @@ impl GpuScorer {
         let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
         let (sample, items) = (&self.kernels.sample, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
-        self.last.score_s += EventTimer::new(&g)?.time(|| unsafe {
+        unsafe {
             g.launch(sample).arg(&rows32).arg(&b.queries).arg(items).arg(&step32).arg(&cols64).arg(&per_block).arg(&cols64).arg(&mut *out)
                 .run(shape)
-        })?;
-        Ok(())
+        }
     }
 
     /// All items scored; those ≥ the row's threshold and not excluded appended to its list.
-    fn filter(&mut self, b: &Batch, tau: &CudaSlice<f32>, cap: usize) -> Result<Candidates, GpuError> {
+    fn filter(&mut self, b: &Batch, sampled: &Selected, cap: usize) -> Result<Candidates, GpuError> {
         let g = self.gpu.clone();
         let mut c = self.empty_candidates(b.rows, cap)?;
         let (blocks, per_block) = self.score_grid(b.rows, self.n_items);
-        let (rows32, n64, cap32) = (b.rows as u32, self.n_items as u64, cap as u32);
+        let (rows32, n64, cap32, k32) = (b.rows as u32, self.n_items as u64, cap as u32, sampled.k as u32);
         let (filter, items) = (&self.kernels.filter, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
-        self.last.score_s += EventTimer::new(&g)?.time(|| unsafe {
-            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(&n64).arg(&per_block).arg(tau)
+        unsafe {
+            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(&n64).arg(&per_block)
+                .arg(&sampled.scores).arg(&sampled.counts).arg(&k32)
                 .arg(&b.indptr).arg(&b.excluded).arg(&cap32)
                 .arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
-                .run(shape)
-        })?;
+                .run(shape)?;
+        }
         Ok(c)
     }
 
     /// The tensor-core filter: every item whose TF32 score is within the error bound of the
     /// row's threshold, scored again exactly.
-    fn filter_tf32(&mut self, b: &Batch, tau: &CudaSlice<f32>, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
+    fn filter_tf32(&mut self, b: &Batch, sampled: &Selected, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
         let (g, f) = (self.gpu.clone(), self.f);
         let slack: Vec<f32> = queries.chunks(f).map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
         let slack = g.upload(&slack, "threshold slacks")?;
@@ -333,18 +329,19 @@ impl GpuScorer {
         let (tiles, user_blocks) = (self.n_items.div_ceil(TF32_TILE), b.rows.div_ceil(users));
         let per_block = (user_blocks * tiles).div_ceil(g.info.multiprocessors as usize * 8).max(1);
         let blocks = (user_blocks * tiles.div_ceil(per_block)) as u32;
-        let (rows32, n64, cap32, per32, f32_) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
+        let (rows32, n64, cap32, per32, f32_, k32) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32, sampled.k as u32);
         let norms = self.norms.as_ref().expect("FusedTf32 scorers hold item norms");
         let (filter, rescore, items) = (&self.kernels.filter_tf32, &self.kernels.rescore, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: tf32_shared(f) };
-        self.last.score_s += EventTimer::new(&g)?.time(|| unsafe {
-            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(norms).arg(&n64).arg(&per32).arg(tau).arg(&slack)
+        unsafe {
+            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(norms).arg(&n64).arg(&per32)
+                .arg(&sampled.scores).arg(&sampled.counts).arg(&k32).arg(&slack)
                 .arg(&b.indptr).arg(&b.excluded).arg(&cap32).arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
                 .run(shape)?;
             g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
                 .arg(&c.counts).arg(&c.items).arg(&mut c.scores)
-                .run(LaunchShape::cover(b.rows * cap, 256))
-        })?;
+                .run(LaunchShape::cover(b.rows * cap, 256))?;
+        }
         Ok(c)
     }
 
@@ -377,13 +374,13 @@ impl GpuScorer {
         let (rows32, step32, cols64, k32) = (b.rows as u32, step as u32, n_cols as u64, k as u32);
         let (mark, dense) = (&self.kernels.mark, &self.kernels.dense);
         let marks = 4 * self.gpu.info.multiprocessors;
-        self.last.select_s += EventTimer::new(&g)?.time(|| unsafe {
+        unsafe {
             g.launch(mark).arg(&rows32).arg(&b.indptr).arg(&b.excluded).arg(&step32).arg(&cols64).arg(&cols64).arg(&mut *scores)
                 .run(LaunchShape { grid: marks, block: 256, shared_bytes: 0 })?;
             g.launch(dense).arg(&rows32).arg(&cols64).arg(&cols64).arg(&*scores).arg(&k32)
                 .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
-                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })
-        })?;
+                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
+        }
         Ok(s)
     }
 
@@ -393,11 +390,11 @@ impl GpuScorer {
         let mut s = self.alloc_selected(rows, k)?;
         let (rows32, cap32, k32) = (rows as u32, c.cap as u32, k as u32);
         let cands = &self.kernels.candidates;
-        self.last.select_s += EventTimer::new(&g)?.time(|| unsafe {
+        unsafe {
             g.launch(cands).arg(&rows32).arg(&cap32).arg(&c.counts).arg(&c.scores).arg(&c.items).arg(&k32)
                 .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
-                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })
-        })?;
+                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
+        }
         Ok(s)
     }
 
