@@ -89,6 +89,17 @@ impl Gpu {
         self.stream.clone_htod(host).map_err(|e| self.alloc_error(e, bytes, what))
     }
 
+    /// A device copy of `host`, in `old` when it has exactly `host`'s length.
+    pub fn upload_reusing<T: DeviceRepr>(&self, host: &[T], old: Option<CudaSlice<T>>, what: &str) -> Result<CudaSlice<T>, GpuError> {
+        match old {
+            Some(mut dev) if dev.len() == host.len() => {
+                self.stream.memcpy_htod(host, &mut dev).map_err(|e| self.async_error(e))?;
+                Ok(dev)
+            }
+            _ => self.upload(host, what),
+        }
+    }
+
     /// Copies `dev` back to the host (waits for the stream).
     pub fn download<T: DeviceRepr + Default + Clone>(&self, dev: &CudaSlice<T>) -> Result<Vec<T>, GpuError> {
         self.stream.clone_dtoh(dev).map_err(|e| self.async_error(e))

@@ -113,6 +113,10 @@ pub struct GpuScorer {
     scratch: Option<CudaSlice<f32>>,
     /// The fused path's candidate lists, kept between batches (the counts are zeroed per batch).
     candidates: Option<Candidates>,
+    /// The last batch's device buffers and selections, reused by a batch of the same shape
+    /// (each new one costs a free-memory query, an allocation and for selections a memset).
+    batch: Option<Batch>,
+    selections: Vec<Selected>,
     last: InferBreakdown,
 }
 
@@ -149,6 +153,8 @@ impl GpuScorer {
             kernels,
             scratch: None,
             candidates: None,
+            batch: None,
+            selections: Vec::new(),
             last: InferBreakdown::default(),
             gpu,
         })
@@ -183,10 +189,13 @@ impl GpuScorer {
         let result = match self.mode {
             GpuScoring::Sgemm | GpuScoring::SgemmTf32 => {
                 let selected = self.dense_path(&batch, k)?;
-                self.download(&selected)?
+                let top = self.download(&selected)?;
+                self.recycle(selected);
+                top
             }
             GpuScoring::Fused | GpuScoring::FusedTf32 => self.fused_path(&batch, k, queries, exclude)?,
         };
+        self.batch = Some(batch);
         self.last.total_s = whole.stop()?;
         Ok(result)
     }
@@ -197,17 +206,24 @@ impl GpuScorer {
         Ok(TopK { k: s.k, items: g.download(&s.items)?, scores: g.download(&s.scores)?, counts: g.download(&s.counts)? })
     }
 
-    fn upload(&self, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<Batch, GpuError> {
+    /// The batch on the device, in the last batch's buffers where they have the same lengths.
+    fn upload(&mut self, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<Batch, GpuError> {
         let g = &*self.gpu;
         let rows = queries.len() / self.f;
         let empty = vec![0u32; rows + 1];
         let (indptr, excluded) = exclude.unwrap_or((&empty, &[]));
+        // A device buffer cannot be empty; the sentinel is never read (indptr says 0 entries).
+        let excluded = if excluded.is_empty() { &[u32::MAX][..] } else { excluded };
+        let old = self.batch.take();
+        let (old_q, old_p, old_e) = match old {
+            Some(b) => (Some(b.queries), Some(b.indptr), Some(b.excluded)),
+            None => (None, None, None),
+        };
         Ok(Batch {
             rows,
-            queries: g.upload(queries, "query vectors")?,
-            indptr: g.upload(indptr, "exclusion row pointers")?,
-            // A device buffer cannot be empty; the sentinel is never read (indptr says 0 entries).
-            excluded: g.upload(if excluded.is_empty() { &[u32::MAX][..] } else { excluded }, "excluded items")?,
+            queries: g.upload_reusing(queries, old_q, "query vectors")?,
+            indptr: g.upload_reusing(indptr, old_p, "exclusion row pointers")?,
+            excluded: g.upload_reusing(excluded, old_e, "excluded items")?,
         })
     }
 
@@ -267,11 +283,13 @@ impl GpuScorer {
             GpuScoring::FusedTf32 => self.filter_tf32(b, &sampled, queries, cap)?,
             _ => self.filter(b, &sampled, cap)?,
         };
+        self.recycle(sampled);
         let selected = self.select_candidates(b.rows, &cands, k);
         self.candidates = Some(cands);
         let selected = selected?;
         // 3. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
         let mut top = self.download(&selected)?;
+        self.recycle(selected);
         let over: Vec<usize> = (0..b.rows).filter(|&r| top.counts[r] == OVERFLOW).collect();
         self.last.overflow_rows = over.len();
         if !over.is_empty() {
@@ -398,7 +416,12 @@ impl GpuScorer {
         Ok(s)
     }
 
-    fn alloc_selected(&self, rows: usize, k: usize) -> Result<Selected, GpuError> {
+    /// A selection of `rows` × `k`: a recycled one of that shape, or new (the kernels write
+    /// every slot and count, so it need not be cleared).
+    fn alloc_selected(&mut self, rows: usize, k: usize) -> Result<Selected, GpuError> {
+        if let Some(i) = self.selections.iter().position(|s| s.k == k && s.counts.len() == rows) {
+            return Ok(self.selections.swap_remove(i));
+        }
         let g = &*self.gpu;
         Ok(Selected {
             k,
@@ -406,6 +429,14 @@ impl GpuScorer {
             scores: g.alloc_zeros::<f32>(rows * k, "top-k scores")?,
             counts: g.alloc_zeros::<u32>(rows, "top-k counts")?,
         })
+    }
+
+    /// Keeps a selection for the next batch of its shape (the two a batch uses, at most).
+    fn recycle(&mut self, s: Selected) {
+        if self.selections.len() == 2 {
+            self.selections.remove(0);
+        }
+        self.selections.push(s);
     }
 
     /// The fused path's fallback: rows `over` of the batch scored over all items by the sample
