@@ -59,7 +59,7 @@ const ALS_FAMILIES: [&str; 23] = [
 
 /// Inference kernels (kernels-rs/src/topk): selection and exclusion marking, then the fused
 /// scorers, one per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const TOPK_KERNELS: [&str; 4] = ["topk_dense", "topk_candidates", "topk_mark_excluded", "topk_rescore"];
+const TOPK_KERNELS: [&str; 5] = ["topk_dense", "topk_candidates", "topk_threshold", "topk_mark_excluded", "topk_rescore"];
 const SCORE_FAMILIES: [&str; 3] = ["score_sample", "score_filter", "score_filter_tf32"];
 
 /// Every kernel of the PTX. All are declared spill-free: the register-tiled get_hermitian at

@@ -8,7 +8,8 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::als::Matrix;
 use rustmf::gpu::infer::{GpuScorer, GpuScoring};
-use rustmf::gpu::Gpu;
+use rustmf::gpu::{Gpu, LaunchShape};
+use common::gpu_err;
 use rustmf::infer::{compare_top_k, recall_at_k, reference_top_k_batch, Exclusions, Scorer, Tolerance, TopK};
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ fn main() {
         ("infer::tf32_rescored_scores_exact_and_recall", tf32_recall),
         ("infer::k_larger_than_candidates", k_larger_than_candidates),
         ("infer::fused_overflow_falls_back_exactly", fused_overflow),
+        ("infer::threshold_is_the_kth_best_bin_edge", threshold),
     ];
     rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
@@ -176,4 +178,58 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         expect_identical(&format!("{}, all scores tied", mode.name()), &got, &want)?;
     }
     Ok(())
+}
+
+/// `topk_threshold` on dense rows of random scores with ties, NaNs, infinities, signed zeros and
+/// excluded entries: τ is exactly the lowest score of the 24-bit key bin holding the row's k-th
+/// best entry (NaN ranking as −∞), or −∞ when fewer than k entries are left.
+fn threshold(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    const EXCLUDED: u32 = u32::MAX;
+    let (rows, n, k) = (rng.random_range(1..300usize), rng.random_range(1..30_000usize), rng.random_range(1..=1024u32));
+    let pool: Vec<f32> = (0..64).map(|_| rng.random_range(-3.0f32..3.0)).collect();
+    let mut bits: Vec<u32> = (0..rows * n)
+        .map(|_| match rng.random_range(0..100) {
+            0..10 => EXCLUDED,
+            10..20 => pool[rng.random_range(0..pool.len())].to_bits(),
+            20 => [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0][rng.random_range(0..5)].to_bits(),
+            _ => (rng.random_range(-3.0f32..3.0) * 2f32.powi(rng.random_range(-20..20))).to_bits(),
+        })
+        .collect();
+    // Rows of mostly excluded entries, some left with fewer than k.
+    let sparse = rng.random_range(0..rows);
+    for v in &mut bits[sparse * n..(sparse + 1) * n] {
+        if rng.random_range(0..n) > k as usize / 2 {
+            *v = EXCLUDED;
+        }
+    }
+    let kernel = gpu.kernel("topk_threshold").map_err(gpu_err)?;
+    let scores = gpu.upload(&bits, "scores").map_err(gpu_err)?;
+    let mut tau = gpu.upload(&vec![f32::NAN; rows], "tau").map_err(gpu_err)?;
+    let (rows32, n64) = (rows as u32, n as u64);
+    let shape = LaunchShape { grid: rows32, block: 512, shared_bytes: 4 * 4096 + 4 * 32 + 4 * 4 };
+    unsafe { gpu.launch(&kernel).arg(&rows32).arg(&n64).arg(&n64).arg(&scores).arg(&k).arg(&mut tau).run(shape) }.map_err(gpu_err)?;
+    let got = gpu.download(&tau).map_err(gpu_err)?;
+    let neg_inf_key = score_key(f32::NEG_INFINITY);
+    for r in 0..rows {
+        let mut keys: Vec<u32> = bits[r * n..(r + 1) * n].iter().filter(|&&b| b != EXCLUDED).map(|&b| score_key(f32::from_bits(b))).collect();
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let want = match keys.get(k as usize - 1) {
+            Some(&kth) if kth >> 8 << 8 > neg_inf_key => key_score(kth >> 8 << 8),
+            _ => f32::NEG_INFINITY,
+        };
+        if got[r].to_bits() != want.to_bits() {
+            return Err(format!("row {r} ({} entries, k = {k}): τ = {:e}, want {want:e}", keys.len(), got[r]));
+        }
+    }
+    Ok(())
+}
+
+/// The kernels' order-preserving key of a score (kernels-rs topk/mod.rs): NaN as −∞, −0 as +0.
+fn score_key(s: f32) -> u32 {
+    let b = if s.is_nan() { f32::NEG_INFINITY.to_bits() } else if s == 0.0 { 0 } else { s.to_bits() };
+    if b & 0x8000_0000 != 0 { !b } else { b | 0x8000_0000 }
+}
+
+fn key_score(k: u32) -> f32 {
+    f32::from_bits(if k & 0x8000_0000 != 0 { k & 0x7fff_ffff } else { !k })
 }

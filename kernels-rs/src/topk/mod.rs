@@ -5,7 +5,8 @@
 //! ```
 //!
 //! * [`select`]: exact top-K of each row of a score matrix, or of each row's candidate list, by
-//!   radix selection on 64-bit keys;
+//!   radix selection on 64-bit keys; and the fused filters' per-row thresholds τ (the first two
+//!   digits of that selection over a sample's scores);
 //! * [`score`]: fused scoring: register-tiled exact fp32 scores of item tiles, written densely
 //!   for a sample of items, or kept only when at least a row's threshold (never writing the
 //!   B × N score matrix);
@@ -61,31 +62,4 @@ pub fn key_score(k: u32) -> f32 {
 #[inline(always)]
 pub fn entry_key(s: f32, item: u32) -> u64 {
     ((score_key(s) as u64) << 32) | (!item) as u64
-}
-
-/// The fused filters' per-row thresholds, read where the sample's selection (`topk_dense`) left
-/// them, so they never travel through the host: τ_r is the k-th best sampled score when row r's
-/// sample had k entries, else −∞ (every item of the row is a candidate).
-#[derive(Clone, Copy)]
-pub struct Thresholds {
-    /// The sample's top k per row, best first (rows × k).
-    pub scores: *const f32,
-    /// Entries found per row (≤ k).
-    pub counts: *const u32,
-    pub k: usize,
-}
-
-impl Thresholds {
-    /// τ of `row`.
-    ///
-    /// # Safety
-    /// `row` is a row of the selection.
-    #[inline(always)]
-    pub unsafe fn of(&self, row: usize) -> f32 {
-        if *self.counts.add(row) as usize == self.k {
-            *self.scores.add(row * self.k + self.k - 1)
-        } else {
-            f32::NEG_INFINITY
-        }
-    }
 }

@@ -10,10 +10,9 @@
 //! (`rustmf_host::infer::reference_scores`), so the fused path returns exactly the CPU top-K.
 //!
 //! The exact top-K in three launches (host: `gpu::infer`): (1) `score_sample` writes the scores of
-//! every s-th item (about N/64 of them); (2) their top-K (`select::topk_dense`) gives each user a
-//! threshold τ_u, the K-th best sampled score — a lower bound of the K-th best over all items,
-//! so every true top-K item scores ≥ τ_u, read by the filter from that selection on the device
-//! ([`super::Thresholds`]); (3) `score_filter` scores all items and appends each
+//! every s-th item (about N/64 of them); (2) `select::topk_threshold` gives each user a
+//! threshold τ_u at most the K-th best sampled score — a lower bound of the K-th best over all
+//! items, so every true top-K item scores ≥ τ_u; (3) `score_filter` scores all items and appends each
 //! (score, item) with score ≥ τ_u that is not excluded to the user's candidate list (about 64·K
 //! entries; through the block's shared-memory queue, [`super::queue`]), whose top-K
 //! (`select::topk_candidates`) is the answer.
@@ -53,7 +52,6 @@
 //! f = 64). Registers: 64 accumulators and 16 operands; at f = 32 and 64 on sm_90 at most 128
 //! (launch bounds in build.rs: two blocks per SM), otherwise ~140–160 (one block); spill-free.
 use super::queue::{self, Lists, Queue};
-use super::Thresholds;
 use crate::prelude::*;
 
 const BLOCK: u32 = 256;
@@ -180,7 +178,7 @@ unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: *const f32, w: Work
 }
 
 #[inline(always)]
-unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: Option<Thresholds>) {
+unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: Option<*const f32>) {
     if block_dim() != BLOCK || F % 4 != 0 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
     }
@@ -205,12 +203,15 @@ unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, ite
     }
     if let Some(tau) = tau {
         if tid < BU {
-            taus.store_unchecked(tid as u32, if u0 + tid < w.rows { tau.of(u0 + tid) } else { f32::INFINITY });
+            taus.store_unchecked(tid as u32, if u0 + tid < w.rows { *tau.add(u0 + tid) } else { f32::INFINITY });
         }
     }
     let (tx, ty) = (tid % 16, tid / 16);
     // Bit a: the thread's row a is a user (checked once here, so the hit path compares no 64-bit indices).
     let valid_rows = (0..8).fold(0u32, |m, a| m | ((u0 + 8 * ty + a < w.rows) as u32) << a);
+    // A warp whose 16 users all lie past the last (the end of a last, partial user tile; 7 warps
+    // of 8 at B = 1) only stages tiles and meets the barriers.
+    let busy = u0 + 16 * (tid / 32) < w.rows;
     stage_tile::<F>(buf(0), items, w, first, tid);
     cp_async_commit();
     for tile in first..last {
@@ -224,6 +225,9 @@ unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, ite
             stage_tile::<F>(buf(1 - cur), items, w, tile + 1, tid);
         }
         cp_async_commit();
+        if !busy {
+            continue;
+        }
         let ys = buf(cur);
         let mut acc = [[0.0f32; 8]; 8];
         // Unrolled 8 steps at a time (4 when 8 ∤ f) only: fully unrolled over f, LLVM hoists so many shared
@@ -337,13 +341,12 @@ macro_rules! score_kernels {
             score_tiles::<$f, _>(w, queries, items, &sink, None);
         }
 
-        /// All n_items items; candidates (score ≥ the row's threshold τ, from the sample's top k
-        /// `sampled` / `sampled_counts` as [`Thresholds`] reads it, and not in the row's exclusion list)
-        /// appended to the row's list of capacity `cap`, `counts[row]` counting them.
+        /// All n_items items; candidates (score ≥ the row's threshold `tau[row]` and not in the
+        /// row's exclusion list) appended to the row's list of capacity `cap`, `counts[row]` counting them.
         #[no_mangle]
         pub unsafe extern "ptx-kernel" fn $filter(
             rows: u32, queries: *const f32, items: *const f32, n_items: u64, tiles_per_block: u32,
-            sampled: *const f32, sampled_counts: *const u32, k: u32, ex_indptr: *const u32, ex_items: *const u32,
+            tau: *const f32, ex_indptr: *const u32, ex_items: *const u32,
             cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
         ) {
             let w = Work { rows: rows as usize, n_cols: n_items as usize, step: 1, tiles_per_block: tiles_per_block as usize };
@@ -352,7 +355,6 @@ macro_rules! score_kernels {
             queue.clear();
             let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
             let sink = Filter { tau: taus, queue, lists };
-            let tau = Thresholds { scores: sampled, counts: sampled_counts, k: k as usize };
             score_tiles::<$f, _>(w, queries, items, &sink, Some(tau));
         }
     )*};

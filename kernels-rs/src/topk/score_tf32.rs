@@ -34,7 +34,6 @@
 //! (92 KiB at f = 64). Registers: A fragments (64 at f = 64), 16 B operands, 8 accumulators and
 //! 8 thresholds, at most 128 (launch bounds in build.rs: two blocks per SM); spill-free.
 use super::queue::{self, Lists, Queue};
-use super::Thresholds;
 use crate::prelude::mma::TF32_MASK;
 use crate::prelude::*;
 
@@ -97,7 +96,7 @@ unsafe fn stage<const F: usize>(buf: Shared<f32>, items: *const f32, n: usize, t
 #[allow(clippy::too_many_arguments)]
 unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
     rows: usize, queries: *const f32, items: *const f32, norms: *const f32, n: usize, tiles_per_block: usize,
-    tau: Thresholds, slack: *const f32, lists: &Lists,
+    tau: *const f32, slack: *const f32, lists: &Lists,
 ) {
     if block_dim() != BLOCK || MT != m_tiles(F) || KSTEPS != padded(F) / 8 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
@@ -125,7 +124,7 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
         }
         for h in 0..2 {
             if r + 8 * h < rows {
-                thr[m][h] = tau.of(r + 8 * h);
+                thr[m][h] = *tau.add(r + 8 * h);
                 sl[m][h] = *slack.add(r + 8 * h);
             }
         }
@@ -147,6 +146,10 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
             stage::<F>(buf(1 - cur), items, n, tile + 1, tid);
         }
         cp_async_commit();
+        // A warp with no user (past the last: 7 of 8 at B = 1) only stages and meets the barriers.
+        if u_warp >= rows {
+            continue;
+        }
         let ys = buf(cur);
         let mut nt = 0;
         while nt < opaque(TI / 8) {
@@ -193,20 +196,19 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
 macro_rules! filter_kernels {
     ($($f:literal: $name:ident;)*) => {$(
         /// Candidates of rows × all n_items items: item i of row r when its TF32 score plus
-        /// slack[r]·norms[i] reaches the row's threshold τ (from the sample's top k `sampled` /
-        /// `sampled_counts`, as [`Thresholds`] reads it) and i is not excluded, appended to `cand_items`
+        /// slack[r]·norms[i] reaches the row's threshold `tau[r]` and i is not excluded, appended to `cand_items`
         /// (capacity `cap` per row, `counts[r]` counting; `cand_scores` gets zeros, for
         /// `topk_rescore` to fill). `norms` holds ⌈n/128⌉·128 entries.
         #[no_mangle]
         pub unsafe extern "ptx-kernel" fn $name(
             rows: u32, queries: *const f32, items: *const f32, norms: *const f32, n_items: u64, tiles_per_block: u32,
-            sampled: *const f32, sampled_counts: *const u32, k: u32, slack: *const f32, ex_indptr: *const u32, ex_items: *const u32,
+            tau: *const f32, slack: *const f32, ex_indptr: *const u32, ex_items: *const u32,
             cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
         ) {
             let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
             filter_tf32::<$f, { m_tiles($f) }, { padded($f) / 8 }>(
                 rows as usize, queries, items, norms, n_items as usize, tiles_per_block as usize,
-                Thresholds { scores: sampled, counts: sampled_counts, k: k as usize }, slack, &lists,
+                tau, slack, &lists,
             );
         }
     )*};

@@ -8,14 +8,17 @@
 //! for real-valued scores after two or three passes — since every key is distinct. A last pass
 //! gathers the entries whose leading digits are at least the chosen ones (exactly min(K, entries)),
 //! and a bitonic sort puts them best first. Each pass reads the row once, so the row is read
-//! 3–4 times, coalesced; nothing but the K results is written.
+//! 3–4 times, coalesced (four loads in flight per thread); nothing but the K results is written.
+//!
+//! The fused filters need only a threshold per row, a lower bound of its k-th best sampled score:
+//! `topk_threshold` runs the first two digits and stops (two reads of the row instead of 3–4,
+//! no sort).
 //!
 //! Two entry sources: a dense row of scores (`topk_dense`, e.g. after cuBLAS SGEMM; item = column)
 //! and a row's candidate list of (score, item) pairs (`topk_candidates`, after the fused scorer).
 //!
-//! Launch: grid = rows, block = 512 threads (about 100 registers each: 1024 would not fit the
-//! register file), dynamic shared memory [`SHARED_BYTES`] (16 KiB of histogram, 8 KiB of
-//! selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
+//! Launch: grid = rows, block = 512 threads (40 registers on sm_90, 71 on sm_80), dynamic shared
+//! memory [`SHARED_BYTES`] (16 KiB of histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
 //! u32::MAX and −∞) and `counts` (entries found, ≤ k).
 use super::{entry_key, key_score, score_key, EXCLUDED, K_MAX};
 use crate::prelude::*;
@@ -81,6 +84,77 @@ fn matches(key: u64, prefix: u64, bits: u32) -> bool {
     bits == 0 || key >> (64 - bits) == prefix
 }
 
+/// One digit of the radix selection: among the row's entries whose leading `bits` bits equal
+/// `prefix`, the bin of digit (shift, width) where the count from the top reaches `need`.
+struct Digit {
+    /// The bin (the digit's value), and the entries in bins above it and in it.
+    value: u32,
+    above: u32,
+    in_bin: u32,
+    /// Entries that matched the prefix.
+    total: u32,
+}
+
+/// The histogram of one digit in shared memory (`hist`, 2^width bins), scanned from the top by the
+/// whole block; `scratch` (32 words) and `state` (3 words) are shared scratch space.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn find_digit<E: Entries>(
+    e: &E, prefix: u64, bits: u32, (shift, width): (u32, u32), need: u32, hist: Shared<u32>, scratch: Shared<u32>,
+    state: Shared<u32>,
+) -> Digit {
+    let tid = thread_idx();
+    let bins = 1u32 << width;
+    let mut b = tid;
+    while b < bins {
+        hist.store_unchecked(b, 0);
+        b += BLOCK;
+    }
+    sync_threads();
+    let count = |key: u64| {
+        if key != 0 && matches(key, prefix, bits) {
+            hist.atomic_add_unchecked((key >> shift) as u32 & (bins - 1), 1);
+        }
+    };
+    // Four independent loads in flight per thread: one at a time, the loop waited on each.
+    let (n, stride) = (e.len(), BLOCK as usize);
+    let mut i = tid as usize;
+    while i + 3 * stride < n {
+        let keys = [e.key(i), e.key(i + stride), e.key(i + 2 * stride), e.key(i + 3 * stride)];
+        keys.into_iter().for_each(count);
+        i += 4 * stride;
+    }
+    while i < n {
+        count(e.key(i));
+        i += stride;
+    }
+    sync_threads();
+    // Thread t owns `per` consecutive bins counted from the top.
+    let per = bins.div_ceil(BLOCK);
+    let mut mine = 0;
+    for q in 0..per {
+        let r = tid * per + q;
+        if r < bins {
+            mine += hist.load_unchecked(bins - 1 - r);
+        }
+    }
+    let (mut above, total) = block_exclusive_scan(mine, scratch);
+    for q in 0..per {
+        let r = tid * per + q;
+        if r < bins {
+            let h = hist.load_unchecked(bins - 1 - r);
+            if above < need && need <= above + h {
+                state.store(0, bins - 1 - r);
+                state.store(1, above);
+                state.store(2, h);
+            }
+            above += h;
+        }
+    }
+    sync_threads();
+    Digit { value: state.load(0), above: state.load(1), in_bin: state.load(2), total }
+}
+
 /// Selects, sorts and writes row `row`'s top k.
 #[inline(always)]
 unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, scores: *mut f32, counts: *mut u32) {
@@ -88,7 +162,7 @@ unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, sco
     let hist = Shared::<u32>::new(0, BINS);
     let chosen = Shared::<u64>::new(hist.end_offset(), K_MAX as u32);
     let scratch = Shared::<u32>::new(chosen.end_offset(), 32);
-    // [0] the digit found, [1] entries in bins above it, [2] entries in its bin, [3] gathered.
+    // [0..3) the digit found (`find_digit`), [3] entries gathered.
     let state = Shared::<u32>::new(scratch.end_offset(), 4);
     if tid == 0 {
         state.store(3, 0);
@@ -96,54 +170,15 @@ unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, sco
 
     let (mut prefix, mut bits, mut need, mut all) = (0u64, 0u32, k, false);
     for (pass, &(shift, width)) in DIGITS.iter().enumerate() {
-        let bins = 1u32 << width;
-        let mut b = tid;
-        while b < bins {
-            hist.store_unchecked(b, 0);
-            b += BLOCK;
-        }
-        sync_threads();
-        let mut i = tid as usize;
-        while i < e.len() {
-            let key = e.key(i);
-            if key != 0 && matches(key, prefix, bits) {
-                hist.atomic_add_unchecked((key >> shift) as u32 & (bins - 1), 1);
-            }
-            i += BLOCK as usize;
-        }
-        sync_threads();
-        // Thread t owns `per` consecutive bins counted from the top.
-        let per = bins.div_ceil(BLOCK);
-        let mut mine = 0;
-        for q in 0..per {
-            let r = tid * per + q;
-            if r < bins {
-                mine += hist.load_unchecked(bins - 1 - r);
-            }
-        }
-        let (mut above, total) = block_exclusive_scan(mine, scratch);
-        if pass == 0 && total <= need {
+        let d = find_digit(e, prefix, bits, (shift, width), need, hist, scratch, state);
+        if pass == 0 && d.total <= need {
             all = true;
             break;
         }
-        for q in 0..per {
-            let r = tid * per + q;
-            if r < bins {
-                let h = hist.load_unchecked(bins - 1 - r);
-                if above < need && need <= above + h {
-                    state.store(0, bins - 1 - r);
-                    state.store(1, above);
-                    state.store(2, h);
-                }
-                above += h;
-            }
-        }
-        sync_threads();
-        let (digit, before, in_bin) = (state.load(0), state.load(1), state.load(2));
-        need -= before;
-        prefix = (prefix << width) | digit as u64;
+        need -= d.above;
+        prefix = (prefix << width) | d.value as u64;
         bits += width;
-        if in_bin == need {
+        if d.in_bin == need {
             break;
         }
     }
@@ -276,6 +311,45 @@ pub unsafe extern "ptx-kernel" fn topk_candidates(
     let base = row * cap as usize;
     let e = CandidateRow { scores: cand_scores.add(base), items: cand_items.add(base), n: n as usize };
     select_row(&e, k, row, out_items, out_scores, out_counts);
+}
+
+/// Dynamic shared memory of a `topk_threshold` launch: the histogram and the scan's scratch.
+pub const THRESHOLD_SHARED_BYTES: usize = 4 * BINS as usize + 4 * 32 + 4 * 4;
+
+/// τ_r of each dense row (the fused filters' thresholds): a lower bound of the row's k-th best
+/// entry, the lowest score of the 24-bit key bin that holds it — the first two digits of the
+/// selection above and nothing more (no gather, no sort; within 2⁻¹⁵ of it, relatively) — or −∞
+/// when the row has fewer than k entries. Same launch as `topk_dense` but with
+/// [`THRESHOLD_SHARED_BYTES`]; out: `tau` (rows).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn topk_threshold(rows: u32, n: u64, ld: u64, scores: *const u32, k: u32, tau: *mut f32) {
+    if block_dim() != BLOCK || k == 0 || dynamic_shared_bytes() < THRESHOLD_SHARED_BYTES as u32 {
+        trap();
+    }
+    let row = block_idx() as usize;
+    if row >= rows as usize {
+        return;
+    }
+    let e = DenseRow { scores: scores.add(row * ld as usize), n: n as usize };
+    let hist = Shared::<u32>::new(0, BINS);
+    let scratch = Shared::<u32>::new(hist.end_offset(), 32);
+    let state = Shared::<u32>::new(scratch.end_offset(), 4);
+    let first = find_digit(&e, 0, 0, DIGITS[0], k, hist, scratch, state);
+    let t = if first.total < k {
+        f32::NEG_INFINITY
+    } else {
+        let second = find_digit(&e, first.value as u64, DIGITS[0].1, DIGITS[1], k - first.above, hist, scratch, state);
+        // The score keys of the bin: 12 bits of the first digit, 12 of the second, any last 8.
+        let edge = (first.value << 20) | (second.value << 8);
+        if edge <= score_key(f32::NEG_INFINITY) {
+            f32::NEG_INFINITY
+        } else {
+            key_score(edge)
+        }
+    };
+    if thread_idx() == 0 {
+        *tau.add(row) = t;
+    }
 }
 
 /// Count written for a row whose candidate list overflowed.

@@ -24,9 +24,11 @@ use std::sync::Arc;
 
 /// Largest K the selection kernel supports.
 pub const K_MAX: usize = 1024;
-/// `topk_dense` / `topk_candidates` (kernels-rs select.rs): block size and shared memory.
+/// `topk_dense` / `topk_candidates` / `topk_threshold` (kernels-rs select.rs): block size and
+/// shared memory.
 const SELECT_BLOCK: u32 = 512;
 const SELECT_SHARED: u32 = 4 * 4096 + 8 * 1024 + 4 * 32 + 4 * 4;
+const THRESHOLD_SHARED: u32 = 4 * 4096 + 4 * 32 + 4 * 4;
 /// Count `topk_candidates` writes for a row whose candidate list overflowed.
 const OVERFLOW: u32 = u32::MAX;
 /// Fused scorers (kernels-rs score.rs): users per block, items per tile, block size.
@@ -92,6 +94,7 @@ struct Candidates {
 struct Kernels {
     dense: Kernel,
     candidates: Kernel,
+    threshold: Kernel,
     mark: Kernel,
     rescore: Kernel,
     sample: Kernel,
@@ -113,6 +116,10 @@ pub struct GpuScorer {
     scratch: Option<CudaSlice<f32>>,
     /// The fused path's candidate lists, kept between batches (the counts are zeroed per batch).
     candidates: Option<Candidates>,
+    /// The fused path's per-row thresholds (and `FusedTf32`'s slacks), kept between batches of
+    /// the same size.
+    tau: Option<CudaSlice<f32>>,
+    slack: Option<CudaSlice<f32>>,
     /// The last batch's device buffers and selections, reused by a batch of the same shape
     /// (each new one costs a free-memory query, an allocation and for selections a memset).
     batch: Option<Batch>,
@@ -131,6 +138,7 @@ impl GpuScorer {
         let kernels = Kernels {
             dense: g.kernel("topk_dense")?,
             candidates: g.kernel("topk_candidates")?,
+            threshold: g.kernel("topk_threshold")?,
             mark: g.kernel("topk_mark_excluded")?,
             rescore: g.kernel("topk_rescore")?,
             sample: g.kernel(&format!("score_sample_f{f}"))?,
@@ -153,6 +161,8 @@ impl GpuScorer {
             kernels,
             scratch: None,
             candidates: None,
+            tau: None,
+            slack: None,
             batch: None,
             selections: Vec::new(),
             last: InferBreakdown::default(),
@@ -270,20 +280,21 @@ impl GpuScorer {
         let n = self.n_items;
         let step = (n / (4 * k).max(n / 64).max(1)).max(1);
         let n_cols = n.div_ceil(step);
-        // 1. The sample's exact scores, exclusions marked, and its top k.
+        // 1. The sample's exact scores, exclusions marked, and each row's threshold τ: at most
+        //    the k-th best sampled score.
         let mut scores = self.scratch(b.rows * n_cols)?;
-        let sampled = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.select_dense(b, &mut scores, n_cols, step, k));
+        let tau = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.thresholds(b, &mut scores, n_cols, step, k));
         self.scratch = Some(scores);
-        let sampled = sampled?;
-        // 2. Candidates over all items whose score reaches the row's threshold τ, the k-th best
-        //    sampled score, which the filters read from `sampled` (TF32: within the error bound
-        //    of τ, then re-scored exactly); then each row's top k of them.
+        let tau = tau?;
+        // 2. Candidates over all items whose score reaches τ (TF32: within the error bound of τ,
+        //    then re-scored exactly); then each row's top k of them.
         let cap = (4 * k * step).clamp(4096.min(n), n.max(1));
         let cands = match self.mode {
-            GpuScoring::FusedTf32 => self.filter_tf32(b, &sampled, queries, cap)?,
-            _ => self.filter(b, &sampled, cap)?,
+            GpuScoring::FusedTf32 => self.filter_tf32(b, &tau, queries, cap),
+            _ => self.filter(b, &tau, cap),
         };
-        self.recycle(sampled);
+        self.tau = Some(tau);
+        let cands = cands?;
         let selected = self.select_candidates(b.rows, &cands, k);
         self.candidates = Some(cands);
         let selected = selected?;
@@ -319,16 +330,15 @@ impl GpuScorer {
     }
 
     /// All items scored; those ≥ the row's threshold and not excluded appended to its list.
-    fn filter(&mut self, b: &Batch, sampled: &Selected, cap: usize) -> Result<Candidates, GpuError> {
+    fn filter(&mut self, b: &Batch, tau: &CudaSlice<f32>, cap: usize) -> Result<Candidates, GpuError> {
         let g = self.gpu.clone();
         let mut c = self.empty_candidates(b.rows, cap)?;
         let (blocks, per_block) = self.score_grid(b.rows, self.n_items);
-        let (rows32, n64, cap32, k32) = (b.rows as u32, self.n_items as u64, cap as u32, sampled.k as u32);
+        let (rows32, n64, cap32) = (b.rows as u32, self.n_items as u64, cap as u32);
         let (filter, items) = (&self.kernels.filter, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
         unsafe {
-            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(&n64).arg(&per_block)
-                .arg(&sampled.scores).arg(&sampled.counts).arg(&k32)
+            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(&n64).arg(&per_block).arg(tau)
                 .arg(&b.indptr).arg(&b.excluded).arg(&cap32)
                 .arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
                 .run(shape)?;
@@ -338,28 +348,29 @@ impl GpuScorer {
 
     /// The tensor-core filter: every item whose TF32 score is within the error bound of the
     /// row's threshold, scored again exactly.
-    fn filter_tf32(&mut self, b: &Batch, sampled: &Selected, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
+    fn filter_tf32(&mut self, b: &Batch, tau: &CudaSlice<f32>, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
         let (g, f) = (self.gpu.clone(), self.f);
         let slack: Vec<f32> = queries.chunks(f).map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
-        let slack = g.upload(&slack, "threshold slacks")?;
+        let slack = g.upload_reusing(&slack, self.slack.take(), "threshold slacks")?;
         let mut c = self.empty_candidates(b.rows, cap)?;
         let users = if f <= 64 { 2 * TF32_USERS } else { TF32_USERS };
         let (tiles, user_blocks) = (self.n_items.div_ceil(TF32_TILE), b.rows.div_ceil(users));
         let per_block = (user_blocks * tiles).div_ceil(g.info.multiprocessors as usize * 8).max(1);
         let blocks = (user_blocks * tiles.div_ceil(per_block)) as u32;
-        let (rows32, n64, cap32, per32, f32_, k32) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32, sampled.k as u32);
+        let (rows32, n64, cap32, per32, f32_) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
         let norms = self.norms.as_ref().expect("FusedTf32 scorers hold item norms");
         let (filter, rescore, items) = (&self.kernels.filter_tf32, &self.kernels.rescore, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: tf32_shared(f) };
         unsafe {
             g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(norms).arg(&n64).arg(&per32)
-                .arg(&sampled.scores).arg(&sampled.counts).arg(&k32).arg(&slack)
+                .arg(tau).arg(&slack)
                 .arg(&b.indptr).arg(&b.excluded).arg(&cap32).arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
                 .run(shape)?;
             g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
                 .arg(&c.counts).arg(&c.items).arg(&mut c.scores)
                 .run(LaunchShape::cover(b.rows * cap, 256))?;
         }
+        self.slack = Some(slack);
         Ok(c)
     }
 
@@ -384,17 +395,43 @@ impl GpuScorer {
         })
     }
 
+    /// Marks exclusions in the dense `rows × n_cols` scores (column c = item c·step).
+    fn mark_excluded(&self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize) -> Result<(), GpuError> {
+        let g = &*self.gpu;
+        let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
+        let marks = 4 * g.info.multiprocessors;
+        unsafe {
+            g.launch(&self.kernels.mark).arg(&rows32).arg(&b.indptr).arg(&b.excluded).arg(&step32).arg(&cols64).arg(&cols64).arg(&mut *scores)
+                .run(LaunchShape { grid: marks, block: 256, shared_bytes: 0 })
+        }
+    }
+
+    /// Each row's threshold for the filters from its dense sample scores (exclusions marked
+    /// here): at most the k-th best, −∞ when fewer than k are left.
+    fn thresholds(&mut self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize, k: usize) -> Result<CudaSlice<f32>, GpuError> {
+        self.mark_excluded(b, scores, n_cols, step)?;
+        let g = self.gpu.clone();
+        let mut tau = match self.tau.take() {
+            Some(t) if t.len() == b.rows => t,
+            _ => g.alloc_zeros::<f32>(b.rows, "thresholds")?,
+        };
+        let (rows32, cols64, k32) = (b.rows as u32, n_cols as u64, k as u32);
+        unsafe {
+            g.launch(&self.kernels.threshold).arg(&rows32).arg(&cols64).arg(&cols64).arg(&*scores).arg(&k32).arg(&mut tau)
+                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: THRESHOLD_SHARED })?;
+        }
+        Ok(tau)
+    }
+
     /// Marks exclusions in the dense `rows × n_cols` scores (column c = item c·step) and selects
     /// each row's top k (reported by column).
     fn select_dense(&mut self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize, k: usize) -> Result<Selected, GpuError> {
+        self.mark_excluded(b, scores, n_cols, step)?;
         let g = self.gpu.clone();
         let mut s = self.alloc_selected(b.rows, k)?;
-        let (rows32, step32, cols64, k32) = (b.rows as u32, step as u32, n_cols as u64, k as u32);
-        let (mark, dense) = (&self.kernels.mark, &self.kernels.dense);
-        let marks = 4 * self.gpu.info.multiprocessors;
+        let (rows32, cols64, k32) = (b.rows as u32, n_cols as u64, k as u32);
+        let dense = &self.kernels.dense;
         unsafe {
-            g.launch(mark).arg(&rows32).arg(&b.indptr).arg(&b.excluded).arg(&step32).arg(&cols64).arg(&cols64).arg(&mut *scores)
-                .run(LaunchShape { grid: marks, block: 256, shared_bytes: 0 })?;
             g.launch(dense).arg(&rows32).arg(&cols64).arg(&cols64).arg(&*scores).arg(&k32)
                 .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
                 .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
