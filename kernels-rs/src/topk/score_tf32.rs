@@ -31,8 +31,9 @@
 //!
 //! Launch: 256 threads; grid = ⌈B/(128·MT)⌉ × partitions (block b: user block b % ⌈B/(128·MT)⌉,
 //! partition b / … of `tiles_per_block` item tiles). Dynamic shared memory [`shared_bytes`]
-//! (92 KiB at f = 64). Registers: A fragments (64 at f = 64), 16 B operands, 8 accumulators and
-//! 8 thresholds, at most 128 (launch bounds in build.rs: two blocks per SM); spill-free.
+//! (92 KiB at f = 64). Registers: A fragments (64 at f = 64), B operands, 16 accumulators (two
+//! n-tiles), 8 thresholds and 8 slacks, at most 128 (launch bounds in build.rs: two blocks per
+//! SM); spill-free.
 use super::queue::{self, Lists, Queue};
 use crate::prelude::mma::TF32_MASK;
 use crate::prelude::*;
@@ -151,41 +152,47 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
             continue;
         }
         let ys = buf(cur);
+        // Two n-tiles at a time: four independent mma chains per warp instead of two, and both
+        // tiles' norms requested before the chains start.
         let mut nt = 0;
         while nt < opaque(TI / 8) {
-            let mut d = [[0.0f32; 4]; MT];
-            let row = ((8 * nt + g) * row_stride(F) + 4 * t) as u32;
+            let i0 = [0, 1].map(|p| tile * TI + 8 * (nt + p) + 2 * t);
+            let norm = i0.map(|i| ldg_f32x2(norms.add(i)));
+            let mut d = [[[0.0f32; 4]; MT]; 2];
             for s2 in 0..KSTEPS / 2 {
-                let y = ys.load4_unchecked(row + 16 * s2 as u32).0.map(|v| v.to_bits() & TF32_MASK);
-                for m in 0..MT {
-                    mma_tf32(&mut d[m], a[m][2 * s2], [y[0], y[1]]);
-                    mma_tf32(&mut d[m], a[m][2 * s2 + 1], [y[2], y[3]]);
-                }
-            }
-            let i0 = tile * TI + 8 * nt + 2 * t;
-            let norm = ldg_f32x2(norms.add(i0));
-            let mut hit = [[[false; 2]; 2]; MT];
-            let mut any = false;
-            for m in 0..MT {
-                for h in 0..2 {
-                    for c in 0..2 {
-                        hit[m][h][c] = fma(sl[m][h], norm[c], d[m][2 * h + c]) >= thr[m][h];
-                        any |= hit[m][h][c];
+                for p in 0..2 {
+                    let row = ((8 * (nt + p) + g) * row_stride(F) + 4 * t) as u32;
+                    let y = ys.load4_unchecked(row + 16 * s2 as u32).0.map(|v| v.to_bits() & TF32_MASK);
+                    for m in 0..MT {
+                        mma_tf32(&mut d[p][m], a[m][2 * s2], [y[0], y[1]]);
+                        mma_tf32(&mut d[p][m], a[m][2 * s2 + 1], [y[2], y[3]]);
                     }
                 }
             }
-            if any {
+            for p in 0..2 {
+                let mut hit = [[[false; 2]; 2]; MT];
+                let mut any = false;
                 for m in 0..MT {
                     for h in 0..2 {
                         for c in 0..2 {
-                            if hit[m][h][c] && i0 + c < n {
-                                hits.push(lists, u_warp + 16 * m + g + 8 * h, (i0 + c) as u32, 0.0);
+                            hit[m][h][c] = fma(sl[m][h], norm[p][c], d[p][m][2 * h + c]) >= thr[m][h];
+                            any |= hit[m][h][c];
+                        }
+                    }
+                }
+                if any {
+                    for m in 0..MT {
+                        for h in 0..2 {
+                            for c in 0..2 {
+                                if hit[m][h][c] && i0[p] + c < n {
+                                    hits.push(lists, u_warp + 16 * m + g + 8 * h, (i0[p] + c) as u32, 0.0);
+                                }
                             }
                         }
                     }
                 }
             }
-            nt += 1;
+            nt += 2;
         }
     }
     sync_threads();
