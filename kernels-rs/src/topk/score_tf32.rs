@@ -18,7 +18,7 @@
 //! Work split. Each warp keeps MT m-tiles (16 users each) of queries in registers as `mma` A
 //! fragments for the whole kernel: MT = 2 up to f = 64, else 1 (MT·f_pad/2 registers). A block of
 //! 8 warps stages tiles of TI = 128 item rows in shared memory with `cp.async`, double-buffered,
-//! and every warp multiplies its users by every 8-item n-tile of the tile.
+//! and every warp multiplies its users by every 8-item n-tile of the tile, [`NT`] n-tiles at a time.
 //!
 //! The reduction index j is permuted, identically in A and B, so that each lane's B fragments for
 //! two k-steps are one 128-bit shared load: lane (g, t) = (lane / 4, lane % 4) takes floats
@@ -31,8 +31,8 @@
 //!
 //! Launch: 256 threads; grid = ⌈B/(128·MT)⌉ × partitions (block b: user block b % ⌈B/(128·MT)⌉,
 //! partition b / … of `tiles_per_block` item tiles). Dynamic shared memory [`shared_bytes`]
-//! (92 KiB at f = 64). Registers: A fragments (64 at f = 64), B operands, 16 accumulators (two
-//! n-tiles), 8 thresholds and 8 slacks, at most 128 (launch bounds in build.rs: two blocks per
+//! (92 KiB at f = 64). Registers: A fragments (64 at f = 64), B operands, 8·NT accumulators,
+//! 8 thresholds and 8 slacks, at most 128 (launch bounds in build.rs: two blocks per
 //! SM); spill-free.
 use super::queue::{self, Lists, Queue};
 use crate::prelude::mma::TF32_MASK;
@@ -41,6 +41,11 @@ use crate::prelude::*;
 const BLOCK: u32 = 256;
 const WARPS: usize = 8;
 const TI: usize = 128;
+
+/// 8-item n-tiles a warp multiplies per step, each with its own MT `mma` chains: on sm_90 two
+/// (four independent chains at MT = 2 instead of two; spill-free in 128 registers); on sm_80 one,
+/// as two spilled there.
+const NT: usize = if cfg!(target_feature = "sm_90") { 2 } else { 1 };
 
 /// m-tiles of 16 users per warp.
 pub const fn m_tiles(f: usize) -> usize {
@@ -152,15 +157,13 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
             continue;
         }
         let ys = buf(cur);
-        // Two n-tiles at a time: four independent mma chains per warp instead of two, and both
-        // tiles' norms requested before the chains start.
         let mut nt = 0;
         while nt < opaque(TI / 8) {
-            let i0 = [0, 1].map(|p| tile * TI + 8 * (nt + p) + 2 * t);
+            let i0: [usize; NT] = core::array::from_fn(|p| tile * TI + 8 * (nt + p) + 2 * t);
             let norm = i0.map(|i| ldg_f32x2(norms.add(i)));
-            let mut d = [[[0.0f32; 4]; MT]; 2];
+            let mut d = [[[0.0f32; 4]; MT]; NT];
             for s2 in 0..KSTEPS / 2 {
-                for p in 0..2 {
+                for p in 0..NT {
                     let row = ((8 * (nt + p) + g) * row_stride(F) + 4 * t) as u32;
                     let y = ys.load4_unchecked(row + 16 * s2 as u32).0.map(|v| v.to_bits() & TF32_MASK);
                     for m in 0..MT {
@@ -169,7 +172,7 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
                     }
                 }
             }
-            for p in 0..2 {
+            for p in 0..NT {
                 let mut hit = [[[false; 2]; 2]; MT];
                 let mut any = false;
                 for m in 0..MT {
@@ -192,7 +195,7 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
                     }
                 }
             }
-            nt += 2;
+            nt += NT;
         }
     }
     sync_threads();
