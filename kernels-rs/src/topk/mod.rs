@@ -38,18 +38,11 @@ pub const EXCLUDED: u32 = 0xffff_ffff;
 /// does: NaN as −∞, −0 as +0 (so zeros tie and the lower item wins). Never 0.
 #[inline(always)]
 pub fn score_key(s: f32) -> u32 {
-    let b = if s.is_nan() {
-        f32::NEG_INFINITY.to_bits()
-    } else if s == 0.0 {
-        0
-    } else {
-        s.to_bits()
-    };
-    if b & 0x8000_0000 != 0 {
-        !b
-    } else {
-        b | 0x8000_0000
-    }
+    // Selects, not branches: in selection loops, branches here held back the next loads.
+    let b = if s.is_nan() { f32::NEG_INFINITY.to_bits() } else { s.to_bits() };
+    let b = if b == 0x8000_0000 { 0 } else { b };
+    // Negative: all bits flipped; otherwise the sign bit set.
+    b ^ (((b as i32) >> 31) as u32 | 0x8000_0000)
 }
 
 /// The score of a key made by [`score_key`].

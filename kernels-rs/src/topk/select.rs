@@ -8,11 +8,11 @@
 //! for real-valued scores after two or three passes — since every key is distinct. A last pass
 //! gathers the entries whose leading digits are at least the chosen ones (exactly min(K, entries)),
 //! and a bitonic sort puts them best first. Each pass reads the row once, so the row is read
-//! 3–4 times, coalesced (four loads in flight per thread); nothing but the K results is written.
+//! 3–4 times, coalesced (four reads in flight per thread); nothing but the K results is written.
 //!
 //! The fused filters need only a threshold per row, a lower bound of its k-th best sampled score:
-//! `topk_threshold` runs the first two digits and stops (two reads of the row instead of 3–4,
-//! no sort).
+//! `topk_threshold` reads the row once, each thread keeping its four best keys, and runs the
+//! first two digits over those 2048 keys in shared memory (no gather, no sort).
 //!
 //! Two entry sources: a dense row of scores (`topk_dense`, e.g. after cuBLAS SGEMM; item = column)
 //! and a row's candidate list of (score, item) pairs (`topk_candidates`, after the fused scorer).
@@ -32,12 +32,23 @@ pub const SHARED_BYTES: usize = 4 * BINS as usize + 8 * K_MAX + 4 * 32 + 4 * 4;
 /// Digits of the 64-bit key, most significant first: (shift, width).
 const DIGITS: [(u32, u32); 6] = [(52, 12), (40, 12), (32, 8), (20, 12), (8, 12), (0, 8)];
 
-/// A row's entries: `len()` keys, 0 for "no entry".
+/// A row's entries: `len()` keys, 0 for "no entry". An entry is read (`load`) apart from
+/// making its key (`key_of`), so that a loop can issue several reads before it uses any: made
+/// together, each key's branches held back the next read.
 trait Entries {
+    type Raw: Copy;
     fn len(&self) -> usize;
     /// # Safety
     /// `i < self.len()`.
-    unsafe fn key(&self, i: usize) -> u64;
+    unsafe fn load(&self, i: usize) -> Self::Raw;
+    /// The key of entry `i`, read as `raw`.
+    fn key_of(raw: Self::Raw, i: usize) -> u64;
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline(always)]
+    unsafe fn key(&self, i: usize) -> u64 {
+        Self::key_of(self.load(i), i)
+    }
 }
 
 struct DenseRow {
@@ -46,13 +57,17 @@ struct DenseRow {
 }
 
 impl Entries for DenseRow {
+    type Raw = u32;
     #[inline(always)]
     fn len(&self) -> usize {
         self.n
     }
     #[inline(always)]
-    unsafe fn key(&self, i: usize) -> u64 {
-        let bits = ldg_u32(self.scores.add(i));
+    unsafe fn load(&self, i: usize) -> u32 {
+        ldg_u32(self.scores.add(i))
+    }
+    #[inline(always)]
+    fn key_of(bits: u32, i: usize) -> u64 {
         if bits == EXCLUDED {
             0
         } else {
@@ -68,13 +83,18 @@ struct CandidateRow {
 }
 
 impl Entries for CandidateRow {
+    type Raw = (f32, u32);
     #[inline(always)]
     fn len(&self) -> usize {
         self.n
     }
     #[inline(always)]
-    unsafe fn key(&self, i: usize) -> u64 {
-        ((score_key(ldg_f32(self.scores.add(i))) as u64) << 32) | !ldg_u32(self.items.add(i)) as u64
+    unsafe fn load(&self, i: usize) -> (f32, u32) {
+        (ldg_f32(self.scores.add(i)), ldg_u32(self.items.add(i)))
+    }
+    #[inline(always)]
+    fn key_of((score, item): (f32, u32), _: usize) -> u64 {
+        ((score_key(score) as u64) << 32) | !item as u64
     }
 }
 
@@ -96,10 +116,12 @@ struct Digit {
 }
 
 /// The histogram of one digit in shared memory (`hist`, 2^width bins), scanned from the top by the
-/// whole block; `scratch` (32 words) and `state` (3 words) are shared scratch space.
+/// whole block; `scratch` (32 words) and `state` (3 words) are shared scratch space. A thread
+/// issues READS reads before it uses any: one at a time, the loop waited on each (`topk_dense`
+/// and `topk_candidates` read 4, as 8 took `topk_candidates` from 39 to 88 registers).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn find_digit<E: Entries>(
+unsafe fn find_digit<E: Entries, const READS: usize>(
     e: &E, prefix: u64, bits: u32, (shift, width): (u32, u32), need: u32, hist: Shared<u32>, scratch: Shared<u32>,
     state: Shared<u32>,
 ) -> Digit {
@@ -116,13 +138,14 @@ unsafe fn find_digit<E: Entries>(
             hist.atomic_add_unchecked((key >> shift) as u32 & (bins - 1), 1);
         }
     };
-    // Four independent loads in flight per thread: one at a time, the loop waited on each.
     let (n, stride) = (e.len(), BLOCK as usize);
     let mut i = tid as usize;
-    while i + 3 * stride < n {
-        let keys = [e.key(i), e.key(i + stride), e.key(i + 2 * stride), e.key(i + 3 * stride)];
-        keys.into_iter().for_each(count);
-        i += 4 * stride;
+    while i + (READS - 1) * stride < n {
+        let raw: [E::Raw; READS] = core::array::from_fn(|q| e.load(i + q * stride));
+        for (q, &r) in raw.iter().enumerate() {
+            count(E::key_of(r, i + q * stride));
+        }
+        i += READS * stride;
     }
     while i < n {
         count(e.key(i));
@@ -170,7 +193,7 @@ unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, sco
 
     let (mut prefix, mut bits, mut need, mut all) = (0u64, 0u32, k, false);
     for (pass, &(shift, width)) in DIGITS.iter().enumerate() {
-        let d = find_digit(e, prefix, bits, (shift, width), need, hist, scratch, state);
+        let d = find_digit::<_, 4>(e, prefix, bits, (shift, width), need, hist, scratch, state);
         if pass == 0 && d.total <= need {
             all = true;
             break;
@@ -313,32 +336,90 @@ pub unsafe extern "ptx-kernel" fn topk_candidates(
     select_row(&e, k, row, out_items, out_scores, out_counts);
 }
 
-/// Dynamic shared memory of a `topk_threshold` launch: the histogram and the scan's scratch.
-pub const THRESHOLD_SHARED_BYTES: usize = 4 * BINS as usize + 4 * 32 + 4 * 4;
+/// Score keys `topk_threshold` keeps per thread.
+const KEPT: usize = 4;
+
+/// Dynamic shared memory of a `topk_threshold` launch: the histogram, the kept keys and the
+/// scan's scratch.
+pub const THRESHOLD_SHARED_BYTES: usize = 4 * BINS as usize + 4 * KEPT * BLOCK as usize + 4 * 32 + 4 * 4;
+
+/// The keys the block's threads kept, in shared memory (0: none).
+struct KeptKeys {
+    keys: Shared<u32>,
+}
+
+impl Entries for KeptKeys {
+    type Raw = u32;
+    #[inline(always)]
+    fn len(&self) -> usize {
+        KEPT * BLOCK as usize
+    }
+    #[inline(always)]
+    unsafe fn load(&self, i: usize) -> u32 {
+        self.keys.load_unchecked(i as u32)
+    }
+    #[inline(always)]
+    fn key_of(key: u32, _: usize) -> u64 {
+        (key as u64) << 32
+    }
+}
 
 /// τ_r of each dense row (the fused filters' thresholds): a lower bound of the row's k-th best
-/// entry, the lowest score of the 24-bit key bin that holds it — the first two digits of the
-/// selection above and nothing more (no gather, no sort; within 2⁻¹⁵ of it, relatively) — or −∞
-/// when the row has fewer than k entries. Same launch as `topk_dense` but with
-/// [`THRESHOLD_SHARED_BYTES`]; out: `tau` (rows).
+/// entry. One read of the row: each thread keeps the [`KEPT`] largest score keys of the entries
+/// it reads (every 512th) in registers; the k-th largest of those 2048 keys is at most the row's
+/// k-th best (they are k distinct entries), and equals it unless some thread read more than
+/// four of the row's top k. Its first two radix digits over the kept keys, in shared memory,
+/// give τ_r: the lowest score of the 24-bit key bin that holds it (within 2⁻¹⁵ of it,
+/// relatively). −∞ when the kept keys are fewer than k (a row with fewer than k entries). Same
+/// launch as `topk_dense` but with [`THRESHOLD_SHARED_BYTES`]; out: `tau` (rows).
 #[no_mangle]
 pub unsafe extern "ptx-kernel" fn topk_threshold(rows: u32, n: u64, ld: u64, scores: *const u32, k: u32, tau: *mut f32) {
-    if block_dim() != BLOCK || k == 0 || dynamic_shared_bytes() < THRESHOLD_SHARED_BYTES as u32 {
+    if block_dim() != BLOCK || k == 0 || k as usize > KEPT * BLOCK as usize || dynamic_shared_bytes() < THRESHOLD_SHARED_BYTES as u32 {
         trap();
     }
     let row = block_idx() as usize;
     if row >= rows as usize {
         return;
     }
-    let e = DenseRow { scores: scores.add(row * ld as usize), n: n as usize };
+    let tid = thread_idx();
+    let (row_scores, n, stride) = (scores.add(row * ld as usize), n as usize, BLOCK as usize);
+    let key_of = |bits: u32| if bits == EXCLUDED { 0 } else { score_key(f32::from_bits(bits)) };
+    // Descending; a key enters at the bottom and rises.
+    let mut best = [0u32; KEPT];
+    let mut keep = |key: u32| {
+        if key > best[KEPT - 1] {
+            best[KEPT - 1] = key;
+            for j in (1..KEPT).rev() {
+                if best[j] > best[j - 1] {
+                    best.swap(j, j - 1);
+                }
+            }
+        }
+    };
+    let mut i = tid as usize;
+    // Eight reads in flight per thread: this pass is all the kernel reads from global memory.
+    while i + 7 * stride < n {
+        let raw: [u32; 8] = core::array::from_fn(|q| ldg_u32(row_scores.add(i + q * stride)));
+        raw.into_iter().for_each(|bits| keep(key_of(bits)));
+        i += 8 * stride;
+    }
+    while i < n {
+        keep(key_of(ldg_u32(row_scores.add(i))));
+        i += stride;
+    }
     let hist = Shared::<u32>::new(0, BINS);
-    let scratch = Shared::<u32>::new(hist.end_offset(), 32);
+    let kept = Shared::<u32>::new(hist.end_offset(), KEPT as u32 * BLOCK);
+    let scratch = Shared::<u32>::new(kept.end_offset(), 32);
     let state = Shared::<u32>::new(scratch.end_offset(), 4);
-    let first = find_digit(&e, 0, 0, DIGITS[0], k, hist, scratch, state);
+    for (j, &key) in best.iter().enumerate() {
+        kept.store_unchecked(tid * KEPT as u32 + j as u32, key);
+    }
+    let e = KeptKeys { keys: kept };
+    let first = find_digit::<_, 8>(&e, 0, 0, DIGITS[0], k, hist, scratch, state);
     let t = if first.total < k {
         f32::NEG_INFINITY
     } else {
-        let second = find_digit(&e, first.value as u64, DIGITS[0].1, DIGITS[1], k - first.above, hist, scratch, state);
+        let second = find_digit::<_, 8>(&e, first.value as u64, DIGITS[0].1, DIGITS[1], k - first.above, hist, scratch, state);
         // The score keys of the bin: 12 bits of the first digit, 12 of the second, any last 8.
         let edge = (first.value << 20) | (second.value << 8);
         if edge <= score_key(f32::NEG_INFINITY) {
@@ -347,7 +428,7 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(rows: u32, n: u64, ld: u64, sco
             key_score(edge)
         }
     };
-    if thread_idx() == 0 {
+    if tid == 0 {
         *tau.add(row) = t;
     }
 }

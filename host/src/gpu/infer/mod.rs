@@ -28,7 +28,7 @@ pub const K_MAX: usize = 1024;
 /// shared memory.
 const SELECT_BLOCK: u32 = 512;
 const SELECT_SHARED: u32 = 4 * 4096 + 8 * 1024 + 4 * 32 + 4 * 4;
-const THRESHOLD_SHARED: u32 = 4 * 4096 + 4 * 32 + 4 * 4;
+const THRESHOLD_SHARED: u32 = 4 * 4096 + 4 * 4 * 512 + 4 * 32 + 4 * 4;
 /// Count `topk_candidates` writes for a row whose candidate list overflowed.
 const OVERFLOW: u32 = u32::MAX;
 /// Fused scorers (kernels-rs score.rs): users per block, items per tile, block size.
