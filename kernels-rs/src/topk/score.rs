@@ -46,6 +46,8 @@
 //!   builds an 8-bit mask and visits its set bits; 14.8·10⁹ → 14.0·10⁹ warp instructions, 21.3 ms.
 //!   Then one barrier per tile instead of two (the copies of the next tile start after the
 //!   barrier that ends the previous one): Nsight Compute put 16% of the warps' time at barriers.
+//!   Then a warp whose 16 users all lie past the last one skips its FMAs and hit tests: at B = 1
+//!   seven warps of eight (2.33 → 1.00 ms per batch), at B = 1000 nothing measurable.
 //!
 //! Launch: 256 threads; grid = ⌈B/128⌉ × partitions (block b: user tile b % ⌈B/128⌉, partition
 //! b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (105.5 KiB at
