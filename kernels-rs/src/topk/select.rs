@@ -17,7 +17,7 @@
 //! Two entry sources: a dense row of scores (`topk_dense`, e.g. after cuBLAS SGEMM; item = column)
 //! and a row's candidate list of (score, item) pairs (`topk_candidates`, after the fused scorer).
 //!
-//! Launch: grid = rows, block = 512 threads (40 registers on sm_90, 71 on sm_80), dynamic shared
+//! Launch: grid = rows, block = 512 threads (40 registers on sm_90, 70 on sm_80), dynamic shared
 //! memory [`SHARED_BYTES`] (16 KiB of histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
 //! u32::MAX and −∞) and `counts` (entries found, ≤ k).
 use super::{entry_key, key_score, score_key, EXCLUDED, K_MAX};
@@ -370,8 +370,11 @@ impl Entries for KeptKeys {
 /// k-th best (they are k distinct entries), and equals it unless some thread read more than
 /// four of the row's top k. Its first two radix digits over the kept keys, in shared memory,
 /// give τ_r: the lowest score of the 24-bit key bin that holds it (within 2⁻¹⁵ of it,
-/// relatively). −∞ when the kept keys are fewer than k (a row with fewer than k entries). Same
-/// launch as `topk_dense` but with [`THRESHOLD_SHARED_BYTES`]; out: `tau` (rows).
+/// relatively). −∞ when the kept keys are fewer than k: a row with fewer than k entries, or one
+/// whose entries fall on few threads' strides (then every item is a candidate; a long row
+/// overflows its list and is redone densely: still exact, only slower). Same
+/// launch as `topk_dense` but with [`THRESHOLD_SHARED_BYTES`] (33 registers on sm_90, 63 on sm_80);
+/// out: `tau` (rows).
 #[no_mangle]
 pub unsafe extern "ptx-kernel" fn topk_threshold(rows: u32, n: u64, ld: u64, scores: *const u32, k: u32, tau: *mut f32) {
     if block_dim() != BLOCK || k == 0 || k as usize > KEPT * BLOCK as usize || dynamic_shared_bytes() < THRESHOLD_SHARED_BYTES as u32 {
