@@ -5,8 +5,9 @@
 //! ```
 //!
 //! * [`select`]: exact top-K of each row of a score matrix, or of each row's candidate list, by
-//!   radix selection on 64-bit keys; and the fused filters' per-row thresholds τ (the first two
-//!   digits of that selection over a sample's scores);
+//!   radix selection on 64-bit keys; and the fused filters' per-row thresholds τ (one read of a
+//!   sample's scores, each thread keeping its four best keys, then the first two digits of that
+//!   selection over the kept keys);
 //! * [`score`]: fused scoring: register-tiled exact fp32 scores of item tiles, written densely
 //!   for a sample of items, or kept only when at least a row's threshold (never writing the
 //!   B × N score matrix);
