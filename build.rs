@@ -19,8 +19,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// GPU architectures the PTX is built for: sm_80 (A100 and newer) and sm_90 (H100/H200).
-const ARCHS: [u32; 2] = [80, 90];
+/// GPU architectures the PTX is built for, as (compute capability × 10, LLVM target): sm_80 (A100
+/// and newer) and sm_90a (H100/H200 only: the arch-specific target, for `wgmma`; a newer GPU runs
+/// the sm_80 image).
+const ARCHS: [(u32, &str); 2] = [(80, "sm_80"), (90, "sm_90a")];
 const UNROLL_THRESHOLD: u32 = 4000;
 const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
 /// Launch bounds (CUDA's `__launch_bounds__`), which Rust cannot attach to a kernel: entries whose
@@ -33,8 +35,9 @@ const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
 /// v8 at f = 64 keep v5's four 128-thread blocks per SM (128 registers; they took 133). Matrix-free
 /// CG, a latency-bound gather, keeps two 256-thread blocks per SM on sm_90 (it took 128–133
 /// registers); on sm_80 the bound made f = 96 spill 4 bytes, so there it is left alone.
-const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 6] = [
+const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 7] = [
     ("score_filter_tf32_", &[80, 90], 256, 2),
+    ("score_filter_wgmma_", &[90], 256, 2),
     ("solve_cg_matrix_free_", &[90], 256, 2),
     ("score_filter_f32", &[90], 256, 2),
     ("score_filter_f64", &[90], 256, 2),
@@ -77,14 +80,14 @@ fn main() {
     println!("cargo:warning=rustmf kernels: {}", toolchain.description);
 
     let mut built = Vec::new();
-    for arch in ARCHS {
-        let ptx = build_kernels(&toolchain, &manifest_dir, arch);
+    for (arch, target) in ARCHS {
+        let ptx = build_kernels(&toolchain, &manifest_dir, target);
         let text = fs::read_to_string(&ptx).unwrap_or_else(|e| panic!("reading {}: {e}", ptx.display()));
         let text = with_launch_bounds(&text, arch).into_bytes();
         // Unrolled register-tiled kernels make megabytes of PTX; deflated, every binary stays small.
-        let dest = out_dir.join(format!("rustmf_kernels.sm_{arch}.ptx.deflate"));
+        let dest = out_dir.join(format!("rustmf_kernels.{target}.ptx.deflate"));
         fs::write(&dest, miniz_oxide::deflate::compress_to_vec(&text, 9)).expect("writing the deflated PTX");
-        built.push((arch, dest));
+        built.push((arch, target, dest));
     }
     write_embedding(&out_dir, &toolchain.description, &built);
 }
@@ -179,16 +182,16 @@ fn version_of(rustc: &Path) -> String {
 }
 
 /// Runs the nested cargo for one architecture; returns the PTX file it produced.
-fn build_kernels(tc: &Toolchain, root: &Path, arch: u32) -> PathBuf {
+fn build_kernels(tc: &Toolchain, root: &Path, target: &str) -> PathBuf {
     let crate_dir = root.join("kernels-rs");
     let target_dir = env::var_os("RUSTMF_KERNEL_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate_dir.join("target"))
-        .join(format!("sm_{arch}"));
+        .join(target);
     // The register-tiled kernels keep T×T accumulators in registers only if every loop over them is
     // fully unrolled; LLVM's default unroll threshold leaves some loops rolled, which puts the
     // array in local memory (the PTX check's spill gate catches that).
-    let mut rustflags = format!("-C target-cpu=sm_{arch} -C llvm-args=-unroll-threshold={UNROLL_THRESHOLD}");
+    let mut rustflags = format!("-C target-cpu={target} -C llvm-args=-unroll-threshold={UNROLL_THRESHOLD}");
     let mut cmd = Command::new(&tc.cargo);
     cmd.env_clear();
     for keep in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "TMPDIR"] {
@@ -210,23 +213,23 @@ fn build_kernels(tc: &Toolchain, root: &Path, arch: u32) -> PathBuf {
     let output = cmd.output().unwrap_or_else(|e| panic!("could not run {}: {e}", tc.cargo.display()));
     if !output.status.success() {
         panic!(
-            "\n\nrustmf: compiling kernels-rs for sm_{arch} failed ({}):\n{}\n",
+            "\n\nrustmf: compiling kernels-rs for {target} failed ({}):\n{}\n",
             tc.description,
             String::from_utf8_lossy(&output.stderr)
         );
     }
     let ptx = target_dir.join("nvptx64-nvidia-cuda/release/rustmf_kernels.ptx");
-    assert!(ptx.is_file(), "kernels-rs built for sm_{arch} but {} is missing", ptx.display());
+    assert!(ptx.is_file(), "kernels-rs built for {target} but {} is missing", ptx.display());
     ptx
 }
 
 /// Writes `$OUT_DIR/kernels.rs`, included by `src/kernels.rs`: the toolchain used and one
 /// deflate-compressed PTX image per architecture.
-fn write_embedding(out_dir: &Path, toolchain: &str, built: &[(u32, PathBuf)]) {
+fn write_embedding(out_dir: &Path, toolchain: &str, built: &[(u32, &str, PathBuf)]) {
     let mut s = format!("/// The kernel toolchain this build used.\npub const TOOLCHAIN: &str = {toolchain:?};\n");
     s += "/// PTX of kernels-rs, one image per architecture, lowest first.\npub static PTX: &[PtxImage] = &[\n";
-    for (arch, path) in built {
-        let _ = writeln!(s, "    PtxImage {{ arch: {arch}, deflated: include_bytes!({:?}) }},", path.display().to_string());
+    for (arch, target, path) in built {
+        let _ = writeln!(s, "    PtxImage {{ arch: {arch}, target: {target:?}, deflated: include_bytes!({:?}) }},", path.display().to_string());
     }
     s += "];\n";
     fs::write(out_dir.join("kernels.rs"), s).expect("writing kernels.rs");

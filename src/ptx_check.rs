@@ -65,7 +65,7 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
     let dir = tempfile::tempdir()?;
     let specs = kernel_specs();
     for image in images {
-        let arch = format!("sm_{}", image.arch);
+        let arch = image.target.to_string();
         let file = dir.path().join(format!("kernels.{arch}.ptx"));
         let text = image.text();
         std::fs::write(&file, &text)?;

@@ -3,7 +3,7 @@
 //! the number of candidates, B = 1 and large B, and the fused path's overflow fallback.
 mod common;
 
-use common::{gpu_trials, GpuCheck};
+use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::als::Matrix;
@@ -23,9 +23,10 @@ fn main() {
         ("infer::fused_overflow_falls_back_exactly", fused_overflow),
         ("infer::threshold_is_the_kth_best_bin_edge", threshold),
     ];
+    let sm90a: &[(&str, GpuCheck)] = &[("infer::fused_wgmma_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::FusedWgmma))];
     rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
-    libtest_mimic::run(&args, gpu_trials(checks)).exit();
+    libtest_mimic::run(&args, gpu_trials(checks).into_iter().chain(sm90a_trials(sm90a)).collect()).exit();
 }
 
 /// n × f items in [−1, 1), with every 7th row a copy of an earlier row (exact score ties).
@@ -53,6 +54,15 @@ fn random_exclusions(rng: &mut StdRng, b: usize, n: usize, max: usize) -> Exclus
         })
         .collect();
     Exclusions::from_lists(&rows).unwrap()
+}
+
+/// `modes`, and `FusedWgmma` where the loaded PTX has its kernels (H100/H200).
+fn with_wgmma(gpu: &Arc<Gpu>, modes: &[GpuScoring]) -> Vec<GpuScoring> {
+    let mut all = modes.to_vec();
+    if gpu.kernel("score_filter_wgmma_f64").is_ok() {
+        all.push(GpuScoring::FusedWgmma);
+    }
+    all
 }
 
 fn scorer(gpu: &Arc<Gpu>, items: &Matrix, mode: GpuScoring) -> Result<GpuScorer, String> {
@@ -148,7 +158,7 @@ fn k_larger_than_candidates(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), Stri
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 30);
     let want = reference_top_k_batch(&q, &items, Some(&ex), 100).map_err(|e| e.to_string())?;
-    for mode in [GpuScoring::Fused, GpuScoring::FusedTf32, GpuScoring::Sgemm, GpuScoring::SgemmTf32] {
+    for mode in with_wgmma(gpu, &[GpuScoring::Fused, GpuScoring::FusedTf32, GpuScoring::Sgemm, GpuScoring::SgemmTf32]) {
         let got = run(&mut scorer(gpu, &items, mode)?, &q, Some(&ex), 100)?;
         if got.counts != want.counts {
             return Err(format!("{}: counts {:?}, want {:?}", mode.name(), got.counts, want.counts));
@@ -169,7 +179,7 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 20);
     let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
-    for mode in [GpuScoring::Fused, GpuScoring::FusedTf32] {
+    for mode in with_wgmma(gpu, &[GpuScoring::Fused, GpuScoring::FusedTf32]) {
         let mut s = scorer(gpu, &items, mode)?;
         let got = run(&mut s, &q, Some(&ex), k)?;
         if s.breakdown().overflow_rows != b {

@@ -3,7 +3,7 @@
 //! computation on the CPU. Plus the runtime's error reporting.
 mod common;
 
-use common::{expect_close, expect_equal, gpu_err, gpu_trials, GpuCheck};
+use common::{sm90a_trials, expect_close, expect_equal, gpu_err, gpu_trials, GpuCheck};
 use half::f16;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -31,8 +31,9 @@ fn main() {
         ("runtime::launch_failure_names_the_kernel", launch_failure),
         ("runtime::cublas_sgemm", cublas_sgemm),
     ];
+    let sm90a: &[(&str, GpuCheck)] = &[("prelude::wgmma_tf32", wgmma_tf32)];
     let args = libtest_mimic::Arguments::from_args();
-    libtest_mimic::run(&args, gpu_trials(checks)).exit();
+    libtest_mimic::run(&args, gpu_trials(checks).into_iter().chain(sm90a_trials(sm90a)).collect()).exit();
 }
 
 fn random_f32(rng: &mut StdRng, n: usize) -> Vec<f32> {
@@ -346,4 +347,29 @@ fn cublas_sgemm(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         .collect();
     let scale: Vec<f64> = (0..m * n).map(|e| (0..k).map(|p| (a[e / n * k + p] * b[p * n + e % n]).abs() as f64).sum()).collect();
     expect_close("cuBLAS sgemm (row-major)", &gpu.download(&dc).map_err(gpu_err)?, &want, |i| 4.0 * k as f64 * f32::EPSILON as f64 * scale[i] + 1e-30)
+}
+
+/// `wgmma` from shared memory: a 64×16 by (64×16)ᵀ product in two k-steps, on values that TF32
+/// holds exactly (multiples of 2⁻⁶ below 8 in magnitude), so every product and sum is exact and
+/// the result must equal the CPU's bit for bit. On a mismatch, the run with the descriptor's two
+/// offsets swapped says whether the layout's reading of them is the fault.
+fn wgmma_tf32(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let exact = |rng: &mut StdRng| (0..64 * 16).map(|_| rng.random_range(-512i32..512) as f32 / 64.0).collect::<Vec<f32>>();
+    let (a, b) = (exact(rng), exact(rng));
+    let want: Vec<f32> = (0..64 * 64).map(|e| (0..16).map(|k| a[(e / 64) * 16 + k] * b[(e % 64) * 16 + k]).sum()).collect();
+    let k = gpu.kernel("prelude_check_wgmma_tf32").map_err(gpu_err)?;
+    let (da, db) = (gpu.upload(&a, "a").map_err(gpu_err)?, gpu.upload(&b, "b").map_err(gpu_err)?);
+    let mut run = |leading: u32, stride: u32| -> Result<Vec<f32>, String> {
+        let mut d = gpu.upload(&vec![f32::NAN; 64 * 64], "d").map_err(gpu_err)?;
+        let shape = LaunchShape { grid: 1, block: 128, shared_bytes: 8192 };
+        unsafe { gpu.launch(&k).arg(&da).arg(&db).arg(&mut d).arg(&leading).arg(&stride).run(shape) }.map_err(gpu_err)?;
+        gpu.download(&d).map_err(gpu_err)
+    };
+    let got = run(128, 512)?;
+    if let Err(e) = expect_equal("wgmma m64n64k8 TF32 (exact inputs)", &got, &want) {
+        let swapped = run(512, 128)?;
+        let hint = if swapped == want { "with the offsets swapped it agrees" } else { "swapping the offsets does not help either" };
+        return Err(format!("{e}; {hint}"));
+    }
+    Ok(())
 }

@@ -259,3 +259,48 @@ pub unsafe extern "ptx-kernel" fn prelude_check_mma_3xtf32(a: *const f32, b: *co
         *d3.add(d_at[e]) = split[e];
     }
 }
+
+/// `wgmma` (sm_90a builds only). One warpgroup (128 threads) multiplies `a` (64×16, row-major)
+/// by `b`ᵀ (`b`: 64×16, row-major) into `d` (64×64, row-major): d[m][n] = Σ_k a[m][k]·b[n][k], in
+/// two k-steps, the operands laid out as `prelude::wgmma` says (`a` by shared stores, `b` by
+/// `cp.async`) and described with the given leading and stride byte offsets (128 and 512 are
+/// this layout's; the test also tries them swapped when they fail, to say which is wrong).
+/// Dynamic shared memory: 8 KiB.
+#[cfg(target_feature = "sm_90a")]
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_wgmma_tf32(a: *const f32, b: *const f32, d: *mut f32, leading: u32, stride: u32) {
+    use crate::prelude::wgmma::*;
+    const KC: usize = 4;
+    let (sa, sb) = (Shared::<f32>::new(0, 64 * 16), Shared::<f32>::new(4096, 64 * 16));
+    let t = thread_idx() as usize;
+    for idx in (t..64 * KC).step_by(128) {
+        let (r, c) = kmajor_chunk(idx, KC);
+        let at = (kmajor_offset(r, 4 * c, KC) / 4) as u32;
+        sa.store4(at, F32x4(core::array::from_fn(|e| *a.add(16 * r + 4 * c + e))));
+        cp_async_16(sb, at, b.add(16 * r + 4 * c));
+    }
+    cp_async_commit();
+    cp_async_wait::<0>();
+    fence_proxy_async();
+    sync_threads();
+    let desc = |addr: u32| ((addr as u64 & 0x3ffff) >> 4) | ((leading as u64 >> 4) << 16) | ((stride as u64 >> 4) << 32);
+    if leading == 128 && stride == 128 * KC as u32 && desc(sa.address(0)) != kmajor_desc(sa.address(0), KC as u32) {
+        trap();
+    }
+    let mut acc = [0.0f32; 32];
+    wgmma_fence(&mut acc);
+    for s in 0..2 {
+        let step = (kmajor_offset(0, 8 * s, KC) / 4) as u32;
+        wgmma_m64n64k8_tf32(&mut acc, desc(sa.address(step)), desc(sb.address(step)), s > 0);
+    }
+    wgmma_commit();
+    wgmma_wait::<0>(&mut acc);
+    let (w, g, tt) = (warp_id() as usize, lane_id() as usize / 4, lane_id() as usize % 4);
+    for j in 0..8 {
+        for h in 0..2 {
+            for c in 0..2 {
+                *d.add((16 * w + g + 8 * h) * 64 + 8 * j + 2 * tt + c) = acc[4 * j + 2 * h + c];
+            }
+        }
+    }
+}

@@ -18,7 +18,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn gather() -> serde_json::Value {
-    let archs: Vec<String> = crate::kernels::PTX.iter().map(|i| format!("sm_{}", i.arch)).collect();
+    let archs: Vec<String> = crate::kernels::PTX.iter().map(|i| i.target.to_string()).collect();
     serde_json::json!({
         "rustmf": env!("CARGO_PKG_VERSION"),
         "kernel_toolchain": crate::kernels::TOOLCHAIN,

@@ -40,6 +40,25 @@ pub fn gpu_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
     if let Err(reason) = gpu() {
         eprintln!("GPU tests: no usable GPU ({reason}); {}", if require { "RUSTMF_REQUIRE_GPU=1, so they fail" } else { "they are reported as ignored" });
     }
+    trials(checks, available || require)
+}
+
+/// As [`gpu_trials`], for checks of sm_90a kernels (`wgmma`): also ignored on a GPU whose loaded
+/// PTX lacks them (anything but an H100/H200), with the reason printed.
+pub fn sm90a_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
+    let require = std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    let runs = match gpu() {
+        Ok(g) if g.kernel("prelude_check_wgmma_tf32").is_ok() => true,
+        Ok(g) => {
+            eprintln!("sm_90a tests: {} runs the sm_{} PTX, which has no wgmma kernels; they are reported as ignored", g.info.name, g.ptx_arch);
+            false
+        }
+        Err(_) => require,
+    };
+    trials(checks, runs)
+}
+
+fn trials(checks: &[(&'static str, GpuCheck)], runs: bool) -> Vec<Trial> {
     checks
         .iter()
         .map(|&(name, check)| {
@@ -48,7 +67,7 @@ pub fn gpu_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
                 let mut rng = StdRng::seed_from_u64(seed() ^ fxhash(name));
                 check(gpu, &mut rng).map_err(Failed::from)
             })
-            .with_ignored_flag(!available && !require)
+            .with_ignored_flag(!runs)
         })
         .collect()
 }

@@ -33,7 +33,7 @@ impl Gpu {
             device: info.name.clone(),
             major,
             minor,
-            archs: images.iter().map(|i| i.arch.to_string()).collect::<Vec<_>>().join(", sm_"),
+            archs: images.iter().map(|i| i.target).collect::<Vec<_>>().join(", "),
         })?;
         let ctx = CudaContext::new(ordinal).map_err(GpuError::driver(format!("creating a context on GPU {ordinal}")))?;
         let stream = ctx.default_stream();

@@ -12,6 +12,7 @@
 //! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
 //! | [`atomic`] | atomic add on shared and global u32 (histograms, appending to lists), global max |
 //! | [`mma`]    | tensor-core `mma.sync` in TF32, and the 3×TF32 split for fp32 accuracy |
+//! | [`wgmma`]  | warpgroup `wgmma` in TF32 from shared memory (sm_90a), its operand layout and fences |
 //!
 //! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
 //! the condition the caller must meet written on it.
@@ -26,6 +27,7 @@ pub mod mma;
 pub mod shared;
 pub mod sync;
 pub mod warp;
+pub mod wgmma;
 
 pub use atomic::{atomic_add_global, atomic_max_global};
 pub use async_copy::{cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait};

@@ -13,6 +13,8 @@
 //!   B × N score matrix);
 //! * [`score_tf32`]: the fused filter on the tensor cores: TF32 `mma` scores, kept when within a
 //!   proven error bound of the row's threshold, for exact re-scoring;
+//! * [`score_wgmma`] (sm_90a builds only): the same filter with warpgroup `wgmma`s reading users
+//!   and items from shared memory;
 //! * [`queue`]: the filters' hits, queued in shared memory and appended to the rows' candidate
 //!   lists a block at a time;
 //! * [`exclude`]: marks each user's excluded items in a dense score matrix;
@@ -27,6 +29,8 @@ pub mod queue;
 pub mod rescore;
 pub mod score;
 pub mod score_tf32;
+#[cfg(target_feature = "sm_90a")]
+pub mod score_wgmma;
 pub mod select;
 
 /// Largest K the kernels support.

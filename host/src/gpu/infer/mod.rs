@@ -13,6 +13,8 @@
 //! * `FusedTf32`: as `Fused`, but the filter over all items multiplies on the tensor cores in
 //!   TF32 (`score_tf32.rs`) and keeps every item within a proven bound of the error of its
 //!   threshold; `topk_rescore` then scores the candidates exactly. Same answer as `Fused`.
+//! * `FusedWgmma`: as `FusedTf32`, the filter's products issued by warpgroup `wgmma`s from shared
+//!   memory (`score_wgmma.rs`; H100/H200 only, the sm_90a PTX). Same test, same answer.
 //!
 //! `Fused`, `FusedTf32` and the re-scored `SgemmTf32` candidates use the CPU reference's
 //! summation order, so their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses
@@ -44,6 +46,7 @@ pub enum GpuScoring {
     SgemmTf32,
     Fused,
     FusedTf32,
+    FusedWgmma,
 }
 
 impl GpuScoring {
@@ -53,6 +56,7 @@ impl GpuScoring {
             GpuScoring::SgemmTf32 => "gpu-tf32",
             GpuScoring::Fused => "gpu-fused",
             GpuScoring::FusedTf32 => "gpu-fused-tf32",
+            GpuScoring::FusedWgmma => "gpu-fused-wgmma",
         }
     }
 }
@@ -100,6 +104,8 @@ struct Kernels {
     sample: Kernel,
     filter: Kernel,
     filter_tf32: Kernel,
+    /// Present in the sm_90a image only.
+    filter_wgmma: Option<Kernel>,
 }
 
 pub struct GpuScorer {
@@ -144,11 +150,18 @@ impl GpuScorer {
             sample: g.kernel(&format!("score_sample_f{f}"))?,
             filter: g.kernel(&format!("score_filter_f{f}"))?,
             filter_tf32: g.kernel(&format!("score_filter_tf32_f{f}"))?,
+            filter_wgmma: g.kernel(&format!("score_filter_wgmma_f{f}")).ok(),
         };
+        if mode == GpuScoring::FusedWgmma && kernels.filter_wgmma.is_none() {
+            return Err(GpuError::Unsupported(format!(
+                "gpu-fused-wgmma needs the sm_90a kernels (H100/H200); this device ({}) runs the sm_{} PTX",
+                g.info.name, g.ptx_arch
+            )));
+        }
         let blas = Blas::new(g)?;
         blas.set_tf32(mode == GpuScoring::SgemmTf32)?;
         let norms = match mode {
-            GpuScoring::FusedTf32 => Some(g.upload(&item_norms(items, TF32_TILE), "item norms")?),
+            GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => Some(g.upload(&item_norms(items, TF32_TILE), "item norms")?),
             _ => None,
         };
         Ok(GpuScorer {
@@ -203,7 +216,7 @@ impl GpuScorer {
                 self.recycle(selected);
                 top
             }
-            GpuScoring::Fused | GpuScoring::FusedTf32 => self.fused_path(&batch, k, queries, exclude)?,
+            GpuScoring::Fused | GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => self.fused_path(&batch, k, queries, exclude)?,
         };
         self.batch = Some(batch);
         self.last.total_s = whole.stop()?;
@@ -290,7 +303,7 @@ impl GpuScorer {
         //    then re-scored exactly); then each row's top k of them.
         let cap = (4 * k * step).clamp(4096.min(n), n.max(1));
         let cands = match self.mode {
-            GpuScoring::FusedTf32 => self.filter_tf32(b, &tau, queries, cap),
+            GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => self.filter_tf32(b, &tau, queries, cap),
             _ => self.filter(b, &tau, cap),
         };
         self.tau = Some(tau);
@@ -346,21 +359,27 @@ impl GpuScorer {
         Ok(c)
     }
 
-    /// The tensor-core filter: every item whose TF32 score is within the error bound of the
-    /// row's threshold, scored again exactly.
+    /// The tensor-core filter (`mma.sync`, or `wgmma` for `FusedWgmma`): every item whose TF32
+    /// score is within the error bound of the row's threshold, scored again exactly.
     fn filter_tf32(&mut self, b: &Batch, tau: &CudaSlice<f32>, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
         let (g, f) = (self.gpu.clone(), self.f);
         let slack: Vec<f32> = queries.chunks(f).map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
         let slack = g.upload_reusing(&slack, self.slack.take(), "threshold slacks")?;
         let mut c = self.empty_candidates(b.rows, cap)?;
-        let users = if f <= 64 { 2 * TF32_USERS } else { TF32_USERS };
-        let (tiles, user_blocks) = (self.n_items.div_ceil(TF32_TILE), b.rows.div_ceil(users));
+        let wgmma = self.mode == GpuScoring::FusedWgmma;
+        let (users, tile, shared) = if wgmma {
+            (if f <= 64 { 2 * WGMMA_USERS } else { WGMMA_USERS }, WGMMA_TILE, wgmma_shared(f))
+        } else {
+            (if f <= 64 { 2 * TF32_USERS } else { TF32_USERS }, TF32_TILE, tf32_shared(f))
+        };
+        let (tiles, user_blocks) = (self.n_items.div_ceil(tile), b.rows.div_ceil(users));
         let per_block = (user_blocks * tiles).div_ceil(g.info.multiprocessors as usize * 8).max(1);
         let blocks = (user_blocks * tiles.div_ceil(per_block)) as u32;
         let (rows32, n64, cap32, per32, f32_) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
         let norms = self.norms.as_ref().expect("FusedTf32 scorers hold item norms");
-        let (filter, rescore, items) = (&self.kernels.filter_tf32, &self.kernels.rescore, &self.items);
-        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: tf32_shared(f) };
+        let filter = if wgmma { self.kernels.filter_wgmma.as_ref().expect("checked in GpuScorer::new") } else { &self.kernels.filter_tf32 };
+        let (rescore, items) = (&self.kernels.rescore, &self.items);
+        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: shared };
         unsafe {
             g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(norms).arg(&n64).arg(&per32)
                 .arg(tau).arg(&slack)
@@ -520,6 +539,16 @@ fn tf32_shared(f: usize) -> u32 {
     let pad = f.div_ceil(16) * 16;
     let stride = if pad % 32 == 16 { pad } else { pad + 16 };
     (2 * TF32_TILE * stride * 4 + queue_bytes(TF32_QUEUE)) as u32
+}
+
+/// The `wgmma` filter (kernels-rs score_wgmma.rs): users per block per m-tile (two warpgroups ×
+/// 64), items per stage; its shared memory: the block's queries and two stages, f padded to 8.
+const WGMMA_USERS: usize = 128;
+const WGMMA_TILE: usize = 64;
+
+fn wgmma_shared(f: usize) -> u32 {
+    let users = if f <= 64 { 2 * WGMMA_USERS } else { WGMMA_USERS };
+    (4 * f.div_ceil(8) * 8 * (users + 2 * WGMMA_TILE) + queue_bytes(TF32_QUEUE)) as u32
 }
 
 /// Shared memory of a filter's hit queue of `cap` entries (kernels-rs topk/queue.rs).

@@ -1,0 +1,235 @@
+//! Fused filtering with warpgroup `wgmma` (sm_90a: H100/H200): the test of [`super::score_tf32`],
+//! TF32 scores kept when within a proven bound of their error of the row's threshold, with the
+//! products issued by whole warpgroups straight from shared memory.
+//!
+//! ```text
+//! keep (u, i)  ⇔  s̃_ui + slack_u·‖y_i‖ ≥ τ_u,    slack_u = 2⁻⁸·‖q_u‖ (host, rounded up)
+//! ```
+//!
+//! The bound, and why no item of the exact top-K is lost, are [`super::score_tf32`]'s: queries
+//! enter rounded to TF32, items as their fp32 bits, of which the tensor core uses the TF32 part
+//! (each within 2⁻¹⁰ of its value either way), products accumulated in fp32.
+//!
+//! What changed from `score_tf32` and why it is faster. There, each warp kept its 32 users'
+//! TF32 fragments in registers (64 registers at f = 64) and loaded, masked and fed every item
+//! fragment itself: per `mma.sync` (16×8×8, 1024 multiply-adds) a quarter of a 128-bit shared
+//! load, two masks and a share of the test, from registers that also bounded the reuse of each
+//! item fragment to two m-tiles. Here a warpgroup's `wgmma.m64n64k8` reads a 64-user × 8 and a
+//! 64-item × 8 tile from shared memory itself: 32768 multiply-adds per instruction, no operand
+//! registers, no masks, and the registers go to a 128-user × 64-item accumulator instead.
+//!
+//! Work split. A block of two warpgroups keeps its U = 128·MT users' queries, rounded to TF32,
+//! in shared memory for the whole kernel (MT = 2 m-tiles of 64 per warpgroup up to f = 64, else
+//! 1), in the K-major layout of [`crate::prelude::wgmma`], and streams its partition of the items
+//! through two 64-item stages with `cp.async`. Per stage, warpgroup w multiplies its users by the
+//! stage's items (MT·f_pad/8 `wgmma`s, f_pad = 8·⌈f/8⌉, zeros past f), then each thread tests
+//! its 32·MT scores against its users' thresholds and queues hits ([`queue`]) for `rescore`.
+//!
+//! Launch: 256 threads; grid = ⌈B/U⌉ × partitions (block b: user block b % ⌈B/U⌉, partition
+//! b / ⌈B/U⌉ of `tiles_per_block` 64-item tiles). Dynamic shared memory [`shared_bytes`]
+//! (108 KiB at f = 64: two blocks per SM). Registers: 32·MT accumulators, 16 item norms, 4·MT
+//! thresholds and slacks; at most 128 (launch bounds in build.rs), spill-free.
+use super::queue::{self, Lists, Queue};
+use crate::prelude::wgmma::{fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_m64n64k8_tf32, wgmma_wait};
+use crate::prelude::*;
+
+const BLOCK: u32 = 256;
+/// Items per stage: the N of every `wgmma`.
+const NI: usize = 64;
+/// Hits the block queues in shared memory before appending them ([`queue`]).
+const QUEUE: usize = 1024;
+
+/// m-tiles of 64 users per warpgroup.
+pub const fn m_tiles(f: usize) -> usize {
+    if f <= 64 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Users per block (two warpgroups).
+pub const fn block_users(f: usize) -> usize {
+    128 * m_tiles(f)
+}
+
+/// f rounded up to whole k-steps of 8.
+pub const fn padded(f: usize) -> usize {
+    f.div_ceil(8) * 8
+}
+
+/// Dynamic shared memory: the block's queries, two item stages, the hit queue.
+pub const fn shared_bytes(f: usize) -> usize {
+    4 * padded(f) * (block_users(f) + 2 * NI) + queue::bytes(QUEUE)
+}
+
+/// Copies item tile `tile` (zeros past the last item and past f) into `stage`.
+#[inline(always)]
+unsafe fn stage_items<const F: usize>(stage: Shared<f32>, items: *const f32, n: usize, tile: usize, tid: usize) {
+    let kc = padded(F) / 4;
+    let mut idx = tid;
+    while idx < NI * kc {
+        let (r, c) = kmajor_chunk(idx, kc);
+        let item = tile * NI + r;
+        let copy = item < n && 4 * c < F;
+        let src = if copy { items.add(item * F + 4 * c) } else { items };
+        cp_async_16_or_zero(stage, (kmajor_offset(r, 4 * c, kc) / 4) as u32, src, copy);
+        idx += BLOCK as usize;
+    }
+}
+
+/// Stores the block's queries, rounded to TF32 (zeros past the last row and past f).
+#[inline(always)]
+unsafe fn stage_queries<const F: usize, const U: usize>(users: Shared<f32>, queries: *const f32, rows: usize, first_user: usize, tid: usize) {
+    let kc = padded(F) / 4;
+    let mut idx = tid;
+    while idx < U * kc {
+        let (r, c) = kmajor_chunk(idx, kc);
+        let u = first_user + r;
+        let v = core::array::from_fn(|e| {
+            let p = 4 * c + e;
+            if u < rows && p < F {
+                f32::from_bits(to_tf32(*queries.add(u * F + p)))
+            } else {
+                0.0
+            }
+        });
+        users.store4_unchecked((kmajor_offset(r, 4 * c, kc) / 4) as u32, F32x4(v));
+        idx += BLOCK as usize;
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KSTEPS: usize>(
+    rows: usize, queries: *const f32, items: *const f32, norms: *const f32, n: usize, tiles_per_block: usize,
+    tau: *const f32, slack: *const f32, lists: &Lists,
+) {
+    if block_dim() != BLOCK || MT != m_tiles(F) || U != block_users(F) || KSTEPS != padded(F) / 8 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+        trap();
+    }
+    let tid = thread_idx() as usize;
+    let (g, t) = (lane_id() as usize / 4, lane_id() as usize % 4);
+    let (wg, w) = (warp_id() as usize / 4, warp_id() as usize % 4);
+    let user_blocks = rows.div_ceil(U);
+    let (ub, part) = (block_idx() as usize % user_blocks, block_idx() as usize / user_blocks);
+    let first = part * tiles_per_block;
+    let last = (first + tiles_per_block).min(n.div_ceil(NI));
+    if first >= last {
+        return;
+    }
+    let kc = padded(F) / 4;
+    let users = Shared::<f32>::new(0, (U * padded(F)) as u32);
+    let stage = |b: usize| Shared::<f32>::new((4 * padded(F) * (U + NI * b)) as u32, (NI * padded(F)) as u32);
+    let hits = Queue::new(stage(1).end_offset(), QUEUE as u32);
+    hits.clear();
+    stage_queries::<F, U>(users, queries, rows, ub * U, tid);
+    stage_items::<F>(stage(0), items, n, first, tid);
+    cp_async_commit();
+    // This thread's users: u_wg + 64m + 16w + g + 8h (rows of the accumulators it holds).
+    let u_wg = ub * U + wg * 64 * MT;
+    let mut thr = [[f32::INFINITY; 2]; MT];
+    let mut sl = [[0.0f32; 2]; MT];
+    for m in 0..MT {
+        for h in 0..2 {
+            let r = u_wg + 64 * m + 16 * w + g + 8 * h;
+            if r < rows {
+                thr[m][h] = *tau.add(r);
+                sl[m][h] = *slack.add(r);
+            }
+        }
+    }
+    let mut d = [[0.0f32; 32]; MT];
+    for tile in first..last {
+        let cur = (tile - first) % 2;
+        // This stage (and, the first time, the queries) landed and visible to the tensor cores;
+        // every warpgroup is done with the other stage.
+        cp_async_wait::<0>();
+        fence_proxy_async();
+        sync_threads();
+        hits.drain(lists, false);
+        if tile + 1 < last {
+            stage_items::<F>(stage(1 - cur), items, n, tile + 1, tid);
+        }
+        cp_async_commit();
+        // A warpgroup with no user (the second one at B ≤ 64·MT) only stages and meets the barriers.
+        if u_wg >= rows {
+            continue;
+        }
+        for dm in d.iter_mut() {
+            wgmma_fence(dm);
+        }
+        for (m, dm) in d.iter_mut().enumerate() {
+            let a = users.address((kmajor_offset(64 * (wg * MT + m), 0, kc) / 4) as u32);
+            let b = stage(cur).address(0);
+            for s in 0..KSTEPS {
+                let step = (kmajor_offset(0, 8 * s, kc)) as u32;
+                wgmma_m64n64k8_tf32(dm, kmajor_desc(a + step, kc as u32), kmajor_desc(b + step, kc as u32), s > 0);
+            }
+        }
+        wgmma_commit();
+        // The stage's norms load while the tensor cores work (the column items 8j + 2t + c).
+        let i0 = tile * NI + 2 * t;
+        let norm: [[f32; 2]; NI / 8] = core::array::from_fn(|j| ldg_f32x2(norms.add(i0 + 8 * j)));
+        for dm in d.iter_mut() {
+            wgmma_wait::<0>(dm);
+        }
+        for m in 0..MT {
+            let mut hit = [false; 32];
+            let mut any = false;
+            for j in 0..NI / 8 {
+                for h in 0..2 {
+                    for c in 0..2 {
+                        let e = 4 * j + 2 * h + c;
+                        hit[e] = fma(sl[m][h], norm[j][c], d[m][e]) >= thr[m][h];
+                        any |= hit[e];
+                    }
+                }
+            }
+            if any {
+                for j in 0..NI / 8 {
+                    for h in 0..2 {
+                        for c in 0..2 {
+                            let item = i0 + 8 * j + c;
+                            if hit[4 * j + 2 * h + c] && item < n {
+                                hits.push(lists, u_wg + 64 * m + 16 * w + g + 8 * h, item as u32, 0.0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    sync_threads();
+    hits.drain(lists, true);
+}
+
+/// Declares the kernel for each f.
+macro_rules! filter_kernels {
+    ($($f:literal: $name:ident;)*) => {$(
+        /// Candidates of rows × all n_items items: item i of row r when its TF32 score plus
+        /// slack[r]·norms[i] reaches the row's threshold `tau[r]` and i is not excluded, appended to
+        /// `cand_items` (capacity `cap` per row, `counts[r]` counting; `cand_scores` gets zeros,
+        /// for `topk_rescore` to fill). `norms` holds ⌈n/64⌉·64 entries.
+        #[no_mangle]
+        pub unsafe extern "ptx-kernel" fn $name(
+            rows: u32, queries: *const f32, items: *const f32, norms: *const f32, n_items: u64, tiles_per_block: u32,
+            tau: *const f32, slack: *const f32, ex_indptr: *const u32, ex_items: *const u32,
+            cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
+        ) {
+            let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
+            filter_wgmma::<$f, { m_tiles($f) }, { block_users($f) }, { padded($f) / 8 }>(
+                rows as usize, queries, items, norms, n_items as usize, tiles_per_block as usize,
+                tau, slack, &lists,
+            );
+        }
+    )*};
+}
+
+filter_kernels! {
+    32: score_filter_wgmma_f32;
+    64: score_filter_wgmma_f64;
+    96: score_filter_wgmma_f96;
+    100: score_filter_wgmma_f100;
+    128: score_filter_wgmma_f128;
+}
