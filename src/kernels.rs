@@ -61,10 +61,15 @@ const ALS_FAMILIES: [&str; 23] = [
 /// scorers, one per f in [`ALS_FACTORS`] as `<family>_f<f>`.
 const TOPK_KERNELS: [&str; 5] = ["topk_dense", "topk_candidates", "topk_threshold", "topk_mark_excluded", "topk_rescore"];
 const SCORE_FAMILIES: [&str; 3] = ["score_sample", "score_filter", "score_filter_tf32"];
+/// Kernels only the sm_90a image has (`wgmma`): a prelude check and a scorer family.
+const SM90A_PRELUDE_CHECKS: [&str; 1] = ["prelude_check_wgmma_tf32"];
+const SM90A_SCORE_FAMILIES: [&str; 1] = ["score_filter_wgmma"];
 
-/// Every kernel of the PTX. All are declared spill-free: the register-tiled get_hermitian at
-/// f = 64 and f = 100 must be (issue 5), and none of the others needs local memory either.
-pub fn kernel_specs() -> Vec<KernelSpec> {
+/// Every kernel of the PTX for `target` ("sm_80", "sm_90a"; the sm_90a image has the `wgmma`
+/// kernels too). All are declared spill-free: the register-tiled get_hermitian at f = 64 and
+/// f = 100 must be (issue 5), and none of the others needs local memory either.
+pub fn kernel_specs(target: &str) -> Vec<KernelSpec> {
+    let sm90a = target == "sm_90a";
     let prelude = PRELUDE_CHECKS.iter().map(|n| n.to_string());
     let als = ALS_FAMILIES.iter().flat_map(|family| {
         ALS_FACTORS.iter().map(move |f| match family.strip_suffix("_half") {
@@ -74,7 +79,9 @@ pub fn kernel_specs() -> Vec<KernelSpec> {
     });
     let topk = TOPK_KERNELS.iter().map(|n| n.to_string());
     let score = SCORE_FAMILIES.iter().flat_map(|family| ALS_FACTORS.iter().map(move |f| format!("{family}_f{f}")));
-    prelude.chain(als).chain(topk).chain(score).map(|name| KernelSpec { name, spill_free: true }).collect()
+    let wgmma_checks = SM90A_PRELUDE_CHECKS.iter().filter(|_| sm90a).map(|n| n.to_string());
+    let wgmma_score = SM90A_SCORE_FAMILIES.iter().filter(|_| sm90a).flat_map(|family| ALS_FACTORS.iter().map(move |f| format!("{family}_f{f}")));
+    prelude.chain(als).chain(topk).chain(score).chain(wgmma_checks).chain(wgmma_score).map(|name| KernelSpec { name, spill_free: true }).collect()
 }
 
 /// Makes the embedded PTX available to backends opened by name (`als::Backend::Gpu`).

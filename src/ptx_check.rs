@@ -63,8 +63,8 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
     let version = String::from_utf8_lossy(&version.stdout).lines().last().unwrap_or("").trim().to_string();
     let mut report = Report { ptxas: format!("{} ({version})", ptxas.display()), rows: Vec::new(), problems: Vec::new() };
     let dir = tempfile::tempdir()?;
-    let specs = kernel_specs();
     for image in images {
+        let specs = kernel_specs(image.target);
         let arch = image.target.to_string();
         let file = dir.path().join(format!("kernels.{arch}.ptx"));
         let text = image.text();
@@ -151,7 +151,7 @@ fn number_before(line: &str, label: &str) -> u32 {
 
 /// The report as a table, one line per kernel and architecture.
 pub fn table(report: &Report) -> String {
-    let specs = kernel_specs();
+    let specs = kernel_specs("sm_90a");
     let w = report.rows.iter().map(|r| r.kernel.len()).max().unwrap_or(6).max(6);
     let mut s = format!("ptxas: {}\n", report.ptxas);
     s += &format!(

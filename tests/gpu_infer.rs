@@ -21,6 +21,7 @@ fn main() {
         ("infer::tf32_rescored_scores_exact_and_recall", tf32_recall),
         ("infer::k_larger_than_candidates", k_larger_than_candidates),
         ("infer::fused_overflow_falls_back_exactly", fused_overflow),
+        ("infer::fused_threshold_above_kth_falls_back_exactly", fused_short),
         ("infer::threshold_is_the_kth_best_bin_edge", threshold),
     ];
     let sm90a: &[(&str, GpuCheck)] = &[("infer::fused_wgmma_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::FusedWgmma))];
@@ -186,6 +187,31 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             return Err(format!("{}: expected all {b} rows to overflow, {} did", mode.name(), s.breakdown().overflow_rows));
         }
         expect_identical(&format!("{}, all scores tied", mode.name()), &got, &want)?;
+    }
+    Ok(())
+}
+
+/// The fused paths take τ from the sample's k_s-th best, k_s < k at scale, and must notice when
+/// fewer than k items reach it. Here every sampled item (every 100th: n = 40,000, k = 100 give
+/// step 100, k_s = 16) is scaled by 8, so each row's best items are nearly all in the sample, only
+/// about 16 items reach τ, and every row must be redone, exactly.
+fn fused_short(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (f, b, n, k) = (64, 40, 40_000, 100);
+    let mut items = random_items(rng, n, f);
+    for row in items.data.chunks_mut(f).step_by(100) {
+        row.iter_mut().for_each(|v| *v *= 8.0);
+    }
+    let q = random_queries(rng, b, f);
+    let ex = random_exclusions(rng, b, n, 20);
+    let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
+    for mode in with_wgmma(gpu, &[GpuScoring::Fused, GpuScoring::FusedTf32]) {
+        let mut s = scorer(gpu, &items, mode)?;
+        let got = run(&mut s, &q, Some(&ex), k)?;
+        let short = s.breakdown().short_rows;
+        if short != b {
+            return Err(format!("{}: expected all {b} rows to fall short of k items at τ, {short} did", mode.name()));
+        }
+        expect_identical(&format!("{}, best items in the sample", mode.name()), &got, &want)?;
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Devices found, kernel toolchain used at build time, PTX targets embedded, CUDA/cuBLAS versions.
     Info(info::Args),
-    /// Registers, shared memory, stack and spills of every kernel (ptxas -v), for sm_80 and sm_90.
+    /// Registers, shared memory, stack and spills of every kernel (ptxas -v), for sm_80 and sm_90a.
     PtxCheck(ptx_check::Args),
     /// Convert, generate, split and describe datasets.
     Data(data::Args),

@@ -69,6 +69,9 @@ pub struct InferBreakdown {
     pub total_s: f64,
     /// Fused: rows redone densely because their candidate list overflowed.
     pub overflow_rows: usize,
+    /// Fused: rows redone densely because fewer than k of their items reached τ (the sample held
+    /// more of the row's best items than its size leads one to expect).
+    pub short_rows: usize,
 }
 
 /// A batch on the device: query rows and their exclusion lists.
@@ -287,35 +290,53 @@ impl GpuScorer {
         self.select_candidates(b.rows, &cands, k)
     }
 
-    /// Sample → thresholds → filter → select; overflowed rows redone densely (same arithmetic).
-    /// `queries` and `exclude` are the batch as the caller gave it, for the rows to redo.
+    /// Sample → thresholds → filter → select; rows whose answer τ cannot vouch for redone densely
+    /// (same arithmetic). `queries` and `exclude` are the batch as the caller gave it, for the
+    /// rows to redo.
+    ///
+    /// The sample is every `step`-th item, at least 4k of them (a 128th of the items at scale).
+    /// τ is about the k_s-th best sampled score, k_s = min(k, ⌈16k/step⌉): the sample holds k/step
+    /// of a row's k best items on average, and k_s is 16 times that, so τ lies below the row's
+    /// k-th best score in all but freak rows, about 16k items down rather than k·step (with
+    /// k_s = k, the bound is sure; k_s < k gives far fewer candidates). The answer is exact
+    /// whenever the k-th selected score reaches τ, as every item left out scores below τ; a row
+    /// where it does not (or whose list overflowed) is redone.
     fn fused_path(&mut self, b: &Batch, k: usize, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<TopK, GpuError> {
         let n = self.n_items;
-        let step = (n / (4 * k).max(n / 64).max(1)).max(1);
+        let step = (n / (4 * k).max(n / 128).max(1)).max(1);
         let n_cols = n.div_ceil(step);
+        let k_s = k.min((16 * k).div_ceil(step));
         // 1. The sample's exact scores, exclusions marked, and each row's threshold τ: at most
-        //    the k-th best sampled score.
+        //    the k_s-th best sampled score.
         let mut scores = self.scratch(b.rows * n_cols)?;
-        let tau = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.thresholds(b, &mut scores, n_cols, step, k));
+        let tau = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.thresholds(b, &mut scores, n_cols, step, k_s));
         self.scratch = Some(scores);
         let tau = tau?;
         // 2. Candidates over all items whose score reaches τ (TF32: within the error bound of τ,
         //    then re-scored exactly); then each row's top k of them.
-        let cap = (4 * k * step).clamp(4096.min(n), n.max(1));
+        let cap = (4 * k_s * step).clamp(4096.min(n), n.max(1));
         let cands = match self.mode {
             GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => self.filter_tf32(b, &tau, queries, cap),
             _ => self.filter(b, &tau, cap),
         };
+        let tau_host = self.gpu.download(&tau);
         self.tau = Some(tau);
-        let cands = cands?;
+        let (cands, tau) = (cands?, tau_host?);
         let selected = self.select_candidates(b.rows, &cands, k);
         self.candidates = Some(cands);
         let selected = selected?;
-        // 3. Rows whose list overflowed (count OVERFLOW): all their scores, densely.
+        // 3. Rows whose list overflowed (count OVERFLOW), or whose k-th answer is below τ (or
+        //    missing while τ is finite): all their scores, densely.
         let mut top = self.download(&selected)?;
         self.recycle(selected);
-        let over: Vec<usize> = (0..b.rows).filter(|&r| top.counts[r] == OVERFLOW).collect();
-        self.last.overflow_rows = over.len();
+        let overflowed = |r: usize| top.counts[r] == OVERFLOW;
+        let short = |r: usize| {
+            let c = top.counts[r] as usize;
+            tau[r] > f32::NEG_INFINITY && (c < k || !(top.scores[r * k + k - 1] >= tau[r]))
+        };
+        let over: Vec<usize> = (0..b.rows).filter(|&r| overflowed(r) || short(r)).collect();
+        self.last.overflow_rows = (0..b.rows).filter(|&r| overflowed(r)).count();
+        self.last.short_rows = over.len() - self.last.overflow_rows;
         if !over.is_empty() {
             self.redo_rows(&over, queries, exclude, &mut top)?;
         }
