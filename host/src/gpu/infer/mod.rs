@@ -319,9 +319,7 @@ impl GpuScorer {
             GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => self.filter_tf32(b, &tau, queries, cap),
             _ => self.filter(b, &tau, cap),
         };
-        let tau_host = self.gpu.download(&tau);
-        self.tau = Some(tau);
-        let (cands, tau) = (cands?, tau_host?);
+        let cands = cands?;
         let selected = self.select_candidates(b.rows, &cands, k);
         self.candidates = Some(cands);
         let selected = selected?;
@@ -329,6 +327,9 @@ impl GpuScorer {
         //    missing while τ is finite): all their scores, densely.
         let mut top = self.download(&selected)?;
         self.recycle(selected);
+        let tau_host = self.gpu.download(&tau);
+        self.tau = Some(tau);
+        let tau = tau_host?;
         let overflowed = |r: usize| top.counts[r] == OVERFLOW;
         let short = |r: usize| {
             let c = top.counts[r] as usize;
