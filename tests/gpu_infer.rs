@@ -193,8 +193,8 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 
 /// The fused paths take τ from the sample's k_s-th best, k_s < k at scale, and must notice when
 /// fewer than k items reach it. Here every sampled item (every 100th: n = 40,000, k = 100 give
-/// step 100, k_s = 16) is scaled by 8, so each row's best items are nearly all in the sample, only
-/// about 16 items reach τ, and every row must be redone, exactly.
+/// step 100, k_s = 8) is scaled by 8, so each row's best items are nearly all in the sample, only
+/// about 8 items reach τ, and every row must be redone, exactly.
 fn fused_short(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let (f, b, n, k) = (64, 40, 40_000, 100);
     let mut items = random_items(rng, n, f);

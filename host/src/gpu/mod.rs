@@ -27,7 +27,7 @@ pub use blas::Blas;
 pub use device::{devices, driver_version, DeviceInfo};
 pub use error::GpuError;
 pub use launch::{Kernel, LaunchShape};
-pub use runtime::Gpu;
+pub use runtime::{Gpu, PinnedStaging, Words};
 pub use timer::EventTimer;
 
 /// Re-exported so that callers can build launch argument lists without naming cudarc's paths.

@@ -3,9 +3,29 @@ use super::device::{devices, init_driver, DeviceInfo};
 use super::error::GpuError;
 use super::launch::Kernel;
 use crate::ptx::{best_for, PtxImage};
-use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DeviceRepr, ValidAsZeroBits};
+use cudarc::driver::{result, CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr, DeviceRepr, PinnedHostSlice, ValidAsZeroBits};
 use cudarc::nvrtc::Ptx;
 use std::sync::{Arc, Mutex};
+
+/// A device buffer of 32-bit values, for [`Gpu::download_words`].
+pub enum Words<'a> {
+    U32(&'a CudaSlice<u32>),
+    F32(&'a CudaSlice<f32>),
+}
+
+impl Words<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Words::U32(s) => s.len(),
+            Words::F32(s) => s.len(),
+        }
+    }
+}
+
+/// Page-locked host memory that [`Gpu::download_words`] copies through, kept by the caller
+/// between calls and grown when too small.
+#[derive(Default)]
+pub struct PinnedStaging(Option<PinnedHostSlice<u32>>);
 
 pub struct Gpu {
     pub info: DeviceInfo,
@@ -103,6 +123,45 @@ impl Gpu {
     /// Copies `dev` back to the host (waits for the stream).
     pub fn download<T: DeviceRepr + Default + Clone>(&self, dev: &CudaSlice<T>) -> Result<Vec<T>, GpuError> {
         self.stream.clone_dtoh(dev).map_err(|e| self.async_error(e))
+    }
+
+    /// Copies `parts` to the host as 32-bit words (an f32 as its bits), through page-locked
+    /// `staging`: every copy is queued at full transfer speed, then one wait — instead of one
+    /// staged, synchronous copy each from pageable memory.
+    pub fn download_words(&self, parts: &[Words], staging: &mut PinnedStaging) -> Result<Vec<Vec<u32>>, GpuError> {
+        let total: usize = parts.iter().map(Words::len).sum();
+        if staging.0.as_ref().is_none_or(|b| b.len() < total) {
+            staging.0 = None;
+            // Flags 0: cached (not write-combined) memory, as the host reads it.
+            let buf = unsafe { self.ctx.alloc_pinned_with_flags::<u32>(total.max(1), 0) };
+            staging.0 = Some(buf.map_err(GpuError::driver(format!("allocating {} KiB of page-locked host memory", 4 * total / 1024)))?);
+        }
+        let host = staging.0.as_mut().expect("allocated above").as_mut_slice().map_err(|e| self.async_error(e))?;
+        let mut at = 0;
+        for part in parts {
+            let dst = &mut host[at..at + part.len()];
+            let queued = match part {
+                Words::U32(d) => {
+                    let (src, _read) = d.device_ptr(&self.stream);
+                    unsafe { result::memcpy_dtoh_async(dst, src, self.stream.cu_stream()) }
+                }
+                Words::F32(d) => {
+                    let (src, _read) = d.device_ptr(&self.stream);
+                    unsafe { result::memcpy_dtoh_async(dst, src, self.stream.cu_stream()) }
+                }
+            };
+            queued.map_err(|e| self.async_error(e))?;
+            at += part.len();
+        }
+        self.synchronize()?;
+        let mut at = 0;
+        Ok(parts
+            .iter()
+            .map(|p| {
+                at += p.len();
+                host[at - p.len()..at].to_vec()
+            })
+            .collect())
     }
 
     /// Waits for all work on the stream; an error names the last kernel launched.

@@ -99,6 +99,36 @@ unsafe fn stage_queries<const F: usize, const U: usize>(users: Shared<f32>, quer
     }
 }
 
+/// Tests one m-tile's 32 scores of this thread (users `user + 8h`, items `i0 + 8j + c`) and
+/// queues the hits.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn test_scores(d: &[f32; 32], norm: &[[f32; 2]; NI / 8], thr: [f32; 2], sl: [f32; 2], user: usize, i0: usize, n: usize, hits: &Queue, lists: &Lists) {
+    let mut hit = [false; 32];
+    let mut any = false;
+    for j in 0..NI / 8 {
+        for h in 0..2 {
+            for c in 0..2 {
+                let e = 4 * j + 2 * h + c;
+                hit[e] = fma(sl[h], norm[j][c], d[e]) >= thr[h];
+                any |= hit[e];
+            }
+        }
+    }
+    if any {
+        for j in 0..NI / 8 {
+            for h in 0..2 {
+                for c in 0..2 {
+                    let item = i0 + 8 * j + c;
+                    if hit[4 * j + 2 * h + c] && item < n {
+                        hits.push(lists, user + 8 * h, item as u32, 0.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KSTEPS: usize>(
@@ -159,6 +189,8 @@ unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KS
         for dm in d.iter_mut() {
             wgmma_fence(dm);
         }
+        // One commit group per m-tile, so that the first m-tile's scores are tested while the
+        // tensor cores still work on the second.
         for (m, dm) in d.iter_mut().enumerate() {
             let a = users.address((kmajor_offset(64 * (wg * MT + m), 0, kc) / 4) as u32);
             let b = stage(cur).address(0);
@@ -166,39 +198,18 @@ unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KS
                 let step = (kmajor_offset(0, 8 * s, kc)) as u32;
                 wgmma_m64n64k8_tf32(dm, kmajor_desc(a + step, kc as u32), kmajor_desc(b + step, kc as u32), s > 0);
             }
+            wgmma_commit();
         }
-        wgmma_commit();
         // The stage's norms load while the tensor cores work (the column items 8j + 2t + c).
         let i0 = tile * NI + 2 * t;
         let norm: [[f32; 2]; NI / 8] = core::array::from_fn(|j| ldg_f32x2(norms.add(i0 + 8 * j)));
-        for dm in d.iter_mut() {
-            wgmma_wait::<0>(dm);
+        let first_user = u_wg + 16 * w + g;
+        if MT == 2 {
+            wgmma_wait::<1>(&mut d[0]);
+            test_scores(&d[0], &norm, thr[0], sl[0], first_user, i0, n, &hits, lists);
         }
-        for m in 0..MT {
-            let mut hit = [false; 32];
-            let mut any = false;
-            for j in 0..NI / 8 {
-                for h in 0..2 {
-                    for c in 0..2 {
-                        let e = 4 * j + 2 * h + c;
-                        hit[e] = fma(sl[m][h], norm[j][c], d[m][e]) >= thr[m][h];
-                        any |= hit[e];
-                    }
-                }
-            }
-            if any {
-                for j in 0..NI / 8 {
-                    for h in 0..2 {
-                        for c in 0..2 {
-                            let item = i0 + 8 * j + c;
-                            if hit[4 * j + 2 * h + c] && item < n {
-                                hits.push(lists, u_wg + 64 * m + 16 * w + g + 8 * h, item as u32, 0.0);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        wgmma_wait::<0>(&mut d[MT - 1]);
+        test_scores(&d[MT - 1], &norm, thr[MT - 1], sl[MT - 1], first_user + 64 * (MT - 1), i0, n, &hits, lists);
     }
     sync_threads();
     hits.drain(lists, true);

@@ -19,7 +19,7 @@
 //! `Fused`, `FusedTf32` and the re-scored `SgemmTf32` candidates use the CPU reference's
 //! summation order, so their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses
 //! cuBLAS's order.
-use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
+use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape, PinnedStaging, Words};
 use crate::als::Matrix;
 use crate::infer::TopK;
 use std::sync::Arc;
@@ -133,6 +133,8 @@ pub struct GpuScorer {
     /// (each new one costs a free-memory query, an allocation and for selections a memset).
     batch: Option<Batch>,
     selections: Vec<Selected>,
+    /// Page-locked host memory the results come back through.
+    pinned: PinnedStaging,
     last: InferBreakdown,
 }
 
@@ -181,6 +183,7 @@ impl GpuScorer {
             slack: None,
             batch: None,
             selections: Vec::new(),
+            pinned: PinnedStaging::default(),
             last: InferBreakdown::default(),
             gpu,
         })
@@ -227,9 +230,19 @@ impl GpuScorer {
     }
 
     /// A selection, copied to the host.
-    fn download(&self, s: &Selected) -> Result<TopK, GpuError> {
-        let g = &*self.gpu;
-        Ok(TopK { k: s.k, items: g.download(&s.items)?, scores: g.download(&s.scores)?, counts: g.download(&s.counts)? })
+    fn download(&mut self, s: &Selected) -> Result<TopK, GpuError> {
+        Ok(self.download_with(s, &[])?.0)
+    }
+
+    /// A selection and more f32 buffers (thresholds), copied to the host together.
+    fn download_with(&mut self, s: &Selected, more: &[&CudaSlice<f32>]) -> Result<(TopK, Vec<Vec<f32>>), GpuError> {
+        let mut parts = vec![Words::U32(&s.items), Words::F32(&s.scores), Words::U32(&s.counts)];
+        parts.extend(more.iter().map(|&m| Words::F32(m)));
+        let mut words = self.gpu.download_words(&parts, &mut self.pinned)?.into_iter();
+        let mut next = || words.next().expect("one vector per part");
+        let floats = |w: Vec<u32>| w.into_iter().map(f32::from_bits).collect::<Vec<f32>>();
+        let top = TopK { k: s.k, items: next(), scores: floats(next()), counts: next() };
+        Ok((top, more.iter().map(|_| floats(next())).collect()))
     }
 
     /// The batch on the device, in the last batch's buffers where they have the same lengths.
@@ -295,9 +308,10 @@ impl GpuScorer {
     /// rows to redo.
     ///
     /// The sample is every `step`-th item, at least 4k of them (a 128th of the items at scale).
-    /// τ is about the k_s-th best sampled score, k_s = min(k, ⌈16k/step⌉): the sample holds k/step
-    /// of a row's k best items on average, and k_s is 16 times that, so τ lies below the row's
-    /// k-th best score in all but freak rows, about 16k items down rather than k·step (with
+    /// τ is about the k_s-th best sampled score, k_s = min(k, ⌈8k/step⌉): the sample holds k/step
+    /// of a row's k best items on average, and k_s is 8 times that, so τ lies below the row's
+    /// k-th best score in all but freak rows (at k = 100, step = 128: a sample holding 7 of them,
+    /// chance ~2·10⁻⁶), about 8k items down rather than k·step (with
     /// k_s = k, the bound is sure; k_s < k gives far fewer candidates). The answer is exact
     /// whenever the k-th selected score reaches τ, as every item left out scores below τ; a row
     /// where it does not (or whose list overflowed) is redone.
@@ -305,7 +319,7 @@ impl GpuScorer {
         let n = self.n_items;
         let step = (n / (4 * k).max(n / 128).max(1)).max(1);
         let n_cols = n.div_ceil(step);
-        let k_s = k.min((16 * k).div_ceil(step));
+        let k_s = k.min((8 * k).div_ceil(step));
         // 1. The sample's exact scores, exclusions marked, and each row's threshold τ: at most
         //    the k_s-th best sampled score.
         let mut scores = self.scratch(b.rows * n_cols)?;
@@ -325,11 +339,11 @@ impl GpuScorer {
         let selected = selected?;
         // 3. Rows whose list overflowed (count OVERFLOW), or whose k-th answer is below τ (or
         //    missing while τ is finite): all their scores, densely.
-        let mut top = self.download(&selected)?;
+        let downloaded = self.download_with(&selected, &[&tau]);
         self.recycle(selected);
-        let tau_host = self.gpu.download(&tau);
         self.tau = Some(tau);
-        let tau = tau_host?;
+        let (mut top, mut more) = downloaded?;
+        let tau = more.remove(0);
         let overflowed = |r: usize| top.counts[r] == OVERFLOW;
         let short = |r: usize| {
             let c = top.counts[r] as usize;
