@@ -35,6 +35,7 @@ const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
 /// v8 at f = 64 keep v5's four 128-thread blocks per SM (128 registers; they took 133). Matrix-free
 /// CG, a latency-bound gather, keeps two 256-thread blocks per SM on sm_90 (it took 128–133
 /// registers); on sm_80 the bound made f = 96 spill 4 bytes, so there it is left alone.
+/// The `wgmma` filter (sm_90a only) keeps two 256-thread blocks per SM (127 registers at f = 64).
 const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 7] = [
     ("score_filter_tf32_", &[80, 90], 256, 2),
     ("score_filter_wgmma_", &[90], 256, 2),

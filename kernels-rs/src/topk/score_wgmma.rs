@@ -10,9 +10,9 @@
 //! enter rounded to TF32, items as their fp32 bits, of which the tensor core uses the TF32 part
 //! (each within 2⁻¹⁰ of its value either way), products accumulated in fp32.
 //!
-//! What changed from `score_tf32` and why it is faster. There, each warp kept its 32 users'
-//! TF32 fragments in registers (64 registers at f = 64) and loaded, masked and fed every item
-//! fragment itself: per `mma.sync` (16×8×8, 1024 multiply-adds) a quarter of a 128-bit shared
+//! What changed from `score_tf32`, and why it was meant to be faster (it is not yet: see Measured
+//! below). There, each warp kept its 32 users' TF32 fragments in registers (64 registers at
+//! f = 64) and loaded, masked and fed every item fragment itself: per `mma.sync` (16×8×8, 1024 multiply-adds) a quarter of a 128-bit shared
 //! load, two masks and a share of the test, from registers that also bounded the reuse of each
 //! item fragment to two m-tiles. Here a warpgroup's `wgmma.m64n64k8` reads a 64-user × 8 and a
 //! 64-item × 8 tile from shared memory itself: 32768 multiply-adds per instruction, no operand
@@ -25,10 +25,21 @@
 //! stage's items (MT·f_pad/8 `wgmma`s, f_pad = 8·⌈f/8⌉, zeros past f), then each thread tests
 //! its 32·MT scores against its users' thresholds and queues hits ([`queue`]) for `rescore`.
 //!
+//! Each m-tile's `wgmma`s are committed as their own group, so the first m-tile's scores are
+//! tested while the tensor cores work on the second.
+//!
 //! Launch: 256 threads; grid = ⌈B/U⌉ × partitions (block b: user block b % ⌈B/U⌉, partition
 //! b / ⌈B/U⌉ of `tiles_per_block` 64-item tiles). Dynamic shared memory [`shared_bytes`]
 //! (108 KiB at f = 64: two blocks per SM). Registers: 32·MT accumulators, 16 item norms, 4·MT
-//! thresholds and slacks; at most 128 (launch bounds in build.rs), spill-free.
+//! thresholds and slacks; 127 at f = 64 (launch bounds in build.rs: at most 128), spill-free.
+//!
+//! Measured (H200, B = 1000 × 5.6M, f = 64; benches/README.md): 6.81 ms at base clocks against
+//! `score_tf32`'s 5.12 — slower. Nsight Compute: no eligible warp in 60% of the cycles. Every
+//! 64-item tile ends at a block barrier, and a warpgroup issues its tile's `wgmma`s only after
+//! testing the previous tile's scores, so the tensor cores idle through each epilogue. What would
+//! change that: a second accumulator set (the next tile's `wgmma`s in flight during the test;
+//! needs MT = 1 or N = 32 to fit the registers), larger N per instruction (fewer, longer
+//! `wgmma`s per shared-memory read), and stages guarded by `mbarrier`s instead of a block barrier.
 use super::queue::{self, Lists, Queue};
 use crate::prelude::wgmma::{fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_m64n64k8_tf32, wgmma_wait};
 use crate::prelude::*;
