@@ -31,6 +31,14 @@
 //! or writes across them.
 use core::arch::asm;
 
+/// `asm!` with the 32 accumulators of an m64n64 tile as its first operands, `{0}`..`{31}` (in
+/// place), then `rest`.
+macro_rules! asm_with_accumulators {
+    ($d:ident, $($template:literal),+; $($rest:tt)*) => {
+        asm!($($template),+, inout(reg32) $d[0], inout(reg32) $d[1], inout(reg32) $d[2], inout(reg32) $d[3], inout(reg32) $d[4], inout(reg32) $d[5], inout(reg32) $d[6], inout(reg32) $d[7], inout(reg32) $d[8], inout(reg32) $d[9], inout(reg32) $d[10], inout(reg32) $d[11], inout(reg32) $d[12], inout(reg32) $d[13], inout(reg32) $d[14], inout(reg32) $d[15], inout(reg32) $d[16], inout(reg32) $d[17], inout(reg32) $d[18], inout(reg32) $d[19], inout(reg32) $d[20], inout(reg32) $d[21], inout(reg32) $d[22], inout(reg32) $d[23], inout(reg32) $d[24], inout(reg32) $d[25], inout(reg32) $d[26], inout(reg32) $d[27], inout(reg32) $d[28], inout(reg32) $d[29], inout(reg32) $d[30], inout(reg32) $d[31], $($rest)*)
+    };
+}
+
 /// Byte offset of element (row, k) in a K-major tile of `kc` 16-byte chunks per row.
 #[inline(always)]
 pub const fn kmajor_offset(row: usize, k: usize, kc: usize) -> usize {
@@ -63,44 +71,7 @@ pub fn fence_proxy_async() {
 /// Orders earlier register and shared-memory accesses before the next `wgmma` (all 128 threads).
 #[inline(always)]
 pub fn wgmma_fence(d: &mut [f32; 32]) {
-    unsafe {
-        asm!(
-            "wgmma.fence.sync.aligned; // {0} {1} {2} {3} {4} {5} {6} {7} {8} {9} {10} {11} {12} {13} {14} {15} {16} {17} {18} {19} {20} {21} {22} {23} {24} {25} {26} {27} {28} {29} {30} {31}",
-            inout(reg32) d[0],
-            inout(reg32) d[1],
-            inout(reg32) d[2],
-            inout(reg32) d[3],
-            inout(reg32) d[4],
-            inout(reg32) d[5],
-            inout(reg32) d[6],
-            inout(reg32) d[7],
-            inout(reg32) d[8],
-            inout(reg32) d[9],
-            inout(reg32) d[10],
-            inout(reg32) d[11],
-            inout(reg32) d[12],
-            inout(reg32) d[13],
-            inout(reg32) d[14],
-            inout(reg32) d[15],
-            inout(reg32) d[16],
-            inout(reg32) d[17],
-            inout(reg32) d[18],
-            inout(reg32) d[19],
-            inout(reg32) d[20],
-            inout(reg32) d[21],
-            inout(reg32) d[22],
-            inout(reg32) d[23],
-            inout(reg32) d[24],
-            inout(reg32) d[25],
-            inout(reg32) d[26],
-            inout(reg32) d[27],
-            inout(reg32) d[28],
-            inout(reg32) d[29],
-            inout(reg32) d[30],
-            inout(reg32) d[31],
-            options(nostack)
-        )
-    };
+    unsafe { asm_with_accumulators!(d, "wgmma.fence.sync.aligned; // {0} {1} {2} {3} {4} {5} {6} {7} {8} {9} {10} {11} {12} {13} {14} {15} {16} {17} {18} {19} {20} {21} {22} {23} {24} {25} {26} {27} {28} {29} {30} {31}"; options(nostack)) };
 }
 
 /// Closes the group of `wgmma`s issued since the last commit.
@@ -113,43 +84,8 @@ pub fn wgmma_commit() {
 #[inline(always)]
 pub fn wgmma_wait<const N: u32>(d: &mut [f32; 32]) {
     unsafe {
-        asm!(
-            "wgmma.wait_group.sync.aligned {n}; // {0} {1} {2} {3} {4} {5} {6} {7} {8} {9} {10} {11} {12} {13} {14} {15} {16} {17} {18} {19} {20} {21} {22} {23} {24} {25} {26} {27} {28} {29} {30} {31}",
-            inout(reg32) d[0],
-            inout(reg32) d[1],
-            inout(reg32) d[2],
-            inout(reg32) d[3],
-            inout(reg32) d[4],
-            inout(reg32) d[5],
-            inout(reg32) d[6],
-            inout(reg32) d[7],
-            inout(reg32) d[8],
-            inout(reg32) d[9],
-            inout(reg32) d[10],
-            inout(reg32) d[11],
-            inout(reg32) d[12],
-            inout(reg32) d[13],
-            inout(reg32) d[14],
-            inout(reg32) d[15],
-            inout(reg32) d[16],
-            inout(reg32) d[17],
-            inout(reg32) d[18],
-            inout(reg32) d[19],
-            inout(reg32) d[20],
-            inout(reg32) d[21],
-            inout(reg32) d[22],
-            inout(reg32) d[23],
-            inout(reg32) d[24],
-            inout(reg32) d[25],
-            inout(reg32) d[26],
-            inout(reg32) d[27],
-            inout(reg32) d[28],
-            inout(reg32) d[29],
-            inout(reg32) d[30],
-            inout(reg32) d[31],
-            n = const N,
-            options(nostack)
-        )
+        asm_with_accumulators!(d, "wgmma.wait_group.sync.aligned {n}; // {0} {1} {2} {3} {4} {5} {6} {7} {8} {9} {10} {11} {12} {13} {14} {15} {16} {17} {18} {19} {20} {21} {22} {23} {24} {25} {26} {27} {28} {29} {30} {31}";
+            n = const N, options(nostack))
     };
 }
 
@@ -162,44 +98,8 @@ pub fn wgmma_wait<const N: u32>(d: &mut [f32; 32]) {
 /// made visible by [`fence_proxy_async`] and a barrier.
 #[inline(always)]
 pub unsafe fn wgmma_m64n64k8_tf32(d: &mut [f32; 32], a: u64, b: u64, accumulate: bool) {
-    asm!(
+    asm_with_accumulators!(d,
         "{{ .reg .pred p; setp.ne.b32 p, {acc}, 0;",
-        "wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32 {{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}, {12}, {13}, {14}, {15}, {16}, {17}, {18}, {19}, {20}, {21}, {22}, {23}, {24}, {25}, {26}, {27}, {28}, {29}, {30}, {31}}}, {a}, {b}, p, 1, 1; }}",
-            inout(reg32) d[0],
-            inout(reg32) d[1],
-            inout(reg32) d[2],
-            inout(reg32) d[3],
-            inout(reg32) d[4],
-            inout(reg32) d[5],
-            inout(reg32) d[6],
-            inout(reg32) d[7],
-            inout(reg32) d[8],
-            inout(reg32) d[9],
-            inout(reg32) d[10],
-            inout(reg32) d[11],
-            inout(reg32) d[12],
-            inout(reg32) d[13],
-            inout(reg32) d[14],
-            inout(reg32) d[15],
-            inout(reg32) d[16],
-            inout(reg32) d[17],
-            inout(reg32) d[18],
-            inout(reg32) d[19],
-            inout(reg32) d[20],
-            inout(reg32) d[21],
-            inout(reg32) d[22],
-            inout(reg32) d[23],
-            inout(reg32) d[24],
-            inout(reg32) d[25],
-            inout(reg32) d[26],
-            inout(reg32) d[27],
-            inout(reg32) d[28],
-            inout(reg32) d[29],
-            inout(reg32) d[30],
-            inout(reg32) d[31],
-        a = in(reg64) a,
-        b = in(reg64) b,
-        acc = in(reg32) accumulate as u32,
-        options(nostack)
-    );
+        "wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32 {{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}, {12}, {13}, {14}, {15}, {16}, {17}, {18}, {19}, {20}, {21}, {22}, {23}, {24}, {25}, {26}, {27}, {28}, {29}, {30}, {31}}}, {a}, {b}, p, 1, 1; }}";
+        a = in(reg64) a, b = in(reg64) b, acc = in(reg32) accumulate as u32, options(nostack));
 }
