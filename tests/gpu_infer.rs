@@ -7,7 +7,7 @@ use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::als::Matrix;
-use rustmf::gpu::infer::{GpuScorer, GpuScoring};
+use rustmf::gpu::infer::{GpuScorer, GpuScoring, InferBreakdown};
 use rustmf::gpu::{Gpu, LaunchShape};
 use common::gpu_err;
 use rustmf::infer::{compare_top_k, recall_at_k, reference_top_k_batch, Exclusions, Scorer, Tolerance, TopK};
@@ -180,13 +180,22 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 20);
     let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
+    every_row_redone(gpu, &items, &q, &ex, k, &want, "all scores tied", "overflow", |r| r.overflow_rows)
+}
+
+/// Each fused mode redoes all rows of the batch, as `count` (a field of the breakdown) tells, and
+/// still returns exactly `want`.
+#[allow(clippy::too_many_arguments)]
+fn every_row_redone(gpu: &Arc<Gpu>, items: &Matrix, q: &[f32], ex: &Exclusions, k: usize, want: &TopK, case: &str, why: &str, count: fn(&InferBreakdown) -> usize) -> Result<(), String> {
+    let b = want.counts.len();
     for mode in with_wgmma(gpu, &[GpuScoring::Fused, GpuScoring::FusedTf32]) {
-        let mut s = scorer(gpu, &items, mode)?;
-        let got = run(&mut s, &q, Some(&ex), k)?;
-        if s.breakdown().overflow_rows != b {
-            return Err(format!("{}: expected all {b} rows to overflow, {} did", mode.name(), s.breakdown().overflow_rows));
+        let mut s = scorer(gpu, items, mode)?;
+        let got = run(&mut s, q, Some(ex), k)?;
+        let redone = count(&s.breakdown());
+        if redone != b {
+            return Err(format!("{}: expected all {b} rows to {why}, {redone} did", mode.name()));
         }
-        expect_identical(&format!("{}, all scores tied", mode.name()), &got, &want)?;
+        expect_identical(&format!("{}, {case}", mode.name()), &got, want)?;
     }
     Ok(())
 }
@@ -204,16 +213,7 @@ fn fused_short(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 20);
     let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
-    for mode in with_wgmma(gpu, &[GpuScoring::Fused, GpuScoring::FusedTf32]) {
-        let mut s = scorer(gpu, &items, mode)?;
-        let got = run(&mut s, &q, Some(&ex), k)?;
-        let short = s.breakdown().short_rows;
-        if short != b {
-            return Err(format!("{}: expected all {b} rows to fall short of k items at τ, {short} did", mode.name()));
-        }
-        expect_identical(&format!("{}, best items in the sample", mode.name()), &got, &want)?;
-    }
-    Ok(())
+    every_row_redone(gpu, &items, &q, &ex, k, &want, "best items in the sample", "fall short of k items at τ", |r| r.short_rows)
 }
 
 /// `topk_threshold` on dense rows of random scores with ties, NaNs, infinities, signed zeros and

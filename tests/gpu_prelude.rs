@@ -359,7 +359,7 @@ fn wgmma_tf32(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let want: Vec<f32> = (0..64 * 64).map(|e| (0..16).map(|k| a[(e / 64) * 16 + k] * b[(e % 64) * 16 + k]).sum()).collect();
     let k = gpu.kernel("prelude_check_wgmma_tf32").map_err(gpu_err)?;
     let (da, db) = (gpu.upload(&a, "a").map_err(gpu_err)?, gpu.upload(&b, "b").map_err(gpu_err)?);
-    let mut run = |leading: u32, stride: u32| -> Result<Vec<f32>, String> {
+    let run = |leading: u32, stride: u32| -> Result<Vec<f32>, String> {
         let mut d = gpu.upload(&vec![f32::NAN; 64 * 64], "d").map_err(gpu_err)?;
         let shape = LaunchShape { grid: 1, block: 128, shared_bytes: 8192 };
         unsafe { gpu.launch(&k).arg(&da).arg(&db).arg(&mut d).arg(&leading).arg(&stride).run(shape) }.map_err(gpu_err)?;

@@ -15,7 +15,7 @@ pub enum GpuError {
     NoCublas,
     #[error("out of GPU memory: {what} needs {:.2} GiB, {:.2} GiB free of {:.2} GiB", *needed as f64 / GIB, *free as f64 / GIB, *total as f64 / GIB)]
     OutOfMemory { what: String, needed: usize, free: usize, total: usize },
-    #[error("no embedded PTX runs on {device} (compute capability {major}.{minor}); built for sm_{archs}")]
+    #[error("no embedded PTX runs on {device} (compute capability {major}.{minor}); built for {archs}")]
     NoPtxForDevice { device: String, major: u32, minor: u32, archs: String },
     #[error("loading the sm_{arch} PTX module failed: {source}")]
     ModuleLoad { arch: u32, source: DriverError },

@@ -231,18 +231,18 @@ impl GpuScorer {
 
     /// A selection, copied to the host.
     fn download(&mut self, s: &Selected) -> Result<TopK, GpuError> {
-        Ok(self.download_with(s, &[])?.0)
+        Ok(self.download_with(s, None)?.0)
     }
 
-    /// A selection and more f32 buffers (thresholds), copied to the host together.
-    fn download_with(&mut self, s: &Selected, more: &[&CudaSlice<f32>]) -> Result<(TopK, Vec<Vec<f32>>), GpuError> {
+    /// A selection and, when given, the rows' thresholds, copied to the host together.
+    fn download_with(&mut self, s: &Selected, tau: Option<&CudaSlice<f32>>) -> Result<(TopK, Vec<f32>), GpuError> {
         let mut parts = vec![Words::U32(&s.items), Words::F32(&s.scores), Words::U32(&s.counts)];
-        parts.extend(more.iter().map(|&m| Words::F32(m)));
+        parts.extend(tau.map(Words::F32));
         let mut words = self.gpu.download_words(&parts, &mut self.pinned)?.into_iter();
-        let mut next = || words.next().expect("one vector per part");
+        let mut next = || words.next().unwrap_or_default();
         let floats = |w: Vec<u32>| w.into_iter().map(f32::from_bits).collect::<Vec<f32>>();
         let top = TopK { k: s.k, items: next(), scores: floats(next()), counts: next() };
-        Ok((top, more.iter().map(|_| floats(next())).collect()))
+        Ok((top, floats(next())))
     }
 
     /// The batch on the device, in the last batch's buffers where they have the same lengths.
@@ -339,11 +339,10 @@ impl GpuScorer {
         let selected = selected?;
         // 3. Rows whose list overflowed (count OVERFLOW), or whose k-th answer is below τ (or
         //    missing while τ is finite): all their scores, densely.
-        let downloaded = self.download_with(&selected, &[&tau]);
+        let downloaded = self.download_with(&selected, Some(&tau));
         self.recycle(selected);
         self.tau = Some(tau);
-        let (mut top, mut more) = downloaded?;
-        let tau = more.remove(0);
+        let (mut top, tau) = downloaded?;
         let overflowed = |r: usize| top.counts[r] == OVERFLOW;
         let short = |r: usize| {
             let c = top.counts[r] as usize;
