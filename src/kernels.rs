@@ -61,8 +61,10 @@ const ALS_FAMILIES: [&str; 23] = [
 /// scorers, one per f in [`ALS_FACTORS`] as `<family>_f<f>`.
 const TOPK_KERNELS: [&str; 5] = ["topk_dense", "topk_candidates", "topk_threshold", "topk_mark_excluded", "topk_rescore"];
 const SCORE_FAMILIES: [&str; 3] = ["score_sample", "score_filter", "score_filter_tf32"];
-/// Kernels only the sm_90a image has (`wgmma`): a prelude check and a scorer family.
+/// Kernels only the sm_90a image has (`wgmma`): a prelude check, get_hermitian v9 and a scorer
+/// family.
 const SM90A_PRELUDE_CHECKS: [&str; 1] = ["prelude_check_wgmma_tf32"];
+const SM90A_ALS_FAMILIES: [&str; 2] = ["hermitian_v9", "hermitian_v9_half"];
 const SM90A_SCORE_FAMILIES: [&str; 1] = ["score_filter_wgmma"];
 
 /// Every kernel of the PTX for `target` ("sm_80", "sm_90a"; the sm_90a image has the `wgmma`
@@ -71,7 +73,8 @@ const SM90A_SCORE_FAMILIES: [&str; 1] = ["score_filter_wgmma"];
 pub fn kernel_specs(target: &str) -> Vec<KernelSpec> {
     let sm90a = target == "sm_90a";
     let prelude = PRELUDE_CHECKS.iter().map(|n| n.to_string());
-    let als = ALS_FAMILIES.iter().flat_map(|family| {
+    let als_families = ALS_FAMILIES.iter().chain(SM90A_ALS_FAMILIES.iter().filter(|_| sm90a));
+    let als = als_families.flat_map(|family| {
         ALS_FACTORS.iter().map(move |f| match family.strip_suffix("_half") {
             Some(h) if h.starts_with("hermitian") => format!("{h}_f{f}_half"),
             _ => format!("{family}_f{f}"),

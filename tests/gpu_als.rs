@@ -3,7 +3,7 @@
 //! matrix-free CG against the exact solver's accuracy; batching that must not change a bit.
 mod common;
 
-use common::{gpu_trials, GpuCheck};
+use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::als::{self, AlsConfig, Backend, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
@@ -27,7 +27,7 @@ fn main() {
         ("als::v7_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V7Balanced)),
         ("als::v7_equals_v5_bit_for_bit_in_batches", v7_equals_v5),
         ("als::v8_split_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V8Split, &[32, 64, 96, 100, 128])),
-        ("als::v8_long_rows_in_pieces_match_cpu", v8_pieces_match_cpu),
+        ("als::v8_long_rows_in_pieces_match_cpu", |g, r| pieces_match_cpu(g, r, Hermitian::V8Split)),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cublas_lu_matches_cpu", cublas_lu_matches_cpu),
         ("als::cublas_hermitian_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::Cublas, &[32, 64, 100])),
@@ -36,13 +36,22 @@ fn main() {
         ("als::cg_matrix_free_with_f_steps_matches_cpu_every_f", cg_matrix_free_matches_cpu),
         ("als::cg_matrix_free_long_rows_match_cpu", cg_matrix_free_long_rows_match_cpu),
         ("als::cg3_matrix_free_on_each_side_matches_cpu_cg3", cg3_matrix_free_matches_cpu_cg3),
-        ("als::batches_do_not_change_results", batching_is_invisible),
+        ("als::batches_do_not_change_results", |g, r| batching_is_invisible(g, r, Hermitian::V3Tiled)),
         ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
         ("als::cg_and_fp16_reach_exact_ndcg", cg_reaches_exact_ndcg),
     ];
+    // get_hermitian v9 (`wgmma`) is in the sm_90a PTX only: ignored on other GPUs.
+    let wgmma_checks: &[(&str, GpuCheck)] = &[
+        ("als::v9_wgmma_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V9Wgmma, &[32, 64, 96, 100, 128])),
+        ("als::v9_long_rows_in_pieces_match_cpu", |g, r| pieces_match_cpu(g, r, Hermitian::V9Wgmma)),
+        ("als::v9_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V9Wgmma)),
+        ("als::v9_batches_do_not_change_results", |g, r| batching_is_invisible(g, r, Hermitian::V9Wgmma)),
+    ];
     rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
-    libtest_mimic::run(&args, gpu_trials(checks)).exit();
+    let mut trials = gpu_trials(checks);
+    trials.extend(sm90a_trials(wgmma_checks));
+    libtest_mimic::run(&args, trials).exit();
 }
 
 /// Random interactions with varied row lengths (many rows longer than the 32-item staging chunk),
@@ -238,18 +247,18 @@ fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -
     Ok(())
 }
 
-fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
     let data = random_data(rng, 300, 200, false);
     let cfg = config(64, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 64, rng.random(), 1.0);
-    let whole = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
+    let whole = GpuAlsOptions { hermitian, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
     let batched = GpuAlsOptions { batch_rows: Some(rng.random_range(3..40)), ..whole };
     let a = gpu_iteration(gpu, &data, &start, &cfg, whole)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, batched)?;
     if a == b {
         Ok(())
     } else {
-        Err(format!("{:?} rows per batch changed the factors", batched.batch_rows))
+        Err(format!("{hermitian:?}: {:?} rows per batch changed the factors", batched.batch_rows))
     }
 }
 
@@ -270,10 +279,10 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     }
 }
 
-/// v8 with rows cut into pieces (the piece limit is at least 256 entries): skinny data, whose
-/// items have ~300–700 entries, and its transpose, whose users do; exact solver and CG-fp16 (the
-/// fp16 finish kernel), in random batches.
-fn v8_pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+/// v8 or v9 with rows cut into pieces (the piece limit is at least 256 entries): skinny data,
+/// whose items have ~300–700 entries, and its transpose, whose users do; exact solver and CG-fp16
+/// (the fp16 finish kernel), in random batches.
+fn pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
     for (f, implicit, transpose, half) in [(64, true, false, false), (100, false, true, false), (32, false, false, true), (128, true, true, false)] {
         let (many, few) = (rng.random_range(2000..3000), rng.random_range(12..24));
         let skinny = random_data(rng, many, few, implicit);
@@ -288,7 +297,7 @@ fn v8_pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             return Err(format!("test data without a row of more than 256 entries ({longest:?}): nothing is split"));
         }
         let solver = if half { GpuSolver::CgHalf { steps: f as u32, tol: 0.0 } } else { GpuSolver::Cholesky };
-        let opts = GpuAlsOptions { hermitian: Hermitian::V8Split, solver, batch_rows: Some(rng.random_range(5..few + 5)), matrix_free: MatrixFree::Off };
+        let opts = GpuAlsOptions { hermitian, solver, batch_rows: Some(rng.random_range(5..few + 5)), matrix_free: MatrixFree::Off };
         compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, if half { 2e-2 } else { 1e-3 })?;
     }
     Ok(())

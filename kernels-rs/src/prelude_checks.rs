@@ -291,7 +291,7 @@ pub unsafe extern "ptx-kernel" fn prelude_check_wgmma_tf32(a: *const f32, b: *co
     wgmma_fence(&mut acc);
     for s in 0..2 {
         let step = (kmajor_offset(0, 8 * s, KC) / 4) as u32;
-        wgmma_m64n64k8_tf32(&mut acc, desc(sa.address(step)), desc(sb.address(step)), s > 0);
+        wgmma_tf32(&mut acc, desc(sa.address(step)), desc(sb.address(step)), s > 0);
     }
     wgmma_commit();
     wgmma_wait::<0>(&mut acc);

@@ -63,7 +63,7 @@ pub struct TrainOpts {
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
     #[arg(long)]
     pub cg_tol: Option<f64>,
-    /// GPU: get_hermitian version 1–8, or cublas (the baseline: gathered blocks and a batched GEMM)
+    /// GPU: get_hermitian version 1–9 (9: H100/H200 only), or cublas (the baseline: gathered blocks and a batched GEMM)
     /// (a comma-separated list with --bench-out).
     #[arg(long, default_value = "8")]
     pub hermitian: String,

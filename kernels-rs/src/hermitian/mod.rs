@@ -21,10 +21,12 @@
 //!   coalesced pieces (what Nsight Compute showed v5 losing time to);
 //! * [`v8_split`]: v7 with rows longer than a limit cut into pieces on several blocks, their
 //!   partial sums added by a second kernel.
+//! * `v9_wgmma` (sm_90a builds only: H100/H200): v8's work units with the sum, and b_u with it,
+//!   as warpgroup `wgmma`s in 3×TF32 from a transposed, split copy of the chunk in shared memory.
 //!
 //! All versions share one signature, so the host can swap them (v7 takes one more argument,
-//! `order: *const u32`, the batch's rows in the order its blocks take them; v8 takes work units
-//! instead of rows, see its file):
+//! `order: *const u32`, the batch's rows in the order its blocks take them; v8 and v9 take work
+//! units instead of rows, see v8's file):
 //!
 //! ```text
 //! (n_rows, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
@@ -45,6 +47,8 @@ pub mod v5_pipelined;
 pub mod v6_tensor;
 pub mod v7_balanced;
 pub mod v8_split;
+#[cfg(target_feature = "sm_90a")]
+pub mod v9_wgmma;
 mod tiles;
 
 pub const MODE_EXPLICIT: u32 = 0;

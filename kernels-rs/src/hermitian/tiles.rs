@@ -156,6 +156,20 @@ pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, 
         }
     }
     sync_threads();
+    write_symmetric::<F, HALF, BLOCK>(a_s, extra, local, a_out);
+}
+
+/// Writes A_u (row `local` of `a_out`) from the lower triangle in `a_s` (f×f, row-major, entries
+/// with i ≥ j), in 16-byte (fp32) or 8-byte (fp16) pieces, consecutive threads on consecutive
+/// pieces, the upper triangle mirroring the lower one and `extra(i, j)` (i ≥ j) added on the way.
+///
+/// # Safety
+/// As [`store_coalesced`]; `a_s` is complete (a barrier passed since it was written).
+#[inline(always)]
+pub unsafe fn write_symmetric<const F: usize, const HALF: bool, const BLOCK: u32>(a_s: Shared<f32>, extra: impl Fn(usize, usize) -> f32, local: u32, a_out: *mut f32) {
+    if F % 4 != 0 {
+        trap();
+    }
     let a = local as usize * F * F;
     let mut q = thread_idx() as usize;
     while q < F * F / 4 {

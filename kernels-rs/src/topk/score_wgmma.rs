@@ -41,7 +41,7 @@
 //! needs MT = 1 or N = 32 to fit the registers), larger N per instruction (fewer, longer
 //! `wgmma`s per shared-memory read), and stages guarded by `mbarrier`s instead of a block barrier.
 use super::queue::{self, Lists, Queue};
-use crate::prelude::wgmma::{fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_m64n64k8_tf32, wgmma_wait};
+use crate::prelude::wgmma::{fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait};
 use crate::prelude::*;
 
 const BLOCK: u32 = 256;
@@ -207,7 +207,7 @@ unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KS
             let b = stage(cur).address(0);
             for s in 0..KSTEPS {
                 let step = (kmajor_offset(0, 8 * s, kc)) as u32;
-                wgmma_m64n64k8_tf32(dm, kmajor_desc(a + step, kc as u32), kmajor_desc(b + step, kc as u32), s > 0);
+                wgmma_tf32(dm, kmajor_desc(a + step, kc as u32), kmajor_desc(b + step, kc as u32), s > 0);
             }
             wgmma_commit();
         }

@@ -134,12 +134,20 @@ impl GpuAls {
         let half = opts.solver.half_storage();
         if half && !opts.hermitian.has_half_output() {
             return Err(GpuError::Unsupported(format!(
-                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 to v8), not {}",
+                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 to v9), not {}",
                 opts.hermitian.name()
             )));
         }
         if opts.matrix_free != MatrixFree::Off && !matches!(opts.solver, GpuSolver::Cg { .. }) {
             return Err(GpuError::Unsupported(format!("matrix-free is a way to run the fp32 CG solver, not {}", opts.solver.name())));
+        }
+        if opts.hermitian.needs_sm90a() && opts.matrix_free != MatrixFree::Both && g.kernel(&opts.hermitian.kernel_name(f, half)).is_err() {
+            return Err(GpuError::Unsupported(format!(
+                "get_hermitian {} uses wgmma, which only the sm_90a PTX has (H100/H200); this device ({}) runs the sm_{} PTX",
+                opts.hermitian.name(),
+                g.info.name,
+                g.ptx_arch
+            )));
         }
         let by_user = DeviceRows::upload(g, &train.csr, "CSR (users × items)")?;
         let by_item = DeviceRows::upload(g, &train.csc, "CSC (items × users)")?;

@@ -24,10 +24,12 @@ pub enum Hermitian {
     V6Tensor,
     V7Balanced,
     V8Split,
+    /// `wgmma` (sm_90a: H100/H200 only).
+    V9Wgmma,
 }
 
 impl Hermitian {
-    pub const ALL: [Hermitian; 9] = [
+    pub const ALL: [Hermitian; 10] = [
         Hermitian::Cublas,
         Hermitian::V1Global,
         Hermitian::V2Shared,
@@ -37,6 +39,7 @@ impl Hermitian {
         Hermitian::V6Tensor,
         Hermitian::V7Balanced,
         Hermitian::V8Split,
+        Hermitian::V9Wgmma,
     ];
 
     pub fn number(self) -> u32 {
@@ -50,6 +53,7 @@ impl Hermitian {
             Hermitian::V6Tensor => 6,
             Hermitian::V7Balanced => 7,
             Hermitian::V8Split => 8,
+            Hermitian::V9Wgmma => 9,
         }
     }
 
@@ -67,7 +71,7 @@ impl Hermitian {
 
     /// Whether this version can write A as fp16 (for the fp16 CG solver).
     pub fn has_half_output(self) -> bool {
-        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor | Hermitian::V7Balanced | Hermitian::V8Split)
+        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor | Hermitian::V7Balanced | Hermitian::V8Split | Hermitian::V9Wgmma)
     }
 
     /// Whether the kernel takes the batch's rows in a given order (longest first), one more argument.
@@ -77,7 +81,12 @@ impl Hermitian {
 
     /// Whether the kernel takes work units (rows and pieces of long rows) and needs v8's finish kernel.
     pub fn splits_rows(self) -> bool {
-        self == Hermitian::V8Split
+        matches!(self, Hermitian::V8Split | Hermitian::V9Wgmma)
+    }
+
+    /// Whether the kernel is in the sm_90a PTX only (`wgmma`: H100/H200).
+    pub fn needs_sm90a(self) -> bool {
+        self == Hermitian::V9Wgmma
     }
 
     /// The version's kernel; for the cuBLAS baseline, its gather kernel.
@@ -102,6 +111,7 @@ impl Hermitian {
             Hermitian::V5Pipelined => (block, reduction.max(2 * STAGED_ITEMS * (f + 1))),
             Hermitian::V7Balanced | Hermitian::V8Split => (block, reduction.max(2 * STAGED_ITEMS * (f + 1)).max(f * f)),
             Hermitian::V6Tensor => return tensor_launch(f, rows),
+            Hermitian::V9Wgmma => (128, wgmma_shared_floats(f)),
         };
         LaunchShape { grid, block, shared_bytes: 4 * shared as u32 }
     }
@@ -134,6 +144,13 @@ fn tensor_launch(f: usize, rows: usize) -> LaunchShape {
     let items = 32;
     let floats = (2 * items * (stride(f) + 1) + 2 * items + 2 * items * stride(f.div_ceil(16) * 16)).max(f * f);
     LaunchShape { grid: rows as u32, block: 32 * (groups * roles) as u32, shared_bytes: 4 * floats as u32 }
+}
+
+/// v9's shared memory in floats (`v9_wgmma.rs`): two stages of 32 items × the operand's rows
+/// (f + 1 rounded up to 8, at least 64), big and small parts; or A_u and b_u, if larger.
+fn wgmma_shared_floats(f: usize) -> usize {
+    let rows = (f + 1).next_multiple_of(8).max(64);
+    (4 * rows * 32).max(f * f + f)
 }
 
 /// Batched solvers (see `kernels-rs/src/solve/mod.rs`).
