@@ -1,6 +1,7 @@
 //! GPU ALS against the CPU reference (issue 5): every get_hermitian version and every solver on
 //! fresh random data, explicit and implicit, the cuBLAS baselines included; CG, CG-fp16 and
 //! matrix-free CG against the exact solver's accuracy; batching that must not change a bit.
+//! The checks of v9 (`wgmma`) are reported ignored on GPUs other than the H100/H200.
 mod common;
 
 use common::{gpu_trials, sm90a_trials, GpuCheck};

@@ -1,5 +1,6 @@
 //! The register-tile machinery shared by v3, v4 and v5: which T×T tile of A_u a thread owns, the
-//! rank-1 update of a tile, adding up the item groups' partial tiles, and storing a tile.
+//! rank-1 update of a tile, adding up the item groups' partial tiles, and storing a tile; and the
+//! coalesced write of A_u from shared memory (v7, v8).
 use super::{store_a, tile_coords, Problem};
 use crate::prelude::*;
 

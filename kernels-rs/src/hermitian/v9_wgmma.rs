@@ -41,17 +41,18 @@
 //! * **Pipeline**: two stages. The warpgroup issues the current chunk's `wgmma`s and commits
 //!   them, waits until the previous chunk's group is done (its stage is then free), and stages
 //!   the next chunk there while the tensor cores work; the next chunk's column indices and
-//!   values are fetched a chunk earlier still, so the θ gathers do not wait for them.
-//! * **Epilogue**: the accumulators go to an f×f lower triangle and b_u in shared memory (the
-//!   stages, free by then), and the block writes A_u coalesced as v7/v8 do
-//!   ([`super::tiles::write_symmetric`]), or a split row's partial sums to its scratch slot.
+//!   values are fetched a chunk earlier still, so the θ gathers do not wait for them. Every
+//!   chunk issues all four k-steps, a unit's last one too (see the loop for why).
+//! * **Epilogue**: the accumulators go to shared memory (the stages, free by then) as all of
+//!   A_u, each entry below the diagonal also at its mirror place, and b_u; the block then writes
+//!   A_u out coalesced, one 16-byte shared load per piece ([`write_full`]), or a
+//!   split row's partial sums to its scratch slot.
 //!
 //! Launch: as v8 (grid = work units, `hermitian_v8_finish` after for split rows) with one
 //! warpgroup per block, [`BLOCK`] = 128 threads; dynamic shared memory [`shared_bytes`]
 //! (52 KiB at f = 100: four blocks per SM). Budget: N/2 accumulator registers per tile
 //! (52 + 20 at f = 100; 68 + 36 + 4 at f = 128), plus the staged values; spill-free
 //! (`rustmf ptx-check`). Needs f % 4 == 0.
-use super::tiles::write_symmetric;
 use super::v8_split::WHOLE;
 use super::Problem;
 use crate::prelude::wgmma::{fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait, wgmma_wait_others, Accumulator};
@@ -177,8 +178,9 @@ unsafe fn multiply(acc: &mut impl Accumulator, first_row: usize, big: u32, small
     wgmma_tf32(acc, desc(small + row), desc(big), true);
 }
 
-/// Puts this thread's part of tile t (rows `first_row..end_row`) into the lower triangle `a_s`
-/// (rows below f, columns up to the diagonal) and b_u (row f) into `b_s`.
+/// Puts this thread's part of tile t (rows `first_row..end_row`) into `a_s`, each entry below the
+/// diagonal also at its mirror place (so `a_s` holds all of A_u, exactly symmetric), and b_u
+/// (row f) into `b_s`.
 #[inline(always)]
 unsafe fn keep<const F: usize, const R: usize>(acc: &[f32; R], first_row: usize, end_row: usize, a_s: Shared<f32>, b_s: Shared<f32>) {
     let (w, g, t) = (warp_id() as usize, lane_id() as usize / 4, lane_id() as usize % 4);
@@ -192,6 +194,7 @@ unsafe fn keep<const F: usize, const R: usize>(acc: &[f32; R], first_row: usize,
                 }
                 if m < F && n <= m {
                     a_s.store_unchecked((m * F + n) as u32, v);
+                    a_s.store_unchecked((n * F + m) as u32, v);
                 } else if m == F && n < F {
                     b_s.store_unchecked(n as u32, v);
                 }
@@ -245,7 +248,9 @@ unsafe fn hermitian_wgmma<const F: usize, const G: usize, const R0: usize, const
     }
 
     let (mut acc0, mut acc1, mut acc2) = ([0.0f32; R0], [0.0f32; R1], [0.0f32; R2]);
-    // At least one chunk, so that an empty row's products (of zeros) define the accumulators.
+    // At least one chunk, so that the accumulators are always defined by `wgmma`s (an empty
+    // row's products of zeros): zeros reaching the epilogue on a path that skips them make
+    // ptxas serialize every `wgmma` (C7515).
     let chunks = (hi - lo).div_ceil(KC).max(1);
     stage_chunk::<F, G>(&p, stage(0), fetch(&p, lo, hi));
     let mut next = fetch(&p, lo + KC, hi);
@@ -256,9 +261,10 @@ unsafe fn hermitian_wgmma<const F: usize, const G: usize, const R0: usize, const
         wgmma_fence(&mut acc0);
         wgmma_fence(&mut acc1);
         wgmma_fence(&mut acc2);
-        // All four k-steps, also in a unit's last chunk (its padding items are zeros): a k-step
-        // count known at compile time keeps the `wgmma`s in one basic block after the fence,
-        // which ptxas needs to leave them asynchronous.
+        // All four k-steps, also in a unit's last chunk (its padding items are zeros): the
+        // `wgmma`s must follow their fence in one basic block, up to the commit, or ptxas
+        // serializes them — a loop of run-time length, or a branch to variants with fewer
+        // k-steps, breaks that (both tried: C7515, and 152 registers instead of 128).
         for s in 0..KC / 8 {
             let at = (kmajor_offset(0, 8 * s, CHUNKS) / 4) as u32;
             let (big, small) = (cur.big.address(at), cur.small.address(at));
@@ -289,14 +295,43 @@ unsafe fn hermitian_wgmma<const F: usize, const G: usize, const R0: usize, const
     keep::<F, R2>(&acc2, window(pad, 2), window(pad, 1), a_s, b_s);
     sync_threads();
     let (b_row, b_dst) = if slot == WHOLE {
-        write_symmetric::<F, HALF, BLOCK>(a_s, |i, j| p.extra(i, j, F, hi - lo), local, a_out);
+        write_full::<F, HALF, BLOCK>(a_s, |i, j| p.extra(i, j, F, hi - lo), local, a_out);
         (local, b_out)
     } else {
-        write_symmetric::<F, false, BLOCK>(a_s, |_, _| 0.0, slot, partial_a);
+        write_full::<F, false, BLOCK>(a_s, |_, _| 0.0, slot, partial_a);
         (slot, partial_b)
     };
     if tid < F {
         *b_dst.add(b_row as usize * F + tid) = b_s.load_unchecked(tid as u32);
+    }
+}
+
+/// As [`super::tiles::write_symmetric`], from a full, exactly symmetric f×f matrix in `a_s`: each piece is one
+/// 16-byte shared load and one row-and-column computation, `extra` taken at the lower-triangle
+/// place (i ≥ j) of each entry so that A_u stays exactly symmetric.
+///
+/// # Safety
+/// As [`super::tiles::write_symmetric`].
+#[inline(always)]
+pub unsafe fn write_full<const F: usize, const HALF: bool, const BLOCK: u32>(a_s: Shared<f32>, extra: impl Fn(usize, usize) -> f32, local: u32, a_out: *mut f32) {
+    if F % 4 != 0 {
+        trap();
+    }
+    let a = local as usize * F * F;
+    let mut q = thread_idx() as usize;
+    while q < F * F / 4 {
+        let (r, c0) = (q / (F / 4), 4 * (q % (F / 4)));
+        let mut v = a_s.load4_unchecked((4 * q) as u32).0;
+        for (e, x) in v.iter_mut().enumerate() {
+            let c = c0 + e;
+            *x += extra(r.max(c), r.min(c));
+        }
+        if HALF {
+            store_f16x4((a_out as *mut f16).add(a + 4 * q), v);
+        } else {
+            *(a_out.add(a + 4 * q) as *mut F32x4) = F32x4(v);
+        }
+        q += BLOCK as usize;
     }
 }
 
