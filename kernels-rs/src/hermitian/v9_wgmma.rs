@@ -51,8 +51,15 @@
 //! Launch: as v8 (grid = work units, `hermitian_v8_finish` after for split rows) with one
 //! warpgroup per block, [`BLOCK`] = 128 threads; dynamic shared memory [`shared_bytes`]
 //! (52 KiB at f = 100: four blocks per SM). Budget: N/2 accumulator registers per tile
-//! (52 + 20 at f = 100; 68 + 36 + 4 at f = 128), plus the staged values; spill-free
+//! (52 + 20 at f = 100; 68 + 36 + 4 at f = 128), plus the staged values: 128 registers at
+//! f = 100 (four blocks per SM), 96 at f = 64, 168 at f = 128 on sm_90a; spill-free
 //! (`rustmf ptx-check`). Needs f % 4 == 0.
+//!
+//! Measured (H200, Netflix shape f = 100, both sides): 58.8 ms against v8's 110.8 ms, 34.0
+//! TFLOP/s of useful fp32-equivalent work, 50.8% of the fp32 FMA peak; LFM-1b shape f = 64:
+//! 166.5 ms against 278.2 ms. Nsight Compute: the L1/shared-memory path is the busiest unit
+//! (75–78%: operand reads, transposing stores, gathers), ahead of issue (47–52%); see
+//! benches/README.md, "get_hermitian v9".
 use super::v8_split::WHOLE;
 use super::Problem;
 use crate::prelude::wgmma::{fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait, wgmma_wait_others, Accumulator};
