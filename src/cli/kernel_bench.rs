@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1.0)]
     alpha: f32,
     /// get_hermitian versions, comma-separated: version numbers (or v1, v2, …) and cublas;
-    /// default: every version.
+    /// default: every version this GPU runs (v9 needs an H100/H200).
     #[arg(long)]
     hermitian: Option<String>,
     /// CG steps of the bandwidth measurement.
@@ -105,6 +105,16 @@ mod gpu {
         let data = crate::cli::train::load_input(&args.input, args.seed)?;
         eprintln!("input {}: {} × {}, {} nnz ({:.1} s)", args.input, data.n_users(), data.n_items(), data.nnz(), t.elapsed().as_secs_f64());
         let gpu = Arc::new(crate::kernels::open_gpu(0)?);
+        let versions: Vec<Hermitian> = versions
+            .into_iter()
+            .filter(|h| {
+                let runs = !h.needs_sm90a() || gpu.kernel(&h.kernel_name(args.factors, false)).is_ok();
+                if !runs && args.hermitian.is_none() {
+                    eprintln!("get_hermitian {} left out: it uses wgmma, in the sm_90a PTX only (H100/H200); this GPU runs the sm_{} PTX", h.name(), gpu.ptx_arch);
+                }
+                runs || args.hermitian.is_some()
+            })
+            .collect();
         let cfg = AlsConfig {
             factors: args.factors,
             lambda: args.lambda.unwrap_or(if args.implicit { 0.1 } else { 0.05 }),

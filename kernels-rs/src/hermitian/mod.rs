@@ -145,6 +145,20 @@ pub unsafe fn store_a<const HALF: bool>(a_out: *mut f32, idx: usize, v: f32) {
     }
 }
 
+/// Stores elements `idx..idx + 4` of the A buffer (`idx` a multiple of 4), as f32 or rounded to
+/// f16, in one 16-byte (8-byte) store.
+///
+/// # Safety
+/// `a_out` holds more than `idx + 3` elements of the chosen type.
+#[inline(always)]
+pub unsafe fn store_a4<const HALF: bool>(a_out: *mut f32, idx: usize, v: [f32; 4]) {
+    if HALF {
+        crate::prelude::store_f16x4((a_out as *mut f16).add(idx), v);
+    } else {
+        *(a_out.add(idx) as *mut crate::prelude::F32x4) = crate::prelude::F32x4(v);
+    }
+}
+
 /// Declares exported get_hermitian kernels with the shared signature, each calling a generic
 /// implementation: `hermitian_kernels!(name = implementation::<F, ...>, ...)`.
 macro_rules! hermitian_kernels {

@@ -1,7 +1,7 @@
 //! The register-tile machinery shared by v3, v4 and v5: which T×T tile of A_u a thread owns, the
 //! rank-1 update of a tile, adding up the item groups' partial tiles, and storing a tile; and the
 //! coalesced write of A_u from shared memory (v7, v8).
-use super::{store_a, tile_coords, Problem};
+use super::{store_a, store_a4, tile_coords, Problem};
 use crate::prelude::*;
 
 /// A thread's tile: `group` (which items it sums: every G-th) and tile row/column `tr ≥ tc` of
@@ -180,11 +180,7 @@ pub unsafe fn write_symmetric<const F: usize, const HALF: bool, const BLOCK: u32
             let (lo_r, lo_c) = (r.max(c), r.min(c));
             *x = a_s.load_unchecked((lo_r * F + lo_c) as u32) + extra(lo_r, lo_c);
         }
-        if HALF {
-            store_f16x4((a_out as *mut f16).add(a + 4 * q), v);
-        } else {
-            *(a_out.add(a + 4 * q) as *mut F32x4) = F32x4(v);
-        }
+        store_a4::<HALF>(a_out, a + 4 * q, v);
         q += BLOCK as usize;
     }
 }

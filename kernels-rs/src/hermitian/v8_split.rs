@@ -18,7 +18,7 @@
 //! split row, no shared memory. Budget: as v7 (launch bounds at f = 64), spill-free.
 use super::tiles::{store_coalesced, sum_groups, Tile};
 use super::v5_pipelined::accumulate;
-use super::Problem;
+use super::{store_a4, Problem};
 use crate::prelude::*;
 
 /// The slot of a row that is not split.
@@ -93,11 +93,7 @@ unsafe fn finish<const F: usize, const HALF: bool>(
             let (r, c) = ((4 * q + e) / F, (4 * q + e) % F);
             *x += p.extra(r.max(c), r.min(c), F, hi - lo);
         }
-        if HALF {
-            store_f16x4((a_out as *mut f16).add(local * F * F + 4 * q), v);
-        } else {
-            *(a_out.add(local * F * F + 4 * q) as *mut F32x4) = F32x4(v);
-        }
+        store_a4::<HALF>(a_out, local * F * F + 4 * q, v);
         q += FINISH_BLOCK as usize;
     }
     if tid < F {
@@ -109,8 +105,10 @@ unsafe fn finish<const F: usize, const HALF: bool>(
     }
 }
 
-macro_rules! split_kernels {
-    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
+/// Declares kernels with the work-unit signature (v8 and v9; the module header says what `work`
+/// holds), each calling an implementation: `work_unit_kernels!(name = implementation::<F, ...>, ...)`.
+macro_rules! work_unit_kernels {
+    ($($name:ident = $imp:ident::<$($g:tt),*>),* $(,)?) => {
         $(
             #[no_mangle]
             pub unsafe extern "ptx-kernel" fn $name(
@@ -118,12 +116,13 @@ macro_rules! split_kernels {
                 theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
                 a_out: *mut f32, b_out: *mut f32, work: *const u64, partial_a: *mut f32, partial_b: *mut f32,
             ) {
-                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-                hermitian_split::<$($g),*>(n_units, p, a_out, b_out, work, partial_a, partial_b)
+                let p = $crate::hermitian::Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
+                $imp::<$($g),*>(n_units, p, a_out, b_out, work, partial_a, partial_b)
             }
         )*
     };
 }
+pub(crate) use work_unit_kernels;
 
 macro_rules! finish_kernels {
     ($($name:ident = <$($g:tt),*>),* $(,)?) => {
@@ -141,17 +140,17 @@ macro_rules! finish_kernels {
     };
 }
 
-split_kernels! {
-    hermitian_v8_f32 = <32, 8, 12, 128, false>,
-    hermitian_v8_f64 = <64, 8, 3, 128, false>,
-    hermitian_v8_f96 = <96, 8, 1, 96, false>,
-    hermitian_v8_f100 = <100, 10, 2, 128, false>,
-    hermitian_v8_f128 = <128, 8, 1, 160, false>,
-    hermitian_v8_f32_half = <32, 8, 12, 128, true>,
-    hermitian_v8_f64_half = <64, 8, 3, 128, true>,
-    hermitian_v8_f96_half = <96, 8, 1, 96, true>,
-    hermitian_v8_f100_half = <100, 10, 2, 128, true>,
-    hermitian_v8_f128_half = <128, 8, 1, 160, true>,
+work_unit_kernels! {
+    hermitian_v8_f32 = hermitian_split::<32, 8, 12, 128, false>,
+    hermitian_v8_f64 = hermitian_split::<64, 8, 3, 128, false>,
+    hermitian_v8_f96 = hermitian_split::<96, 8, 1, 96, false>,
+    hermitian_v8_f100 = hermitian_split::<100, 10, 2, 128, false>,
+    hermitian_v8_f128 = hermitian_split::<128, 8, 1, 160, false>,
+    hermitian_v8_f32_half = hermitian_split::<32, 8, 12, 128, true>,
+    hermitian_v8_f64_half = hermitian_split::<64, 8, 3, 128, true>,
+    hermitian_v8_f96_half = hermitian_split::<96, 8, 1, 96, true>,
+    hermitian_v8_f100_half = hermitian_split::<100, 10, 2, 128, true>,
+    hermitian_v8_f128_half = hermitian_split::<128, 8, 1, 160, true>,
 }
 
 finish_kernels! {

@@ -60,8 +60,8 @@
 //! 166.5 ms against 278.2 ms. Nsight Compute: the L1/shared-memory path is the busiest unit
 //! (75–78%: operand reads, transposing stores, gathers), ahead of issue (47–52%); see
 //! benches/README.md, "get_hermitian v9".
-use super::v8_split::WHOLE;
-use super::Problem;
+use super::v8_split::{work_unit_kernels, WHOLE};
+use super::{store_a4, Problem};
 use crate::prelude::wgmma::{fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait, wgmma_wait_others, Accumulator};
 use crate::prelude::*;
 
@@ -333,42 +333,21 @@ pub unsafe fn write_full<const F: usize, const HALF: bool, const BLOCK: u32>(a_s
             let c = c0 + e;
             *x += extra(r.max(c), r.min(c));
         }
-        if HALF {
-            store_f16x4((a_out as *mut f16).add(a + 4 * q), v);
-        } else {
-            *(a_out.add(a + 4 * q) as *mut F32x4) = F32x4(v);
-        }
+        store_a4::<HALF>(a_out, a + 4 * q, v);
         q += BLOCK as usize;
     }
 }
 
-/// v8's kernel signature (`v8_split.rs`).
-macro_rules! wgmma_kernels {
-    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_units: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-                a_out: *mut f32, b_out: *mut f32, work: *const u64, partial_a: *mut f32, partial_b: *mut f32,
-            ) {
-                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-                hermitian_wgmma::<$($g),*>(n_units, p, a_out, b_out, work, partial_a, partial_b)
-            }
-        )*
-    };
-}
-
 // <F, G = P/8, tile registers R0, R1, R2, HALF>
-wgmma_kernels! {
-    hermitian_v9_f32 = <32, 5, 20, 0, 0, false>,
-    hermitian_v9_f64 = <64, 9, 36, 4, 0, false>,
-    hermitian_v9_f96 = <96, 13, 52, 20, 0, false>,
-    hermitian_v9_f100 = <100, 13, 52, 20, 0, false>,
-    hermitian_v9_f128 = <128, 17, 68, 36, 4, false>,
-    hermitian_v9_f32_half = <32, 5, 20, 0, 0, true>,
-    hermitian_v9_f64_half = <64, 9, 36, 4, 0, true>,
-    hermitian_v9_f96_half = <96, 13, 52, 20, 0, true>,
-    hermitian_v9_f100_half = <100, 13, 52, 20, 0, true>,
-    hermitian_v9_f128_half = <128, 17, 68, 36, 4, true>,
+work_unit_kernels! {
+    hermitian_v9_f32 = hermitian_wgmma::<32, 5, 20, 0, 0, false>,
+    hermitian_v9_f64 = hermitian_wgmma::<64, 9, 36, 4, 0, false>,
+    hermitian_v9_f96 = hermitian_wgmma::<96, 13, 52, 20, 0, false>,
+    hermitian_v9_f100 = hermitian_wgmma::<100, 13, 52, 20, 0, false>,
+    hermitian_v9_f128 = hermitian_wgmma::<128, 17, 68, 36, 4, false>,
+    hermitian_v9_f32_half = hermitian_wgmma::<32, 5, 20, 0, 0, true>,
+    hermitian_v9_f64_half = hermitian_wgmma::<64, 9, 36, 4, 0, true>,
+    hermitian_v9_f96_half = hermitian_wgmma::<96, 13, 52, 20, 0, true>,
+    hermitian_v9_f100_half = hermitian_wgmma::<100, 13, 52, 20, 0, true>,
+    hermitian_v9_f128_half = hermitian_wgmma::<128, 17, 68, 36, 4, true>,
 }
