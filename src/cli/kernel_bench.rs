@@ -90,7 +90,7 @@ mod gpu {
     }
 
     pub fn run(args: Args) -> Result<()> {
-        let versions = match &args.hermitian {
+        let mut versions = match &args.hermitian {
             None => Hermitian::ALL.to_vec(),
             Some(list) => list
                 .split(',')
@@ -105,16 +105,15 @@ mod gpu {
         let data = crate::cli::train::load_input(&args.input, args.seed)?;
         eprintln!("input {}: {} × {}, {} nnz ({:.1} s)", args.input, data.n_users(), data.n_items(), data.nnz(), t.elapsed().as_secs_f64());
         let gpu = Arc::new(crate::kernels::open_gpu(0)?);
-        let versions: Vec<Hermitian> = versions
-            .into_iter()
-            .filter(|h| {
+        if args.hermitian.is_none() {
+            versions.retain(|h| {
                 let runs = !h.needs_sm90a() || gpu.kernel(&h.kernel_name(args.factors, false)).is_ok();
-                if !runs && args.hermitian.is_none() {
+                if !runs {
                     eprintln!("get_hermitian {} left out: it uses wgmma, in the sm_90a PTX only (H100/H200); this GPU runs the sm_{} PTX", h.name(), gpu.ptx_arch);
                 }
-                runs || args.hermitian.is_some()
-            })
-            .collect();
+                runs
+            });
+        }
         let cfg = AlsConfig {
             factors: args.factors,
             lambda: args.lambda.unwrap_or(if args.implicit { 0.1 } else { 0.05 }),

@@ -330,7 +330,7 @@ pub trait AlsBackend {
 /// cuBLAS's, how many rows a batch holds. The solver itself is [`AlsConfig::solver`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GpuOptions {
-    /// get_hermitian version, 1–8 (see `kernels-rs/src/hermitian`), or 0: the cuBLAS baseline
+    /// get_hermitian version, 1–9 (see `kernels-rs/src/hermitian`), or 0: the cuBLAS baseline
     /// (gathered blocks and a batched GEMM).
     pub hermitian: u32,
     /// With a CG solver: store A in fp16 (cuMF §IV-B).

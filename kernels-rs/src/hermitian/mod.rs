@@ -36,7 +36,7 @@
 //! Block `k` of the grid computes global row `row_begin + k` (grid = n_rows blocks), reading its
 //! entries `indptr[row]..indptr[row+1]` of the sparse matrix (CSR for users, CSC for items) and the
 //! fixed factors `theta` (n_fixed × f, row-major). It writes the full symmetric A_u to
-//! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v8 store A_u as fp16
+//! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v9 store A_u as fp16
 //! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read. `gram` (YᵀY, f×f) is read in implicit modes only.
 
 pub mod v1_global;

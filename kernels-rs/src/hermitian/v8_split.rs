@@ -26,6 +26,16 @@ pub const WHOLE: u32 = u32::MAX;
 
 const FINISH_BLOCK: u32 = 256;
 
+/// Work unit `k`: its entries `lo..hi`, its batch row and its slot ([`WHOLE`] for a whole row).
+///
+/// # Safety
+/// `work` holds at least 3(k + 1) values.
+#[inline(always)]
+pub unsafe fn work_unit(work: *const u64, k: usize) -> (usize, usize, u32, u32) {
+    let (lo, hi, tag) = (*work.add(3 * k), *work.add(3 * k + 1), *work.add(3 * k + 2));
+    (lo as usize, hi as usize, tag as u32, (tag >> 32) as u32)
+}
+
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn hermitian_split<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
@@ -39,9 +49,7 @@ unsafe fn hermitian_split<const F: usize, const T: usize, const G: usize, const 
 ) {
     let Some((tile, unit)) = Tile::enter::<F, T, G, BLOCK>(n_units) else { return };
     let tid = thread_idx();
-    let unit = 3 * unit as usize;
-    let (lo, hi, tag) = (*work.add(unit) as usize, *work.add(unit + 1) as usize, *work.add(unit + 2));
-    let (local, slot) = (tag as u32, (tag >> 32) as u32);
+    let (lo, hi, local, slot) = work_unit(work, unit as usize);
     let (mut acc, bias) = accumulate::<F, T, G, BLOCK>(&p, &tile, lo, hi);
     sum_groups::<T, G>(&mut acc, &tile, tid);
     let (b_row, b_dst) = if slot == WHOLE {
@@ -122,6 +130,7 @@ macro_rules! work_unit_kernels {
         )*
     };
 }
+#[cfg(target_feature = "sm_90a")]
 pub(crate) use work_unit_kernels;
 
 macro_rules! finish_kernels {

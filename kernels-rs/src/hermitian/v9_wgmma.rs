@@ -60,7 +60,7 @@
 //! 166.5 ms against 278.2 ms. Nsight Compute: the L1/shared-memory path is the busiest unit
 //! (75–78%: operand reads, transposing stores, gathers), ahead of issue (47–52%); see
 //! benches/README.md, "get_hermitian v9".
-use super::v8_split::{work_unit_kernels, WHOLE};
+use super::v8_split::{work_unit, work_unit_kernels, WHOLE};
 use super::{store_a4, Problem};
 use crate::prelude::wgmma::{fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait, wgmma_wait_others, Accumulator};
 use crate::prelude::*;
@@ -242,8 +242,7 @@ unsafe fn hermitian_wgmma<const F: usize, const G: usize, const R0: usize, const
         return;
     }
     let tid = thread_idx() as usize;
-    let (lo, hi, tag) = (*work.add(3 * unit) as usize, *work.add(3 * unit + 1) as usize, *work.add(3 * unit + 2));
-    let (local, slot) = (tag as u32, (tag >> 32) as u32);
+    let (lo, hi, local, slot) = work_unit(work, unit);
     let words = stage_rows(F) * KC;
     let part = |i: usize| Shared::<u32>::new((4 * words * i) as u32, words as u32);
     let stage = |s: usize| Stage { big: part(2 * s), small: part(2 * s + 1) };
