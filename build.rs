@@ -102,7 +102,10 @@ fn with_launch_bounds(ptx: &str, arch: u32) -> String {
         out.push_str(line);
         out.push('\n');
         if let Some(name) = line.strip_prefix(".visible .entry ") {
-            pending = LAUNCH_BOUNDS.iter().find(|(prefix, ..)| name.starts_with(prefix)).filter(|(_, archs, ..)| archs.contains(&arch));
+            pending = LAUNCH_BOUNDS
+                .iter()
+                .find(|(prefix, ..)| name.starts_with(prefix))
+                .filter(|(_, archs, ..)| archs.contains(&arch));
         } else if line.starts_with(')') {
             if let Some((_, _, threads, blocks)) = pending.take() {
                 let _ = writeln!(out, ".maxntid {threads}, 1, 1\n.minnctapersm {blocks}");
@@ -230,7 +233,11 @@ fn write_embedding(out_dir: &Path, toolchain: &str, built: &[(u32, &str, PathBuf
     let mut s = format!("/// The kernel toolchain this build used.\npub const TOOLCHAIN: &str = {toolchain:?};\n");
     s += "/// PTX of kernels-rs, one image per architecture, lowest first.\npub static PTX: &[PtxImage] = &[\n";
     for (arch, target, path) in built {
-        let _ = writeln!(s, "    PtxImage {{ arch: {arch}, target: {target:?}, deflated: include_bytes!({:?}) }},", path.display().to_string());
+        let _ = writeln!(
+            s,
+            "    PtxImage {{ arch: {arch}, target: {target:?}, deflated: include_bytes!({:?}) }},",
+            path.display().to_string()
+        );
     }
     s += "];\n";
     fs::write(out_dir.join("kernels.rs"), s).expect("writing kernels.rs");

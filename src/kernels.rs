@@ -59,7 +59,8 @@ const ALS_FAMILIES: [&str; 23] = [
 
 /// Inference kernels (kernels-rs/src/topk): selection and exclusion marking, then the fused
 /// scorers, one per f in [`ALS_FACTORS`] as `<family>_f<f>`.
-const TOPK_KERNELS: [&str; 5] = ["topk_dense", "topk_candidates", "topk_threshold", "topk_mark_excluded", "topk_rescore"];
+const TOPK_KERNELS: [&str; 5] =
+    ["topk_dense", "topk_candidates", "topk_threshold", "topk_mark_excluded", "topk_rescore"];
 const SCORE_FAMILIES: [&str; 3] = ["score_sample", "score_filter", "score_filter_tf32"];
 /// Kernels only the sm_90a image has (`wgmma`): a prelude check, get_hermitian v9 and a scorer
 /// family.
@@ -83,8 +84,18 @@ pub fn kernel_specs(target: &str) -> Vec<KernelSpec> {
     let topk = TOPK_KERNELS.iter().map(|n| n.to_string());
     let score = SCORE_FAMILIES.iter().flat_map(|family| ALS_FACTORS.iter().map(move |f| format!("{family}_f{f}")));
     let wgmma_checks = SM90A_PRELUDE_CHECKS.iter().filter(|_| sm90a).map(|n| n.to_string());
-    let wgmma_score = SM90A_SCORE_FAMILIES.iter().filter(|_| sm90a).flat_map(|family| ALS_FACTORS.iter().map(move |f| format!("{family}_f{f}")));
-    prelude.chain(als).chain(topk).chain(score).chain(wgmma_checks).chain(wgmma_score).map(|name| KernelSpec { name, spill_free: true }).collect()
+    let wgmma_score = SM90A_SCORE_FAMILIES
+        .iter()
+        .filter(|_| sm90a)
+        .flat_map(|family| ALS_FACTORS.iter().map(move |f| format!("{family}_f{f}")));
+    prelude
+        .chain(als)
+        .chain(topk)
+        .chain(score)
+        .chain(wgmma_checks)
+        .chain(wgmma_score)
+        .map(|name| KernelSpec { name, spill_free: true })
+        .collect()
 }
 
 /// Makes the embedded PTX available to backends opened by name (`als::Backend::Gpu`).

@@ -41,7 +41,9 @@ pub fn find_ptxas() -> Option<PathBuf> {
     }
     let on_path = std::env::var_os("PATH")
         .and_then(|path| std::env::split_paths(&path).map(|d| d.join("ptxas")).find(|p| p.is_file()));
-    on_path.or_else(from_python_package).or_else(|| Some(PathBuf::from("/usr/local/cuda/bin/ptxas")).filter(|p| p.is_file()))
+    on_path
+        .or_else(from_python_package)
+        .or_else(|| Some(PathBuf::from("/usr/local/cuda/bin/ptxas")).filter(|p| p.is_file()))
 }
 
 fn from_python_package() -> Option<PathBuf> {
@@ -56,12 +58,11 @@ pub fn check(ptxas: &Path, images: &[PtxImage]) -> Result<Report> {
     if images.is_empty() {
         bail!("no PTX is embedded in this build (built with --no-default-features?)");
     }
-    let version = Command::new(ptxas)
-        .arg("--version")
-        .output()
-        .with_context(|| format!("running {}", ptxas.display()))?;
+    let version =
+        Command::new(ptxas).arg("--version").output().with_context(|| format!("running {}", ptxas.display()))?;
     let version = String::from_utf8_lossy(&version.stdout).lines().last().unwrap_or("").trim().to_string();
-    let mut report = Report { ptxas: format!("{} ({version})", ptxas.display()), rows: Vec::new(), problems: Vec::new() };
+    let mut report =
+        Report { ptxas: format!("{} ({version})", ptxas.display()), rows: Vec::new(), problems: Vec::new() };
     let dir = tempfile::tempdir()?;
     for image in images {
         let specs = kernel_specs(image.target);

@@ -152,11 +152,9 @@ fn lu_matches_cholesky() {
 fn thread_count_does_not_change_results() {
     // enough rows for the YᵀY chunking (4096 rows) to produce several partial sums
     let data = random(4200, 30, 0.03, 41);
-    for (implicit, solver) in [
-        (true, Solver::Cholesky),
-        (false, Solver::Cholesky),
-        (true, Solver::Cg { steps: 3, tol: None }),
-    ] {
+    for (implicit, solver) in
+        [(true, Solver::Cholesky), (false, Solver::Cholesky), (true, Solver::Cg { steps: 3, tol: None })]
+    {
         let mut c = cfg(9, implicit, solver);
         c.iterations = 2;
         let runs: Vec<_> =

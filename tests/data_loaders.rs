@@ -99,7 +99,11 @@ fn movielens_20m_csv_with_header() {
     let l = read(&Format::MovieLens, "ml20m_ratings.csv", &quiet());
     assert_eq!(
         entries(&l.dataset),
-        vec![e("1", "2", 3.5, Some(1112486027)), e("1", "29", 0.5, Some(1112484676)), e("7", "2", 5.0, Some(1112484819))]
+        vec![
+            e("1", "2", 3.5, Some(1112486027)),
+            e("1", "29", 0.5, Some(1112484676)),
+            e("7", "2", 5.0, Some(1112484819))
+        ]
     );
 }
 
@@ -216,7 +220,11 @@ fn triplets_string_ids_with_duplicate_policies() {
     let l = read(&f, "triplets_strings.csv", &last);
     assert_eq!(
         entries(&l.dataset),
-        vec![e("alice", "heat", 2.0, Some(300)), e("alice", "matrix", 5.0, Some(400)), e("bob", "matrix", 3.0, Some(200))]
+        vec![
+            e("alice", "heat", 2.0, Some(300)),
+            e("alice", "matrix", 5.0, Some(400)),
+            e("bob", "matrix", 3.0, Some(200))
+        ]
     );
     let mean = LoadOptions { duplicates: Some(Duplicates::Mean), ..quiet() };
     assert_eq!(entries(&read(&f, "triplets_strings.csv", &mean).dataset)[1], e("alice", "matrix", 4.75, Some(400)));

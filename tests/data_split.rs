@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use rustmf::data::split::{split, Holdout, SplitBy, SplitConfig};
 use rustmf::data::synth::{generate, Preset};
-use rustmf::data::{Dataset, IdMap, Triplets, Duplicates};
+use rustmf::data::{Dataset, Duplicates, IdMap, Triplets};
 use std::collections::BTreeSet;
 
 fn cells(d: &Dataset) -> BTreeSet<(usize, u32)> {

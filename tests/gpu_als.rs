@@ -18,16 +18,28 @@ fn main() {
     let checks: &[(&str, GpuCheck)] = &[
         ("als::v1_global_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V1Global, &[32, 64, 100])),
         ("als::v2_shared_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V2Shared, &[32, 64, 100])),
-        ("als::v3_tiled_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V3Tiled, &[32, 64, 96, 100, 128])),
-        ("als::v4_cached_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])),
-        ("als::v5_pipelined_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V5Pipelined, &[32, 64, 96, 100, 128])),
-        ("als::v6_tensor_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V6Tensor, &[32, 64, 96, 100, 128])),
-        ("als::v7_balanced_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V7Balanced, &[32, 64, 96, 100, 128])),
+        ("als::v3_tiled_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V3Tiled, &[32, 64, 96, 100, 128])
+        }),
+        ("als::v4_cached_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])
+        }),
+        ("als::v5_pipelined_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V5Pipelined, &[32, 64, 96, 100, 128])
+        }),
+        ("als::v6_tensor_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V6Tensor, &[32, 64, 96, 100, 128])
+        }),
+        ("als::v7_balanced_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V7Balanced, &[32, 64, 96, 100, 128])
+        }),
         ("als::v5_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V5Pipelined)),
         ("als::v6_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V6Tensor)),
         ("als::v7_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V7Balanced)),
         ("als::v7_equals_v5_bit_for_bit_in_batches", v7_equals_v5),
-        ("als::v8_split_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V8Split, &[32, 64, 96, 100, 128])),
+        ("als::v8_split_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V8Split, &[32, 64, 96, 100, 128])
+        }),
         ("als::v8_long_rows_in_pieces_match_cpu", |g, r| pieces_match_cpu(g, r, Hermitian::V8Split)),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cublas_lu_matches_cpu", cublas_lu_matches_cpu),
@@ -43,7 +55,9 @@ fn main() {
     ];
     // get_hermitian v9 (`wgmma`) is in the sm_90a PTX only: ignored on other GPUs.
     let wgmma_checks: &[(&str, GpuCheck)] = &[
-        ("als::v9_wgmma_matches_cpu_every_f", |g, r| versions_match_cpu(g, r, Hermitian::V9Wgmma, &[32, 64, 96, 100, 128])),
+        ("als::v9_wgmma_matches_cpu_every_f", |g, r| {
+            versions_match_cpu(g, r, Hermitian::V9Wgmma, &[32, 64, 96, 100, 128])
+        }),
         ("als::v9_long_rows_in_pieces_match_cpu", |g, r| pieces_match_cpu(g, r, Hermitian::V9Wgmma)),
         ("als::v9_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V9Wgmma)),
         ("als::v9_batches_do_not_change_results", |g, r| batching_is_invisible(g, r, Hermitian::V9Wgmma)),
@@ -92,7 +106,13 @@ fn cpu_iteration(data: &Interactions, start: &Factors, cfg: &AlsConfig) -> Resul
     Ok(fa)
 }
 
-fn gpu_iteration(gpu: &Arc<Gpu>, data: &Interactions, start: &Factors, cfg: &AlsConfig, opts: GpuAlsOptions) -> Result<Factors, String> {
+fn gpu_iteration(
+    gpu: &Arc<Gpu>,
+    data: &Interactions,
+    start: &Factors,
+    cfg: &AlsConfig,
+    opts: GpuAlsOptions,
+) -> Result<Factors, String> {
     let mut als = GpuAls::new(gpu.clone(), data, start, opts).map_err(|e| e.to_string())?;
     als.half_step(Side::Users, cfg).map_err(|e| e.to_string())?;
     als.half_step(Side::Items, cfg).map_err(|e| e.to_string())?;
@@ -113,7 +133,15 @@ fn relative_error(got: &Factors, want: &Factors) -> f64 {
     (diff / norm).sqrt()
 }
 
-fn compare(gpu: &Arc<Gpu>, rng: &mut StdRng, f: usize, implicit: bool, solver: Solver, opts: GpuAlsOptions, tol: f64) -> Result<(), String> {
+fn compare(
+    gpu: &Arc<Gpu>,
+    rng: &mut StdRng,
+    f: usize,
+    implicit: bool,
+    solver: Solver,
+    opts: GpuAlsOptions,
+    tol: f64,
+) -> Result<(), String> {
     let (users, items) = (rng.random_range(150..300), rng.random_range(150..400));
     let data = random_data(rng, users, items, implicit);
     compare_on(gpu, rng, &data, f, implicit, solver, opts, tol)
@@ -121,7 +149,16 @@ fn compare(gpu: &Arc<Gpu>, rng: &mut StdRng, f: usize, implicit: bool, solver: S
 
 /// As [`compare`], on the given data.
 #[allow(clippy::too_many_arguments)]
-fn compare_on(gpu: &Arc<Gpu>, rng: &mut StdRng, data: &Interactions, f: usize, implicit: bool, solver: Solver, opts: GpuAlsOptions, tol: f64) -> Result<(), String> {
+fn compare_on(
+    gpu: &Arc<Gpu>,
+    rng: &mut StdRng,
+    data: &Interactions,
+    f: usize,
+    implicit: bool,
+    solver: Solver,
+    opts: GpuAlsOptions,
+    tol: f64,
+) -> Result<(), String> {
     let cfg = config(f, implicit, solver);
     let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
     let want = cpu_iteration(data, &start, &cfg)?;
@@ -146,7 +183,12 @@ fn compare_on(gpu: &Arc<Gpu>, rng: &mut StdRng, data: &Interactions, f: usize, i
 fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usize]) -> Result<(), String> {
     for &f in fs {
         for implicit in [false, true] {
-            let opts = GpuAlsOptions { hermitian: v, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
+            let opts = GpuAlsOptions {
+                hermitian: v,
+                solver: GpuSolver::Cholesky,
+                batch_rows: None,
+                matrix_free: MatrixFree::Off,
+            };
             compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
         }
     }
@@ -155,7 +197,12 @@ fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usiz
 
 fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false), (100, true)] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Lu, batch_rows: None, matrix_free: MatrixFree::Off };
+        let opts = GpuAlsOptions {
+            hermitian: Hermitian::V3Tiled,
+            solver: GpuSolver::Lu,
+            batch_rows: None,
+            matrix_free: MatrixFree::Off,
+        };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -163,8 +210,14 @@ fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 
 /// cuBLAS's batched LU (partial pivoting) after rustmf's hermitian, and after cuBLAS's own.
 fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
-    for (f, implicit, hermitian) in [(32, false, Hermitian::V5Pipelined), (64, true, Hermitian::V3Tiled), (100, false, Hermitian::Cublas), (100, true, Hermitian::V5Pipelined)] {
-        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None, matrix_free: MatrixFree::Off };
+    for (f, implicit, hermitian) in [
+        (32, false, Hermitian::V5Pipelined),
+        (64, true, Hermitian::V3Tiled),
+        (100, false, Hermitian::Cublas),
+        (100, true, Hermitian::V5Pipelined),
+    ] {
+        let opts =
+            GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None, matrix_free: MatrixFree::Off };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -173,7 +226,12 @@ fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
 /// The cuBLAS hermitian's per-batch plan: several batches, the last one shorter.
 fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for implicit in [false, true] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::Cublas, solver: GpuSolver::Cholesky, batch_rows: Some(rng.random_range(7..60)), matrix_free: MatrixFree::Off };
+        let opts = GpuAlsOptions {
+            hermitian: Hermitian::Cublas,
+            solver: GpuSolver::Cholesky,
+            batch_rows: Some(rng.random_range(7..60)),
+            matrix_free: MatrixFree::Off,
+        };
         compare(gpu, rng, 64, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -182,7 +240,12 @@ fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), S
 /// CG run for f steps is, in exact arithmetic, the exact solve; in fp32 it comes close.
 fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false)] {
-        let opts = GpuAlsOptions { hermitian: Hermitian::V3Tiled, solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 }, batch_rows: None, matrix_free: MatrixFree::Off };
+        let opts = GpuAlsOptions {
+            hermitian: Hermitian::V3Tiled,
+            solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 },
+            batch_rows: None,
+            matrix_free: MatrixFree::Off,
+        };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -194,7 +257,11 @@ fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 fn cg_matrix_free_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for f in [32, 64, 96, 100, 128] {
         for implicit in [false, true] {
-            let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: 2 * f as u32, tol: 0.0 }, matrix_free: MatrixFree::Both, ..Default::default() };
+            let opts = GpuAlsOptions {
+                solver: GpuSolver::Cg { steps: 2 * f as u32, tol: 0.0 },
+                matrix_free: MatrixFree::Both,
+                ..Default::default()
+            };
             compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
         }
     }
@@ -220,7 +287,11 @@ fn cg_matrix_free_long_rows_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Resul
         if shortest <= 2048 {
             return Err(format!("test data with an item of only {shortest} entries: not every item is long"));
         }
-        let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: 2 * f as u32, tol: 0.0 }, matrix_free: MatrixFree::Both, ..Default::default() };
+        let opts = GpuAlsOptions {
+            solver: GpuSolver::Cg { steps: 2 * f as u32, tol: 0.0 },
+            matrix_free: MatrixFree::Both,
+            ..Default::default()
+        };
         compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -230,7 +301,12 @@ fn cg_matrix_free_long_rows_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Resul
 /// on users only, items only (the other side forming A with v8) and both.
 fn cg3_matrix_free_matches_cpu_cg3(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let cg3 = Solver::Cg { steps: 3, tol: None };
-    let sides = [(64, true, MatrixFree::Users), (100, false, MatrixFree::Items), (96, true, MatrixFree::Both), (32, false, MatrixFree::Both)];
+    let sides = [
+        (64, true, MatrixFree::Users),
+        (100, false, MatrixFree::Items),
+        (96, true, MatrixFree::Both),
+        (32, false, MatrixFree::Both),
+    ];
     for (f, implicit, matrix_free) in sides {
         let opts = GpuAlsOptions { solver: GpuSolver::Cg { steps: 3, tol: 0.0 }, matrix_free, ..Default::default() };
         compare(gpu, rng, f, implicit, cg3, opts, 1e-3)?;
@@ -242,7 +318,12 @@ fn cg3_matrix_free_matches_cpu_cg3(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(
 /// it land near, not on, the exact solution.
 fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
     for (f, implicit) in [(64, true), (100, false)] {
-        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 }, batch_rows: None, matrix_free: MatrixFree::Off };
+        let opts = GpuAlsOptions {
+            hermitian,
+            solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 },
+            batch_rows: None,
+            matrix_free: MatrixFree::Off,
+        };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 2e-2)?;
     }
     Ok(())
@@ -252,7 +333,8 @@ fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian)
     let data = random_data(rng, 300, 200, false);
     let cfg = config(64, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 64, rng.random(), 1.0);
-    let whole = GpuAlsOptions { hermitian, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
+    let whole =
+        GpuAlsOptions { hermitian, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
     let batched = GpuAlsOptions { batch_rows: Some(rng.random_range(3..40)), ..whole };
     let a = gpu_iteration(gpu, &data, &start, &cfg, whole)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, batched)?;
@@ -269,7 +351,12 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let data = random_data(rng, 300, 200, false);
     let cfg = config(100, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 100, rng.random(), 1.0);
-    let v5 = GpuAlsOptions { hermitian: Hermitian::V5Pipelined, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
+    let v5 = GpuAlsOptions {
+        hermitian: Hermitian::V5Pipelined,
+        solver: GpuSolver::Cholesky,
+        batch_rows: None,
+        matrix_free: MatrixFree::Off,
+    };
     let v7 = GpuAlsOptions { hermitian: Hermitian::V7Balanced, batch_rows: Some(rng.random_range(3..40)), ..v5 };
     let a = gpu_iteration(gpu, &data, &start, &cfg, v5)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, v7)?;
@@ -284,7 +371,9 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 /// whose items have ~300–700 entries, and its transpose, whose users do; exact solver and CG-fp16
 /// (the fp16 finish kernel), in random batches.
 fn pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
-    for (f, implicit, transpose, half) in [(64, true, false, false), (100, false, true, false), (32, false, false, true), (128, true, true, false)] {
+    for (f, implicit, transpose, half) in
+        [(64, true, false, false), (100, false, true, false), (32, false, false, true), (128, true, true, false)]
+    {
         let (many, few) = (rng.random_range(2000..3000), rng.random_range(12..24));
         let skinny = random_data(rng, many, few, implicit);
         let data = if transpose {
@@ -293,12 +382,21 @@ fn pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> R
         } else {
             skinny
         };
-        let longest = if transpose { data.csr.outer_iterator().map(|r| r.nnz()).max() } else { data.csc.outer_iterator().map(|r| r.nnz()).max() };
+        let longest = if transpose {
+            data.csr.outer_iterator().map(|r| r.nnz()).max()
+        } else {
+            data.csc.outer_iterator().map(|r| r.nnz()).max()
+        };
         if longest.unwrap_or(0) <= 256 {
             return Err(format!("test data without a row of more than 256 entries ({longest:?}): nothing is split"));
         }
         let solver = if half { GpuSolver::CgHalf { steps: f as u32, tol: 0.0 } } else { GpuSolver::Cholesky };
-        let opts = GpuAlsOptions { hermitian, solver, batch_rows: Some(rng.random_range(5..few + 5)), matrix_free: MatrixFree::Off };
+        let opts = GpuAlsOptions {
+            hermitian,
+            solver,
+            batch_rows: Some(rng.random_range(5..few + 5)),
+            matrix_free: MatrixFree::Off,
+        };
         compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, if half { 2e-2 } else { 1e-3 })?;
     }
     Ok(())
@@ -319,7 +417,12 @@ fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> 
             let options = GpuOptions { hermitian: 3, fp16, cublas_lu: false, batch_rows: None, matrix_free };
             let backend = Backend::Gpu { device: 0, options };
             let r = als::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
-            let m = r.iterations.last().and_then(|l| l.test.as_ref()).and_then(|m| m.monitored()).ok_or("no test metric")?;
+            let m = r
+                .iterations
+                .last()
+                .and_then(|l| l.test.as_ref())
+                .and_then(|m| m.monitored())
+                .ok_or("no test metric")?;
             Ok((name.to_string(), m.0))
         })
         .collect()
@@ -341,7 +444,8 @@ fn cg_reaches_exact_rmse(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let seed = rng.random();
     let planted = generate(&Preset::Movielens1m.config(0.5, seed));
     let whole = rustmf::data::Dataset { interactions: planted.interactions, times: None };
-    let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed }).map_err(|e| e.to_string())?;
+    let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed })
+        .map_err(|e| e.to_string())?;
     let base = AlsConfig { iterations: 10, eval: EvalConfig::default(), ..config(32, false, Solver::Cholesky) };
     within_one_percent("test RMSE", &final_metrics(&parts.train.interactions, &parts.test.interactions, &base)?)
 }
@@ -354,7 +458,12 @@ fn cg_reaches_exact_ndcg(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     (shape.n_items, shape.nnz) = (20_000, 400_000);
     let planted = generate(&shape);
     let whole = rustmf::data::Dataset { interactions: planted.interactions, times: None };
-    let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed }).map_err(|e| e.to_string())?;
-    let base = AlsConfig { iterations: 10, eval: EvalConfig { k: 10, max_users: Some(2000), every: 10 }, ..config(64, true, Solver::Cholesky) };
+    let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed })
+        .map_err(|e| e.to_string())?;
+    let base = AlsConfig {
+        iterations: 10,
+        eval: EvalConfig { k: 10, max_users: Some(2000), every: 10 },
+        ..config(64, true, Solver::Cholesky)
+    };
     within_one_percent("test NDCG@10", &final_metrics(&parts.train.interactions, &parts.test.interactions, &base)?)
 }

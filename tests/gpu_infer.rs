@@ -3,13 +3,13 @@
 //! the number of candidates, B = 1 and large B, and the fused path's overflow fallback.
 mod common;
 
+use common::gpu_err;
 use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::als::Matrix;
 use rustmf::gpu::infer::{GpuScorer, GpuScoring, InferBreakdown};
 use rustmf::gpu::{Gpu, LaunchShape};
-use common::gpu_err;
 use rustmf::infer::{compare_top_k, recall_at_k, reference_top_k_batch, Exclusions, Scorer, Tolerance, TopK};
 use std::sync::Arc;
 
@@ -24,7 +24,8 @@ fn main() {
         ("infer::fused_threshold_above_kth_falls_back_exactly", fused_short),
         ("infer::threshold_is_the_kth_best_bin_edge", threshold),
     ];
-    let sm90a: &[(&str, GpuCheck)] = &[("infer::fused_wgmma_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::FusedWgmma))];
+    let sm90a: &[(&str, GpuCheck)] =
+        &[("infer::fused_wgmma_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::FusedWgmma))];
     rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
     libtest_mimic::run(&args, gpu_trials(checks).into_iter().chain(sm90a_trials(sm90a)).collect()).exit();
@@ -77,8 +78,13 @@ fn run(s: &mut GpuScorer, q: &[f32], ex: Option<&Exclusions>, k: usize) -> Resul
 fn expect_identical(what: &str, got: &TopK, want: &TopK) -> Result<(), String> {
     for r in 0..want.counts.len() {
         if got.counts[r] != want.counts[r] || got.row_items(r) != want.row_items(r) {
-            return Err(format!("{what}: row {r}: got {} items {:?}…, want {} items {:?}…", got.counts[r],
-                &got.row_items(r)[..got.k.min(8)], want.counts[r], &want.row_items(r)[..want.k.min(8)]));
+            return Err(format!(
+                "{what}: row {r}: got {} items {:?}…, want {} items {:?}…",
+                got.counts[r],
+                &got.row_items(r)[..got.k.min(8)],
+                want.counts[r],
+                &want.row_items(r)[..want.k.min(8)]
+            ));
         }
         let bits = |t: &TopK| t.row_scores(r).iter().map(|s| s.to_bits()).collect::<Vec<_>>();
         if bits(got) != bits(want) {
@@ -92,7 +98,14 @@ fn expect_identical(what: &str, got: &TopK, want: &TopK) -> Result<(), String> {
 /// f = 32 and f = 96 cases item rows are scaled by random powers of two from 2⁻⁸ to 2⁸, so that
 /// the TF32 filter's error bound must hold for norms far apart.
 fn exact_modes(gpu: &Arc<Gpu>, rng: &mut StdRng, mode: GpuScoring) -> Result<(), String> {
-    let cases = [(64, 1, 100, 40_000), (32, 37, 10, 40_000), (100, 300, 1024, 20_000), (64, 2000, 100, 6000), (128, 5, 1, 40_000), (96, 600, 100, 40_000)];
+    let cases = [
+        (64, 1, 100, 40_000),
+        (32, 37, 10, 40_000),
+        (100, 300, 1024, 20_000),
+        (64, 2000, 100, 6000),
+        (128, 5, 1, 40_000),
+        (96, 600, 100, 40_000),
+    ];
     for (f, b, k, n_max) in cases {
         let n = rng.random_range(3000..n_max);
         let mut items = random_items(rng, n, f);
@@ -120,7 +133,8 @@ fn sgemm_agrees(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         let ex = random_exclusions(rng, b, n, 300);
         let got = run(&mut scorer(gpu, &items, GpuScoring::Sgemm)?, &q, Some(&ex), k)?;
         let rows: Vec<usize> = (0..b).collect();
-        let a = compare_top_k(&got, &q, &items, Some(&ex), &rows, Tolerance::RoundingBound(2.0)).map_err(|e| e.to_string())?;
+        let a = compare_top_k(&got, &q, &items, Some(&ex), &rows, Tolerance::RoundingBound(2.0))
+            .map_err(|e| e.to_string())?;
         if !a.is_ok() {
             return Err(format!("gpu-sgemm f={f} B={b} k={k} N={n}: {a}"));
         }
@@ -141,7 +155,10 @@ fn tf32_recall(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         let scores = rustmf::infer::reference_scores(&q[r * f..(r + 1) * f], &items);
         for (&i, &s) in got.row_items(r).iter().zip(got.row_scores(r)) {
             if scores[i as usize].to_bits() != s.to_bits() || ex.row(r).contains(&i) {
-                return Err(format!("gpu-tf32 row {r}: item {i} reported with score {s}, reference {} (or excluded)", scores[i as usize]));
+                return Err(format!(
+                    "gpu-tf32 row {r}: item {i} reported with score {s}, reference {} (or excluded)",
+                    scores[i as usize]
+                ));
             }
         }
     }
@@ -186,7 +203,17 @@ fn fused_overflow(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 /// Each fused mode redoes all rows of the batch, as `count` (a field of the breakdown) tells, and
 /// still returns exactly `want`.
 #[allow(clippy::too_many_arguments)]
-fn every_row_redone(gpu: &Arc<Gpu>, items: &Matrix, q: &[f32], ex: &Exclusions, k: usize, want: &TopK, case: &str, why: &str, count: fn(&InferBreakdown) -> usize) -> Result<(), String> {
+fn every_row_redone(
+    gpu: &Arc<Gpu>,
+    items: &Matrix,
+    q: &[f32],
+    ex: &Exclusions,
+    k: usize,
+    want: &TopK,
+    case: &str,
+    why: &str,
+    count: fn(&InferBreakdown) -> usize,
+) -> Result<(), String> {
     let b = want.counts.len();
     for mode in with_wgmma(gpu, &[GpuScoring::Fused, GpuScoring::FusedTf32]) {
         let mut s = scorer(gpu, items, mode)?;
@@ -213,7 +240,9 @@ fn fused_short(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let q = random_queries(rng, b, f);
     let ex = random_exclusions(rng, b, n, 20);
     let want = reference_top_k_batch(&q, &items, Some(&ex), k).map_err(|e| e.to_string())?;
-    every_row_redone(gpu, &items, &q, &ex, k, &want, "best items in the sample", "fall short of k items at τ", |r| r.short_rows)
+    every_row_redone(gpu, &items, &q, &ex, k, &want, "best items in the sample", "fall short of k items at τ", |r| {
+        r.short_rows
+    })
 }
 
 /// `topk_threshold` on dense rows of random scores with ties, NaNs, infinities, signed zeros and
@@ -244,7 +273,8 @@ fn threshold(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let mut tau = gpu.upload(&vec![f32::NAN; rows], "tau").map_err(gpu_err)?;
     let (rows32, n64) = (rows as u32, n as u64);
     let shape = LaunchShape { grid: rows32, block: 512, shared_bytes: 4 * 4096 + 4 * 4 * 512 + 4 * 32 + 4 * 4 };
-    unsafe { gpu.launch(&kernel).arg(&rows32).arg(&n64).arg(&n64).arg(&scores).arg(&k).arg(&mut tau).run(shape) }.map_err(gpu_err)?;
+    unsafe { gpu.launch(&kernel).arg(&rows32).arg(&n64).arg(&n64).arg(&scores).arg(&k).arg(&mut tau).run(shape) }
+        .map_err(gpu_err)?;
     let got = gpu.download(&tau).map_err(gpu_err)?;
     let neg_inf_key = score_key(f32::NEG_INFINITY);
     let descending = |mut v: Vec<u32>| {
@@ -254,14 +284,16 @@ fn threshold(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for r in 0..rows {
         let row = &bits[r * n..(r + 1) * n];
         let key = |i: usize| if row[i] == EXCLUDED { 0 } else { score_key(f32::from_bits(row[i])) };
-        let kept: Vec<u32> = (0..512).flat_map(|t| descending((t..n).step_by(512).map(key).collect()).into_iter().take(4)).collect();
+        let kept: Vec<u32> =
+            (0..512).flat_map(|t| descending((t..n).step_by(512).map(key).collect()).into_iter().take(4)).collect();
         let kept = descending(kept.into_iter().filter(|&key| key != 0).collect());
         let want = match kept.get(k as usize - 1) {
             Some(&kth) if kth >> 8 << 8 > neg_inf_key => key_score(kth >> 8 << 8),
             _ => f32::NEG_INFINITY,
         };
         let all = descending((0..n).map(key).filter(|&key| key != 0).collect());
-        let below_kth = all.get(k as usize - 1).is_none_or(|&kth| got[r] == f32::NEG_INFINITY || score_key(got[r]) <= kth);
+        let below_kth =
+            all.get(k as usize - 1).is_none_or(|&kth| got[r] == f32::NEG_INFINITY || score_key(got[r]) <= kth);
         if got[r].to_bits() != want.to_bits() || !below_kth {
             return Err(format!("row {r} ({} entries, k = {k}): τ = {:e}, want {want:e}", all.len(), got[r]));
         }
@@ -271,8 +303,18 @@ fn threshold(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 
 /// The kernels' order-preserving key of a score (kernels-rs topk/mod.rs): NaN as −∞, −0 as +0.
 fn score_key(s: f32) -> u32 {
-    let b = if s.is_nan() { f32::NEG_INFINITY.to_bits() } else if s == 0.0 { 0 } else { s.to_bits() };
-    if b & 0x8000_0000 != 0 { !b } else { b | 0x8000_0000 }
+    let b = if s.is_nan() {
+        f32::NEG_INFINITY.to_bits()
+    } else if s == 0.0 {
+        0
+    } else {
+        s.to_bits()
+    };
+    if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    }
 }
 
 fn key_score(k: u32) -> f32 {

@@ -3,7 +3,7 @@
 //! computation on the CPU. Plus the runtime's error reporting.
 mod common;
 
-use common::{sm90a_trials, expect_close, expect_equal, gpu_err, gpu_trials, GpuCheck};
+use common::{expect_close, expect_equal, gpu_err, gpu_trials, sm90a_trials, GpuCheck};
 use half::f16;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -47,7 +47,8 @@ fn index(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let k = gpu.kernel("prelude_check_index").map_err(gpu_err)?;
     let mut out = gpu.alloc_zeros::<u32>(6 * threads, "index output").map_err(gpu_err)?;
     let mut stride = gpu.alloc_zeros::<u64>(1, "stride").map_err(gpu_err)?;
-    unsafe { gpu.launch(&k).arg(&mut out).arg(&mut stride).run(LaunchShape { grid, block, shared_bytes: 0 }) }.map_err(gpu_err)?;
+    unsafe { gpu.launch(&k).arg(&mut out).arg(&mut stride).run(LaunchShape { grid, block, shared_bytes: 0 }) }
+        .map_err(gpu_err)?;
     let want: Vec<u32> = (0..threads as u32)
         .flat_map(|g| {
             let t = g % block;
@@ -71,7 +72,11 @@ fn shared_reverse(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         .map(|i| {
             let (b, t) = (i / block, i % block);
             let j = b * block + block - 1 - t;
-            if j < n { x[j as usize] } else { -1.0 }
+            if j < n {
+                x[j as usize]
+            } else {
+                -1.0
+            }
         })
         .collect();
     expect_equal("reversed blocks", &gpu.download(&dy).map_err(gpu_err)?, &want)
@@ -150,16 +155,47 @@ fn shuffles(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let mut bits = gpu.alloc_zeros::<u32>(n as usize, "bits").map_err(gpu_err)?;
     unsafe {
         gpu.launch(&k)
-            .arg(&n).arg(&mask).arg(&delta).arg(&src).arg(&dx)
-            .arg(&mut o_xor).arg(&mut o_down).arg(&mut o_idx).arg(&mut bits)
+            .arg(&n)
+            .arg(&mask)
+            .arg(&delta)
+            .arg(&src)
+            .arg(&dx)
+            .arg(&mut o_xor)
+            .arg(&mut o_down)
+            .arg(&mut o_idx)
+            .arg(&mut bits)
             .run(LaunchShape::cover(n as usize, 128))
     }
     .map_err(gpu_err)?;
     let lane_of = |i: u32| (i / 32 * 32, i % 32);
-    let want_xor: Vec<f32> = (0..n).map(|i| { let (b, l) = lane_of(i); x[(b + (l ^ mask)) as usize] }).collect();
-    let want_down: Vec<f32> = (0..n).map(|i| { let (b, l) = lane_of(i); if l + delta < 32 { x[(b + l + delta) as usize] } else { x[i as usize] } }).collect();
-    let want_idx: Vec<f32> = (0..n).map(|i| { let (b, l) = lane_of(i); x[(b + (7 * l + src) % 32) as usize] }).collect();
-    let want_bits: Vec<u32> = (0..n).map(|i| { let (b, l) = lane_of(i); b + (l ^ mask) }).collect();
+    let want_xor: Vec<f32> = (0..n)
+        .map(|i| {
+            let (b, l) = lane_of(i);
+            x[(b + (l ^ mask)) as usize]
+        })
+        .collect();
+    let want_down: Vec<f32> = (0..n)
+        .map(|i| {
+            let (b, l) = lane_of(i);
+            if l + delta < 32 {
+                x[(b + l + delta) as usize]
+            } else {
+                x[i as usize]
+            }
+        })
+        .collect();
+    let want_idx: Vec<f32> = (0..n)
+        .map(|i| {
+            let (b, l) = lane_of(i);
+            x[(b + (7 * l + src) % 32) as usize]
+        })
+        .collect();
+    let want_bits: Vec<u32> = (0..n)
+        .map(|i| {
+            let (b, l) = lane_of(i);
+            b + (l ^ mask)
+        })
+        .collect();
     expect_equal(&format!("shfl_xor mask {mask}"), &gpu.download(&o_xor).map_err(gpu_err)?, &want_xor)?;
     expect_equal(&format!("shfl_down delta {delta}"), &gpu.download(&o_down).map_err(gpu_err)?, &want_down)?;
     expect_equal(&format!("shfl_idx src {src}"), &gpu.download(&o_idx).map_err(gpu_err)?, &want_idx)?;
@@ -179,13 +215,19 @@ fn reductions(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let shape = LaunchShape::cover(n as usize, block).with_shared(4 * block / 32);
     unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&mut ws).arg(&mut wm).arg(&mut bs).run(shape) }.map_err(gpu_err)?;
     let sums = |size: usize| -> (Vec<f64>, Vec<f64>) {
-        x.chunks(size).map(|c| (c.iter().map(|&v| v as f64).sum::<f64>(), c.iter().map(|v| v.abs() as f64).sum::<f64>())).unzip()
+        x.chunks(size)
+            .map(|c| (c.iter().map(|&v| v as f64).sum::<f64>(), c.iter().map(|v| v.abs() as f64).sum::<f64>()))
+            .unzip()
     };
     let (warp_sum, warp_abs) = sums(32);
     let (block_sum, block_abs) = sums(block as usize);
     // f32 summation in another order: error ≤ (terms) · ε · Σ|x|
-    expect_close("warp sums", &gpu.download(&ws).map_err(gpu_err)?, &warp_sum, |i| 32.0 * f32::EPSILON as f64 * warp_abs[i])?;
-    expect_close("block sums", &gpu.download(&bs).map_err(gpu_err)?, &block_sum, |i| block as f64 * f32::EPSILON as f64 * block_abs[i])?;
+    expect_close("warp sums", &gpu.download(&ws).map_err(gpu_err)?, &warp_sum, |i| {
+        32.0 * f32::EPSILON as f64 * warp_abs[i]
+    })?;
+    expect_close("block sums", &gpu.download(&bs).map_err(gpu_err)?, &block_sum, |i| {
+        block as f64 * f32::EPSILON as f64 * block_abs[i]
+    })?;
     let want_max: Vec<f32> = x.chunks(32).map(|c| c.iter().copied().fold(f32::NEG_INFINITY, f32::max)).collect();
     expect_equal("warp maxes", &gpu.download(&wm).map_err(gpu_err)?, &want_max)
 }
@@ -194,7 +236,11 @@ fn fma(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let n = rng.random_range(1..300_000u32);
     let (a, b, c) = (random_f32(rng, n as usize), random_f32(rng, n as usize), random_f32(rng, n as usize));
     let k = gpu.kernel("prelude_check_fma").map_err(gpu_err)?;
-    let (da, db, dc) = (gpu.upload(&a, "a").map_err(gpu_err)?, gpu.upload(&b, "b").map_err(gpu_err)?, gpu.upload(&c, "c").map_err(gpu_err)?);
+    let (da, db, dc) = (
+        gpu.upload(&a, "a").map_err(gpu_err)?,
+        gpu.upload(&b, "b").map_err(gpu_err)?,
+        gpu.upload(&c, "c").map_err(gpu_err)?,
+    );
     let mut out = gpu.upload(&vec![f32::NAN; n as usize], "out").map_err(gpu_err)?;
     // Fewer threads than elements, so the grid-stride loop runs several rounds.
     let shape = LaunchShape { grid: rng.random_range(1..=64), block: 128, shared_bytes: 0 };
@@ -240,7 +286,10 @@ fn ldg(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let (dx, dxi) = (gpu.upload(&x, "x").map_err(gpu_err)?, gpu.upload(&xi, "xi").map_err(gpu_err)?);
     let mut y = gpu.upload(&vec![f32::NAN; n as usize], "y").map_err(gpu_err)?;
     let mut yi = gpu.alloc_zeros::<u32>(n as usize, "yi").map_err(gpu_err)?;
-    unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&dxi).arg(&mut y).arg(&mut yi).run(LaunchShape::cover(n as usize, 256)) }.map_err(gpu_err)?;
+    unsafe {
+        gpu.launch(&k).arg(&n).arg(&dx).arg(&dxi).arg(&mut y).arg(&mut yi).run(LaunchShape::cover(n as usize, 256))
+    }
+    .map_err(gpu_err)?;
     expect_equal("ld.global.nc f32", &gpu.download(&y).map_err(gpu_err)?, &x)?;
     expect_equal("ld.global.nc u32", &gpu.download(&yi).map_err(gpu_err)?, &xi)
 }
@@ -274,7 +323,9 @@ fn mma_3xtf32(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         }
     }
     if !(worst3 <= 3e-6 && worst1 <= 2e-3 && worst3 * 100.0 < worst1) {
-        return Err(format!("relative errors: 3×TF32 {worst3:e} (want ≤ 3e-6), TF32 {worst1:e} (want ≤ 2e-3 and > 100× the former)"));
+        return Err(format!(
+            "relative errors: 3×TF32 {worst3:e} (want ≤ 3e-6), TF32 {worst1:e} (want ≤ 2e-3 and > 100× the former)"
+        ));
     }
     Ok(())
 }
@@ -317,7 +368,10 @@ fn launch_failure(_: &Arc<Gpu>, _: &mut StdRng) -> Result<(), String> {
     if stdout.contains(want) {
         Ok(())
     } else {
-        Err(format!("child reported {stdout:?} (stderr {:?}), expected it to contain {want:?}", String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "child reported {stdout:?} (stderr {:?}), expected it to contain {want:?}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
@@ -342,11 +396,13 @@ fn cublas_sgemm(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let (da, db) = (gpu.upload(&a, "A").map_err(gpu_err)?, gpu.upload(&b, "B").map_err(gpu_err)?);
     let mut dc = gpu.upload(&vec![f32::NAN; m * n], "C").map_err(gpu_err)?;
     blas.sgemm_row_major(m, n, k, &da, &db, &mut dc).map_err(gpu_err)?;
-    let want: Vec<f64> = (0..m * n)
-        .map(|e| (0..k).map(|p| a[e / n * k + p] as f64 * b[p * n + e % n] as f64).sum())
-        .collect();
-    let scale: Vec<f64> = (0..m * n).map(|e| (0..k).map(|p| (a[e / n * k + p] * b[p * n + e % n]).abs() as f64).sum()).collect();
-    expect_close("cuBLAS sgemm (row-major)", &gpu.download(&dc).map_err(gpu_err)?, &want, |i| 4.0 * k as f64 * f32::EPSILON as f64 * scale[i] + 1e-30)
+    let want: Vec<f64> =
+        (0..m * n).map(|e| (0..k).map(|p| a[e / n * k + p] as f64 * b[p * n + e % n] as f64).sum()).collect();
+    let scale: Vec<f64> =
+        (0..m * n).map(|e| (0..k).map(|p| (a[e / n * k + p] * b[p * n + e % n]).abs() as f64).sum()).collect();
+    expect_close("cuBLAS sgemm (row-major)", &gpu.download(&dc).map_err(gpu_err)?, &want, |i| {
+        4.0 * k as f64 * f32::EPSILON as f64 * scale[i] + 1e-30
+    })
 }
 
 /// `wgmma` from shared memory: a 64×16 by (64×16)ᵀ product in two k-steps, on values that TF32
@@ -354,21 +410,28 @@ fn cublas_sgemm(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 /// the result must equal the CPU's bit for bit. On a mismatch, the run with the descriptor's two
 /// offsets swapped says whether the layout's reading of them is the fault.
 fn wgmma_tf32(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
-    let exact = |rng: &mut StdRng| (0..64 * 16).map(|_| rng.random_range(-512i32..512) as f32 / 64.0).collect::<Vec<f32>>();
+    let exact =
+        |rng: &mut StdRng| (0..64 * 16).map(|_| rng.random_range(-512i32..512) as f32 / 64.0).collect::<Vec<f32>>();
     let (a, b) = (exact(rng), exact(rng));
-    let want: Vec<f32> = (0..64 * 64).map(|e| (0..16).map(|k| a[(e / 64) * 16 + k] * b[(e % 64) * 16 + k]).sum()).collect();
+    let want: Vec<f32> =
+        (0..64 * 64).map(|e| (0..16).map(|k| a[(e / 64) * 16 + k] * b[(e % 64) * 16 + k]).sum()).collect();
     let k = gpu.kernel("prelude_check_wgmma_tf32").map_err(gpu_err)?;
     let (da, db) = (gpu.upload(&a, "a").map_err(gpu_err)?, gpu.upload(&b, "b").map_err(gpu_err)?);
     let run = |leading: u32, stride: u32| -> Result<Vec<f32>, String> {
         let mut d = gpu.upload(&vec![f32::NAN; 64 * 64], "d").map_err(gpu_err)?;
         let shape = LaunchShape { grid: 1, block: 128, shared_bytes: 8192 };
-        unsafe { gpu.launch(&k).arg(&da).arg(&db).arg(&mut d).arg(&leading).arg(&stride).run(shape) }.map_err(gpu_err)?;
+        unsafe { gpu.launch(&k).arg(&da).arg(&db).arg(&mut d).arg(&leading).arg(&stride).run(shape) }
+            .map_err(gpu_err)?;
         gpu.download(&d).map_err(gpu_err)
     };
     let got = run(128, 512)?;
     if let Err(e) = expect_equal("wgmma m64n64k8 TF32 (exact inputs)", &got, &want) {
         let swapped = run(512, 128)?;
-        let hint = if swapped == want { "with the offsets swapped it agrees" } else { "swapping the offsets does not help either" };
+        let hint = if swapped == want {
+            "with the offsets swapped it agrees"
+        } else {
+            "swapping the offsets does not help either"
+        };
         return Err(format!("{e}; {hint}"));
     }
     Ok(())

@@ -8,16 +8,23 @@ fn main() {
     let require = std::env::var("RUSTMF_REQUIRE_PTXAS").is_ok_and(|v| v == "1");
     let gpu_build = !rustmf::kernels::PTX.is_empty();
     if ptxas.is_none() && !require {
-        eprintln!("ptx_check: ptxas not found (bash scripts/install-kernel-toolchain.sh installs it); reported as ignored");
+        eprintln!(
+            "ptx_check: ptxas not found (bash scripts/install-kernel-toolchain.sh installs it); reported as ignored"
+        );
     }
     let trial = Trial::test("ptxas_reports_no_errors_and_no_spills", move || {
         let ptxas = ptxas.clone().ok_or_else(|| Failed::from("ptxas not found"))?;
-        let report = rustmf::ptx_check::check(&ptxas, rustmf::kernels::PTX).map_err(|e| Failed::from(format!("{e:#}")))?;
+        let report =
+            rustmf::ptx_check::check(&ptxas, rustmf::kernels::PTX).map_err(|e| Failed::from(format!("{e:#}")))?;
         print!("{}", rustmf::ptx_check::table(&report));
         if report.rows.is_empty() {
             return Err("ptxas reported no kernels".into());
         }
-        if report.problems.is_empty() { Ok(()) } else { Err(report.problems.join("\n").into()) }
+        if report.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(report.problems.join("\n").into())
+        }
     })
     .with_ignored_flag(!gpu_build || (rustmf::ptx_check::find_ptxas().is_none() && !require));
     libtest_mimic::run(&Arguments::from_args(), vec![trial]).exit();

@@ -59,8 +59,10 @@ pub fn entry_names(ptx: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const IMAGES: [PtxImage; 2] = [PtxImage { arch: 80, target: "sm_80", deflated: b"" }, PtxImage { arch: 90, target: "sm_90", deflated: b"" }];
-    const SPECIFIC: [PtxImage; 2] = [PtxImage { arch: 80, target: "sm_80", deflated: b"" }, PtxImage { arch: 90, target: "sm_90a", deflated: b"" }];
+    const IMAGES: [PtxImage; 2] =
+        [PtxImage { arch: 80, target: "sm_80", deflated: b"" }, PtxImage { arch: 90, target: "sm_90", deflated: b"" }];
+    const SPECIFIC: [PtxImage; 2] =
+        [PtxImage { arch: 80, target: "sm_80", deflated: b"" }, PtxImage { arch: 90, target: "sm_90a", deflated: b"" }];
 
     #[test]
     fn picks_the_newest_image_the_device_can_run() {
@@ -77,13 +79,15 @@ mod tests {
 
     #[test]
     fn inflates_the_text() {
-        let deflated: &'static [u8] = Box::leak(miniz_oxide::deflate::compress_to_vec(b".version 7.8\n", 6).into_boxed_slice());
+        let deflated: &'static [u8] =
+            Box::leak(miniz_oxide::deflate::compress_to_vec(b".version 7.8\n", 6).into_boxed_slice());
         assert_eq!(PtxImage { arch: 90, target: "sm_90", deflated }.text(), ".version 7.8\n");
     }
 
     #[test]
     fn lists_entry_points() {
-        let ptx = ".version 7.8\n.visible .entry foo(\n\t.param .u32 x\n)\n{\n}\n.visible .entry bar_2(\n)\n.func baz(\n";
+        let ptx =
+            ".version 7.8\n.visible .entry foo(\n\t.param .u32 x\n)\n{\n}\n.visible .entry bar_2(\n)\n.func baz(\n";
         assert_eq!(entry_names(ptx), ["foo", "bar_2"]);
     }
 }

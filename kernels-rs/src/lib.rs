@@ -18,9 +18,9 @@
 // launch shape and buffer sizes documented on each one, which the host wrapper upholds.
 #![allow(clippy::missing_safety_doc)]
 
-pub mod prelude;
 pub mod baseline;
 pub mod hermitian;
+pub mod prelude;
 pub mod prelude_checks;
 pub mod solve;
 pub mod topk;

@@ -158,13 +158,7 @@ pub unsafe extern "ptx-kernel" fn prelude_check_f16_load(n: u32, h: *const f16, 
 
 /// y[i] = x[i] and yi[i] = xi[i] through scalar read-only loads (i < n).
 #[no_mangle]
-pub unsafe extern "ptx-kernel" fn prelude_check_ldg(
-    n: u32,
-    x: *const f32,
-    xi: *const u32,
-    y: *mut f32,
-    yi: *mut u32,
-) {
+pub unsafe extern "ptx-kernel" fn prelude_check_ldg(n: u32, x: *const f32, xi: *const u32, y: *mut f32, yi: *mut u32) {
     let i = global_index();
     if i < n as usize {
         *y.add(i) = ldg_f32(x.add(i));
@@ -268,7 +262,13 @@ pub unsafe extern "ptx-kernel" fn prelude_check_mma_3xtf32(a: *const f32, b: *co
 /// Dynamic shared memory: 8 KiB.
 #[cfg(target_feature = "sm_90a")]
 #[no_mangle]
-pub unsafe extern "ptx-kernel" fn prelude_check_wgmma_tf32(a: *const f32, b: *const f32, d: *mut f32, leading: u32, stride: u32) {
+pub unsafe extern "ptx-kernel" fn prelude_check_wgmma_tf32(
+    a: *const f32,
+    b: *const f32,
+    d: *mut f32,
+    leading: u32,
+    stride: u32,
+) {
     use crate::prelude::wgmma::*;
     const KC: usize = 4;
     let (sa, sb) = (Shared::<f32>::new(0, 64 * 16), Shared::<f32>::new(4096, 64 * 16));
@@ -283,7 +283,8 @@ pub unsafe extern "ptx-kernel" fn prelude_check_wgmma_tf32(a: *const f32, b: *co
     cp_async_wait::<0>();
     fence_proxy_async();
     sync_threads();
-    let desc = |addr: u32| ((addr as u64 & 0x3ffff) >> 4) | ((leading as u64 >> 4) << 16) | ((stride as u64 >> 4) << 32);
+    let desc =
+        |addr: u32| ((addr as u64 & 0x3ffff) >> 4) | ((leading as u64 >> 4) << 16) | ((stride as u64 >> 4) << 32);
     if leading == 128 && stride == 128 * KC as u32 && desc(sa.address(0)) != kmajor_desc(sa.address(0), KC as u32) {
         trap();
     }

@@ -419,4 +419,3 @@ fn throughput(bytes: u64, nnz: usize, seconds: f64) -> serde_json::Value {
         "nnz_per_s": nnz as f64 / seconds,
     })
 }
-

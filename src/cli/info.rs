@@ -43,7 +43,8 @@ fn gpu_report() -> serde_json::Value {
     match crate::kernels::open_gpu(0) {
         Ok(gpu) => {
             report["ptx_loaded"] = format!("sm_{}", gpu.ptx_arch).into();
-            report["cublas_version"] = Blas::new(&gpu).and_then(|b| b.version()).unwrap_or_else(|e| e.to_string()).into();
+            report["cublas_version"] =
+                Blas::new(&gpu).and_then(|b| b.version()).unwrap_or_else(|e| e.to_string()).into();
         }
         Err(e) => report["ptx_loaded"] = format!("failed: {e}").into(),
     }
@@ -61,7 +62,11 @@ fn as_text(r: &serde_json::Value) -> String {
         "rustmf {}\nkernel toolchain: {}\nPTX targets embedded: {}\nCPU threads: {}\n",
         s(&r["rustmf"]),
         s(&r["kernel_toolchain"]),
-        r["ptx_targets"].as_array().map(|a| a.iter().map(s).collect::<Vec<_>>().join(", ")).filter(|t| !t.is_empty()).unwrap_or("none".into()),
+        r["ptx_targets"]
+            .as_array()
+            .map(|a| a.iter().map(s).collect::<Vec<_>>().join(", "))
+            .filter(|t| !t.is_empty())
+            .unwrap_or("none".into()),
         r["cpu_threads"],
     );
     let gpu = &r["gpu"];
@@ -69,7 +74,12 @@ fn as_text(r: &serde_json::Value) -> String {
         out += &format!("GPU: none available ({})\n", s(&gpu["reason"]));
         return out;
     }
-    out += &format!("CUDA driver: {}\ncuBLAS: {}\nPTX loaded: {}\n", s(&gpu["cuda_driver_version"]), s(&gpu["cublas_version"]), s(&gpu["ptx_loaded"]));
+    out += &format!(
+        "CUDA driver: {}\ncuBLAS: {}\nPTX loaded: {}\n",
+        s(&gpu["cuda_driver_version"]),
+        s(&gpu["cublas_version"]),
+        s(&gpu["ptx_loaded"])
+    );
     for d in gpu["devices"].as_array().into_iter().flatten() {
         let gib = d["total_memory"].as_f64().unwrap_or(0.0) / (1u64 << 30) as f64;
         out += &format!(

@@ -103,7 +103,14 @@ mod gpu {
         anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
         let t = std::time::Instant::now();
         let data = crate::cli::train::load_input(&args.input, args.seed)?;
-        eprintln!("input {}: {} × {}, {} nnz ({:.1} s)", args.input, data.n_users(), data.n_items(), data.nnz(), t.elapsed().as_secs_f64());
+        eprintln!(
+            "input {}: {} × {}, {} nnz ({:.1} s)",
+            args.input,
+            data.n_users(),
+            data.n_items(),
+            data.nnz(),
+            t.elapsed().as_secs_f64()
+        );
         let gpu = Arc::new(crate::kernels::open_gpu(0)?);
         if args.hermitian.is_none() {
             versions.retain(|h| {
@@ -133,7 +140,10 @@ mod gpu {
         let (peak, how) = fma_peak(&setup.gpu);
         println!("fp32 FMA peak: {how}");
         let flop = 2.0 * data.nnz() as f64 * (args.factors * (args.factors + 1) / 2) as f64 * 2.0;
-        let mut table = vec![format!("{:<22} {:>10} {:>10} {:>10} {:>10} {:>8}", "get_hermitian", "median ms", "min ms", "max ms", "GFLOP/s", "% peak")];
+        let mut table = vec![format!(
+            "{:<22} {:>10} {:>10} {:>10} {:>10} {:>8}",
+            "get_hermitian", "median ms", "min ms", "max ms", "GFLOP/s", "% peak"
+        )];
         let mut failed = Vec::new();
         for v in versions {
             match hermitian_case(&setup, v) {
@@ -154,7 +164,12 @@ mod gpu {
                     extra["percent_of_fp32_fma_peak"] = json!(100.0 * gflops * 1e9 / peak);
                     extra["fp32_fma_peak_gflop_per_s"] = json!(peak / 1e9);
                     extra["peak_computed_as"] = json!(how);
-                    bench.record(&format!("hermitian {}", v.name()), params(&setup, json!({ "hermitian": v.name(), "useful_flop": flop })), samples, extra);
+                    bench.record(
+                        &format!("hermitian {}", v.name()),
+                        params(&setup, json!({ "hermitian": v.name(), "useful_flop": flop })),
+                        samples,
+                        extra,
+                    );
                 }
                 Err(e) => {
                     eprintln!("hermitian {}: {e:#}", v.name());
@@ -186,7 +201,12 @@ mod gpu {
                             get("memcpy_gb_per_s"),
                             100.0 * get("dram_gb_per_s") / get("memcpy_gb_per_s")
                         ));
-                        bench.record(&format!("solve {}", solver.name()), params(&setup, json!({ "solver": solver.name() })), samples, extra);
+                        bench.record(
+                            &format!("solve {}", solver.name()),
+                            params(&setup, json!({ "solver": solver.name() })),
+                            samples,
+                            extra,
+                        );
                     }
                     Err(e) => {
                         eprintln!("{name}: {e:#}");
@@ -233,7 +253,12 @@ mod gpu {
     }
 
     fn open_als(s: &Setup, hermitian: Hermitian, solver: GpuSolver) -> Result<GpuAls, GpuError> {
-        GpuAls::new(s.gpu.clone(), s.data, &s.start, GpuAlsOptions { hermitian, solver, batch_rows: s.args.batch_rows, ..Default::default() })
+        GpuAls::new(
+            s.gpu.clone(),
+            s.data,
+            &s.start,
+            GpuAlsOptions { hermitian, solver, batch_rows: s.args.batch_rows, ..Default::default() },
+        )
     }
 
     /// Seconds per repeat of get_hermitian over both sides (users then items), per-side medians.

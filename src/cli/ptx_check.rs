@@ -24,6 +24,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !report.problems.is_empty() {
         bail!("PTX check failed:\n  {}", report.problems.join("\n  "));
     }
-    println!("PTX check passed: {} kernel builds, no ptxas errors, no local memory in spill-free kernels", report.rows.len());
+    println!(
+        "PTX check passed: {} kernel builds, no ptxas errors, no local memory in spill-free kernels",
+        report.rows.len()
+    );
     Ok(())
 }

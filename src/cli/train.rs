@@ -152,8 +152,7 @@ pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
     }
     if let Some(rest) = spec.strip_prefix("synth:") {
         let mut parts = rest.split(':');
-        let preset: synth::Preset =
-            parts.next().unwrap_or("").parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
+        let preset: synth::Preset = parts.next().unwrap_or("").parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
         let scale: f64 = match parts.next() {
             Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
             None => 1.0,
@@ -210,7 +209,11 @@ fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
 pub fn hermitian_number(name: &str) -> Result<u32> {
     match name {
         "cublas" => Ok(0),
-        v => v.strip_prefix('v').unwrap_or(v).parse().map_err(|_| anyhow::anyhow!("bad --hermitian: {v:?} (a version number or cublas)")),
+        v => v
+            .strip_prefix('v')
+            .unwrap_or(v)
+            .parse()
+            .map_err(|_| anyhow::anyhow!("bad --hermitian: {v:?} (a version number or cublas)")),
     }
 }
 
@@ -309,8 +312,14 @@ pub fn train(args: TrainArgs) -> Result<()> {
         "lists of --factors/--solver/--threads/--hermitian need --bench-out"
     );
     let mut progress = als::progress_bar(base.iterations);
-    let report =
-        als::train_with(&train, test.as_ref(), &base, backend(&args, threads[0], hermitians[0], solvers[0])?, None, &mut progress)?;
+    let report = als::train_with(
+        &train,
+        test.as_ref(),
+        &base,
+        backend(&args, threads[0], hermitians[0], solvers[0])?,
+        None,
+        &mut progress,
+    )?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
     summary["test_fraction"] = serde_json::json!(args.test_fraction);
@@ -325,7 +334,10 @@ pub fn train(args: TrainArgs) -> Result<()> {
         let factors = report.factors.as_ref().context("no factors")?;
         let paths = rustmf_host::io::save_factors(dir, factors, &md)?;
         rustmf_host::bench::write_atomic(&dir.join("summary.json"), text.as_bytes())?;
-        eprintln!("wrote {} and summary.json", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "wrote {} and summary.json",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
     }
     println!("{text}");
     Ok(())
@@ -348,7 +360,8 @@ fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, 
     anyhow::ensure!(args.iterations > args.bench_warmup, "--iterations must exceed --bench-warmup");
     let gpu = args.device == "gpu";
     // The thread count does not change a GPU run, nor the get_hermitian version a CPU run.
-    let (threads, hermitians) = if gpu { (&grid.threads[..1], grid.hermitians) } else { (grid.threads, &grid.hermitians[..1]) };
+    let (threads, hermitians) =
+        if gpu { (&grid.threads[..1], grid.hermitians) } else { (grid.threads, &grid.hermitians[..1]) };
     for &f in grid.factors {
         for s in grid.solvers {
             for &t in threads {

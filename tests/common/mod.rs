@@ -23,10 +23,9 @@ fn gpu() -> &'static Result<Arc<Gpu>, String> {
 fn seed() -> u64 {
     static SEED: OnceLock<u64> = OnceLock::new();
     *SEED.get_or_init(|| {
-        let s = std::env::var("RUSTMF_TEST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+        let s = std::env::var("RUSTMF_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+        });
         eprintln!("GPU tests: random seed {s} (replay with RUSTMF_TEST_SEED={s})");
         s
     })
@@ -38,7 +37,10 @@ pub fn gpu_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
     let require = std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1");
     let available = gpu().is_ok();
     if let Err(reason) = gpu() {
-        eprintln!("GPU tests: no usable GPU ({reason}); {}", if require { "RUSTMF_REQUIRE_GPU=1, so they fail" } else { "they are reported as ignored" });
+        eprintln!(
+            "GPU tests: no usable GPU ({reason}); {}",
+            if require { "RUSTMF_REQUIRE_GPU=1, so they fail" } else { "they are reported as ignored" }
+        );
     }
     trials(checks, available || require)
 }
@@ -50,7 +52,10 @@ pub fn sm90a_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
     let runs = match gpu() {
         Ok(g) if g.kernel("prelude_check_wgmma_tf32").is_ok() => true,
         Ok(g) => {
-            eprintln!("sm_90a tests: {} runs the sm_{} PTX, which has no wgmma kernels; they are reported as ignored", g.info.name, g.ptx_arch);
+            eprintln!(
+                "sm_90a tests: {} runs the sm_{} PTX, which has no wgmma kernels; they are reported as ignored",
+                g.info.name, g.ptx_arch
+            );
             false
         }
         Err(_) => require,

@@ -316,8 +316,13 @@ pub trait AlsBackend {
         Ok(())
     }
     /// Recompute every row of `side` against the other side's factors.
-    fn half_step(&mut self, side: Side, train: &Interactions, factors: &mut Factors, cfg: &AlsConfig)
-        -> Result<Option<Breakdown>>;
+    fn half_step(
+        &mut self,
+        side: Side,
+        train: &Interactions,
+        factors: &mut Factors,
+        cfg: &AlsConfig,
+    ) -> Result<Option<Breakdown>>;
     /// Bring `factors` up to date on the host.
     fn fetch(&mut self, _factors: &mut Factors) -> Result<()> {
         Ok(())
@@ -363,7 +368,10 @@ pub enum MatrixFree {
 
 impl MatrixFree {
     pub fn covers(self, side: Side) -> bool {
-        matches!((self, side), (MatrixFree::Both, _) | (MatrixFree::Users, Side::Users) | (MatrixFree::Items, Side::Items))
+        matches!(
+            (self, side),
+            (MatrixFree::Both, _) | (MatrixFree::Users, Side::Users) | (MatrixFree::Items, Side::Items)
+        )
     }
 
     /// Suffix of the CLI's solver name: "", "-mf-users", "-mf-items", "-mf".
@@ -459,7 +467,12 @@ pub fn progress_bar(total: usize) -> impl FnMut(&IterationLog) {
 }
 
 /// Train ALS factors on `train`, evaluating on `test` (when given) per [`EvalConfig`].
-pub fn train(train: &Interactions, test: Option<&Interactions>, cfg: &AlsConfig, backend: Backend) -> Result<TrainReport> {
+pub fn train(
+    train: &Interactions,
+    test: Option<&Interactions>,
+    cfg: &AlsConfig,
+    backend: Backend,
+) -> Result<TrainReport> {
     train_with(train, test, cfg, backend, None, &mut |_| {})
 }
 

@@ -17,7 +17,6 @@ use super::init::splitmix64;
 use super::interactions_from_csr;
 use crate::data::{Csr, Interactions};
 
-
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {

@@ -134,7 +134,8 @@ impl Bench {
     }
 
     fn csv(&self) -> String {
-        let mut s = String::from("benchmark,case,n,median_s,min_s,max_s,iqr_s,mean_s,params,extra,gpu,cpu,git_rev,date\n");
+        let mut s =
+            String::from("benchmark,case,n,median_s,min_s,max_s,iqr_s,mean_s,params,extra,gpu,cpu,git_rev,date\n");
         for c in &self.cases {
             let m = &c.summary;
             s += &format!(
@@ -183,11 +184,8 @@ fn csv_field(s: &str) -> String {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
+    let tmp =
+        dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;

@@ -19,7 +19,14 @@ impl Summary {
         v.sort_by(|a, b| a.total_cmp(b));
         let n = v.len();
         if n == 0 {
-            return Summary { n: 0, median_s: f64::NAN, min_s: f64::NAN, max_s: f64::NAN, iqr_s: f64::NAN, mean_s: f64::NAN };
+            return Summary {
+                n: 0,
+                median_s: f64::NAN,
+                min_s: f64::NAN,
+                max_s: f64::NAN,
+                iqr_s: f64::NAN,
+                mean_s: f64::NAN,
+            };
         }
         Summary {
             n,

@@ -134,7 +134,14 @@ pub fn user_metrics(rec: &[u32], relevant: &[u32], k: usize) -> (f64, f64, f64, 
 }
 
 /// Ranking metrics for any scorer: `score(u, &mut scores)` fills one score per item.
-pub fn ranking_metrics_with<S>(train: &Csr, test: &Csr, k: usize, users: &[u32], n_items: usize, score: S) -> RankingMetrics
+pub fn ranking_metrics_with<S>(
+    train: &Csr,
+    test: &Csr,
+    k: usize,
+    users: &[u32],
+    n_items: usize,
+    score: S,
+) -> RankingMetrics
 where
     S: Fn(usize, &mut [f32]) + Sync,
 {

@@ -105,7 +105,6 @@ impl CpuBackend {
         }
         Ok(())
     }
-
 }
 
 impl AlsBackend for CpuBackend {
@@ -113,7 +112,13 @@ impl AlsBackend for CpuBackend {
         format!("cpu ({} threads, {:?})", self.threads, self.isa)
     }
 
-    fn half_step(&mut self, side: Side, train: &Interactions, factors: &mut Factors, cfg: &AlsConfig) -> Result<Option<Breakdown>> {
+    fn half_step(
+        &mut self,
+        side: Side,
+        train: &Interactions,
+        factors: &mut Factors,
+        cfg: &AlsConfig,
+    ) -> Result<Option<Breakdown>> {
         match side {
             Side::Users => self.solve_rows(&train.csr, &factors.items, &mut factors.users, cfg)?,
             Side::Items => self.solve_rows(&train.csc, &factors.users, &mut factors.items, cfg)?,

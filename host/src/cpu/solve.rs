@@ -162,7 +162,14 @@ pub fn symv_lower_g<const FMA: bool>(a: &[f64], f: usize, v: &[f64], out: &mut [
 /// CG on a formed SPD matrix (lower triangle read), `steps` iterations warm-started from `x`;
 /// stops early when `‖r‖ ≤ tol·‖b‖`. Returns the number of steps taken.
 #[inline(always)]
-pub fn cg_dense_g<const FMA: bool>(a: &[f64], f: usize, b: &[f64], x: &mut [f64], steps: usize, tol: Option<f64>) -> usize {
+pub fn cg_dense_g<const FMA: bool>(
+    a: &[f64],
+    f: usize,
+    b: &[f64],
+    x: &mut [f64],
+    steps: usize,
+    tol: Option<f64>,
+) -> usize {
     let mut r = vec![0.0; f];
     let mut ap = vec![0.0; f];
     symv_lower_g::<FMA>(a, f, x, &mut ap);
@@ -232,7 +239,8 @@ mod tests {
         let mut a = vec![0.0; f * f];
         for i in 0..f {
             for j in 0..f {
-                a[i * f + j] = (0..f).map(|k| m[i * f + k] * m[j * f + k]).sum::<f64>() + if i == j { 0.5 } else { 0.0 };
+                a[i * f + j] =
+                    (0..f).map(|k| m[i * f + k] * m[j * f + k]).sum::<f64>() + if i == j { 0.5 } else { 0.0 };
             }
         }
         a

@@ -476,7 +476,10 @@ mod tests {
                         for j in i..f {
                             let want: f64 = (0..n).map(|r| y.row(r)[i] as f64 * y.row(r)[j] as f64).sum();
                             let got = out[i * f + j];
-                            assert!((got - want).abs() <= 1e-5 * (1.0 + want.abs()), "f={f} n={n} ({i},{j}) {got} {want}");
+                            assert!(
+                                (got - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                                "f={f} n={n} ({i},{j}) {got} {want}"
+                            );
                         }
                         for j in 0..i {
                             assert_eq!(out[i * f + j], 0.0, "lower triangle must stay untouched");

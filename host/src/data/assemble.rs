@@ -74,8 +74,7 @@ pub(crate) fn compress(t: &Triplets, duplicates: Duplicates) -> (Csr, Option<Vec
     }
     bounds.push(len);
     bounds.dedup();
-    let parts: Vec<Part> =
-        bounds.par_windows(2).map(|w| aggregate(&order[w[0]..w[1]], t, duplicates)).collect();
+    let parts: Vec<Part> = bounds.par_windows(2).map(|w| aggregate(&order[w[0]..w[1]], t, duplicates)).collect();
     drop(order);
 
     let mut counts = vec![0usize; t.n_users];
@@ -105,9 +104,7 @@ fn aggregate(run: &[(u64, usize)], t: &Triplets, duplicates: Duplicates) -> Part
         let value = match duplicates {
             Duplicates::Last => t.values[last],
             Duplicates::Sum => group.iter().map(|e| t.values[e.1] as f64).sum::<f64>() as f32,
-            Duplicates::Mean => {
-                (group.iter().map(|e| t.values[e.1] as f64).sum::<f64>() / group.len() as f64) as f32
-            }
+            Duplicates::Mean => (group.iter().map(|e| t.values[e.1] as f64).sum::<f64>() / group.len() as f64) as f32,
         };
         p.rows.push((key >> 32) as u32);
         p.cols.push(key as u32);
@@ -203,7 +200,8 @@ mod tests {
         }
     }
 
-    const DUPES: [(u32, u32, f32, i64); 5] = [(2, 1, 1.0, 10), (0, 3, 2.0, 5), (2, 1, 4.0, 7), (0, 0, 1.0, 1), (2, 1, 1.0, 8)];
+    const DUPES: [(u32, u32, f32, i64); 5] =
+        [(2, 1, 1.0, 10), (0, 3, 2.0, 5), (2, 1, 4.0, 7), (0, 0, 1.0, 1), (2, 1, 1.0, 8)];
 
     #[test]
     fn duplicates_are_aggregated_as_asked() {

@@ -206,7 +206,9 @@ pub fn info(path: &Path) -> Result<CacheInfo, DataError> {
 fn header_info(path: &Path, m: &safetensors::tensor::Metadata, file_bytes: u64) -> Result<CacheInfo, DataError> {
     let meta = check_meta(path, m.metadata())?;
     let number = |k: &str| -> Result<usize, DataError> {
-        meta.get(k).and_then(|v| v.parse().ok()).ok_or_else(|| bad(path, format!("metadata {k:?} missing or not a number")))
+        meta.get(k)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| bad(path, format!("metadata {k:?} missing or not a number")))
     };
     Ok(CacheInfo {
         version: VERSION,

@@ -46,7 +46,6 @@ impl From<Interactions> for Dataset {
 }
 
 impl Interactions {
-
     /// Build from `(user, item, value)` entries in dense indices, with identity id maps.
     pub fn from_entries(
         n_users: usize,
@@ -130,8 +129,7 @@ mod tests {
 
     #[test]
     fn csr_and_csc_hold_the_same_matrix() {
-        let x = Interactions::from_entries(2, 3, &[(1, 2, 5.0), (0, 1, 3.0), (1, 0, 1.0)], Duplicates::Sum)
-            .unwrap();
+        let x = Interactions::from_entries(2, 3, &[(1, 2, 5.0), (0, 1, 3.0), (1, 0, 1.0)], Duplicates::Sum).unwrap();
         assert_eq!((x.n_users(), x.n_items(), x.nnz()), (2, 3, 3));
         assert_eq!(x.csc, x.csr.to_csc());
         assert_eq!(x.item_ptr(), &[0, 1, 2, 3]);

@@ -58,7 +58,10 @@ pub fn split(d: &Dataset, cfg: &SplitConfig) -> Result<Split, DataError> {
     }
     let times = match (cfg.by, &d.times) {
         (SplitBy::Time, None) => {
-            return Err(DataError::Invalid { what: "split", reason: "a time split needs timestamps; this dataset has none".into() })
+            return Err(DataError::Invalid {
+                what: "split",
+                reason: "a time split needs timestamps; this dataset has none".into(),
+            })
         }
         (_, t) => t.as_deref(),
     };
@@ -93,7 +96,8 @@ pub fn split(d: &Dataset, cfg: &SplitConfig) -> Result<Split, DataError> {
 fn select(d: &Dataset, mask: &[bool], keep: bool) -> Dataset {
     let x = &d.interactions;
     let ptr = x.user_ptr();
-    let counts = (0..x.n_users()).into_par_iter().map(|u| mask[ptr[u]..ptr[u + 1]].iter().filter(|&&m| m == keep).count());
+    let counts =
+        (0..x.n_users()).into_par_iter().map(|u| mask[ptr[u]..ptr[u + 1]].iter().filter(|&&m| m == keep).count());
     let new_ptr = indptr_from_counts(counts.collect::<Vec<_>>());
     let nnz = new_ptr[x.n_users()];
     let blocks = balanced_row_blocks(ptr);
@@ -135,7 +139,13 @@ mod tests {
 
     #[test]
     fn leave_two_out_keeps_one_for_training() {
-        let x = Interactions::from_entries(3, 4, &[(0, 0, 1.0), (0, 1, 1.0), (0, 2, 1.0), (1, 3, 1.0), (2, 0, 1.0), (2, 1, 1.0)], Default::default()).unwrap();
+        let x = Interactions::from_entries(
+            3,
+            4,
+            &[(0, 0, 1.0), (0, 1, 1.0), (0, 2, 1.0), (1, 3, 1.0), (2, 0, 1.0), (2, 1, 1.0)],
+            Default::default(),
+        )
+        .unwrap();
         let s = split(&x.into(), &SplitConfig { by: SplitBy::Random, holdout: Holdout::Count(2), seed: 1 }).unwrap();
         let per_user = |d: &Dataset| d.interactions.user_ptr().windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>();
         assert_eq!(per_user(&s.train), vec![1, 1, 1]);
@@ -144,13 +154,18 @@ mod tests {
 
     #[test]
     fn time_split_holds_out_the_latest() {
-        let x = Interactions::from_entries(1, 4, &[(0, 0, 1.0), (0, 1, 2.0), (0, 2, 3.0), (0, 3, 4.0)], Default::default()).unwrap();
+        let x =
+            Interactions::from_entries(1, 4, &[(0, 0, 1.0), (0, 1, 2.0), (0, 2, 3.0), (0, 3, 4.0)], Default::default())
+                .unwrap();
         let d = Dataset { interactions: x, times: Some(vec![40, 10, 30, 20]) };
         let s = split(&d, &SplitConfig { by: SplitBy::Time, holdout: Holdout::Fraction(0.5), seed: 0 }).unwrap();
         assert_eq!(s.test.interactions.csr.indices(), &[0, 2]);
         assert_eq!(s.test.times.as_deref(), Some(&[40, 30][..]));
         assert_eq!(s.train.interactions.csr.indices(), &[1, 3]);
-        let none = split(&d.interactions.clone().into(), &SplitConfig { by: SplitBy::Time, holdout: Holdout::Count(1), seed: 0 });
+        let none = split(
+            &d.interactions.clone().into(),
+            &SplitConfig { by: SplitBy::Time, holdout: Holdout::Count(1), seed: 0 },
+        );
         assert!(none.unwrap_err().to_string().contains("needs timestamps"));
     }
 

@@ -71,9 +71,11 @@ pub fn stats(d: &Dataset) -> Stats {
         item_lengths: quantiles(item_lengths),
         values: histogram(x.csr.data()),
         top1pct_item_share,
-        time_range: d.times.as_ref().filter(|t| !t.is_empty()).map(|t| {
-            (*t.par_iter().min().unwrap(), *t.par_iter().max().unwrap())
-        }),
+        time_range: d
+            .times
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| (*t.par_iter().min().unwrap(), *t.par_iter().max().unwrap())),
     }
 }
 

@@ -37,7 +37,13 @@ impl Blas {
     ///
     /// Y row-major is Yᵀ column-major (f × n), so this is the column-major product M·Mᵀ with M = Yᵀ;
     /// the result is symmetric, so row- and column-major agree.
-    pub fn gram<Y: DevicePtr<f32>, C: DevicePtrMut<f32>>(&self, n: usize, f: usize, y: &Y, gram: &mut C) -> Result<(), GpuError> {
+    pub fn gram<Y: DevicePtr<f32>, C: DevicePtrMut<f32>>(
+        &self,
+        n: usize,
+        f: usize,
+        y: &Y,
+        gram: &mut C,
+    ) -> Result<(), GpuError> {
         assert!(y.len() >= n * f && gram.len() >= f * f, "gram: buffers too small");
         let cfg = GemmConfig {
             transa: cublasOperation_t::CUBLAS_OP_N,
@@ -99,7 +105,8 @@ impl Blas {
         c: &mut C,
     ) -> Result<(), GpuError> {
         assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "sgemm: buffers too small");
-        let (transa, lda) = if b_rows_are_columns { (cublasOperation_t::CUBLAS_OP_T, k) } else { (cublasOperation_t::CUBLAS_OP_N, n) };
+        let (transa, lda) =
+            if b_rows_are_columns { (cublasOperation_t::CUBLAS_OP_T, k) } else { (cublasOperation_t::CUBLAS_OP_N, n) };
         let cfg = GemmConfig {
             transa,
             transb: cublasOperation_t::CUBLAS_OP_N,
@@ -112,13 +119,19 @@ impl Blas {
             beta: 0.0f32,
             ldc: n as i32,
         };
-        let what = if b_rows_are_columns { format!("sgemm {m}×{k}·({n}×{k})ᵀ") } else { format!("sgemm {m}×{k}·{k}×{n}") };
-        unsafe { self.handle.gemm(cfg, b, a, c) }.map_err(|e| GpuError::Cublas { context: what, status: format!("{e:?}") })
+        let what = if b_rows_are_columns {
+            format!("sgemm {m}×{k}·({n}×{k})ᵀ")
+        } else {
+            format!("sgemm {m}×{k}·{k}×{n}")
+        };
+        unsafe { self.handle.gemm(cfg, b, a, c) }
+            .map_err(|e| GpuError::Cublas { context: what, status: format!("{e:?}") })
     }
 
     /// Lets SGEMM use the tensor cores in TF32 (`CUBLAS_TF32_TENSOR_OP_MATH`), or not.
     pub fn set_tf32(&self, on: bool) -> Result<(), GpuError> {
-        let mode = if on { sys::cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH } else { sys::cublasMath_t::CUBLAS_DEFAULT_MATH };
+        let mode =
+            if on { sys::cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH } else { sys::cublasMath_t::CUBLAS_DEFAULT_MATH };
         let status = unsafe { sys::cublasSetMathMode(*self.handle.handle(), mode) };
         if status != sys::cublasStatus_t::CUBLAS_STATUS_SUCCESS {
             return Err(GpuError::Cublas { context: "cublasSetMathMode".into(), status: format!("{status:?}") });

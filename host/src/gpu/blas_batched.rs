@@ -43,7 +43,10 @@ impl Blas {
         info: &mut I,
         batch: usize,
     ) -> Result<(), GpuError> {
-        assert!(a_ptrs.len() >= batch && pivots.len() >= batch * n && info.len() >= batch, "getrf_batched: buffers too small");
+        assert!(
+            a_ptrs.len() >= batch && pivots.len() >= batch * n && info.len() >= batch,
+            "getrf_batched: buffers too small"
+        );
         let stream = &self.stream;
         let (a, _ra) = a_ptrs.device_ptr(stream);
         let (p, _rp) = pivots.device_ptr_mut(stream);
@@ -73,7 +76,10 @@ impl Blas {
         b_ptrs: &B,
         batch: usize,
     ) -> Result<(), GpuError> {
-        assert!(a_ptrs.len() >= batch && b_ptrs.len() >= batch && pivots.len() >= batch * n, "getrs_batched: buffers too small");
+        assert!(
+            a_ptrs.len() >= batch && b_ptrs.len() >= batch && pivots.len() >= batch * n,
+            "getrs_batched: buffers too small"
+        );
         let stream = &self.stream;
         let (a, _ra) = a_ptrs.device_ptr(stream);
         let (p, _rp) = pivots.device_ptr(stream);
@@ -94,7 +100,10 @@ impl Blas {
         );
         check(status, || format!("getrsBatched of {batch} systems {n}×{n}"))?;
         if info != 0 {
-            return Err(GpuError::Cublas { context: format!("getrsBatched of {batch} systems {n}×{n}"), status: format!("parameter {} is invalid", -info) });
+            return Err(GpuError::Cublas {
+                context: format!("getrsBatched of {batch} systems {n}×{n}"),
+                status: format!("parameter {} is invalid", -info),
+            });
         }
         Ok(())
     }

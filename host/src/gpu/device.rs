@@ -46,7 +46,8 @@ pub fn devices() -> Result<Vec<DeviceInfo>, GpuError> {
 fn query(ordinal: usize) -> Result<DeviceInfo, GpuError> {
     let ctx = "querying device properties";
     let dev = result::device::get(ordinal as i32).map_err(GpuError::driver(ctx))?;
-    let attr = |a: Attr| unsafe { result::device::get_attribute(dev, a) }.map(|v| v as u32).map_err(GpuError::driver(ctx));
+    let attr =
+        |a: Attr| unsafe { result::device::get_attribute(dev, a) }.map(|v| v as u32).map_err(GpuError::driver(ctx));
     Ok(DeviceInfo {
         ordinal,
         name: result::device::get_name(dev).map_err(GpuError::driver(ctx))?,

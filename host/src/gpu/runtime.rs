@@ -3,7 +3,9 @@ use super::device::{devices, init_driver, DeviceInfo};
 use super::error::GpuError;
 use super::launch::Kernel;
 use crate::ptx::{best_for, PtxImage};
-use cudarc::driver::{result, CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr, DeviceRepr, PinnedHostSlice, ValidAsZeroBits};
+use cudarc::driver::{
+    result, CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr, DeviceRepr, PinnedHostSlice, ValidAsZeroBits,
+};
 use cudarc::nvrtc::Ptx;
 use std::sync::{Arc, Mutex};
 
@@ -55,13 +57,13 @@ impl Gpu {
             minor,
             archs: images.iter().map(|i| i.target).collect::<Vec<_>>().join(", "),
         })?;
-        let ctx = CudaContext::new(ordinal).map_err(GpuError::driver(format!("creating a context on GPU {ordinal}")))?;
+        let ctx =
+            CudaContext::new(ordinal).map_err(GpuError::driver(format!("creating a context on GPU {ordinal}")))?;
         let stream = ctx.default_stream();
         let text = image.text();
         let kernel_names = crate::ptx::entry_names(&text);
-        let module = ctx
-            .load_module(Ptx::from_src(text))
-            .map_err(|source| GpuError::ModuleLoad { arch: image.arch, source })?;
+        let module =
+            ctx.load_module(Ptx::from_src(text)).map_err(|source| GpuError::ModuleLoad { arch: image.arch, source })?;
         Ok(Gpu {
             info,
             ptx_arch: image.arch,
@@ -110,7 +112,12 @@ impl Gpu {
     }
 
     /// A device copy of `host`, in `old` when it has exactly `host`'s length.
-    pub fn upload_reusing<T: DeviceRepr>(&self, host: &[T], old: Option<CudaSlice<T>>, what: &str) -> Result<CudaSlice<T>, GpuError> {
+    pub fn upload_reusing<T: DeviceRepr>(
+        &self,
+        host: &[T],
+        old: Option<CudaSlice<T>>,
+        what: &str,
+    ) -> Result<CudaSlice<T>, GpuError> {
         match old {
             Some(mut dev) if dev.len() == host.len() => {
                 self.stream.memcpy_htod(host, &mut dev).map_err(|e| self.async_error(e))?;
@@ -134,7 +141,10 @@ impl Gpu {
             staging.0 = None;
             // Flags 0: cached (not write-combined) memory, as the host reads it.
             let buf = unsafe { self.ctx.alloc_pinned_with_flags::<u32>(total.max(1), 0) };
-            staging.0 = Some(buf.map_err(GpuError::driver(format!("allocating {} KiB of page-locked host memory", 4 * total / 1024)))?);
+            staging.0 = Some(buf.map_err(GpuError::driver(format!(
+                "allocating {} KiB of page-locked host memory",
+                4 * total / 1024
+            )))?);
         }
         let host = staging.0.as_mut().expect("allocated above").as_mut_slice().map_err(|e| self.async_error(e))?;
         let mut at = 0;

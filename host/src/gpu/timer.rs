@@ -13,7 +13,11 @@ pub struct EventTimer<'a> {
 
 impl<'a> EventTimer<'a> {
     pub fn new(gpu: &'a Gpu) -> Result<EventTimer<'a>, GpuError> {
-        let ev = || gpu.context().new_event(Some(CUevent_flags::CU_EVENT_DEFAULT)).map_err(GpuError::driver("creating a CUDA event"));
+        let ev = || {
+            gpu.context()
+                .new_event(Some(CUevent_flags::CU_EVENT_DEFAULT))
+                .map_err(GpuError::driver("creating a CUDA event"))
+        };
         Ok(EventTimer { gpu, start: ev()?, stop: ev()? })
     }
 

@@ -39,6 +39,7 @@
 //! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v9 store A_u as fp16
 //! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read. `gram` (YᵀY, f×f) is read in implicit modes only.
 
+mod tiles;
 pub mod v1_global;
 pub mod v2_shared;
 pub mod v3_tiled;
@@ -49,7 +50,6 @@ pub mod v7_balanced;
 pub mod v8_split;
 #[cfg(target_feature = "sm_90a")]
 pub mod v9_wgmma;
-mod tiles;
 
 pub const MODE_EXPLICIT: u32 = 0;
 pub const MODE_IMPLICIT_LINEAR: u32 = 1;
@@ -88,11 +88,8 @@ impl Problem {
         if r <= 0.0 {
             return (0.0, 0.0);
         }
-        let excess = if self.mode == MODE_IMPLICIT_LOG {
-            self.alpha * libm_log1p(r / self.eps)
-        } else {
-            self.alpha * r
-        };
+        let excess =
+            if self.mode == MODE_IMPLICIT_LOG { self.alpha * libm_log1p(r / self.eps) } else { self.alpha * r };
         (excess, 1.0 + excess)
     }
 
@@ -117,7 +114,9 @@ impl Problem {
 #[inline(always)]
 fn libm_log1p(x: f32) -> f32 {
     let y: f32;
-    unsafe { core::arch::asm!("lg2.approx.f32 {}, {};", out(reg32) y, in(reg32) 1.0 + x, options(pure, nomem, nostack)) };
+    unsafe {
+        core::arch::asm!("lg2.approx.f32 {}, {};", out(reg32) y, in(reg32) 1.0 + x, options(pure, nomem, nostack))
+    };
     y * core::f32::consts::LN_2
 }
 

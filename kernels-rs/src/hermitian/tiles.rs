@@ -167,7 +167,12 @@ pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, 
 /// # Safety
 /// As [`store_coalesced`]; `a_s` is complete (a barrier passed since it was written).
 #[inline(always)]
-pub unsafe fn write_symmetric<const F: usize, const HALF: bool, const BLOCK: u32>(a_s: Shared<f32>, extra: impl Fn(usize, usize) -> f32, local: u32, a_out: *mut f32) {
+pub unsafe fn write_symmetric<const F: usize, const HALF: bool, const BLOCK: u32>(
+    a_s: Shared<f32>,
+    extra: impl Fn(usize, usize) -> f32,
+    local: u32,
+    a_out: *mut f32,
+) {
     if F % 4 != 0 {
         trap();
     }

@@ -92,7 +92,14 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
 /// Copies θ of entries `start..start+n` to shared memory, row after row, coalesced: consecutive
 /// threads read consecutive floats of a row.
 #[inline(always)]
-pub(super) unsafe fn stage<const F: usize>(p: &Problem, theta_s: Shared<f32>, start: usize, n: usize, tid: usize, block: usize) {
+pub(super) unsafe fn stage<const F: usize>(
+    p: &Problem,
+    theta_s: Shared<f32>,
+    start: usize,
+    n: usize,
+    tid: usize,
+    block: usize,
+) {
     let mut idx = tid;
     while idx < n * F {
         let (s, c) = (idx / F, idx % F);

@@ -110,12 +110,22 @@ unsafe fn fragment<const SX: usize>(x: Split, k0: usize, j: usize, lane: (usize,
 
 /// Splits the chunk's `rows` staged items (weights already in `x`) into `x.big` / `x.small`.
 #[inline(always)]
-unsafe fn split_chunk<const F: usize, const SP: usize, const SX: usize, const NT: usize>(buf: Buffer, x: Split, rows: usize, tid: usize, block: usize) {
+unsafe fn split_chunk<const F: usize, const SP: usize, const SX: usize, const NT: usize>(
+    buf: Buffer,
+    x: Split,
+    rows: usize,
+    tid: usize,
+    block: usize,
+) {
     let width = 16 * NT;
     let mut idx = tid;
     while idx < rows * width {
         let (k, r) = (idx / width, idx % width);
-        let v = if r < F { x.sqrt_wa.load_unchecked(k as u32) * buf.theta.load_unchecked((k * SP + r) as u32) } else { 0.0 };
+        let v = if r < F {
+            x.sqrt_wa.load_unchecked(k as u32) * buf.theta.load_unchecked((k * SP + r) as u32)
+        } else {
+            0.0
+        };
         let (big, small) = split_tf32(v);
         x.big.store_unchecked((k * SX + r) as u32, big);
         x.small.store_unchecked((k * SX + r) as u32, small);
@@ -138,7 +148,14 @@ fn super_tile(acc: &mut SuperTile, row: &Fragment, col: &Fragment) {
 /// Issues the copies of chunk `start..start+n` into `buf` (rows up to the next multiple of 8
 /// zero-filled) and commits them as one group.
 #[inline(always)]
-unsafe fn issue<const F: usize, const SP: usize>(p: &Problem, buf: Buffer, start: usize, n: usize, tid: usize, block: usize) {
+unsafe fn issue<const F: usize, const SP: usize>(
+    p: &Problem,
+    buf: Buffer,
+    start: usize,
+    n: usize,
+    tid: usize,
+    block: usize,
+) {
     let quads = F / 4;
     let rows = n.div_ceil(8) * 8;
     let mut idx = tid;
@@ -159,7 +176,14 @@ unsafe fn issue<const F: usize, const SP: usize>(p: &Problem, buf: Buffer, start
 /// Writes (`first`) or adds this warp's super-tile (i, j) into the f×f copy of A_u: each element
 /// (r, c) on or below the diagonal, and its mirror.
 #[inline(always)]
-unsafe fn gather_tile<const F: usize>(a: Shared<f32>, acc: &SuperTile, i: usize, j: usize, lane: (usize, usize), first: bool) {
+unsafe fn gather_tile<const F: usize>(
+    a: Shared<f32>,
+    acc: &SuperTile,
+    i: usize,
+    j: usize,
+    lane: (usize, usize),
+    first: bool,
+) {
     let (g, t) = lane;
     for e in 0..8 {
         let (half, v) = (e / 4, acc[e / 4][e % 4]);
@@ -200,7 +224,17 @@ unsafe fn hermitian_tensor_role<
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
-    const { assert!(F % 4 == 0 && SP % 32 == 8 && SX % 32 == 8 && SX >= 16 * NT && 16 * NT >= F && NQ == NT.div_ceil(2) && S % (8 * G) == 0) };
+    const {
+        assert!(
+            F % 4 == 0
+                && SP % 32 == 8
+                && SX % 32 == 8
+                && SX >= 16 * NT
+                && 16 * NT >= F
+                && NQ == NT.div_ceil(2)
+                && S % (8 * G) == 0
+        )
+    };
     let block = 32 * G * NQ;
     let tid = thread_idx();
     let lane = ((lane_id() / 4) as usize, (lane_id() % 4) as usize);
@@ -311,14 +345,26 @@ unsafe fn hermitian_tensor_role<
 
 /// Checks the launch, then runs the body of this warp's role.
 #[inline(always)]
-unsafe fn hermitian_tensor<const F: usize, const SP: usize, const SX: usize, const NT: usize, const NQ: usize, const G: usize, const HALF: bool>(
+unsafe fn hermitian_tensor<
+    const F: usize,
+    const SP: usize,
+    const SX: usize,
+    const NT: usize,
+    const NQ: usize,
+    const G: usize,
+    const HALF: bool,
+>(
     n_rows: u32,
     row_begin: u32,
     p: Problem,
     a_out: *mut f32,
     b_out: *mut f32,
 ) {
-    if block_dim() != (32 * G * NQ) as u32 || SP != stride(F) || SX != split_stride(F) || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+    if block_dim() != (32 * G * NQ) as u32
+        || SP != stride(F)
+        || SX != split_stride(F)
+        || dynamic_shared_bytes() < shared_bytes(F) as u32
+    {
         trap();
     }
     let local = block_idx();

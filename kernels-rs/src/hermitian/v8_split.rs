@@ -85,7 +85,8 @@ unsafe fn finish<const F: usize, const HALF: bool>(
     if s >= n_split as usize {
         return;
     }
-    let (local, first, pieces) = (*splits.add(3 * s) as usize, *splits.add(3 * s + 1) as usize, *splits.add(3 * s + 2) as usize);
+    let (local, first, pieces) =
+        (*splits.add(3 * s) as usize, *splits.add(3 * s + 1) as usize, *splits.add(3 * s + 2) as usize);
     let (lo, hi) = p.entries(row_begin + local as u32);
     let tid = thread_idx() as usize;
     let mut q = tid;

@@ -62,7 +62,10 @@
 //! benches/README.md, "get_hermitian v9".
 use super::v8_split::{work_unit, work_unit_kernels, WHOLE};
 use super::{store_a4, Problem};
-use crate::prelude::wgmma::{fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait, wgmma_wait_others, Accumulator};
+use crate::prelude::wgmma::{
+    fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait,
+    wgmma_wait_others, Accumulator,
+};
 use crate::prelude::*;
 
 pub const BLOCK: u32 = 128;
@@ -189,7 +192,13 @@ unsafe fn multiply(acc: &mut impl Accumulator, first_row: usize, big: u32, small
 /// diagonal also at its mirror place (so `a_s` holds all of A_u, exactly symmetric), and b_u
 /// (row f) into `b_s`.
 #[inline(always)]
-unsafe fn keep<const F: usize, const R: usize>(acc: &[f32; R], first_row: usize, end_row: usize, a_s: Shared<f32>, b_s: Shared<f32>) {
+unsafe fn keep<const F: usize, const R: usize>(
+    acc: &[f32; R],
+    first_row: usize,
+    end_row: usize,
+    a_s: Shared<f32>,
+    b_s: Shared<f32>,
+) {
     let (w, g, t) = (warp_id() as usize, lane_id() as usize / 4, lane_id() as usize % 4);
     for j in 0..R / 4 {
         for h in 0..2 {
@@ -212,7 +221,14 @@ unsafe fn keep<const F: usize, const R: usize>(acc: &[f32; R], first_row: usize,
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn hermitian_wgmma<const F: usize, const G: usize, const R0: usize, const R1: usize, const R2: usize, const HALF: bool>(
+unsafe fn hermitian_wgmma<
+    const F: usize,
+    const G: usize,
+    const R0: usize,
+    const R1: usize,
+    const R2: usize,
+    const HALF: bool,
+>(
     n_units: u32,
     p: Problem,
     a_out: *mut f32,
@@ -319,7 +335,12 @@ unsafe fn hermitian_wgmma<const F: usize, const G: usize, const R0: usize, const
 /// # Safety
 /// As [`super::tiles::write_symmetric`].
 #[inline(always)]
-pub unsafe fn write_full<const F: usize, const HALF: bool, const BLOCK: u32>(a_s: Shared<f32>, extra: impl Fn(usize, usize) -> f32, local: u32, a_out: *mut f32) {
+pub unsafe fn write_full<const F: usize, const HALF: bool, const BLOCK: u32>(
+    a_s: Shared<f32>,
+    extra: impl Fn(usize, usize) -> f32,
+    local: u32,
+    a_out: *mut f32,
+) {
     if F % 4 != 0 {
         trap();
     }

@@ -17,7 +17,9 @@ pub fn sqrt(x: f32) -> f32 {
 #[inline(always)]
 pub fn max_nan(a: f32, b: f32) -> f32 {
     let r: f32;
-    unsafe { core::arch::asm!("max.NaN.f32 {}, {}, {};", out(reg32) r, in(reg32) a, in(reg32) b, options(pure, nomem, nostack)) };
+    unsafe {
+        core::arch::asm!("max.NaN.f32 {}, {}, {};", out(reg32) r, in(reg32) a, in(reg32) b, options(pure, nomem, nostack))
+    };
     r
 }
 

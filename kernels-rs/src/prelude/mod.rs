@@ -29,13 +29,15 @@ pub mod sync;
 pub mod warp;
 pub mod wgmma;
 
+pub use async_copy::{
+    cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait,
+};
 pub use atomic::{atomic_add_global, atomic_max_global};
-pub use async_copy::{cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait};
 pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
 pub use half::{load_f16, load_f16x2, store_f16, store_f16x4};
 pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};
 pub use math::{fma, max_nan, opaque, sqrt};
 pub use mma::{mma_3xtf32, mma_tf32, split_tf32, to_tf32};
-pub use shared::{dynamic_shared_bytes, Shared, F32x4};
+pub use shared::{dynamic_shared_bytes, F32x4, Shared};
 pub use sync::{sync_threads, sync_warp, trap};
 pub use warp::{ballot, block_exclusive_scan, block_sum, shfl_down, shfl_idx, shfl_up, shfl_xor, warp_max, warp_sum};

@@ -167,4 +167,3 @@ pub fn block_exclusive_scan(v: u32, scratch: Shared<u32>) -> (u32, u32) {
     sync_threads();
     (below + inclusive - v, total)
 }
-

@@ -96,7 +96,13 @@ macro_rules! cg {
     ($name:ident, $f:literal, $half:literal) => {
         #[no_mangle]
         pub unsafe extern "ptx-kernel" fn $name(
-            n: u32, row_begin: u32, a: *const u8, b: *const f32, x: *mut f32, steps: u32, tol: f32,
+            n: u32,
+            row_begin: u32,
+            a: *const u8,
+            b: *const f32,
+            x: *mut f32,
+            steps: u32,
+            tol: f32,
         ) {
             cg::<$f, $half>(n, row_begin, a, b, x, steps, tol)
         }

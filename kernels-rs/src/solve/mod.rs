@@ -70,7 +70,15 @@ impl Workspace {
     /// # Safety
     /// A is factored; every thread of the block calls it (it contains barriers).
     #[inline(always)]
-    pub unsafe fn substitute(&self, f: usize, i: usize, mine: bool, mut rhs: f32, unit_lower: bool, upper_is_lt: bool) -> f32 {
+    pub unsafe fn substitute(
+        &self,
+        f: usize,
+        i: usize,
+        mine: bool,
+        mut rhs: f32,
+        unit_lower: bool,
+        upper_is_lt: bool,
+    ) -> f32 {
         for k in 0..f {
             if i == k {
                 self.u.store_unchecked(k as u32, if unit_lower { rhs } else { rhs / self.at(k, k, f) });

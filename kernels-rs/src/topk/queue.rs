@@ -102,7 +102,11 @@ impl Queue {
         }
         let mut e = thread_idx();
         while e < queued {
-            lists.append(self.rows.load_unchecked(e) as usize, self.items.load_unchecked(e), self.scores.load_unchecked(e));
+            lists.append(
+                self.rows.load_unchecked(e) as usize,
+                self.items.load_unchecked(e),
+                self.scores.load_unchecked(e),
+            );
             e += block_dim();
         }
         sync_threads();

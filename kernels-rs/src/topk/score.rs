@@ -180,7 +180,13 @@ unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: *const f32, w: Work
 }
 
 #[inline(always)]
-unsafe fn score_tiles<const F: usize, S: Sink>(w: Work, queries: *const f32, items: *const f32, sink: &S, tau: Option<*const f32>) {
+unsafe fn score_tiles<const F: usize, S: Sink>(
+    w: Work,
+    queries: *const f32,
+    items: *const f32,
+    sink: &S,
+    tau: Option<*const f32>,
+) {
     if block_dim() != BLOCK || F % 4 != 0 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
     }

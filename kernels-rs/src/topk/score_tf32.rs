@@ -101,10 +101,21 @@ unsafe fn stage<const F: usize>(buf: Shared<f32>, items: *const f32, n: usize, t
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
-    rows: usize, queries: *const f32, items: *const f32, norms: *const f32, n: usize, tiles_per_block: usize,
-    tau: *const f32, slack: *const f32, lists: &Lists,
+    rows: usize,
+    queries: *const f32,
+    items: *const f32,
+    norms: *const f32,
+    n: usize,
+    tiles_per_block: usize,
+    tau: *const f32,
+    slack: *const f32,
+    lists: &Lists,
 ) {
-    if block_dim() != BLOCK || MT != m_tiles(F) || KSTEPS != padded(F) / 8 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+    if block_dim() != BLOCK
+        || MT != m_tiles(F)
+        || KSTEPS != padded(F) / 8
+        || dynamic_shared_bytes() < shared_bytes(F) as u32
+    {
         trap();
     }
     let tid = thread_idx() as usize;
@@ -126,7 +137,12 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
         let r = u_warp + 16 * m + g;
         for s in 0..KSTEPS {
             let p = 16 * (s / 2) + 4 * t + 2 * (s % 2);
-            a[m][s] = [to_tf32(query(r, p)), to_tf32(query(r + 8, p)), to_tf32(query(r, p + 1)), to_tf32(query(r + 8, p + 1))];
+            a[m][s] = [
+                to_tf32(query(r, p)),
+                to_tf32(query(r + 8, p)),
+                to_tf32(query(r, p + 1)),
+                to_tf32(query(r + 8, p + 1)),
+            ];
         }
         for h in 0..2 {
             if r + 8 * h < rows {

@@ -41,7 +41,9 @@
 //! needs MT = 1 or N = 32 to fit the registers), larger N per instruction (fewer, longer
 //! `wgmma`s per shared-memory read), and stages guarded by `mbarrier`s instead of a block barrier.
 use super::queue::{self, Lists, Queue};
-use crate::prelude::wgmma::{fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait};
+use crate::prelude::wgmma::{
+    fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait,
+};
 use crate::prelude::*;
 
 const BLOCK: u32 = 256;
@@ -91,7 +93,13 @@ unsafe fn stage_items<const F: usize>(stage: Shared<f32>, items: *const f32, n: 
 
 /// Stores the block's queries, rounded to TF32 (zeros past the last row and past f).
 #[inline(always)]
-unsafe fn stage_queries<const F: usize, const U: usize>(users: Shared<f32>, queries: *const f32, rows: usize, first_user: usize, tid: usize) {
+unsafe fn stage_queries<const F: usize, const U: usize>(
+    users: Shared<f32>,
+    queries: *const f32,
+    rows: usize,
+    first_user: usize,
+    tid: usize,
+) {
     let kc = padded(F) / 4;
     let mut idx = tid;
     while idx < U * kc {
@@ -114,7 +122,17 @@ unsafe fn stage_queries<const F: usize, const U: usize>(users: Shared<f32>, quer
 /// queues the hits.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn test_scores(d: &[f32; 32], norm: &[[f32; 2]; NI / 8], thr: [f32; 2], sl: [f32; 2], user: usize, i0: usize, n: usize, hits: &Queue, lists: &Lists) {
+unsafe fn test_scores(
+    d: &[f32; 32],
+    norm: &[[f32; 2]; NI / 8],
+    thr: [f32; 2],
+    sl: [f32; 2],
+    user: usize,
+    i0: usize,
+    n: usize,
+    hits: &Queue,
+    lists: &Lists,
+) {
     let mut hit = [false; 32];
     let mut any = false;
     for j in 0..NI / 8 {
@@ -143,10 +161,22 @@ unsafe fn test_scores(d: &[f32; 32], norm: &[[f32; 2]; NI / 8], thr: [f32; 2], s
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KSTEPS: usize>(
-    rows: usize, queries: *const f32, items: *const f32, norms: *const f32, n: usize, tiles_per_block: usize,
-    tau: *const f32, slack: *const f32, lists: &Lists,
+    rows: usize,
+    queries: *const f32,
+    items: *const f32,
+    norms: *const f32,
+    n: usize,
+    tiles_per_block: usize,
+    tau: *const f32,
+    slack: *const f32,
+    lists: &Lists,
 ) {
-    if block_dim() != BLOCK || MT != m_tiles(F) || U != block_users(F) || KSTEPS != padded(F) / 8 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
+    if block_dim() != BLOCK
+        || MT != m_tiles(F)
+        || U != block_users(F)
+        || KSTEPS != padded(F) / 8
+        || dynamic_shared_bytes() < shared_bytes(F) as u32
+    {
         trap();
     }
     let tid = thread_idx() as usize;

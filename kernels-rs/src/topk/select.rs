@@ -122,7 +122,13 @@ struct Digit {
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn find_digit<E: Entries, const READS: usize>(
-    e: &E, prefix: u64, bits: u32, (shift, width): (u32, u32), need: u32, hist: Shared<u32>, scratch: Shared<u32>,
+    e: &E,
+    prefix: u64,
+    bits: u32,
+    (shift, width): (u32, u32),
+    need: u32,
+    hist: Shared<u32>,
+    scratch: Shared<u32>,
     state: Shared<u32>,
 ) -> Digit {
     let tid = thread_idx();
@@ -376,8 +382,19 @@ impl Entries for KeptKeys {
 /// launch as `topk_dense` but with [`THRESHOLD_SHARED_BYTES`] (33 registers on sm_90, 63 on sm_80);
 /// out: `tau` (rows).
 #[no_mangle]
-pub unsafe extern "ptx-kernel" fn topk_threshold(rows: u32, n: u64, ld: u64, scores: *const u32, k: u32, tau: *mut f32) {
-    if block_dim() != BLOCK || k == 0 || k as usize > KEPT * BLOCK as usize || dynamic_shared_bytes() < THRESHOLD_SHARED_BYTES as u32 {
+pub unsafe extern "ptx-kernel" fn topk_threshold(
+    rows: u32,
+    n: u64,
+    ld: u64,
+    scores: *const u32,
+    k: u32,
+    tau: *mut f32,
+) {
+    if block_dim() != BLOCK
+        || k == 0
+        || k as usize > KEPT * BLOCK as usize
+        || dynamic_shared_bytes() < THRESHOLD_SHARED_BYTES as u32
+    {
         trap();
     }
     let row = block_idx() as usize;
@@ -422,7 +439,8 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(rows: u32, n: u64, ld: u64, sco
     let t = if first.total < k {
         f32::NEG_INFINITY
     } else {
-        let second = find_digit::<_, 8>(&e, first.value as u64, DIGITS[0].1, DIGITS[1], k - first.above, hist, scratch, state);
+        let second =
+            find_digit::<_, 8>(&e, first.value as u64, DIGITS[0].1, DIGITS[1], k - first.above, hist, scratch, state);
         // The score keys of the bin: 12 bits of the first digit, 12 of the second, any last 8.
         let edge = (first.value << 20) | (second.value << 8);
         if edge <= score_key(f32::NEG_INFINITY) {

@@ -6,8 +6,8 @@
 //! lines and keeps the first few reasons. Nothing is dropped silently.
 
 mod fields;
-mod lines;
 mod lfm1b;
+mod lines;
 mod movielens;
 mod mtx;
 mod netflix;

@@ -40,7 +40,11 @@ impl LineParser for Parser {
         let expected = if self.field == Field::Pattern { 2 } else { 3 };
         let parts: Vec<&str> = f.by_ref().take(expected).collect();
         if parts.len() != expected || f.next().is_some() {
-            return Err(format!("expected {expected} fields (row col{}), found {}", if expected == 3 { " value" } else { "" }, line.split_whitespace().count()));
+            return Err(format!(
+                "expected {expected} fields (row col{}), found {}",
+                if expected == 3 { " value" } else { "" },
+                line.split_whitespace().count()
+            ));
         }
         let index = |s: &str, what: &str, n: u64| -> Result<u32, String> {
             let i = fields::id(s, what)?;
@@ -117,7 +121,10 @@ fn read_header(path: &Path) -> Result<Header, DataError> {
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         let [r, c, e] = words[..] else {
-            return Err(parse_err(line_no, format!("expected the size line `rows cols entries`, found {} fields", words.len())));
+            return Err(parse_err(
+                line_no,
+                format!("expected the size line `rows cols entries`, found {} fields", words.len()),
+            ));
         };
         let dim = |s: &str, what: &str| -> Result<u64, DataError> {
             let v = fields::id(s, what).map_err(|r| parse_err(line_no, r))?;
@@ -146,7 +153,9 @@ fn banner(line: &str) -> Result<Field, String> {
         ["%%matrixmarket", "matrix", "coordinate", _, symmetry] => {
             Err(format!("symmetry {symmetry:?} is not supported (general only)"))
         }
-        ["%%matrixmarket", "matrix", "array", ..] => Err("dense `array` matrices are not supported (coordinate only)".into()),
+        ["%%matrixmarket", "matrix", "array", ..] => {
+            Err("dense `array` matrices are not supported (coordinate only)".into())
+        }
         _ => Err("expected the banner `%%MatrixMarket matrix coordinate real|integer|pattern general`".into()),
     }
 }

@@ -73,7 +73,10 @@ impl Fold<Line> for Groups {
                     return Err(if self.header_line == 0 {
                         "rating line before any `<user>|<count>` header".into()
                     } else {
-                        format!("more ratings than the {} announced for user {} at line {}", self.declared, self.user, self.header_line)
+                        format!(
+                            "more ratings than the {} announced for user {} at line {}",
+                            self.declared, self.user, self.header_line
+                        )
                     });
                 }
                 self.remaining -= 1;

@@ -55,12 +55,8 @@ impl Alias {
                 seen[i as usize] = false;
             }
         } else {
-            let mut keys: Vec<(f64, u32)> = self
-                .weights
-                .iter()
-                .enumerate()
-                .map(|(i, w)| (rng.random::<f64>().ln() / w, i as u32))
-                .collect();
+            let mut keys: Vec<(f64, u32)> =
+                self.weights.iter().enumerate().map(|(i, w)| (rng.random::<f64>().ln() / w, i as u32)).collect();
             if k < n {
                 keys.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
             }

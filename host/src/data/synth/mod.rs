@@ -105,7 +105,10 @@ pub fn generate(cfg: &SynthConfig) -> Synthetic {
     };
 
     let mut item_factors = vec![0f32; cfg.n_items * r];
-    item_factors.par_chunks_mut(r).enumerate().for_each(|(i, row)| normal_row(row, &mut stream_rng(cfg.seed, STREAM_ITEMS, i as u64)));
+    item_factors
+        .par_chunks_mut(r)
+        .enumerate()
+        .for_each(|(i, row)| normal_row(row, &mut stream_rng(cfg.seed, STREAM_ITEMS, i as u64)));
     let popularity = Alias::new(item_weights(cfg));
     let indptr = indptr_from_counts(activity(cfg));
 

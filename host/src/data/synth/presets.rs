@@ -66,11 +66,15 @@ impl Preset {
             Preset::Movielens1m => (stars(1.0, 1.0, 3.58), 0.8, 20),
             Preset::Movielens20m => (stars(0.5, 0.5, 3.53), 1.0, 20),
             Preset::Netflix => (stars(1.0, 1.0, 3.6), 0.9, 1),
-            Preset::Yahoo => {
-                (Values::Explicit { lo: 0.0, hi: 100.0, step: 10.0, mean: 50.0, signal_std: 25.0, noise_std: 15.0 }, 1.0, 1)
-            }
+            Preset::Yahoo => (
+                Values::Explicit { lo: 0.0, hi: 100.0, step: 10.0, mean: 50.0, signal_std: 25.0, noise_std: 15.0 },
+                1.0,
+                1,
+            ),
             Preset::Lfm1b => (Values::Implicit { mean_plays: 4.0 }, 1.0, 1),
-            Preset::Hugewiki => (Values::Explicit { lo: 0.0, hi: 5.0, step: 0.0, mean: 2.5, signal_std: 1.0, noise_std: 0.3 }, 0.6, 1),
+            Preset::Hugewiki => {
+                (Values::Explicit { lo: 0.0, hi: 5.0, step: 0.0, mean: 2.5, signal_std: 1.0, noise_std: 0.3 }, 0.6, 1)
+            }
         };
         let scaled = |n: usize| ((n as f64 * scale).round() as usize).max(1);
         SynthConfig {
@@ -90,9 +94,10 @@ impl Preset {
 impl std::str::FromStr for Preset {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        PRESETS.into_iter().find(|p| p.name() == s.to_ascii_lowercase()).ok_or_else(|| {
-            format!("unknown preset {s:?}; one of {}", PRESETS.map(|p| p.name()).join(", "))
-        })
+        PRESETS
+            .into_iter()
+            .find(|p| p.name() == s.to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown preset {s:?}; one of {}", PRESETS.map(|p| p.name()).join(", ")))
     }
 }
 

@@ -19,7 +19,10 @@ impl GpuBackend {
     /// Opens GPU `device` with the embedded kernels (see `ptx::register_embedded`).
     pub fn open(device: usize, options: GpuOptions) -> Result<GpuBackend> {
         let images = crate::ptx::embedded();
-        anyhow::ensure!(!images.is_empty(), "no GPU kernels are registered in this program (rustmf::kernels::register)");
+        anyhow::ensure!(
+            !images.is_empty(),
+            "no GPU kernels are registered in this program (rustmf::kernels::register)"
+        );
         Hermitian::from_number(options.hermitian).with_context(|| {
             let known: Vec<String> = Hermitian::ALL.iter().map(|h| format!("{} ({})", h.number(), h.name())).collect();
             format!("there is no get_hermitian version {} (known: {})", options.hermitian, known.join(", "))
@@ -38,14 +41,20 @@ impl GpuBackend {
 
     fn solver(&self, cfg: &AlsConfig) -> Result<GpuSolver> {
         if self.options.cublas_lu {
-            anyhow::ensure!(cfg.solver == Solver::Lu && !self.options.fp16, "the cuBLAS baseline solver is LU in fp32, not {:?}", cfg.solver);
+            anyhow::ensure!(
+                cfg.solver == Solver::Lu && !self.options.fp16,
+                "the cuBLAS baseline solver is LU in fp32, not {:?}",
+                cfg.solver
+            );
             return Ok(GpuSolver::CublasLu);
         }
         Ok(match (cfg.solver, self.options.fp16) {
             (Solver::Cholesky, false) => GpuSolver::Cholesky,
             (Solver::Lu, false) => GpuSolver::Lu,
             (Solver::Cg { steps, tol }, false) => GpuSolver::Cg { steps: steps as u32, tol: tol.unwrap_or(0.0) as f32 },
-            (Solver::Cg { steps, tol }, true) => GpuSolver::CgHalf { steps: steps as u32, tol: tol.unwrap_or(0.0) as f32 },
+            (Solver::Cg { steps, tol }, true) => {
+                GpuSolver::CgHalf { steps: steps as u32, tol: tol.unwrap_or(0.0) as f32 }
+            }
             (s, true) => anyhow::bail!("fp16 storage is for the CG solver, not {s:?}"),
         })
     }
@@ -84,7 +93,13 @@ impl AlsBackend for GpuBackend {
         Ok(())
     }
 
-    fn half_step(&mut self, side: Side, _train: &Interactions, _factors: &mut Factors, cfg: &AlsConfig) -> Result<Option<Breakdown>> {
+    fn half_step(
+        &mut self,
+        side: Side,
+        _train: &Interactions,
+        _factors: &mut Factors,
+        cfg: &AlsConfig,
+    ) -> Result<Option<Breakdown>> {
         let state = self.state.as_mut().context("GpuBackend::half_step before begin")?;
         Ok(Some(state.half_step(side, cfg)?))
     }

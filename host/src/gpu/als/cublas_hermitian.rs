@@ -84,7 +84,14 @@ struct Buffers {
 impl CublasHermitian {
     /// Allocates the gather buffer and plans both sides for batches of `batch` rows whose
     /// systems live in `a`.
-    pub fn new(gpu: &Gpu, csr: &Csr, csc: &Csr, f: usize, batch: usize, a: &CudaSlice<u8>) -> Result<CublasHermitian, GpuError> {
+    pub fn new(
+        gpu: &Gpu,
+        csr: &Csr,
+        csc: &Csr,
+        f: usize,
+        batch: usize,
+        a: &CudaSlice<u8>,
+    ) -> Result<CublasHermitian, GpuError> {
         let needed = [csr, csc].iter().map(|m| batch_blocks(m, batch)).max().unwrap_or(1).max(1);
         let (free, _) = gpu.memory()?;
         let capacity_rows = needed.min((free as f64 * GATHER_SHARE) as usize / (4 * f));
@@ -141,15 +148,30 @@ impl CublasHermitian {
             // planned for these buffers (`SidePlan::new`).
             unsafe {
                 gpu.launch(&self.gather)
-                    .arg(&n32).arg(&first).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values).arg(fixed)
-                    .arg(&s.alpha).arg(&s.eps).arg(&s.mode).arg(&offsets).arg(&mut self.gathered)
+                    .arg(&n32)
+                    .arg(&first)
+                    .arg(&rows.indptr)
+                    .arg(&rows.indices)
+                    .arg(&rows.values)
+                    .arg(fixed)
+                    .arg(&s.alpha)
+                    .arg(&s.eps)
+                    .arg(&s.mode)
+                    .arg(&offsets)
+                    .arg(&mut self.gathered)
                     .arg(&mut b.slice_mut(local * f..))
                     .run(super::Hermitian::Cublas.launch(f, c.rows.len()))?;
                 let total = c.rows.len();
-                let (m, cc) = (plan.m_ptrs.slice(c.ptrs_at..c.ptrs_at + total), plan.c_ptrs.slice(c.ptrs_at..c.ptrs_at + total));
+                let (m, cc) =
+                    (plan.m_ptrs.slice(c.ptrs_at..c.ptrs_at + total), plan.c_ptrs.slice(c.ptrs_at..c.ptrs_at + total));
                 blas.grams_grouped(f, &c.groups, &m, &cc)?;
                 gpu.launch(&self.finish)
-                    .arg(&n32).arg(&first).arg(&rows.indptr).arg(gram).arg(&s.lambda).arg(&s.mode)
+                    .arg(&n32)
+                    .arg(&first)
+                    .arg(&rows.indptr)
+                    .arg(gram)
+                    .arg(&s.lambda)
+                    .arg(&s.mode)
                     .arg(&mut a.slice_mut(local * f * f * 4..))
                     .run(LaunchShape { grid: n32, block: FINISH_BLOCK, shared_bytes: 0 })?;
             }
@@ -202,7 +224,12 @@ fn plan_side(lengths: &[usize], bufs: &Buffers) -> HostPlan {
                 used += batch[end];
                 end += 1;
             }
-            assert!(end > start, "a row of {} block rows exceeds the gather buffer ({})", batch[start], bufs.capacity_rows);
+            assert!(
+                end > start,
+                "a row of {} block rows exceeds the gather buffer ({})",
+                batch[start],
+                bufs.capacity_rows
+            );
             plan_chunk(&batch[start..end], batch_begin, start, bufs, &mut plan);
             start = end;
         }

@@ -50,10 +50,16 @@ impl CublasLu {
         unsafe { blas.getrf_batched(f, &self.a_ptrs, &mut self.pivots, &mut self.info, n) }?;
         let info = gpu.stream().clone_dtoh(&self.info.slice(..n)).map_err(|e| gpu.async_error(e))?;
         if let Some((k, &pivot)) = info.iter().enumerate().find(|(_, &i)| i != 0) {
-            return Err(GpuError::SingularSystem { side: if side == Side::Users { "user" } else { "item" }.into(), row: begin + k, pivot });
+            return Err(GpuError::SingularSystem {
+                side: if side == Side::Users { "user" } else { "item" }.into(),
+                row: begin + k,
+                pivot,
+            });
         }
         unsafe { blas.getrs_batched(f, &self.a_ptrs, &self.pivots, &self.b_ptrs, n) }?;
         let mut rows = x.slice_mut(begin * f..(begin + n) * f);
-        gpu.stream().memcpy_dtod(&b.slice(..n * f), &mut rows).map_err(GpuError::driver("copying the cuBLAS LU solutions"))
+        gpu.stream()
+            .memcpy_dtod(&b.slice(..n * f), &mut rows)
+            .map_err(GpuError::driver("copying the cuBLAS LU solutions"))
     }
 }

@@ -43,7 +43,12 @@ pub struct GpuAlsOptions {
 
 impl Default for GpuAlsOptions {
     fn default() -> Self {
-        GpuAlsOptions { hermitian: Hermitian::V8Split, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off }
+        GpuAlsOptions {
+            hermitian: Hermitian::V8Split,
+            solver: GpuSolver::Cholesky,
+            batch_rows: None,
+            matrix_free: MatrixFree::Off,
+        }
     }
 }
 
@@ -139,9 +144,15 @@ impl GpuAls {
             )));
         }
         if opts.matrix_free != MatrixFree::Off && !matches!(opts.solver, GpuSolver::Cg { .. }) {
-            return Err(GpuError::Unsupported(format!("matrix-free is a way to run the fp32 CG solver, not {}", opts.solver.name())));
+            return Err(GpuError::Unsupported(format!(
+                "matrix-free is a way to run the fp32 CG solver, not {}",
+                opts.solver.name()
+            )));
         }
-        if opts.hermitian.needs_sm90a() && opts.matrix_free != MatrixFree::Both && g.kernel(&opts.hermitian.kernel_name(f, half)).is_err() {
+        if opts.hermitian.needs_sm90a()
+            && opts.matrix_free != MatrixFree::Both
+            && g.kernel(&opts.hermitian.kernel_name(f, half)).is_err()
+        {
             return Err(GpuError::Unsupported(format!(
                 "get_hermitian {} uses wgmma, which only the sm_90a PTX has (H100/H200); this device ({}) runs the sm_{} PTX",
                 opts.hermitian.name(),
@@ -341,9 +352,19 @@ impl GpuAls {
                     Schedule::Rows | Schedule::Order { .. } => {
                         let mut launch = self.gpu.launch(k);
                         launch
-                            .arg(&n32).arg(&begin32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
-                            .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
-                            .arg(a).arg(b);
+                            .arg(&n32)
+                            .arg(&begin32)
+                            .arg(&rows.indptr)
+                            .arg(&rows.indices)
+                            .arg(&rows.values)
+                            .arg(fixed)
+                            .arg(gram)
+                            .arg(&s.lambda)
+                            .arg(&s.alpha)
+                            .arg(&s.eps)
+                            .arg(&s.mode)
+                            .arg(a)
+                            .arg(b);
                         if let Schedule::Order { users, items } = &self.schedule {
                             launch.arg(if side == Side::Users { users } else { items });
                         }
@@ -354,9 +375,21 @@ impl GpuAls {
                         let units32 = plan.n_units as u32;
                         self.gpu
                             .launch(k)
-                            .arg(&units32).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
-                            .arg(fixed).arg(gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
-                            .arg(&mut *a).arg(&mut *b).arg(&plan.units).arg(&mut *partial_a).arg(&mut *partial_b)
+                            .arg(&units32)
+                            .arg(&rows.indptr)
+                            .arg(&rows.indices)
+                            .arg(&rows.values)
+                            .arg(fixed)
+                            .arg(gram)
+                            .arg(&s.lambda)
+                            .arg(&s.alpha)
+                            .arg(&s.eps)
+                            .arg(&s.mode)
+                            .arg(&mut *a)
+                            .arg(&mut *b)
+                            .arg(&plan.units)
+                            .arg(&mut *partial_a)
+                            .arg(&mut *partial_b)
                             .run(LaunchShape { grid: units32, ..shape })?;
                         if plan.n_split == 0 {
                             return Ok(());
@@ -364,8 +397,17 @@ impl GpuAls {
                         let split32 = plan.n_split as u32;
                         self.gpu
                             .launch(finish)
-                            .arg(&split32).arg(&begin32).arg(&rows.indptr).arg(gram).arg(&s.lambda).arg(&s.mode)
-                            .arg(a).arg(b).arg(&plan.splits).arg(&*partial_a).arg(&*partial_b)
+                            .arg(&split32)
+                            .arg(&begin32)
+                            .arg(&rows.indptr)
+                            .arg(gram)
+                            .arg(&s.lambda)
+                            .arg(&s.mode)
+                            .arg(a)
+                            .arg(b)
+                            .arg(&plan.splits)
+                            .arg(&*partial_a)
+                            .arg(&*partial_b)
                             .run(LaunchShape { grid: split32, block: FINISH_BLOCK, shared_bytes: 0 })
                     }
                 }
@@ -408,19 +450,34 @@ impl GpuAls {
             Side::Users => (&*by_user, &*items, users, &mf.users),
             Side::Items => (&*by_item, &*users, items, &mf.items),
         };
-        let order = order.as_ref().ok_or_else(|| GpuError::Unsupported(format!("{side:?} are not solved matrix-free in this run")))?;
+        let order = order
+            .as_ref()
+            .ok_or_else(|| GpuError::Unsupported(format!("{side:?} are not solved matrix-free in this run")))?;
         let GpuSolver::Cg { steps, tol } = opts.solver else {
             return Err(GpuError::Unsupported(format!("matrix-free CG with solver {}", opts.solver.name())));
         };
         let n32 = rows.rows as u32;
-        let shape = shapes::matrix_free_launch(*f, rows.rows, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
+        let shape =
+            shapes::matrix_free_launch(*f, rows.rows, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
         // Safety: the arguments follow `kernels-rs/src/solve/cg_matrix_free.rs`: `order` lists
         // every row of the side once, the first `n_long` of them the long ones; `gram` holds YᵀY.
         unsafe {
             gpu.launch(&mf.kernel)
-                .arg(&n32).arg(&order.n_long).arg(&rows.indptr).arg(&rows.indices).arg(&rows.values)
-                .arg(fixed).arg(&*gram).arg(&s.lambda).arg(&s.alpha).arg(&s.eps).arg(&s.mode)
-                .arg(&order.order).arg(target).arg(&steps).arg(&tol)
+                .arg(&n32)
+                .arg(&order.n_long)
+                .arg(&rows.indptr)
+                .arg(&rows.indices)
+                .arg(&rows.values)
+                .arg(fixed)
+                .arg(&*gram)
+                .arg(&s.lambda)
+                .arg(&s.alpha)
+                .arg(&s.eps)
+                .arg(&s.mode)
+                .arg(&order.order)
+                .arg(target)
+                .arg(&steps)
+                .arg(&tol)
                 .run(shape)
         }
     }
@@ -445,7 +502,13 @@ enum Schedule {
     /// v7: each batch's rows longest first, per side.
     Order { users: CudaSlice<u32>, items: CudaSlice<u32> },
     /// v8: per side, one plan per batch; scratch for the pieces' partial sums.
-    Split { users: Vec<DevicePlan>, items: Vec<DevicePlan>, finish: Kernel, partial_a: CudaSlice<f32>, partial_b: CudaSlice<f32> },
+    Split {
+        users: Vec<DevicePlan>,
+        items: Vec<DevicePlan>,
+        finish: Kernel,
+        partial_a: CudaSlice<f32>,
+        partial_b: CudaSlice<f32>,
+    },
 }
 
 /// A [`schedule::SplitPlan`] on the device.
@@ -457,7 +520,14 @@ struct DevicePlan {
 }
 
 impl Schedule {
-    fn new(g: &Gpu, hermitian: Hermitian, train: &Interactions, batch: usize, f: usize, half: bool) -> Result<Schedule, GpuError> {
+    fn new(
+        g: &Gpu,
+        hermitian: Hermitian,
+        train: &Interactions,
+        batch: usize,
+        f: usize,
+        half: bool,
+    ) -> Result<Schedule, GpuError> {
         if hermitian.takes_order() {
             return Ok(Schedule::Order {
                 users: g.upload(&schedule::longest_first(&train.csr, batch), "users by decreasing length")?,

@@ -72,7 +72,11 @@ pub fn split_plan(m: &Csr, begin: usize, n: usize, limit: usize) -> SplitPlan {
         slots += pieces;
     }
     units.sort_by_key(|&(lo, hi, _)| Reverse(hi - lo));
-    SplitPlan { units: units.into_iter().flat_map(|(lo, hi, tag)| [lo as u64, hi as u64, tag]).collect(), splits, slots }
+    SplitPlan {
+        units: units.into_iter().flat_map(|(lo, hi, tag)| [lo as u64, hi as u64, tag]).collect(),
+        splits,
+        slots,
+    }
 }
 
 #[cfg(test)]
@@ -104,7 +108,8 @@ mod tests {
         let plan = split_plan(&rows(), 1, 6, 2);
         assert_eq!(plan.slots, 7);
         assert_eq!(plan.splits, vec![0, 0, 2, 2, 2, 2, 4, 4, 3]);
-        let units: Vec<(u64, u64, u32, u32)> = plan.units.chunks(3).map(|u| (u[0], u[1], (u[2] >> 32) as u32, u[2] as u32)).collect();
+        let units: Vec<(u64, u64, u32, u32)> =
+            plan.units.chunks(3).map(|u| (u[0], u[1], (u[2] >> 32) as u32, u[2] as u32)).collect();
         let expected = vec![
             (2, 4, 1, 0),
             (5, 7, 3, 2),

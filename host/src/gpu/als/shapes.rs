@@ -71,7 +71,16 @@ impl Hermitian {
 
     /// Whether this version can write A as fp16 (for the fp16 CG solver).
     pub fn has_half_output(self) -> bool {
-        matches!(self, Hermitian::V3Tiled | Hermitian::V4Cached | Hermitian::V5Pipelined | Hermitian::V6Tensor | Hermitian::V7Balanced | Hermitian::V8Split | Hermitian::V9Wgmma)
+        matches!(
+            self,
+            Hermitian::V3Tiled
+                | Hermitian::V4Cached
+                | Hermitian::V5Pipelined
+                | Hermitian::V6Tensor
+                | Hermitian::V7Balanced
+                | Hermitian::V8Split
+                | Hermitian::V9Wgmma
+        )
     }
 
     /// Whether the kernel takes the batch's rows in a given order (longest first), one more argument.
@@ -159,9 +168,15 @@ pub enum GpuSolver {
     Cholesky,
     Lu,
     /// At most `steps` CG iterations from the current factors; stop once ‖r‖ ≤ tol·‖b‖.
-    Cg { steps: u32, tol: f32 },
+    Cg {
+        steps: u32,
+        tol: f32,
+    },
     /// CG with A stored in fp16.
-    CgHalf { steps: u32, tol: f32 },
+    CgHalf {
+        steps: u32,
+        tol: f32,
+    },
     /// The cuBLAS baseline: LU with partial pivoting, `cublasSgetrfBatched` + `cublasSgetrsBatched`.
     CublasLu,
 }
@@ -184,7 +199,11 @@ impl GpuSolver {
     }
 
     pub fn launch(self, f: usize, rows: usize) -> LaunchShape {
-        LaunchShape { grid: rows as u32, block: f.div_ceil(32) as u32 * 32, shared_bytes: 4 * (f * f + 2 * f + 32) as u32 }
+        LaunchShape {
+            grid: rows as u32,
+            block: f.div_ceil(32) as u32 * 32,
+            shared_bytes: 4 * (f * f + 2 * f + 32) as u32,
+        }
     }
 
     pub fn name(self) -> String {

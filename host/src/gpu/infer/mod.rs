@@ -143,7 +143,10 @@ impl GpuScorer {
     pub fn new(gpu: Arc<Gpu>, items: &Matrix, mode: GpuScoring) -> Result<GpuScorer, GpuError> {
         let f = items.cols;
         if !crate::gpu::als::SUPPORTED_F.contains(&f) {
-            return Err(GpuError::Unsupported(format!("GPU scoring has kernels for f ∈ {:?}, not f = {f}", crate::gpu::als::SUPPORTED_F)));
+            return Err(GpuError::Unsupported(format!(
+                "GPU scoring has kernels for f ∈ {:?}, not f = {f}",
+                crate::gpu::als::SUPPORTED_F
+            )));
         }
         let g = &*gpu;
         let kernels = Kernels {
@@ -166,7 +169,9 @@ impl GpuScorer {
         let blas = Blas::new(g)?;
         blas.set_tf32(mode == GpuScoring::SgemmTf32)?;
         let norms = match mode {
-            GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => Some(g.upload(&item_norms(items, TF32_TILE), "item norms")?),
+            GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => {
+                Some(g.upload(&item_norms(items, TF32_TILE), "item norms")?)
+            }
             _ => None,
         };
         Ok(GpuScorer {
@@ -208,7 +213,12 @@ impl GpuScorer {
 
     /// Top `k` of each query row (queries: B × f row-major); `exclude` = (indptr of B + 1 entries,
     /// sorted items per row). Inputs are validated by the caller (`infer::Scorer`).
-    pub fn run_batch(&mut self, queries: &[f32], exclude: Option<(&[u32], &[u32])>, k: usize) -> Result<TopK, GpuError> {
+    pub fn run_batch(
+        &mut self,
+        queries: &[f32],
+        exclude: Option<(&[u32], &[u32])>,
+        k: usize,
+    ) -> Result<TopK, GpuError> {
         assert!((1..=K_MAX).contains(&k) && queries.len() % self.f == 0, "top_k: k in 1..=1024 and whole query rows");
         let g = self.gpu.clone();
         let whole = EventTimer::new(&g)?;
@@ -222,7 +232,9 @@ impl GpuScorer {
                 self.recycle(selected);
                 top
             }
-            GpuScoring::Fused | GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => self.fused_path(&batch, k, queries, exclude)?,
+            GpuScoring::Fused | GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => {
+                self.fused_path(&batch, k, queries, exclude)?
+            }
         };
         self.batch = Some(batch);
         self.last.total_s = whole.stop()?;
@@ -292,12 +304,20 @@ impl GpuScorer {
         if !tf32 {
             return Ok(selected);
         }
-        let mut cands = Candidates { cap: first, counts: selected.counts, scores: selected.scores, items: selected.items };
+        let mut cands =
+            Candidates { cap: first, counts: selected.counts, scores: selected.scores, items: selected.items };
         let (rows32, f32_, cap32) = (b.rows as u32, self.f as u32, first as u32);
         let (rescore, items) = (&self.kernels.rescore, &self.items);
         unsafe {
-            g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
-                .arg(&cands.counts).arg(&cands.items).arg(&mut cands.scores)
+            g.launch(rescore)
+                .arg(&rows32)
+                .arg(&f32_)
+                .arg(&cap32)
+                .arg(&b.queries)
+                .arg(items)
+                .arg(&cands.counts)
+                .arg(&cands.items)
+                .arg(&mut cands.scores)
                 .run(LaunchShape::cover(b.rows * first, 256))?;
         }
         self.select_candidates(b.rows, &cands, k)
@@ -315,7 +335,13 @@ impl GpuScorer {
     /// k_s = k, the bound is sure; k_s < k gives far fewer candidates). The answer is exact
     /// whenever the k-th selected score reaches τ, as every item left out scores below τ; a row
     /// where it does not (or whose list overflowed) is redone.
-    fn fused_path(&mut self, b: &Batch, k: usize, queries: &[f32], exclude: Option<(&[u32], &[u32])>) -> Result<TopK, GpuError> {
+    fn fused_path(
+        &mut self,
+        b: &Batch,
+        k: usize,
+        queries: &[f32],
+        exclude: Option<(&[u32], &[u32])>,
+    ) -> Result<TopK, GpuError> {
         let n = self.n_items;
         let step = (n / (4 * k).max(n / 128).max(1)).max(1);
         let n_cols = n.div_ceil(step);
@@ -323,7 +349,9 @@ impl GpuScorer {
         // 1. The sample's exact scores, exclusions marked, and each row's threshold τ: at most
         //    the k_s-th best sampled score.
         let mut scores = self.scratch(b.rows * n_cols)?;
-        let tau = self.sample_scores(b, step, n_cols, &mut scores).and_then(|_| self.thresholds(b, &mut scores, n_cols, step, k_s));
+        let tau = self
+            .sample_scores(b, step, n_cols, &mut scores)
+            .and_then(|_| self.thresholds(b, &mut scores, n_cols, step, k_s));
         self.scratch = Some(scores);
         let tau = tau?;
         // 2. Candidates over all items whose score reaches τ (TF32: within the error bound of τ,
@@ -365,14 +393,28 @@ impl GpuScorer {
     }
 
     /// Exact scores of every `step`-th item for all rows of `b`, into `out` (rows × n_cols).
-    fn sample_scores(&mut self, b: &Batch, step: usize, n_cols: usize, out: &mut CudaSlice<f32>) -> Result<(), GpuError> {
+    fn sample_scores(
+        &mut self,
+        b: &Batch,
+        step: usize,
+        n_cols: usize,
+        out: &mut CudaSlice<f32>,
+    ) -> Result<(), GpuError> {
         let g = self.gpu.clone();
         let (blocks, per_block) = self.score_grid(b.rows, n_cols);
         let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
         let (sample, items) = (&self.kernels.sample, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
         unsafe {
-            g.launch(sample).arg(&rows32).arg(&b.queries).arg(items).arg(&step32).arg(&cols64).arg(&per_block).arg(&cols64).arg(&mut *out)
+            g.launch(sample)
+                .arg(&rows32)
+                .arg(&b.queries)
+                .arg(items)
+                .arg(&step32)
+                .arg(&cols64)
+                .arg(&per_block)
+                .arg(&cols64)
+                .arg(&mut *out)
                 .run(shape)
         }
     }
@@ -386,9 +428,19 @@ impl GpuScorer {
         let (filter, items) = (&self.kernels.filter, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
         unsafe {
-            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(&n64).arg(&per_block).arg(tau)
-                .arg(&b.indptr).arg(&b.excluded).arg(&cap32)
-                .arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
+            g.launch(filter)
+                .arg(&rows32)
+                .arg(&b.queries)
+                .arg(items)
+                .arg(&n64)
+                .arg(&per_block)
+                .arg(tau)
+                .arg(&b.indptr)
+                .arg(&b.excluded)
+                .arg(&cap32)
+                .arg(&mut c.counts)
+                .arg(&mut c.scores)
+                .arg(&mut c.items)
                 .run(shape)?;
         }
         Ok(c)
@@ -396,9 +448,18 @@ impl GpuScorer {
 
     /// The tensor-core filter (`mma.sync`, or `wgmma` for `FusedWgmma`): every item whose TF32
     /// score is within the error bound of the row's threshold, scored again exactly.
-    fn filter_tf32(&mut self, b: &Batch, tau: &CudaSlice<f32>, queries: &[f32], cap: usize) -> Result<Candidates, GpuError> {
+    fn filter_tf32(
+        &mut self,
+        b: &Batch,
+        tau: &CudaSlice<f32>,
+        queries: &[f32],
+        cap: usize,
+    ) -> Result<Candidates, GpuError> {
         let (g, f) = (self.gpu.clone(), self.f);
-        let slack: Vec<f32> = queries.chunks(f).map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
+        let slack: Vec<f32> = queries
+            .chunks(f)
+            .map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt()))
+            .collect();
         let slack = g.upload_reusing(&slack, self.slack.take(), "threshold slacks")?;
         let mut c = self.empty_candidates(b.rows, cap)?;
         let wgmma = self.mode == GpuScoring::FusedWgmma;
@@ -410,18 +471,42 @@ impl GpuScorer {
         let (tiles, user_blocks) = (self.n_items.div_ceil(tile), b.rows.div_ceil(users));
         let per_block = (user_blocks * tiles).div_ceil(g.info.multiprocessors as usize * 8).max(1);
         let blocks = (user_blocks * tiles.div_ceil(per_block)) as u32;
-        let (rows32, n64, cap32, per32, f32_) = (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
+        let (rows32, n64, cap32, per32, f32_) =
+            (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
         let norms = self.norms.as_ref().expect("FusedTf32 scorers hold item norms");
-        let filter = if wgmma { self.kernels.filter_wgmma.as_ref().expect("checked in GpuScorer::new") } else { &self.kernels.filter_tf32 };
+        let filter = if wgmma {
+            self.kernels.filter_wgmma.as_ref().expect("checked in GpuScorer::new")
+        } else {
+            &self.kernels.filter_tf32
+        };
         let (rescore, items) = (&self.kernels.rescore, &self.items);
         let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: shared };
         unsafe {
-            g.launch(filter).arg(&rows32).arg(&b.queries).arg(items).arg(norms).arg(&n64).arg(&per32)
-                .arg(tau).arg(&slack)
-                .arg(&b.indptr).arg(&b.excluded).arg(&cap32).arg(&mut c.counts).arg(&mut c.scores).arg(&mut c.items)
+            g.launch(filter)
+                .arg(&rows32)
+                .arg(&b.queries)
+                .arg(items)
+                .arg(norms)
+                .arg(&n64)
+                .arg(&per32)
+                .arg(tau)
+                .arg(&slack)
+                .arg(&b.indptr)
+                .arg(&b.excluded)
+                .arg(&cap32)
+                .arg(&mut c.counts)
+                .arg(&mut c.scores)
+                .arg(&mut c.items)
                 .run(shape)?;
-            g.launch(rescore).arg(&rows32).arg(&f32_).arg(&cap32).arg(&b.queries).arg(items)
-                .arg(&c.counts).arg(&c.items).arg(&mut c.scores)
+            g.launch(rescore)
+                .arg(&rows32)
+                .arg(&f32_)
+                .arg(&cap32)
+                .arg(&b.queries)
+                .arg(items)
+                .arg(&c.counts)
+                .arg(&c.items)
+                .arg(&mut c.scores)
                 .run(LaunchShape::cover(b.rows * cap, 256))?;
         }
         self.slack = Some(slack);
@@ -434,7 +519,9 @@ impl GpuScorer {
         let g = self.gpu.clone();
         Ok(match self.candidates.take() {
             Some(mut c) if c.cap == cap && c.counts.len() >= rows => {
-                g.stream().memset_zeros(&mut c.counts).map_err(|source| GpuError::Driver { context: "zeroing candidate counts".into(), source })?;
+                g.stream()
+                    .memset_zeros(&mut c.counts)
+                    .map_err(|source| GpuError::Driver { context: "zeroing candidate counts".into(), source })?;
                 c
             }
             old => {
@@ -450,19 +537,39 @@ impl GpuScorer {
     }
 
     /// Marks exclusions in the dense `rows × n_cols` scores (column c = item c·step).
-    fn mark_excluded(&self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize) -> Result<(), GpuError> {
+    fn mark_excluded(
+        &self,
+        b: &Batch,
+        scores: &mut CudaSlice<f32>,
+        n_cols: usize,
+        step: usize,
+    ) -> Result<(), GpuError> {
         let g = &*self.gpu;
         let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
         let marks = 4 * g.info.multiprocessors;
         unsafe {
-            g.launch(&self.kernels.mark).arg(&rows32).arg(&b.indptr).arg(&b.excluded).arg(&step32).arg(&cols64).arg(&cols64).arg(&mut *scores)
+            g.launch(&self.kernels.mark)
+                .arg(&rows32)
+                .arg(&b.indptr)
+                .arg(&b.excluded)
+                .arg(&step32)
+                .arg(&cols64)
+                .arg(&cols64)
+                .arg(&mut *scores)
                 .run(LaunchShape { grid: marks, block: 256, shared_bytes: 0 })
         }
     }
 
     /// Each row's threshold for the filters from its dense sample scores (exclusions marked
     /// here): at most the k-th best, −∞ when fewer than k are left.
-    fn thresholds(&mut self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize, k: usize) -> Result<CudaSlice<f32>, GpuError> {
+    fn thresholds(
+        &mut self,
+        b: &Batch,
+        scores: &mut CudaSlice<f32>,
+        n_cols: usize,
+        step: usize,
+        k: usize,
+    ) -> Result<CudaSlice<f32>, GpuError> {
         self.mark_excluded(b, scores, n_cols, step)?;
         let g = self.gpu.clone();
         let mut tau = match self.tau.take() {
@@ -471,7 +578,13 @@ impl GpuScorer {
         };
         let (rows32, cols64, k32) = (b.rows as u32, n_cols as u64, k as u32);
         unsafe {
-            g.launch(&self.kernels.threshold).arg(&rows32).arg(&cols64).arg(&cols64).arg(&*scores).arg(&k32).arg(&mut tau)
+            g.launch(&self.kernels.threshold)
+                .arg(&rows32)
+                .arg(&cols64)
+                .arg(&cols64)
+                .arg(&*scores)
+                .arg(&k32)
+                .arg(&mut tau)
                 .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: THRESHOLD_SHARED })?;
         }
         Ok(tau)
@@ -479,15 +592,29 @@ impl GpuScorer {
 
     /// Marks exclusions in the dense `rows × n_cols` scores (column c = item c·step) and selects
     /// each row's top k (reported by column).
-    fn select_dense(&mut self, b: &Batch, scores: &mut CudaSlice<f32>, n_cols: usize, step: usize, k: usize) -> Result<Selected, GpuError> {
+    fn select_dense(
+        &mut self,
+        b: &Batch,
+        scores: &mut CudaSlice<f32>,
+        n_cols: usize,
+        step: usize,
+        k: usize,
+    ) -> Result<Selected, GpuError> {
         self.mark_excluded(b, scores, n_cols, step)?;
         let g = self.gpu.clone();
         let mut s = self.alloc_selected(b.rows, k)?;
         let (rows32, cols64, k32) = (b.rows as u32, n_cols as u64, k as u32);
         let dense = &self.kernels.dense;
         unsafe {
-            g.launch(dense).arg(&rows32).arg(&cols64).arg(&cols64).arg(&*scores).arg(&k32)
-                .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
+            g.launch(dense)
+                .arg(&rows32)
+                .arg(&cols64)
+                .arg(&cols64)
+                .arg(&*scores)
+                .arg(&k32)
+                .arg(&mut s.items)
+                .arg(&mut s.scores)
+                .arg(&mut s.counts)
                 .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
         }
         Ok(s)
@@ -500,8 +627,16 @@ impl GpuScorer {
         let (rows32, cap32, k32) = (rows as u32, c.cap as u32, k as u32);
         let cands = &self.kernels.candidates;
         unsafe {
-            g.launch(cands).arg(&rows32).arg(&cap32).arg(&c.counts).arg(&c.scores).arg(&c.items).arg(&k32)
-                .arg(&mut s.items).arg(&mut s.scores).arg(&mut s.counts)
+            g.launch(cands)
+                .arg(&rows32)
+                .arg(&cap32)
+                .arg(&c.counts)
+                .arg(&c.scores)
+                .arg(&c.items)
+                .arg(&k32)
+                .arg(&mut s.items)
+                .arg(&mut s.scores)
+                .arg(&mut s.counts)
                 .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
         }
         Ok(s)
@@ -532,7 +667,13 @@ impl GpuScorer {
 
     /// The fused path's fallback: rows `over` of the batch scored over all items by the sample
     /// kernel (step 1, the same arithmetic), selected densely, and written into their rows of `top`.
-    fn redo_rows(&mut self, over: &[usize], queries: &[f32], exclude: Option<(&[u32], &[u32])>, top: &mut TopK) -> Result<(), GpuError> {
+    fn redo_rows(
+        &mut self,
+        over: &[usize],
+        queries: &[f32],
+        exclude: Option<(&[u32], &[u32])>,
+        top: &mut TopK,
+    ) -> Result<(), GpuError> {
         let (f, k, n) = (self.f, top.k, self.n_items);
         let mut sub_q = Vec::with_capacity(over.len() * f);
         let (mut sub_p, mut sub_e) = (vec![0u32], Vec::new());
@@ -545,7 +686,8 @@ impl GpuScorer {
         }
         let sub = self.upload(&sub_q, Some((&sub_p, &sub_e)))?;
         let mut scores = self.scratch(sub.rows * n)?;
-        let redone = self.sample_scores(&sub, 1, n, &mut scores).and_then(|_| self.select_dense(&sub, &mut scores, n, 1, k));
+        let redone =
+            self.sample_scores(&sub, 1, n, &mut scores).and_then(|_| self.select_dense(&sub, &mut scores, n, 1, k));
         self.scratch = Some(scores);
         let redone = self.download(&redone?)?;
         for (j, &r) in over.iter().enumerate() {
@@ -603,8 +745,11 @@ fn round_up(x: f64) -> f32 {
 
 /// ‖y_i‖ of every item row, rounded up, then zeros to a whole number of `tile`s.
 fn item_norms(items: &Matrix, tile: usize) -> Vec<f32> {
-    let mut norms: Vec<f32> =
-        items.data.chunks(items.cols).map(|y| round_up(y.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt())).collect();
+    let mut norms: Vec<f32> = items
+        .data
+        .chunks(items.cols)
+        .map(|y| round_up(y.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt()))
+        .collect();
     norms.resize(items.rows.div_ceil(tile).max(1) * tile, 0.0);
     norms
 }
