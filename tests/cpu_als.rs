@@ -3,8 +3,9 @@
 mod cpu_common;
 
 use cpu_common::*;
-use rustmf::als::{self, AlsBackend, AlsConfig, Backend, Confidence, EarlyStopping, EvalConfig, Solver};
 use rustmf::cpu::{metrics, CpuBackend};
+use rustmf::model::{init_factors, AlsBackend, AlsConfig, Confidence, EarlyStopping, EvalConfig, GpuOptions, Solver};
+use rustmf::train::{self, Backend, TrainReport};
 
 fn cfg(f: usize, implicit: bool, solver: Solver) -> AlsConfig {
     AlsConfig {
@@ -23,7 +24,7 @@ fn cfg(f: usize, implicit: bool, solver: Solver) -> AlsConfig {
     }
 }
 
-fn objectives(r: &als::TrainReport) -> Vec<f64> {
+fn objectives(r: &TrainReport) -> Vec<f64> {
     r.iterations.iter().map(|l| l.objective.unwrap()).collect()
 }
 
@@ -39,7 +40,7 @@ fn objective_never_increases_explicit() {
         let data = random(nu, ni, 0.3, seed);
         let mut c = cfg(f, false, Solver::Cholesky);
         c.seed = seed;
-        let r = als::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
+        let r = train::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
         assert_non_increasing(&objectives(&r), &format!("explicit seed {seed}"));
     }
 }
@@ -55,11 +56,11 @@ fn objective_never_increases_implicit() {
         let mut c = cfg(f, true, Solver::Cholesky);
         c.seed = seed;
         c.confidence = conf;
-        let r = als::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
+        let r = train::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
         assert_non_increasing(&objectives(&r), &format!("implicit seed {seed}"));
         // LU (exact too) is monotone as well
         c.solver = Solver::Lu;
-        let r = als::train(&data, None, &c, Backend::Cpu { threads: 1 }).unwrap();
+        let r = train::train(&data, None, &c, Backend::Cpu { threads: 1 }).unwrap();
         assert_non_increasing(&objectives(&r), &format!("implicit LU seed {seed}"));
     }
 }
@@ -70,7 +71,7 @@ fn objective_matches_definition() {
     let data = random(12, 9, 0.4, 11);
     for implicit in [false, true] {
         let c = cfg(4, implicit, Solver::Cholesky);
-        let fa = als::init_factors(12, 9, 4, 3, 1.0);
+        let fa = init_factors(12, 9, 4, 3, 1.0);
         let be = CpuBackend::new(1).unwrap();
         let got = be.objective(&data, &fa, &c).unwrap();
         let dense = data.csr.to_dense();
@@ -114,7 +115,7 @@ fn cg_with_f_steps_matches_cholesky() {
     let data = random(50, 40, 0.2, 21);
     for implicit in [false, true] {
         for f in [8, 13] {
-            let fa = als::init_factors(50, 40, f, 5, 1.0);
+            let fa = init_factors(50, 40, f, 5, 1.0);
             let be = CpuBackend::new(2).unwrap();
             let mut xc = fa.users.clone();
             be.solve_rows(&data.csr, &fa.items, &mut xc, &cfg(f, implicit, Solver::Cholesky)).unwrap();
@@ -139,8 +140,8 @@ fn lu_matches_cholesky() {
     let data = random(45, 35, 0.25, 31);
     for implicit in [false, true] {
         let c = cfg(10, implicit, Solver::Cholesky);
-        let a = als::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
-        let b = als::train(&data, None, &AlsConfig { solver: Solver::Lu, ..c }, Backend::Cpu { threads: 2 }).unwrap();
+        let a = train::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
+        let b = train::train(&data, None, &AlsConfig { solver: Solver::Lu, ..c }, Backend::Cpu { threads: 2 }).unwrap();
         let (fa, fb) = (a.factors.unwrap(), b.factors.unwrap());
         let d = rel_diff(&fb.users.data, &fa.users.data).max(rel_diff(&fb.items.data, &fa.items.data));
         assert!(d < 1e-5, "implicit={implicit}: LU vs Cholesky {d}");
@@ -158,7 +159,7 @@ fn thread_count_does_not_change_results() {
         let mut c = cfg(9, implicit, solver);
         c.iterations = 2;
         let runs: Vec<_> =
-            [1, 3].iter().map(|&t| als::train(&data, None, &c, Backend::Cpu { threads: t }).unwrap()).collect();
+            [1, 3].iter().map(|&t| train::train(&data, None, &c, Backend::Cpu { threads: t }).unwrap()).collect();
         let f0 = runs[0].factors.as_ref().unwrap();
         for r in &runs[1..] {
             let f = r.factors.as_ref().unwrap();
@@ -166,7 +167,7 @@ fn thread_count_does_not_change_results() {
             assert_eq!(objectives(r), objectives(&runs[0]));
         }
         // and the same seed reproduces
-        let again = als::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
+        let again = train::train(&data, None, &c, Backend::Cpu { threads: 2 }).unwrap();
         assert_eq!(again.factors.as_ref().unwrap(), f0);
     }
 }
@@ -180,7 +181,7 @@ fn planted_explicit_reaches_noise_level() {
     c.lambda = 0.02;
     c.iterations = 10;
     c.init_scale = 1.0;
-    let r = als::train(&train, Some(&test), &c, Backend::Cpu { threads: 0 }).unwrap();
+    let r = train::train(&train, Some(&test), &c, Backend::Cpu { threads: 0 }).unwrap();
     let rmse = r.iterations.last().unwrap().test.as_ref().unwrap().rmse.unwrap();
     eprintln!("planted explicit: test RMSE {rmse}, noise {noise}");
     assert!(rmse < noise * 1.05, "test RMSE {rmse} vs planted noise {noise}");
@@ -194,7 +195,7 @@ fn planted_implicit_beats_popularity() {
     let mut c = cfg(8, true, Solver::Cholesky);
     c.iterations = 8;
     c.alpha = 5.0;
-    let r = als::train(&train, Some(&test), &c, Backend::Cpu { threads: 0 }).unwrap();
+    let r = train::train(&train, Some(&test), &c, Backend::Cpu { threads: 0 }).unwrap();
     let m = r.iterations.last().unwrap().test.as_ref().unwrap().ranking.clone().unwrap();
     let users = metrics::eval_users(&test.csr, None, 0);
     let pop = metrics::popularity_metrics(&train.csr, &test.csr, 10, &users);
@@ -212,7 +213,7 @@ fn early_stopping_keeps_best() {
     c.lambda = 0.0001; // overfits: the test RMSE gets worse after a few iterations
     c.iterations = 30;
     c.early_stopping = Some(EarlyStopping { patience: 2, min_delta: 0.0 });
-    let r = als::train(&train, Some(&test), &c, Backend::Cpu { threads: 1 }).unwrap();
+    let r = train::train(&train, Some(&test), &c, Backend::Cpu { threads: 1 }).unwrap();
     let best = r.best_iteration.unwrap();
     let rmses: Vec<f64> = r.iterations.iter().map(|l| l.test.as_ref().unwrap().rmse.unwrap()).collect();
     let min = rmses.iter().cloned().fold(f64::INFINITY, f64::min);
@@ -228,7 +229,7 @@ fn early_stopping_keeps_best() {
 #[test]
 fn empty_rows_are_zero_explicit() {
     let data = interactions(5, 4, &[(0, 0, 1.0), (0, 1, 2.0), (2, 1, 3.0), (2, 3, 1.0), (4, 0, 5.0)]);
-    let r = als::train(&data, None, &cfg(3, false, Solver::Cholesky), Backend::Cpu { threads: 1 }).unwrap();
+    let r = train::train(&data, None, &cfg(3, false, Solver::Cholesky), Backend::Cpu { threads: 1 }).unwrap();
     let fa = r.factors.unwrap();
     assert!(fa.users.row(1).iter().all(|v| *v == 0.0) && fa.users.row(3).iter().all(|v| *v == 0.0));
     assert!(fa.items.row(2).iter().all(|v| *v == 0.0));
@@ -241,8 +242,8 @@ fn empty_rows_are_zero_explicit() {
 fn gpu_backend_explains_why_it_cannot_run() {
     rustmf::kernels::register();
     let data = random(5, 5, 0.5, 1);
-    let gpu = Backend::Gpu { device: 0, options: rustmf::als::GpuOptions::default() };
-    let e = als::train(&data, None, &cfg(4, true, Solver::Cholesky), gpu).unwrap_err().to_string();
+    let gpu = Backend::Gpu { device: 0, options: GpuOptions::default() };
+    let e = train::train(&data, None, &cfg(4, true, Solver::Cholesky), gpu).unwrap_err().to_string();
     let explained = ["not f = 4", "no CUDA driver found", "found no GPU", "without GPU support"];
     assert!(explained.iter().any(|m| e.contains(m)), "{e}");
 }

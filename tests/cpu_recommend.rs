@@ -5,8 +5,8 @@ mod cpu_common;
 use std::collections::HashMap;
 
 use cpu_common::*;
-use rustmf::als::{Factors, Matrix, Recommender};
 use rustmf::cpu::metrics;
+use rustmf::model::{init_factors, Factors, Matrix, Recommender};
 
 /// 2 users, 4 items, f = 2, chosen so that scores are easy to write down.
 fn toy() -> Factors {
@@ -85,7 +85,7 @@ fn rmse_mae_hand_computed() {
 #[test]
 fn factors_roundtrip_npy_and_safetensors() {
     let dir = tempfile::tempdir().unwrap();
-    let fa = rustmf::als::init_factors(7, 5, 3, 9, 1.0);
+    let fa = init_factors(7, 5, 3, 9, 1.0);
     let md = HashMap::from([("config".to_string(), "{}".to_string())]);
     let paths = rustmf::io::save_factors(dir.path(), &fa, &md).unwrap();
     assert_eq!(paths.len(), 3);

@@ -7,11 +7,12 @@ mod common;
 use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
-use rustmf::als::{self, AlsConfig, Backend, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
 use rustmf::cpu::CpuBackend;
 use rustmf::data::{Duplicates, Interactions};
 use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
 use rustmf::gpu::Gpu;
+use rustmf::model::{self as als, AlsConfig, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
+use rustmf::train::{self, Backend};
 use std::sync::Arc;
 
 fn main() {
@@ -416,7 +417,7 @@ fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> 
             let cfg = AlsConfig { solver, ..base.clone() };
             let options = GpuOptions { hermitian: 3, fp16, cublas_lu: false, batch_rows: None, matrix_free };
             let backend = Backend::Gpu { device: 0, options };
-            let r = als::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
+            let r = train::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
             let m = r
                 .iterations
                 .last()

@@ -7,10 +7,10 @@ use common::gpu_err;
 use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
-use rustmf::als::Matrix;
 use rustmf::gpu::infer::{GpuScorer, GpuScoring, InferBreakdown};
 use rustmf::gpu::{Gpu, LaunchShape};
 use rustmf::infer::{compare_top_k, recall_at_k, reference_top_k_batch, Exclusions, Scorer, Tolerance, TopK};
+use rustmf::model::Matrix;
 use std::sync::Arc;
 
 fn main() {

@@ -3,11 +3,13 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rustmf::als::Matrix;
+use rustmf::cpu::CpuScorer;
 use rustmf::infer::{
-    compare_top_k, make_scorer, recall_at_k, reference_scores, reference_top_k, reference_top_k_batch, CpuScorer,
-    Exclusions, Scorer, Tolerance, TopK, NO_ITEM,
+    compare_top_k, recall_at_k, reference_scores, reference_top_k, reference_top_k_batch, Exclusions, Scorer,
+    Tolerance, TopK, NO_ITEM,
 };
+use rustmf::model::Matrix;
+use rustmf::serve::make_scorer;
 
 fn seed() -> u64 {
     let s = std::env::var("RUSTMF_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
@@ -180,7 +182,7 @@ fn recall_counts_the_shared_items() {
 
 #[test]
 fn exclusions_from_training_rows() {
-    let train = rustmf::als::interactions_from_triplets(3, 6, &[(0, 4, 1.0), (0, 1, 2.0), (2, 5, 1.0)]);
+    let train = rustmf::data::interactions_from_triplets(3, 6, &[(0, 4, 1.0), (0, 1, 2.0), (2, 5, 1.0)]);
     let e = Exclusions::from_csr_rows(&train.csr, &[2, 0, 1]).unwrap();
     assert_eq!((e.row(0), e.row(1), e.row(2)), (&[5u32][..], &[1u32, 4][..], &[][..]));
     let err = Exclusions::from_csr_rows(&train.csr, &[0, 3]).unwrap_err().to_string();

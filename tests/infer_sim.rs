@@ -1,12 +1,12 @@
 //! The load simulator with a formula for the service time (fully deterministic), a real CPU
 //! scorer as the service, and the plots.
 
-use rustmf::als::Matrix;
 use rustmf::bench::Metadata;
-use rustmf::infer::sim::{
+use rustmf::model::Matrix;
+use rustmf::serve::sim::{
     simulate, simulate_rate, write_outputs, LinearService, MeasuredService, Requests, SimConfig, SimReport,
 };
-use rustmf::infer::{make_scorer, plot};
+use rustmf::serve::{make_scorer, plot};
 
 fn config(rates: &[f64], seed: u64) -> SimConfig {
     SimConfig {

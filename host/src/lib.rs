@@ -1,18 +1,24 @@
 //! rustmf host crate.
 //!
+//! Layers point one way: `train`, `serve`, `bench` → `cpu`, `gpu` → `model`, `infer` → `data`. A
+//! module names only modules of the layers below it (`tests/layers.rs` checks the lower ones).
+//!
 //! | module   | owns |
 //! |----------|------|
-//! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data, splits |
-//! | `als`    | the device-independent model API: configuration, factors, the backend trait |
-//! | `cpu`    | the CPU reference backend (rayon): ALS solvers, metrics, recommend |
-//! | `gpu`    | the CUDA runtime (cudarc, loaded at run time) and, later, the GPU backend |
-//! | `bench`  | benchmark plumbing: metadata, repeats, median/spread, JSON/CSV, table |
-//! | `infer`  | inference: the top-k scorer API, CPU baselines, the reference, the load simulator, plots |
+//! | `train`  | the training driver (`train`, per-iteration evaluation, early stopping, progress bar) and the ALS backend factory (`Backend`, `make_backend`) |
+//! | `serve`  | every top-k scorer by name (`make_scorer`), the load simulator, its plots |
+//! | `bench`  | benchmark plumbing: metadata, repeats, median/spread, JSON/CSV, table; FLOP counts and peaks |
+//! | `cpu`    | the CPU backend (rayon): `cpu::als` (the ALS reference), `cpu::infer` (top-k, recommend), test-set metrics |
+//! | `gpu`    | the CUDA runtime (cudarc, loaded at run time), `gpu::als` and `gpu::infer` |
+//! | `model`  | the device-independent ALS model: configuration, factors, the backend traits, metric values |
+//! | `infer`  | the device-independent top-k API (`Scorer`, `TopK`, `Exclusions`), the reference, selection |
+//! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data and generators, splits, `--input` specs |
+//! | `io`     | factor files (safetensors) and CSR export |
+//! | `ptx`    | the embedded PTX images handed over by the caller |
 //!
 //! The host crate never depends on the device crate: it receives PTX text from the caller
 //! (the root `rustmf` crate embeds it at build time) and launches kernels by name.
 
-pub mod als;
 pub mod bench;
 pub mod cpu;
 pub mod data;
@@ -20,4 +26,7 @@ pub mod data;
 pub mod gpu;
 pub mod infer;
 pub mod io;
+pub mod model;
 pub mod ptx;
+pub mod serve;
+pub mod train;

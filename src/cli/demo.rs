@@ -2,9 +2,10 @@
 //! ratings, hold out 20% per user, train explicit ALS, report test RMSE against the planted noise
 //! and a mean-rating baseline, and show a few recommendations.
 use anyhow::Context;
-use rustmf_host::als::{self, AlsConfig, Backend, Recommender, Solver};
 use rustmf_host::data::split::{split, Holdout, SplitBy, SplitConfig};
 use rustmf_host::data::synth::{generate, Preset};
+use rustmf_host::model::{AlsConfig, Recommender, Solver};
+use rustmf_host::train::{self, Backend};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
@@ -66,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Device::Cpu => Backend::Cpu { threads: args.threads },
         Device::Gpu => Backend::Gpu { device: 0, options: Default::default() },
     };
-    let report = als::train(train, Some(test), &cfg, backend)?;
+    let report = train::train(train, Some(test), &cfg, backend)?;
     println!("\n{:>4}  {:>10}  {:>10}  {:>14}", "iter", "time", "test RMSE", "objective");
     for it in &report.iterations {
         println!(

@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rustmf_host::bench::Bench;
 use rustmf_host::infer::{self, Exclusions, Tolerance};
+use rustmf_host::serve::make_scorer;
 
 use super::infer_model::{list, FactorArgs};
 
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
     // The first backend's answer is the yardstick for the others' recall@k over every row.
     let mut yardstick: Option<(String, infer::TopK)> = None;
     for spec in &backends {
-        let mut scorer = infer::make_scorer(spec, &factors.items, args.threads)?;
+        let mut scorer = make_scorer(spec, &factors.items, args.threads)?;
         let name = scorer.name();
         let got = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
         let agreement = infer::compare_top_k(

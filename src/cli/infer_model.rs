@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use rustmf_host::als::Factors;
+use rustmf_host::model::{init_factors, Factors};
 
 #[derive(clap::Args, Debug)]
 pub struct FactorArgs {
@@ -34,7 +34,7 @@ impl FactorArgs {
                     self.items >= 1 && self.users >= 1 && self.factors >= 1,
                     "--items, --users and --factors must be ≥ 1"
                 );
-                let f = rustmf_host::als::init_factors(self.users, self.items, self.factors, self.seed, 1.0);
+                let f = init_factors(self.users, self.items, self.factors, self.seed, 1.0);
                 (f, serde_json::json!({ "random_factors": "N(0, 1/f)", "seed": self.seed }))
             }
         };

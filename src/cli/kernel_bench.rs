@@ -69,11 +69,12 @@ pub fn run(args: Args) -> Result<()> {
 mod gpu {
     use super::Args;
     use anyhow::{Context, Result};
-    use rustmf_host::als::{self, AlsConfig, Confidence, Factors, Side, Solver};
     use rustmf_host::bench::{Bench, Summary};
+    use rustmf_host::data::input::load_input;
     use rustmf_host::data::Interactions;
     use rustmf_host::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
     use rustmf_host::gpu::{CudaSlice, EventTimer, Gpu, GpuError};
+    use rustmf_host::model::{init_factors, AlsConfig, Confidence, Factors, Side, Solver};
     use serde_json::json;
     use std::sync::Arc;
 
@@ -102,7 +103,7 @@ mod gpu {
         };
         anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
         let t = std::time::Instant::now();
-        let data = crate::cli::train::load_input(&args.input, args.seed)?;
+        let data = load_input(&args.input, args.seed)?;
         eprintln!(
             "input {}: {} × {}, {} nnz ({:.1} s)",
             args.input,
@@ -131,7 +132,7 @@ mod gpu {
             seed: args.seed,
             ..AlsConfig::default()
         };
-        let start = als::init_factors(data.n_users(), data.n_items(), args.factors, args.seed, cfg.init_scale);
+        let start = init_factors(data.n_users(), data.n_items(), args.factors, args.seed, cfg.init_scale);
         let setup = Setup { gpu, data: &data, start, cfg, args: &args };
 
         let mut bench = Bench::new(&args.name);

@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use rustmf_host::infer::{self, Exclusions};
+use rustmf_host::infer::Exclusions;
+use rustmf_host::serve::make_scorer;
 
 use super::infer_model::list;
 
@@ -51,9 +52,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     let exclude = match &args.exclude_train {
         Some(spec) => {
-            let data = super::train::load_input(spec, args.seed)?;
+            let data = rustmf_host::data::input::load_input(spec, args.seed)?;
             let train = if args.test_fraction > 0.0 {
-                super::train::holdout(data, args.test_fraction, args.seed)?.0
+                rustmf_host::data::input::holdout(data, args.test_fraction, args.seed)?.0
             } else {
                 data
             };
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u as usize).iter().copied()).collect();
-    let mut scorer = infer::make_scorer(&args.backend, &factors.items, args.threads)?;
+    let mut scorer = make_scorer(&args.backend, &factors.items, args.threads)?;
     let top = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
     if args.json {
         let rows: Vec<serde_json::Value> = users

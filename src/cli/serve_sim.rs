@@ -1,4 +1,4 @@
-//! `rustmf serve-sim`: the load simulator (`rustmf_host::infer::sim`) for each backend over a ramp
+//! `rustmf serve-sim`: the load simulator (`rustmf_host::serve::sim`) for each backend over a ramp
 //! of offered rates; writes `serve-sim.json`/`.csv` after every rate and the plots after every
 //! backend (all atomically, so Ctrl-C leaves complete files of what was finished).
 //!
@@ -11,8 +11,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use rustmf_host::bench::Metadata;
-use rustmf_host::infer::sim::{self, MeasuredService, Requests, ServiceModel, SimConfig, SimReport};
-use rustmf_host::infer::{self, plot};
+use rustmf_host::infer;
+use rustmf_host::serve::sim::{self, MeasuredService, Requests, ServiceModel, SimConfig, SimReport};
+use rustmf_host::serve::{make_scorer, plot};
 
 use super::infer_model::{list, FactorArgs};
 
@@ -80,7 +81,7 @@ pub fn run(args: Args) -> Result<()> {
         backends: Vec::new(),
     };
     for spec in &backends {
-        let scorer = infer::make_scorer(spec, &factors.items, args.threads)?;
+        let scorer = make_scorer(spec, &factors.items, args.threads)?;
         let mut service = MeasuredService::new(scorer, &factors.users, args.k)?;
         let name = service.name();
         let full: Vec<u32> = (0..report.config.max_batch).map(|i| (i % factors.n_users()) as u32).collect();

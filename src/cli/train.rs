@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rustmf_host::als::{self, AlsConfig, Backend, Confidence, EarlyStopping, EvalConfig, MatrixFree, Solver};
-use rustmf_host::data::{split, synth, Interactions};
+use rustmf_host::data::input::{holdout, load_input};
+use rustmf_host::data::Interactions;
+use rustmf_host::model::{AlsConfig, Breakdown, Confidence, EarlyStopping, EvalConfig, GpuOptions, MatrixFree, Solver};
+use rustmf_host::train::{self as driver, Backend, TrainReport};
 
 /// `rustmf train` arguments (boxed: the options are many).
 #[derive(clap::Args, Debug)]
@@ -134,47 +136,6 @@ pub struct EvalArgs {
     pub threads: usize,
 }
 
-/// Load `--input`: `shaped:netflix[:SCALE]` (the benchmarks' generator, [`als::shaped`]),
-/// `synth:PRESET[:SCALE]` (the data layer's planted presets, default scale 1) or a data cache file.
-pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
-    if let Some(rest) = spec.strip_prefix("shaped:") {
-        let mut parts = rest.split(':');
-        let shape = parts.next().unwrap_or("");
-        let scale: f64 = match parts.next() {
-            Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
-            None => 0.01,
-        };
-        anyhow::ensure!(scale > 0.0 && scale <= 1.0, "scale must be in (0, 1]");
-        return match shape {
-            "netflix" => Ok(als::shaped::netflix_shaped(scale, seed)),
-            _ => anyhow::bail!("unknown shape {shape:?} (known: netflix)"),
-        };
-    }
-    if let Some(rest) = spec.strip_prefix("synth:") {
-        let mut parts = rest.split(':');
-        let preset: synth::Preset = parts.next().unwrap_or("").parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
-        let scale: f64 = match parts.next() {
-            Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
-            None => 1.0,
-        };
-        anyhow::ensure!(scale > 0.0, "scale must be > 0");
-        return Ok(synth::generate(&synth::SynthConfig::preset(preset, scale, seed)).interactions);
-    }
-    let path = std::path::Path::new(spec);
-    anyhow::ensure!(path.is_file(), "{spec:?} is neither shaped:…, synth:… nor a data cache file");
-    Ok(rustmf_host::data::cache::load(path).with_context(|| format!("loading the data cache {spec}"))?.interactions)
-}
-
-/// Per-user random hold-out through the data layer ([`rustmf_host::data::split`]).
-pub fn holdout(data: Interactions, fraction: f64, seed: u64) -> Result<(Interactions, Interactions)> {
-    let d = rustmf_host::data::Dataset { interactions: data, times: None };
-    let parts = split::split(
-        &d,
-        &split::SplitConfig { by: split::SplitBy::Random, holdout: split::Holdout::Fraction(fraction), seed },
-    )?;
-    Ok((parts.train.interactions, parts.test.interactions))
-}
-
 fn list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>> {
     s.split(',').map(|p| p.trim().parse::<T>().map_err(|_| anyhow::anyhow!("bad {what}: {p:?}"))).collect()
 }
@@ -204,7 +165,7 @@ fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
     Ok(SolverChoice { solver, cublas: name == "cublas-lu", matrix_free })
 }
 
-/// A `--hermitian` choice as [`als::GpuOptions::hermitian`] numbers it: a version number (or v1,
+/// A `--hermitian` choice as [`GpuOptions::hermitian`] numbers it: a version number (or v1,
 /// v2, …), cublas = 0.
 pub fn hermitian_number(name: &str) -> Result<u32> {
     match name {
@@ -234,7 +195,7 @@ fn backend(args: &TrainOpts, threads: usize, hermitian: u32, s: SolverChoice) ->
         "cpu" => Ok(Backend::Cpu { threads }),
         "gpu" => Ok(Backend::Gpu {
             device: 0,
-            options: als::GpuOptions {
+            options: GpuOptions {
                 hermitian,
                 fp16: args.fp16,
                 cublas_lu: s.cublas,
@@ -311,8 +272,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
         factors.len() == 1 && solvers.len() == 1 && threads.len() == 1 && hermitians.len() == 1,
         "lists of --factors/--solver/--threads/--hermitian need --bench-out"
     );
-    let mut progress = als::progress_bar(base.iterations);
-    let report = als::train_with(
+    let mut progress = driver::progress_bar(base.iterations);
+    let report = driver::train_with(
         &train,
         test.as_ref(),
         &base,
@@ -367,7 +328,7 @@ fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, 
             for &t in threads {
                 for &h in hermitians {
                     let cfg = AlsConfig { factors: f, solver: s.solver, compute_objective: false, ..base.clone() };
-                    let r = als::train(train, None, &cfg, backend(args, t, h, *s)?)?;
+                    let r = driver::train(train, None, &cfg, backend(args, t, h, *s)?)?;
                     if gpu && b.meta.gpu.is_none() {
                         b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
                     }
@@ -388,13 +349,13 @@ fn record(
     args: &TrainOpts,
     train: &Interactions,
     cfg: &AlsConfig,
-    r: &als::TrainReport,
+    r: &TrainReport,
     s: &SolverChoice,
     variant: String,
 ) {
     let logs = &r.iterations[args.bench_warmup..];
     let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
-    let phase = |get: &dyn Fn(&als::Breakdown) -> f64| -> Option<f64> {
+    let phase = |get: &dyn Fn(&Breakdown) -> f64| -> Option<f64> {
         let v: Vec<f64> = logs
             .iter()
             .filter_map(|l| Some(get(l.user_breakdown.as_ref()?) + get(l.item_breakdown.as_ref()?)))

@@ -7,7 +7,7 @@ use rustmf::data::Interactions;
 
 /// Interactions from (user, item, value) triplets (duplicates are summed).
 pub fn interactions(n_users: usize, n_items: usize, triplets: &[(u32, u32, f32)]) -> Interactions {
-    rustmf::als::interactions_from_triplets(n_users, n_items, triplets)
+    rustmf::data::interactions_from_triplets(n_users, n_items, triplets)
 }
 
 pub fn normal(rng: &mut StdRng) -> f64 {

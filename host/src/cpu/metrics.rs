@@ -15,22 +15,11 @@
 //! The popularity baseline scores each item by its number of positive training interactions.
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::als::{AlsConfig, Factors, Metrics};
+use super::als::dot_mixed;
+use super::infer::{row_sorted, score_user, top_k_excluding};
 use crate::data::Csr;
-
-/// Ranking metrics at `k`, means over `users` evaluated users.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RankingMetrics {
-    pub k: usize,
-    pub precision: f64,
-    pub recall: f64,
-    pub map: f64,
-    pub ndcg: f64,
-    pub coverage: f64,
-    pub users: usize,
-}
+use crate::model::{AlsConfig, Factors, Metrics, RankingMetrics};
 
 /// RMSE and MAE of the factors' predictions over every stored value of `test` (CSR users × items).
 pub fn rmse_mae(factors: &Factors, test: &Csr) -> (f64, f64) {
@@ -43,7 +32,7 @@ pub fn rmse_mae(factors: &Factors, test: &Csr) -> (f64, f64) {
             let mut se = 0.0;
             let mut ae = 0.0;
             for (&i, &r) in test.indices()[range.clone()].iter().zip(&test.data()[range]) {
-                let e = r as f64 - super::step::dot_mixed(x, factors.items.row(i as usize));
+                let e = r as f64 - dot_mixed(x, factors.items.row(i as usize));
                 se += e * e;
                 ae += e.abs();
             }
@@ -73,46 +62,6 @@ pub fn eval_users(test: &Csr, max: Option<usize>, seed: u64) -> Vec<u32> {
         }
         _ => all,
     }
-}
-
-/// Sort key: score descending (NaN last), then lower index first.
-#[inline]
-fn rank_cmp(a: &(f32, u32), b: &(f32, u32)) -> std::cmp::Ordering {
-    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-}
-
-/// The top `k` items of `scores` (index = item) skipping the sorted list `exclude`, written into
-/// `out` as (item, score), best first; ties by lower item index; NaN scores rank last.
-pub fn top_k_excluding(scores: &[f32], exclude: &[u32], k: usize, out: &mut Vec<(u32, f32)>) {
-    let mut cand: Vec<(f32, u32)> = Vec::with_capacity(scores.len());
-    let mut e = 0;
-    for (i, &s) in scores.iter().enumerate() {
-        while e < exclude.len() && (exclude[e] as usize) < i {
-            e += 1;
-        }
-        if e < exclude.len() && exclude[e] as usize == i {
-            continue;
-        }
-        cand.push((if s.is_nan() { f32::NEG_INFINITY } else { s }, i as u32));
-    }
-    out.clear();
-    if k == 0 || cand.is_empty() {
-        return;
-    }
-    if cand.len() > k {
-        cand.select_nth_unstable_by(k - 1, rank_cmp);
-        cand.truncate(k);
-    }
-    cand.sort_unstable_by(rank_cmp);
-    out.extend(cand.iter().map(|&(s, i)| (i, s)));
-}
-
-/// Sorted copy of the column indices of row `u` (sprs keeps them sorted; this does not rely on it).
-pub(crate) fn row_sorted(m: &Csr, u: usize) -> Vec<u32> {
-    let range = m.indptr().outer_inds_sz(u);
-    let mut v = m.indices()[range].to_vec();
-    v.sort_unstable();
-    v
 }
 
 /// Per-user ranking metrics of a top-K list against the sorted relevant items.
@@ -192,7 +141,7 @@ where
 /// Ranking metrics of ALS factors.
 pub fn ranking_metrics(factors: &Factors, train: &Csr, test: &Csr, k: usize, users: &[u32]) -> RankingMetrics {
     ranking_metrics_with(train, test, k, users, factors.n_items(), |u, scores| {
-        super::recommend::score_user(factors, factors.users.row(u), scores)
+        score_user(factors, factors.users.row(u), scores)
     })
 }
 
@@ -213,7 +162,7 @@ pub fn popularity_metrics(train: &Csr, test: &Csr, k: usize, users: &[u32]) -> R
     ranking_metrics_with(train, test, k, users, train.cols(), |_, scores| scores.copy_from_slice(&pop))
 }
 
-/// The metrics [`crate::als::train`] logs: RMSE/MAE (explicit) or ranking metrics at
+/// The metrics `train` logs: RMSE/MAE (explicit) or ranking metrics at
 /// `cfg.eval.k` (implicit) on `users` (default: every user with a relevant test item).
 pub fn evaluate(factors: &Factors, train: &Csr, test: &Csr, cfg: &AlsConfig, users: Option<&[u32]>) -> Metrics {
     if cfg.implicit {
@@ -249,15 +198,5 @@ mod tests {
         // more relevant items than k: recall denominator is k
         let (p, r, ap, nd) = user_metrics(&[0, 1], &[0, 1, 2, 3], 2);
         assert_eq!((p, r, ap, nd), (1.0, 1.0, 1.0, 1.0));
-    }
-
-    #[test]
-    fn top_k_ties_and_exclusion() {
-        let scores = [0.5, 0.9, 0.9, f32::NAN, 0.1, 0.9];
-        let mut out = Vec::new();
-        top_k_excluding(&scores, &[2], 3, &mut out);
-        assert_eq!(out.iter().map(|t| t.0).collect::<Vec<_>>(), vec![1, 5, 0]);
-        top_k_excluding(&scores, &[0, 1, 2, 4, 5], 3, &mut out);
-        assert_eq!(out.iter().map(|t| t.0).collect::<Vec<_>>(), vec![3]);
     }
 }

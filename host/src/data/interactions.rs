@@ -123,6 +123,24 @@ fn check_triplets(t: &Triplets, users: &IdMap, items: &IdMap) -> Result<(), Data
     Ok(())
 }
 
+/// Interactions (identity id maps) from (user, item, value) triplets; duplicates are summed.
+/// A convenience for tests and small examples; real data comes from the loaders.
+pub fn interactions_from_triplets(n_users: usize, n_items: usize, triplets: &[(u32, u32, f32)]) -> Interactions {
+    let mut t = sprs::TriMatI::<f32, u32>::with_capacity((n_users, n_items), triplets.len());
+    for &(u, i, v) in triplets {
+        t.add_triplet(u as usize, i as usize, v);
+    }
+    let csr: Csr = t.to_csr();
+    let csc = csr.to_csc();
+    Interactions { csr, csc, users: IdMap::Identity, items: IdMap::Identity }
+}
+
+/// Interactions (identity id maps) from a CSR users × items matrix.
+pub fn interactions_from_csr(csr: Csr) -> Interactions {
+    let csc = csr.to_csc();
+    Interactions { csr, csc, users: IdMap::Identity, items: IdMap::Identity }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
-//! The data layer: interactions, loaders, cache, synthetic data, splits, statistics.
+//! The data layer: interactions, loaders, cache, synthetic data, splits, statistics, `--input` specs.
+//! It is the bottom layer: it names nothing else of the crate.
 //!
 //! ```no_run
 //! use rustmf_host::data::{cache, load, split, synth};
@@ -15,11 +16,12 @@ mod assemble;
 pub mod cache;
 mod error;
 mod ids;
+pub mod input;
 mod interactions;
 pub mod load;
 mod pod;
 mod rows;
-mod seeds;
+pub(crate) mod seeds;
 pub mod split;
 pub mod stats;
 pub mod synth;
@@ -27,4 +29,4 @@ pub mod synth;
 pub use assemble::{Duplicates, Triplets};
 pub use error::DataError;
 pub use ids::IdMap;
-pub use interactions::{Csc, Csr, Dataset, Interactions};
+pub use interactions::{interactions_from_csr, interactions_from_triplets, Csc, Csr, Dataset, Interactions};

@@ -6,25 +6,18 @@
 //! index; a NaN score ranks as −∞ (and is reported as −∞). When a row has fewer than k candidate
 //! items (items not excluded) it returns all of them.
 //!
+//! This module is device-independent and names no backend: the scorers live under each backend
+//! (`cpu::infer`, `gpu::infer`), and `serve` builds them by name.
+//!
 //! | module      | owns |
 //! |-------------|------|
 //! | (this file) | the API: [`Exclusions`], [`TopK`], [`Scorer`], input validation |
 //! | `reference` | the reference every backend is tested against, comparison helpers, recall |
 //! | `select`    | the bounded running top-k that scorers keep per query row |
-//! | `cpu`       | the CPU baselines (matmul tiles + selection, 1 or N threads) |
-//! | `backends`  | [`make_scorer`]: every backend by name |
-//! | `sim`       | the load simulator (Poisson arrivals, micro-batching, HDR latencies) |
-//! | `plot`      | SVG + PNG plots of the simulator's results |
 
-mod backends;
-pub mod cpu;
-pub mod plot;
 mod reference;
 mod select;
-pub mod sim;
 
-pub use backends::{make_scorer, BACKENDS};
-pub use cpu::CpuScorer;
 pub use reference::{
     compare_top_k, recall_at_k, reference_scores, reference_top_k, reference_top_k_batch, Agreement, Mismatch,
     Tolerance,
@@ -33,8 +26,8 @@ pub use select::RowTopK;
 
 use anyhow::{bail, ensure, Result};
 
-use crate::als::Matrix;
 use crate::data::Csr;
+use crate::model::Matrix;
 
 /// The largest k any scorer accepts (the GPU top-k kernels keep up to this many per row).
 pub const MAX_K: usize = 1024;

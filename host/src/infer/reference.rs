@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::select::{canonical, rank_cmp};
 use super::{validate_request, Exclusions, TopK, NO_ITEM};
-use crate::als::Matrix;
+use crate::model::Matrix;
 
 /// One item's reference score: the sequential fp32 FMA chain over j = 0..f.
 #[inline(always)]

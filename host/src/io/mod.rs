@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::als::{Factors, Matrix};
 use crate::bench::write_atomic;
+use crate::model::{Factors, Matrix};
 
 /// File names used by [`save_factors`].
 pub const USER_NPY: &str = "user_factors.npy";

@@ -9,6 +9,7 @@
 
 mod alias;
 mod presets;
+pub mod shaped;
 
 pub use presets::{Preset, PRESETS};
 

@@ -2,9 +2,9 @@
 //! `Backend::Gpu`). Factors live on the device from `begin` to `fetch`; the training objective is
 //! computed by the CPU reference on fetched factors.
 use super::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
-use crate::als::{AlsBackend, AlsConfig, Breakdown, Factors, GpuOptions, Side, Solver};
 use crate::data::Interactions;
 use crate::gpu::Gpu;
+use crate::model::{AlsBackend, AlsConfig, Breakdown, Factors, GpuOptions, Side, Solver};
 use anyhow::{Context, Result};
 use std::sync::Arc;
 
@@ -69,14 +69,14 @@ impl AlsBackend for GpuBackend {
             if self.options.fp16 { ", fp16 A" } else { "" },
             if self.options.cublas_lu { ", cuBLAS LU" } else { "" },
             match self.options.matrix_free {
-                crate::als::MatrixFree::Off => "",
-                crate::als::MatrixFree::Users => ", matrix-free CG on users",
-                crate::als::MatrixFree::Items => ", matrix-free CG on items",
-                crate::als::MatrixFree::Both => ", matrix-free CG",
+                crate::model::MatrixFree::Off => "",
+                crate::model::MatrixFree::Users => ", matrix-free CG on users",
+                crate::model::MatrixFree::Items => ", matrix-free CG on items",
+                crate::model::MatrixFree::Both => ", matrix-free CG",
             },
             self.state
                 .as_ref()
-                .filter(|_| self.options.matrix_free != crate::als::MatrixFree::Both)
+                .filter(|_| self.options.matrix_free != crate::model::MatrixFree::Both)
                 .map(|s| format!(", {} rows per batch", s.batch_rows()))
                 .unwrap_or_default()
         )

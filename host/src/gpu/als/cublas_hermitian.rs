@@ -16,10 +16,10 @@
 //! arrays of GEMM operand addresses — depends only on the sparsity pattern and the buffers, so it is
 //! built and uploaded once, when [`super::GpuAls`] is created.
 use super::{DeviceRows, Scalars};
-use crate::als::Side;
 use crate::data::Csr;
 use crate::gpu::blas_batched::GramGroup;
 use crate::gpu::{Blas, CudaSlice, Gpu, GpuError, Kernel, LaunchShape};
+use crate::model::Side;
 use cudarc::driver::DevicePtr;
 use std::ops::Range;
 

@@ -6,8 +6,8 @@
 //! The device arrays of addresses (A_k, b_k for k < batch) are built once, for the full batch
 //! size; a shorter last batch uses their beginning. After getrf the info array is read back: a
 //! zero pivot is an error naming the row.
-use crate::als::Side;
 use crate::gpu::{Blas, CudaSlice, Gpu, GpuError};
+use crate::model::Side;
 use cudarc::driver::DevicePtr;
 
 pub(super) struct CublasLu {

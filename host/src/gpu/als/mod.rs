@@ -23,8 +23,8 @@ pub use backend::GpuBackend;
 pub use shapes::{GpuSolver, Hermitian, SUPPORTED_F};
 
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
-use crate::als::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
 use crate::data::{Csr, Interactions};
+use crate::model::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
 use cublas_hermitian::CublasHermitian;
 use cublas_lu::CublasLu;
 use std::sync::Arc;

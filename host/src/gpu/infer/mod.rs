@@ -20,8 +20,8 @@
 //! summation order, so their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses
 //! cuBLAS's order.
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape, PinnedStaging, Words};
-use crate::als::Matrix;
 use crate::infer::TopK;
+use crate::model::Matrix;
 use std::sync::Arc;
 
 /// Largest K the selection kernel supports.

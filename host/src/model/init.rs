@@ -1,17 +1,9 @@
 //! Seeded, counter-based factor initialisation (independent of threads and of the `rand` crate).
 
-use super::{Factors, Matrix};
 use rayon::prelude::*;
 
-/// The splitmix64 finaliser: a well-mixed 64-bit hash, the basis of the seeded streams here and
-/// in the benchmarks' generator (`shaped`).
-#[inline]
-pub(super) fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use super::{Factors, Matrix};
+use crate::data::seeds::splitmix64;
 
 /// Uniform in (0, 1], from 53 random bits.
 #[inline]

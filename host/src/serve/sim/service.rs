@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::als::Matrix;
 use crate::infer::Scorer;
+use crate::model::Matrix;
 
 /// The service time of a batch.
 pub trait ServiceModel {

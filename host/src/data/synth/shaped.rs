@@ -2,7 +2,7 @@
 //!
 //! This is the ALS benchmarks' own generator (seeded, thread-count independent, dependency free)
 //! so that `rustmf train --bench-out` and `benches/implicit_cpu.py` time exactly the same
-//! matrix; the data layer's `data::synth` presets (planted low-rank, with noise) are the ones to
+//! matrix; the presets of [`super`] (planted low-rank, with noise) are the ones to
 //! use for quality experiments.
 //!
 //! `netflix_shaped(scale, seed)`: `round(480,189·scale)` users × 17,770 items (all of Netflix's
@@ -13,9 +13,8 @@
 
 use rayon::prelude::*;
 
-use super::init::splitmix64;
-use super::interactions_from_csr;
-use crate::data::{Csr, Interactions};
+use crate::data::seeds::splitmix64;
+use crate::data::{interactions_from_csr, Csr, Interactions};
 
 struct Rng(u64);
 impl Rng {

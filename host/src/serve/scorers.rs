@@ -4,8 +4,9 @@
 
 use anyhow::{bail, Result};
 
-use super::{CpuScorer, Scorer};
-use crate::als::Matrix;
+use crate::cpu::CpuScorer;
+use crate::infer::Scorer;
+use crate::model::Matrix;
 
 /// The accepted backend names, with what each is.
 pub const BACKENDS: &[(&str, &str)] = &[

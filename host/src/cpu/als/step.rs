@@ -4,11 +4,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::kernels::{dot64, madd64, Packed};
 use super::solve::{cg_dense_g, cholesky_g, cholesky_solve_g, lu_g, lu_solve_g, mirror_upper};
-use super::Isa;
-use crate::als::{AlsConfig, Confidence, Matrix, Solver};
+use crate::cpu::kernels::{dot64, madd64, Packed};
+use crate::cpu::{isa, Isa};
 use crate::data::Csr;
+use crate::model::{AlsConfig, Confidence, Matrix, Solver};
 
 /// Rows of `YᵀY` accumulated by one task; partial sums are added in chunk order, so the result
 /// does not depend on the number of threads.
@@ -391,7 +391,7 @@ pub(crate) fn gram(isa: Isa, y: &Matrix) -> Vec<f64> {
     g
 }
 
-/// Solve every row of `target` (see [`crate::als::AlsBackend::half_step`]). Runs on the current
+/// Solve every row of `target` (see [`crate::model::AlsBackend::half_step`]). Runs on the current
 /// rayon pool. Returns the first row that failed, if any.
 pub(crate) fn half_step(isa: Isa, m: &Csr, fixed: &Matrix, target: &mut Matrix, cfg: &AlsConfig) -> Option<usize> {
     let f = cfg.factors;
@@ -420,7 +420,7 @@ pub(crate) fn half_step(isa: Isa, m: &Csr, fixed: &Matrix, target: &mut Matrix, 
     (first != usize::MAX).then_some(first)
 }
 
-/// The training objective (see [`crate::als`]): per-row terms summed in row order.
+/// The training objective (see [`crate::model`]): per-row terms summed in row order.
 pub(crate) fn objective(isa: Isa, csr: &Csr, csc: &Csr, users: &Matrix, items: &Matrix, cfg: &AlsConfig) -> f64 {
     let lam = cfg.lambda as f64;
     let yty = cfg.implicit.then(|| gram(isa, items));
@@ -450,12 +450,12 @@ pub(crate) fn objective(isa: Isa, csr: &Csr, csc: &Csr, users: &Matrix, items: &
 
 /// [`super::solve::cholesky_in_place`] with the dispatched (FMA where available) kernels.
 pub fn cholesky_fast(a: &mut [f64], f: usize, inv_diag: &mut [f64]) -> bool {
-    cholesky_dispatch(super::isa(), a, f, inv_diag)
+    cholesky_dispatch(isa(), a, f, inv_diag)
 }
 
 /// CG on a formed SPD matrix with the dispatched (FMA where available) kernels.
 pub fn cg_dense_fast(a: &[f64], f: usize, b: &[f64], x: &mut [f64], steps: usize, tol: Option<f64>) -> usize {
-    cg_dense_dispatch(super::isa(), a, f, b, x, steps, tol)
+    cg_dense_dispatch(isa(), a, f, b, x, steps, tol)
 }
 
 #[cfg(test)]
@@ -468,7 +468,7 @@ mod tests {
     fn gram_matches_naive() {
         for f in [1, 3, 4, 8, 15, 16, 17, 33, 64, 100] {
             for n in [1, 5, 300, 600] {
-                let y = crate::als::init_factors(n, 1, f, f as u64 + n as u64, 1.0).users;
+                let y = crate::model::init_factors(n, 1, f, f as u64 + n as u64, 1.0).users;
                 for isa in [Isa::Base, crate::cpu::isa()] {
                     let mut out = vec![0.0; f * f];
                     gram_rows_dispatch(isa, &y.data, f, 0..n, &mut out);

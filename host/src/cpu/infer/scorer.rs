@@ -18,10 +18,10 @@ use std::sync::Mutex;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::select::RowTopK;
-use super::{check_factors, validate_request, Exclusions, Scorer, TopK};
-use crate::als::Matrix;
 use crate::cpu::kernels::dot32;
+use crate::cpu::thread_pool;
+use crate::infer::{check_factors, validate_request, Exclusions, RowTopK, Scorer, TopK};
+use crate::model::Matrix;
 
 /// Items per score tile.
 pub const TILE_ITEMS: usize = 1024;
@@ -48,7 +48,7 @@ impl CpuScorer {
     /// A scorer over `items` (n_items × f, row-major; copied) on `threads` threads (0: all cores).
     pub fn new(items: &Matrix, threads: usize) -> Result<Self> {
         check_factors(items)?;
-        Ok(CpuScorer { items: items.clone(), pool: crate::cpu::thread_pool(threads)? })
+        Ok(CpuScorer { items: items.clone(), pool: thread_pool(threads)? })
     }
 
     pub fn threads(&self) -> usize {

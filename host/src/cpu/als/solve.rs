@@ -10,7 +10,7 @@
 //!
 //! The `pub fn` wrappers (no generic parameter) run the baseline (non-FMA) instantiation.
 
-use super::kernels::{axpy64, dot64, madd64};
+use crate::cpu::kernels::{axpy64, dot64, madd64};
 
 /// Right-looking blocked Cholesky `A = UᵀU` on the **upper** triangle of `a` (f×f, row-major).
 /// Panels of 4 rows are factored, then the trailing matrix gets one fused rank-4 update per row

@@ -1,0 +1,75 @@
+//! The traits every backend implements: [`AlsBackend`] (training) and [`Recommender`] (recommend API).
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use super::{AlsConfig, Factors};
+use crate::data::{Csr, Interactions};
+
+/// Which factor matrix a half-step recomputes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    /// Users from items (rows of the CSR matrix).
+    Users,
+    /// Items from users (rows of the CSC matrix).
+    Items,
+}
+
+/// Where a backend's half-step time went, for backends that can tell (seconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// YᵀY of the fixed factors (implicit feedback).
+    pub gram_s: f64,
+    /// get_hermitian + get_bias.
+    pub hermitian_s: f64,
+    pub solve_s: f64,
+    /// The whole half-step.
+    pub total_s: f64,
+}
+
+impl Breakdown {
+    /// Time not in the named phases (launch gaps, synchronization, transfers).
+    pub fn other_s(&self) -> f64 {
+        (self.total_s - self.gram_s - self.hermitian_s - self.solve_s).max(0.0)
+    }
+}
+
+/// A compute backend for ALS. Backends that keep the factors elsewhere (the GPU) take them in
+/// [`AlsBackend::begin`] and hand them back in [`AlsBackend::fetch`]; between the two, the host
+/// copy is stale.
+pub trait AlsBackend {
+    fn name(&self) -> String;
+    /// Called once before the first half-step.
+    fn begin(&mut self, _train: &Interactions, _start: &Factors, _cfg: &AlsConfig) -> Result<()> {
+        Ok(())
+    }
+    /// Recompute every row of `side` against the other side's factors.
+    fn half_step(
+        &mut self,
+        side: Side,
+        train: &Interactions,
+        factors: &mut Factors,
+        cfg: &AlsConfig,
+    ) -> Result<Option<Breakdown>>;
+    /// Bring `factors` up to date on the host.
+    fn fetch(&mut self, _factors: &mut Factors) -> Result<()> {
+        Ok(())
+    }
+    /// The training objective of `factors` on `train` (see the module docs).
+    fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64>;
+}
+
+/// The recommend API every backend's model implements.
+///
+/// Rankings are by descending score, ties broken by the lower item index; items a user has
+/// in `exclude` (typically the training matrix, CSR users × items) are never returned.
+pub trait Recommender {
+    /// Top-`n` items for `user`.
+    fn recommend(&self, user: usize, exclude: Option<&Csr>, n: usize) -> Result<Vec<(u32, f32)>> {
+        Ok(self.recommend_batch(&[user as u32], exclude, n)?.pop().unwrap_or_default())
+    }
+    /// Top-`n` items for each of `users`.
+    fn recommend_batch(&self, users: &[u32], exclude: Option<&Csr>, n: usize) -> Result<Vec<Vec<(u32, f32)>>>;
+    /// The `n` items most similar to `item` by cosine of the item factors (the item itself excluded).
+    fn similar_items(&self, item: usize, n: usize) -> Result<Vec<(u32, f32)>>;
+}

@@ -1,0 +1,188 @@
+//! The training driver: [`train`] runs ALS on a [`Backend`] (built by [`make_backend`]), evaluates
+//! on a test set with the CPU backend's metrics, and reports per-iteration times.
+
+mod factory;
+mod progress;
+
+pub use factory::{make_backend, Backend};
+pub use progress::progress_bar;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::cpu::metrics;
+use crate::cpu::thread_pool;
+use crate::data::Interactions;
+use crate::model::{init_factors, AlsConfig, Breakdown, Factors, Metrics, Side};
+
+/// One training iteration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IterationLog {
+    /// 1-based.
+    pub iteration: usize,
+    pub user_step_s: f64,
+    pub item_step_s: f64,
+    /// `user_step_s + item_step_s`: the ALS time (no objective, no evaluation).
+    pub iteration_s: f64,
+    pub objective: Option<f64>,
+    pub objective_s: Option<f64>,
+    pub test: Option<Metrics>,
+    pub eval_s: Option<f64>,
+    /// Per-phase times of the user half-step, from backends that measure them (GPU).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_breakdown: Option<Breakdown>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub item_breakdown: Option<Breakdown>,
+}
+
+/// What [`train`] returns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub config: AlsConfig,
+    pub backend: String,
+    pub n_users: usize,
+    pub n_items: usize,
+    pub nnz: usize,
+    pub iterations: Vec<IterationLog>,
+    /// The iteration whose factors are returned when early stopping monitored a metric.
+    pub best_iteration: Option<usize>,
+    pub stopped_early: bool,
+    pub total_s: f64,
+    #[serde(skip)]
+    pub factors: Option<Factors>,
+}
+
+/// Train ALS factors on `train`, evaluating on `test` (when given) per [`EvalConfig`].
+pub fn train(
+    train: &Interactions,
+    test: Option<&Interactions>,
+    cfg: &AlsConfig,
+    backend: Backend,
+) -> Result<TrainReport> {
+    train_with(train, test, cfg, backend, None, &mut |_| {})
+}
+
+/// [`train`] with an optional start point and a callback after each iteration (progress bars).
+pub fn train_with(
+    train: &Interactions,
+    test: Option<&Interactions>,
+    cfg: &AlsConfig,
+    backend: Backend,
+    init: Option<Factors>,
+    on_iteration: &mut dyn FnMut(&IterationLog),
+) -> Result<TrainReport> {
+    cfg.validate()?;
+    let mut be = make_backend(backend)?;
+    let threads = match backend {
+        Backend::Cpu { threads } => threads,
+        _ => 0,
+    };
+    let eval_pool = thread_pool(threads)?;
+    let t_all = std::time::Instant::now();
+    let (nu, ni, f) = (train.n_users(), train.n_items(), cfg.factors);
+    if let Some(t) = test {
+        anyhow::ensure!(
+            t.n_users() == nu && t.n_items() == ni,
+            "test matrix is {}×{}, train is {nu}×{ni}",
+            t.n_users(),
+            t.n_items()
+        );
+    }
+    let mut factors = match init {
+        Some(fa) => {
+            anyhow::ensure!(
+                fa.users.rows == nu && fa.items.rows == ni && fa.users.cols == f && fa.items.cols == f,
+                "initial factors have the wrong shape"
+            );
+            fa
+        }
+        None => init_factors(nu, ni, f, cfg.seed, cfg.init_scale),
+    };
+    let eval_users = test.map(|t| metrics::eval_users(&t.csr, cfg.eval.max_users, cfg.seed));
+    be.begin(train, &factors, cfg)?;
+    let mut logs = Vec::with_capacity(cfg.iterations);
+    let mut best: Option<(f64, usize, Factors)> = None;
+    let mut since_best = 0usize;
+    let mut stopped_early = false;
+    for it in 1..=cfg.iterations {
+        let t = std::time::Instant::now();
+        let user_breakdown = be.half_step(Side::Users, train, &mut factors, cfg)?;
+        let user_step_s = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let item_breakdown = be.half_step(Side::Items, train, &mut factors, cfg)?;
+        let item_step_s = t.elapsed().as_secs_f64();
+        let evaluate = it % cfg.eval.every == 0 || it == cfg.iterations;
+        if cfg.compute_objective || (evaluate && test.is_some()) {
+            be.fetch(&mut factors)?;
+        }
+        let (objective, objective_s) = if cfg.compute_objective {
+            let t = std::time::Instant::now();
+            let o = be.objective(train, &factors, cfg)?;
+            (Some(o), Some(t.elapsed().as_secs_f64()))
+        } else {
+            (None, None)
+        };
+        let (metrics, eval_s) = match (test, evaluate) {
+            (Some(t), true) => {
+                let tt = std::time::Instant::now();
+                let m =
+                    eval_pool.install(|| metrics::evaluate(&factors, &train.csr, &t.csr, cfg, eval_users.as_deref()));
+                (Some(m), Some(tt.elapsed().as_secs_f64()))
+            }
+            _ => (None, None),
+        };
+        let log = IterationLog {
+            iteration: it,
+            user_step_s,
+            item_step_s,
+            iteration_s: user_step_s + item_step_s,
+            objective,
+            objective_s,
+            test: metrics.clone(),
+            eval_s,
+            user_breakdown,
+            item_breakdown,
+        };
+        on_iteration(&log);
+        logs.push(log);
+        if let (Some(es), Some((v, higher))) = (cfg.early_stopping, metrics.as_ref().and_then(|m| m.monitored())) {
+            let improved = match &best {
+                None => true,
+                Some((b, _, _)) => {
+                    if higher {
+                        v > b + es.min_delta
+                    } else {
+                        v < b - es.min_delta
+                    }
+                }
+            };
+            if improved {
+                best = Some((v, it, factors.clone()));
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= es.patience {
+                    stopped_early = it < cfg.iterations;
+                    break;
+                }
+            }
+        }
+    }
+    be.fetch(&mut factors)?;
+    let best_iteration = best.as_ref().map(|b| b.1);
+    if let Some((_, _, fb)) = best {
+        factors = fb;
+    }
+    Ok(TrainReport {
+        config: cfg.clone(),
+        backend: be.name(),
+        n_users: nu,
+        n_items: ni,
+        nnz: train.nnz(),
+        iterations: logs,
+        best_iteration,
+        stopped_early,
+        total_s: t_all.elapsed().as_secs_f64(),
+        factors: Some(factors),
+    })
+}
