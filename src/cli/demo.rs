@@ -7,11 +7,7 @@ use rustmf_host::data::synth::{generate, Preset};
 use rustmf_host::model::{AlsConfig, Recommender, Solver};
 use rustmf_host::train::{self, Backend};
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Device {
-    Cpu,
-    Gpu,
-}
+use super::args::Device;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

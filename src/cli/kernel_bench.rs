@@ -30,8 +30,8 @@ pub struct Args {
     alpha: f32,
     /// get_hermitian versions, comma-separated: version numbers (or v1, v2, …) and cublas;
     /// default: every version this GPU runs (v9 needs an H100/H200).
-    #[arg(long)]
-    hermitian: Option<String>,
+    #[arg(long, value_delimiter = ',', value_parser = super::args::hermitian_number)]
+    hermitian: Vec<u32>,
     /// CG steps of the bandwidth measurement.
     #[arg(long, default_value_t = 3)]
     cg_steps: u32,
@@ -68,7 +68,8 @@ pub fn run(args: Args) -> Result<()> {
 #[cfg(feature = "gpu")]
 mod gpu {
     use super::Args;
-    use anyhow::{Context, Result};
+    use anyhow::Result;
+    use rustmf_host::bench::flops::{cg_bytes, fp32_fma_peak, hermitian_flop};
     use rustmf_host::bench::{Bench, Summary};
     use rustmf_host::data::input::load_input;
     use rustmf_host::data::Interactions;
@@ -91,15 +92,10 @@ mod gpu {
     }
 
     pub fn run(args: Args) -> Result<()> {
-        let mut versions = match &args.hermitian {
-            None => Hermitian::ALL.to_vec(),
-            Some(list) => list
-                .split(',')
-                .map(|h| {
-                    let n = crate::cli::train::hermitian_number(h.trim())?;
-                    Hermitian::from_number(n).with_context(|| format!("there is no get_hermitian version {h:?}"))
-                })
-                .collect::<Result<_>>()?,
+        let mut versions: Vec<Hermitian> = if args.hermitian.is_empty() {
+            Hermitian::ALL.to_vec()
+        } else {
+            args.hermitian.iter().map(|&n| Hermitian::from_number(n).expect("checked by the parser")).collect()
         };
         anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
         let t = std::time::Instant::now();
@@ -113,7 +109,7 @@ mod gpu {
             t.elapsed().as_secs_f64()
         );
         let gpu = Arc::new(crate::kernels::open_gpu(0)?);
-        if args.hermitian.is_none() {
+        if args.hermitian.is_empty() {
             versions.retain(|h| {
                 let runs = !h.needs_sm90a() || gpu.kernel(&h.kernel_name(args.factors, false)).is_ok();
                 if !runs {
@@ -138,9 +134,10 @@ mod gpu {
         let mut bench = Bench::new(&args.name);
         let cuda = rustmf_host::gpu::driver_version().unwrap_or_default();
         bench.set_gpu(&setup.gpu.info.name, "", &cuda);
-        let (peak, how) = fma_peak(&setup.gpu);
+        let i = &setup.gpu.info;
+        let (peak, how) = fp32_fma_peak(i.multiprocessors, i.compute_capability, i.sm_clock_khz);
         println!("fp32 FMA peak: {how}");
-        let flop = 2.0 * data.nnz() as f64 * (args.factors * (args.factors + 1) / 2) as f64 * 2.0;
+        let flop = hermitian_flop(data.nnz(), args.factors);
         let mut table = vec![format!(
             "{:<22} {:>10} {:>10} {:>10} {:>10} {:>8}",
             "get_hermitian", "median ms", "min ms", "max ms", "GFLOP/s", "% peak"
@@ -228,21 +225,6 @@ mod gpu {
         Ok(())
     }
 
-    /// The fp32 FMA peak in FLOP/s, and how it was computed (from the device's attributes).
-    fn fma_peak(gpu: &Gpu) -> (f64, String) {
-        let i = &gpu.info;
-        // FP32 lanes per SM: 64 on sm_80 (A100), 128 on sm_86 and later (H100/H200: sm_90).
-        let lanes = if i.compute_capability == (8, 0) { 64 } else { 128 };
-        let ghz = i.sm_clock_khz as f64 / 1e6;
-        let peak = i.multiprocessors as f64 * lanes as f64 * 2.0 * ghz * 1e9;
-        let how = format!(
-            "{} SMs × {lanes} fp32 lanes × 2 flop/FMA × {ghz:.3} GHz (max SM clock, CU_DEVICE_ATTRIBUTE_CLOCK_RATE) = {:.1} TFLOP/s",
-            i.multiprocessors,
-            peak / 1e12
-        );
-        (peak, how)
-    }
-
     fn params(s: &Setup, extra: serde_json::Value) -> serde_json::Value {
         let mut p = json!({
             "input": s.args.input, "n_users": s.data.n_users(), "n_items": s.data.n_items(), "nnz": s.data.nnz(),
@@ -291,9 +273,7 @@ mod gpu {
         let samples: Vec<f64> = per_side[0].iter().zip(&per_side[1]).map(|(u, i)| u + i).collect();
         let (f, steps) = (s.cfg.factors as f64, s.args.cg_steps as f64);
         let systems = (s.data.n_users() + s.data.n_items()) as f64;
-        let a_bytes = f * f * if solver.half_storage() { 2.0 } else { 4.0 };
-        let dram = systems * (a_bytes + 3.0 * 4.0 * f);
-        let modelled = systems * (a_bytes * steps + 3.0 * 4.0 * f);
+        let (dram, modelled) = cg_bytes(systems, f, steps, solver.half_storage());
         let t = Summary::of(&samples).median_s;
         let copy = Summary::of(&copy_time(&s.gpu, dram as usize / 2, s.args.warmup, s.args.repeats)?).median_s;
         Ok((

@@ -1,6 +1,7 @@
 //! Subcommands of the `rustmf` binary, one file each.
 use clap::{Parser, Subcommand};
 
+mod args;
 pub mod data;
 pub mod demo;
 pub mod infer_bench;

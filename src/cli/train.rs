@@ -11,10 +11,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use rustmf_host::bench::flops::hermitian_flop;
 use rustmf_host::data::input::{holdout, load_input};
 use rustmf_host::data::Interactions;
 use rustmf_host::model::{AlsConfig, Breakdown, Confidence, EarlyStopping, EvalConfig, GpuOptions, MatrixFree, Solver};
 use rustmf_host::train::{self as driver, Backend, TrainReport};
+
+use super::args::{hermitian_number, Device};
 
 /// `rustmf train` arguments (boxed: the options are many).
 #[derive(clap::Args, Debug)]
@@ -26,16 +29,16 @@ pub struct TrainArgs {
 #[derive(clap::Args, Debug)]
 pub struct TrainOpts {
     /// Where to train: cpu (the reference) or gpu.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: Device,
     /// Input: a data cache file, `synth:PRESET[:SCALE]` (the data layer's planted presets: demo,
     /// netflix, ...) or `shaped:netflix[:SCALE]` (the benchmarks' power-law generator, default
     /// scale 0.01).
     #[arg(long)]
     pub input: String,
     /// Number of latent factors f (a comma-separated list with --bench-out).
-    #[arg(long, default_value = "64")]
-    pub factors: String,
+    #[arg(long, value_delimiter = ',', default_value = "64")]
+    pub factors: Vec<usize>,
     #[arg(long, default_value_t = 15)]
     pub iterations: usize,
     /// Regularisation λ (default 0.1 implicit, 0.05 explicit; explicit is weighted-λ: λ·n_u).
@@ -51,15 +54,15 @@ pub struct TrainOpts {
     #[arg(long)]
     pub explicit: bool,
     /// Confidence function: linear (1 + α r) or log (1 + α log(1 + r/eps)).
-    #[arg(long, default_value = "linear")]
-    pub confidence: String,
+    #[arg(long, value_enum, default_value = "linear")]
+    pub confidence: ConfidenceArg,
     #[arg(long, default_value_t = 1.0)]
     pub eps: f32,
     /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) | cg-mf (GPU: CG
     /// without forming A, the fastest) | cg-mf-users | cg-mf-items (matrix-free on one side only)
     /// (a comma-separated list with --bench-out).
-    #[arg(long, default_value = "cholesky")]
-    pub solver: String,
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "cholesky")]
+    pub solver: Vec<SolverArg>,
     #[arg(long, default_value_t = 3)]
     pub cg_steps: usize,
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
@@ -67,8 +70,8 @@ pub struct TrainOpts {
     pub cg_tol: Option<f64>,
     /// GPU: get_hermitian version 1–9 (9: H100/H200 only), or cublas (the baseline: gathered blocks and a batched GEMM)
     /// (a comma-separated list with --bench-out).
-    #[arg(long, default_value = "8")]
-    pub hermitian: String,
+    #[arg(long, value_delimiter = ',', default_value = "8", value_parser = hermitian_number)]
+    pub hermitian: Vec<u32>,
     /// GPU, CG solver: keep A in fp16.
     #[arg(long)]
     pub fp16: bool,
@@ -76,8 +79,8 @@ pub struct TrainOpts {
     #[arg(long)]
     pub batch_rows: Option<usize>,
     /// CPU threads, 0 = all cores (a comma-separated list with --bench-out).
-    #[arg(long, default_value = "0")]
-    pub threads: String,
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    pub threads: Vec<usize>,
     /// Per-user hold-out fraction for the test set (0: no test set).
     #[arg(long, default_value_t = 0.0)]
     pub test_fraction: f64,
@@ -136,8 +139,23 @@ pub struct EvalArgs {
     pub threads: usize,
 }
 
-fn list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>> {
-    s.split(',').map(|p| p.trim().parse::<T>().map_err(|_| anyhow::anyhow!("bad {what}: {p:?}"))).collect()
+/// `--confidence`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfidenceArg {
+    Linear,
+    Log,
+}
+
+/// `--solver`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SolverArg {
+    Cholesky,
+    Lu,
+    Cg,
+    CublasLu,
+    CgMf,
+    CgMfUsers,
+    CgMfItems,
 }
 
 /// A `--solver` choice: the solver, whether it is cuBLAS's batched LU, and which sides CG runs
@@ -149,33 +167,19 @@ struct SolverChoice {
     matrix_free: MatrixFree,
 }
 
-fn solver(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
-    let matrix_free = match name {
-        "cg-mf" => MatrixFree::Both,
-        "cg-mf-users" => MatrixFree::Users,
-        "cg-mf-items" => MatrixFree::Items,
+fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
+    let matrix_free = match arg {
+        SolverArg::CgMf => MatrixFree::Both,
+        SolverArg::CgMfUsers => MatrixFree::Users,
+        SolverArg::CgMfItems => MatrixFree::Items,
         _ => MatrixFree::Off,
     };
-    let solver = match name {
-        "cholesky" => Solver::Cholesky,
-        "lu" | "cublas-lu" => Solver::Lu,
-        "cg" | "cg-mf" | "cg-mf-users" | "cg-mf-items" => Solver::Cg { steps, tol },
-        _ => anyhow::bail!("unknown solver {name:?} (cholesky, lu, cg, cg-mf, cg-mf-users, cg-mf-items, cublas-lu)"),
+    let solver = match arg {
+        SolverArg::Cholesky => Solver::Cholesky,
+        SolverArg::Lu | SolverArg::CublasLu => Solver::Lu,
+        SolverArg::Cg | SolverArg::CgMf | SolverArg::CgMfUsers | SolverArg::CgMfItems => Solver::Cg { steps, tol },
     };
-    Ok(SolverChoice { solver, cublas: name == "cublas-lu", matrix_free })
-}
-
-/// A `--hermitian` choice as [`GpuOptions::hermitian`] numbers it: a version number (or v1,
-/// v2, …), cublas = 0.
-pub fn hermitian_number(name: &str) -> Result<u32> {
-    match name {
-        "cublas" => Ok(0),
-        v => v
-            .strip_prefix('v')
-            .unwrap_or(v)
-            .parse()
-            .map_err(|_| anyhow::anyhow!("bad --hermitian: {v:?} (a version number or cublas)")),
-    }
+    SolverChoice { solver, cublas: arg == SolverArg::CublasLu, matrix_free }
 }
 
 fn hermitian_name(number: u32) -> String {
@@ -187,13 +191,13 @@ fn hermitian_name(number: u32) -> String {
 }
 
 fn backend(args: &TrainOpts, threads: usize, hermitian: u32, s: SolverChoice) -> Result<Backend> {
-    match args.device.as_str() {
-        "cpu" if s.cublas => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
-        "cpu" if s.matrix_free != MatrixFree::Off => {
+    match args.device {
+        Device::Cpu if s.cublas => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
+        Device::Cpu if s.matrix_free != MatrixFree::Off => {
             anyhow::bail!("cg-mf* choose where the GPU forms A; the CPU's CG is always matrix-free: use --solver cg")
         }
-        "cpu" => Ok(Backend::Cpu { threads }),
-        "gpu" => Ok(Backend::Gpu {
+        Device::Cpu => Ok(Backend::Cpu { threads }),
+        Device::Gpu => Ok(Backend::Gpu {
             device: 0,
             options: GpuOptions {
                 hermitian,
@@ -203,7 +207,6 @@ fn backend(args: &TrainOpts, threads: usize, hermitian: u32, s: SolverChoice) ->
                 matrix_free: s.matrix_free,
             },
         }),
-        d => anyhow::bail!("unknown device {d:?} (cpu, gpu)"),
     }
 }
 
@@ -219,16 +222,12 @@ fn solver_name(s: &SolverChoice) -> String {
 pub fn train(args: TrainArgs) -> Result<()> {
     let args = *args.opts;
     let implicit = !args.explicit;
-    let factors: Vec<usize> = list(&args.factors, "--factors")?;
-    let solvers: Vec<SolverChoice> =
-        args.solver.split(',').map(|s| solver(s.trim(), args.cg_steps, args.cg_tol)).collect::<Result<_>>()?;
-    let threads: Vec<usize> = list(&args.threads, "--threads")?;
-    let hermitians: Vec<u32> = args.hermitian.split(',').map(|h| hermitian_number(h.trim())).collect::<Result<_>>()?;
+    let (factors, threads, hermitians) = (&args.factors, &args.threads, &args.hermitian);
+    let solvers: Vec<SolverChoice> = args.solver.iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
     backend(&args, threads[0], hermitians[0], solvers[0])?;
-    let confidence = match args.confidence.as_str() {
-        "linear" => Confidence::Linear,
-        "log" => Confidence::Log { eps: args.eps },
-        c => anyhow::bail!("unknown confidence {c:?} (linear, log)"),
+    let confidence = match args.confidence {
+        ConfidenceArg::Linear => Confidence::Linear,
+        ConfidenceArg::Log => Confidence::Log { eps: args.eps },
     };
     let base = AlsConfig {
         factors: factors[0],
@@ -265,7 +264,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         eprintln!("exported the training matrix to {}", dir.display());
     }
     if let Some(dir) = &args.bench_out {
-        let grid = Grid { factors: &factors, solvers: &solvers, threads: &threads, hermitians: &hermitians };
+        let grid = Grid { factors, solvers: &solvers, threads, hermitians };
         return bench(&args, &train, &base, &grid, dir);
     }
     anyhow::ensure!(
@@ -319,7 +318,7 @@ struct Grid<'a> {
 fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, dir: &std::path::Path) -> Result<()> {
     let mut b = rustmf_host::bench::Bench::new(&args.bench_name);
     anyhow::ensure!(args.iterations > args.bench_warmup, "--iterations must exceed --bench-warmup");
-    let gpu = args.device == "gpu";
+    let gpu = args.device == Device::Gpu;
     // The thread count does not change a GPU run, nor the get_hermitian version a CPU run.
     let (threads, hermitians) =
         if gpu { (&grid.threads[..1], grid.hermitians) } else { (grid.threads, &grid.hermitians[..1]) };
@@ -371,8 +370,7 @@ fn record(
         "lambda": cfg.lambda, "alpha": cfg.alpha, "iterations_timed": samples.len(),
         "warmup_iterations": args.bench_warmup,
     });
-    // get_hermitian FLOPs per iteration: both sides, lower triangle, one FMA = 2 FLOPs.
-    let flop = 2.0 * 2.0 * train.nnz() as f64 * (f * (f + 1) / 2) as f64;
+    let flop = hermitian_flop(train.nnz(), f);
     let hermitian_s = phase(&|x| x.hermitian_s);
     b.record(
         &case,
