@@ -12,7 +12,7 @@
 //! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
 //! own bounds: a Rust panic on the device becomes a `trap`, which the host reports as a launch failure.
 #![no_std]
-#![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_intrinsics, f16)]
+#![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_intrinsics, f16, macro_metavar_expr_concat)]
 #![allow(internal_features)]
 // Kernel entry points are `unsafe extern "ptx-kernel"` by nature: their safety contract is the
 // launch shape and buffer sizes documented on each one, which the host wrapper upholds.

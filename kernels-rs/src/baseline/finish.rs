@@ -11,8 +11,7 @@
 //! Traffic: f² floats read and written per row (plus YᵀY from L2, implicit).
 use crate::hermitian::Problem;
 use crate::prelude::*;
-
-const BLOCK: u32 = 256;
+use rustmf_kernel_abi::baseline::{BaselineFinish, FINISH_BLOCK as BLOCK};
 
 #[inline(always)]
 unsafe fn finish<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: *mut f32) {
@@ -33,25 +32,18 @@ unsafe fn finish<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out:
 }
 
 macro_rules! finish_kernels {
-    ($($name:ident = $f:literal),*) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_rows: u32, row_begin: u32, indptr: *const u64, gram: *const f32, lambda: f32, mode: u32,
-                a_out: *mut f32,
-            ) {
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::baseline_finish_kernels! {
+            $(${concat(baseline_finish_f, $f)} => |a: BaselineFinish| {
                 let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
-                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha: 0.0, eps: 1.0, mode };
-                finish::<$f>(n_rows, row_begin, p, a_out)
-            }
-        )*
+                let p = Problem {
+                    indptr: a.indptr, indices, values, theta, gram: a.gram,
+                    lambda: a.lambda, alpha: 0.0, eps: 1.0, mode: a.mode,
+                };
+                finish::<$f>(a.n_rows, a.row_begin, p, a.a_out)
+            },)*
+        }
     };
 }
 
-finish_kernels!(
-    baseline_finish_f32 = 32,
-    baseline_finish_f64 = 64,
-    baseline_finish_f96 = 96,
-    baseline_finish_f100 = 100,
-    baseline_finish_f128 = 128
-);
+rustmf_kernel_abi::with_supported_f!(finish_kernels!());

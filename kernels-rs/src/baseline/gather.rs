@@ -16,6 +16,7 @@
 //! Traffic: n_u·f floats read and L_u·f written per row — the price of handing cuBLAS dense operands.
 use crate::hermitian::Problem;
 use crate::prelude::*;
+use rustmf_kernel_abi::baseline::BaselineGather;
 
 #[inline(always)]
 unsafe fn gather<const F: usize>(
@@ -59,26 +60,18 @@ unsafe fn gather<const F: usize>(
 }
 
 macro_rules! gather_kernels {
-    ($($name:ident = $f:literal),*) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-                theta: *const f32, alpha: f32, eps: f32, mode: u32, offsets: *const u64,
-                gathered: *mut f32, b_out: *mut f32,
-            ) {
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::baseline_gather_kernels! {
+            $(${concat(baseline_gather_f, $f)} => |a: BaselineGather| {
                 let gram = core::ptr::null();
-                let p = Problem { indptr, indices, values, theta, gram, lambda: 0.0, alpha, eps, mode };
-                gather::<$f>(n_rows, row_begin, p, offsets, gathered, b_out)
-            }
-        )*
+                let p = Problem {
+                    indptr: a.indptr, indices: a.indices, values: a.values, theta: a.theta, gram,
+                    lambda: 0.0, alpha: a.alpha, eps: a.eps, mode: a.mode,
+                };
+                gather::<$f>(a.n_rows, a.row_begin, p, a.offsets, a.gathered, a.b_out)
+            },)*
+        }
     };
 }
 
-gather_kernels!(
-    baseline_gather_f32 = 32,
-    baseline_gather_f64 = 64,
-    baseline_gather_f96 = 96,
-    baseline_gather_f100 = 100,
-    baseline_gather_f128 = 128
-);
+rustmf_kernel_abi::with_supported_f!(gather_kernels!());

@@ -39,21 +39,89 @@
 //! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v9 store A_u as fp16
 //! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read. `gram` (YᵀY, f×f) is read in implicit modes only.
 
-mod tiles;
-pub mod v1_global;
-pub mod v2_shared;
-pub mod v3_tiled;
-pub mod v4_cached;
-pub mod v5_pipelined;
-pub mod v6_tensor;
-pub mod v7_balanced;
-pub mod v8_split;
-#[cfg(target_feature = "sm_90a")]
-pub mod v9_wgmma;
+// The macros come before the modules: their textual scope is everything below.
+/// Declares version N's entry points for every supported f, and with `fp16` also the `_half`
+/// ones: `hermitian_kernels!(N, fp16, Rows => implementation::<F, .., HALF>)`, where the
+/// implementation's generic arguments may use the constants `F` and `HALF` and it takes the
+/// arguments its signature (`Rows`, `Ordered`, `Units`) gives.
+macro_rules! hermitian_kernels {
+    ($number:literal, $output:ident, $arguments:ident => $($implementation:tt)*) => {
+        rustmf_kernel_abi::with_supported_f!(
+            hermitian_kernels_for_f!($number, $output, $arguments, { $($implementation)* },)
+        );
+    };
+}
 
-pub const MODE_EXPLICIT: u32 = 0;
-pub const MODE_IMPLICIT_LINEAR: u32 = 1;
-pub const MODE_IMPLICIT_LOG: u32 = 2;
+macro_rules! hermitian_kernels_for_f {
+    ($number:literal, fp16, $arguments:ident, $implementation:tt, [$($f:literal),*]) => {
+        hermitian_kernels_for_f!($number, fp32, $arguments, $implementation, [$($f),*]);
+        $(hermitian_entry!($arguments, ${concat(hermitian_v, $number, _f, $f, _half)}, $f, true, $implementation);)*
+    };
+    ($number:literal, fp32, $arguments:ident, $implementation:tt, [$($f:literal),*]) => {
+        $(hermitian_entry!($arguments, ${concat(hermitian_v, $number, _f, $f)}, $f, false, $implementation);)*
+    };
+}
+
+/// One entry point: the signature's arguments handed to the implementation at (f, HALF).
+macro_rules! hermitian_entry {
+    (Rows, $name:ident, $f:literal, $half:literal, { $($implementation:tt)* }) => {
+        rustmf_kernel_abi::hermitian_rows_kernels! {
+            $name => |a: rustmf_kernel_abi::hermitian::HermitianRows| {
+                const F: usize = $f;
+                #[allow(dead_code)]
+                const HALF: bool = $half;
+                $($implementation)*(a.n_rows, a.row_begin, $crate::hermitian::Problem::from(&a), a.a_out, a.b_out)
+            }
+        }
+    };
+    (Ordered, $name:ident, $f:literal, $half:literal, { $($implementation:tt)* }) => {
+        rustmf_kernel_abi::hermitian_ordered_kernels! {
+            $name => |a: rustmf_kernel_abi::hermitian::HermitianOrdered| {
+                const F: usize = $f;
+                #[allow(dead_code)]
+                const HALF: bool = $half;
+                let p = $crate::hermitian::Problem::from(&a);
+                $($implementation)*(a.n_rows, a.row_begin, p, a.a_out, a.b_out, a.order)
+            }
+        }
+    };
+    (Units, $name:ident, $f:literal, $half:literal, { $($implementation:tt)* }) => {
+        rustmf_kernel_abi::hermitian_units_kernels! {
+            $name => |a: rustmf_kernel_abi::hermitian::HermitianUnits| {
+                const F: usize = $f;
+                #[allow(dead_code)]
+                const HALF: bool = $half;
+                let p = $crate::hermitian::Problem::from(&a);
+                $($implementation)*(a.n_units, p, a.a_out, a.b_out, a.work, a.partial_a, a.partial_b)
+            }
+        }
+    };
+}
+
+mod tiles;
+
+/// One module per line of the version list (`kernels-abi/src/hermitian.rs`); versions built only
+/// for sm_90a are left out of the other images.
+macro_rules! declare_versions {
+    ($($number:literal $module:ident $arguments:ident $layout:ident $image:ident $output:ident $change:literal $paper:literal;)*) => {
+        $(image_gate! { $image, pub mod $module; })*
+    };
+}
+
+macro_rules! image_gate {
+    (Every, $item:item) => {
+        $item
+    };
+    (Sm90a, $item:item) => {
+        #[cfg(target_feature = "sm_90a")]
+        $item
+    };
+}
+
+rustmf_kernel_abi::hermitian_versions!(declare_versions!);
+
+use rustmf_kernel_abi::hermitian::{HermitianFinish, HermitianOrdered, HermitianRows, HermitianUnits};
+pub use rustmf_kernel_abi::hermitian::{MODE_EXPLICIT, MODE_IMPLICIT_LINEAR, MODE_IMPLICIT_LOG};
 
 /// The problem every version solves, as the kernel arguments describe it.
 #[derive(Clone, Copy)]
@@ -67,6 +135,30 @@ pub struct Problem {
     pub alpha: f32,
     pub eps: f32,
     pub mode: u32,
+}
+
+macro_rules! problem_of {
+    ($($args:ident),*) => {
+        $(impl From<&$args> for Problem {
+            #[inline(always)]
+            fn from(a: &$args) -> Problem {
+                let (indptr, indices, values, theta, gram) = (a.indptr, a.indices, a.values, a.theta, a.gram);
+                Problem { indptr, indices, values, theta, gram, lambda: a.lambda, alpha: a.alpha, eps: a.eps, mode: a.mode }
+            }
+        })*
+    };
+}
+
+problem_of!(HermitianRows, HermitianOrdered, HermitianUnits);
+
+impl From<&HermitianFinish> for Problem {
+    /// The finish kernel reads only the regularization terms.
+    #[inline(always)]
+    fn from(a: &HermitianFinish) -> Problem {
+        let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
+        let (indptr, gram, lambda, mode) = (a.indptr, a.gram, a.lambda, a.mode);
+        Problem { indptr, indices, values, theta, gram, lambda, alpha: 0.0, eps: 1.0, mode }
+    }
 }
 
 impl Problem {
@@ -157,22 +249,3 @@ pub unsafe fn store_a4<const HALF: bool>(a_out: *mut f32, idx: usize, v: [f32; 4
         *(a_out.add(idx) as *mut crate::prelude::F32x4) = crate::prelude::F32x4(v);
     }
 }
-
-/// Declares exported get_hermitian kernels with the shared signature, each calling a generic
-/// implementation: `hermitian_kernels!(name = implementation::<F, ...>, ...)`.
-macro_rules! hermitian_kernels {
-    ($($name:ident = $imp:ident::<$($g:tt),*>),* $(,)?) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-                a_out: *mut f32, b_out: *mut f32,
-            ) {
-                let p = $crate::hermitian::Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-                $imp::<$($g),*>(n_rows, row_begin, p, a_out, b_out)
-            }
-        )*
-    };
-}
-pub(crate) use hermitian_kernels;

@@ -7,10 +7,10 @@
 //!
 //! Launch: grid = rows in the batch, block = 128 threads, no shared memory.
 //! Budget: a few registers; no shared memory; no local memory.
-use super::{hermitian_kernels, Problem};
+use super::Problem;
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::V1_BLOCK as BLOCK;
 
-const BLOCK: u32 = 128;
 
 #[inline(always)]
 unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: *mut f32, b_out: *mut f32) {
@@ -50,10 +50,4 @@ unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Probl
     }
 }
 
-hermitian_kernels! {
-    hermitian_v1_f32 = hermitian_global::<32>,
-    hermitian_v1_f64 = hermitian_global::<64>,
-    hermitian_v1_f96 = hermitian_global::<96>,
-    hermitian_v1_f100 = hermitian_global::<100>,
-    hermitian_v1_f128 = hermitian_global::<128>,
-}
+hermitian_kernels!(1, fp32, Rows => hermitian_global::<F>);

@@ -9,16 +9,10 @@
 //!
 //! Launch: grid = rows in the batch, block = 256 threads, dynamic shared memory S·(f + 2)·4 bytes.
 //! Budget: 3·M + ~20 registers (M = ⌈f(f+1)/2 / 256⌉: 20 at f=100); no local memory.
-use super::{hermitian_kernels, Problem};
+use super::Problem;
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::{v2_entries_per_thread, STAGED_ITEMS as S, V2_BLOCK as BLOCK};
 
-const BLOCK: u32 = 256;
-const S: usize = 32;
-
-/// Shared-memory bytes the host must give this version for a given f.
-pub const fn shared_bytes(f: usize) -> usize {
-    S * (f + 2) * 4
-}
 
 #[inline(always)]
 unsafe fn hermitian_shared<const F: usize, const M: usize>(
@@ -106,10 +100,4 @@ unsafe fn hermitian_shared<const F: usize, const M: usize>(
 }
 
 // M = ⌈f(f+1)/2 / 256⌉
-hermitian_kernels! {
-    hermitian_v2_f32 = hermitian_shared::<32, 3>,
-    hermitian_v2_f64 = hermitian_shared::<64, 9>,
-    hermitian_v2_f96 = hermitian_shared::<96, 19>,
-    hermitian_v2_f100 = hermitian_shared::<100, 20>,
-    hermitian_v2_f128 = hermitian_shared::<128, 33>,
-}
+hermitian_kernels!(2, fp32, Rows => hermitian_shared::<F, { v2_entries_per_thread(F) }>);

@@ -19,19 +19,10 @@
 //! Launch: grid = rows in the batch, block as in the table, dynamic shared memory
 //! [`shared_bytes`]. Budget: T² + 2T + ~30 registers, spill-free; no local memory.
 use super::tiles::{rank1, store, sum_groups, Tile};
-use super::{hermitian_kernels, Problem};
+use super::Problem;
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::{tiles, STAGED_ITEMS as S};
 
-const S: usize = 32;
-
-/// Shared-memory bytes for (f, T, G): the staging area for S items, or the groups' tiles at the
-/// end, whichever is larger (they share the space).
-pub const fn shared_bytes(f: usize, t: usize, g: usize) -> usize {
-    let nt = f / t;
-    let staging = S * (f + 2);
-    let reduction = (g - 1) * (nt * (nt + 1) / 2) * t * t;
-    4 * if staging > reduction { staging } else { reduction }
-}
 
 #[inline(always)]
 unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
@@ -109,15 +100,4 @@ pub(super) unsafe fn stage<const F: usize>(
     }
 }
 
-hermitian_kernels! {
-    hermitian_v3_f32 = hermitian_tiled::<32, 8, 12, 128, false>,
-    hermitian_v3_f64 = hermitian_tiled::<64, 8, 3, 128, false>,
-    hermitian_v3_f96 = hermitian_tiled::<96, 8, 1, 96, false>,
-    hermitian_v3_f100 = hermitian_tiled::<100, 10, 2, 128, false>,
-    hermitian_v3_f128 = hermitian_tiled::<128, 8, 1, 160, false>,
-    hermitian_v3_f32_half = hermitian_tiled::<32, 8, 12, 128, true>,
-    hermitian_v3_f64_half = hermitian_tiled::<64, 8, 3, 128, true>,
-    hermitian_v3_f96_half = hermitian_tiled::<96, 8, 1, 96, true>,
-    hermitian_v3_f100_half = hermitian_tiled::<100, 10, 2, 128, true>,
-    hermitian_v3_f128_half = hermitian_tiled::<128, 8, 1, 160, true>,
-}
+hermitian_kernels!(3, fp16, Rows => hermitian_tiled::<F, { tiles(F).t }, { tiles(F).groups }, { tiles(F).block }, HALF>);

@@ -11,14 +11,9 @@
 //!
 //! Launch: as v3. Budget: as v3, spill-free; no local memory.
 use super::tiles::{rank1, store, sum_groups, Tile};
-use super::{hermitian_kernels, Problem};
+use super::Problem;
 use crate::prelude::*;
-
-/// Shared-memory bytes for (f, T, G): only the groups' partial tiles.
-pub const fn shared_bytes(f: usize, t: usize, g: usize) -> usize {
-    let nt = f / t;
-    4 * (g - 1) * (nt * (nt + 1) / 2) * t * t
-}
+use rustmf_kernel_abi::hermitian::tiles;
 
 #[inline(always)]
 unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
@@ -59,15 +54,4 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     }
 }
 
-hermitian_kernels! {
-    hermitian_v4_f32 = hermitian_cached::<32, 8, 12, 128, false>,
-    hermitian_v4_f64 = hermitian_cached::<64, 8, 3, 128, false>,
-    hermitian_v4_f96 = hermitian_cached::<96, 8, 1, 96, false>,
-    hermitian_v4_f100 = hermitian_cached::<100, 10, 2, 128, false>,
-    hermitian_v4_f128 = hermitian_cached::<128, 8, 1, 160, false>,
-    hermitian_v4_f32_half = hermitian_cached::<32, 8, 12, 128, true>,
-    hermitian_v4_f64_half = hermitian_cached::<64, 8, 3, 128, true>,
-    hermitian_v4_f96_half = hermitian_cached::<96, 8, 1, 96, true>,
-    hermitian_v4_f100_half = hermitian_cached::<100, 10, 2, 128, true>,
-    hermitian_v4_f128_half = hermitian_cached::<128, 8, 1, 160, true>,
-}
+hermitian_kernels!(4, fp16, Rows => hermitian_cached::<F, { tiles(F).t }, { tiles(F).groups }, { tiles(F).block }, HALF>);

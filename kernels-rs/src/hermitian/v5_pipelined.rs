@@ -12,19 +12,10 @@
 //! Launch: as v3 (same tiles, groups and blocks); dynamic shared memory [`shared_bytes`].
 //! Budget: as v3, spill-free; no local memory. Needs f % 4 == 0 (16-byte copies of θ rows).
 use super::tiles::{rank1, store, sum_groups, Tile};
-use super::{hermitian_kernels, Problem};
+use super::Problem;
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::{tiles, STAGED_ITEMS as S};
 
-const S: usize = 32;
-
-/// Shared-memory bytes for (f, T, G): two staging buffers of S items (θ and values), or the
-/// groups' tiles at the end, whichever is larger.
-pub const fn shared_bytes(f: usize, t: usize, g: usize) -> usize {
-    let nt = f / t;
-    let staging = 2 * S * (f + 1);
-    let reduction = (g - 1) * (nt * (nt + 1) / 2) * t * t;
-    4 * if staging > reduction { staging } else { reduction }
-}
 
 /// One staging buffer: θ of S items and their values.
 #[derive(Clone, Copy)]
@@ -142,15 +133,4 @@ pub(super) unsafe fn accumulate<const F: usize, const T: usize, const G: usize, 
     (acc, bias)
 }
 
-hermitian_kernels! {
-    hermitian_v5_f32 = hermitian_pipelined::<32, 8, 12, 128, false>,
-    hermitian_v5_f64 = hermitian_pipelined::<64, 8, 3, 128, false>,
-    hermitian_v5_f96 = hermitian_pipelined::<96, 8, 1, 96, false>,
-    hermitian_v5_f100 = hermitian_pipelined::<100, 10, 2, 128, false>,
-    hermitian_v5_f128 = hermitian_pipelined::<128, 8, 1, 160, false>,
-    hermitian_v5_f32_half = hermitian_pipelined::<32, 8, 12, 128, true>,
-    hermitian_v5_f64_half = hermitian_pipelined::<64, 8, 3, 128, true>,
-    hermitian_v5_f96_half = hermitian_pipelined::<96, 8, 1, 96, true>,
-    hermitian_v5_f100_half = hermitian_pipelined::<100, 10, 2, 128, true>,
-    hermitian_v5_f128_half = hermitian_pipelined::<128, 8, 1, 160, true>,
-}
+hermitian_kernels!(5, fp16, Rows => hermitian_pipelined::<F, { tiles(F).t }, { tiles(F).groups }, { tiles(F).block }, HALF>);

@@ -39,28 +39,11 @@
 //! f = 64: 299 ms against 347 ms — faster. Nsight Compute: 12 warps per SM issue 1.64
 //! instructions per cycle, mostly the staging, split and index work around the `mma`s; the
 //! tensor cores are far from busy (benches/README.md, "get_hermitian v6").
-use super::{hermitian_kernels, store_a, Problem};
+use super::{store_a, Problem};
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::tensor::{groups, roles, shared_bytes, split_stride, stride, super_rows};
+use rustmf_kernel_abi::hermitian::STAGED_ITEMS as S;
 
-const S: usize = 32;
-
-/// Row stride of staged θ: the smallest ≥ f that is 8 mod 32.
-pub const fn stride(f: usize) -> usize {
-    f + (40 - f % 32) % 32
-}
-
-/// Row stride of the split operands: the smallest ≥ 16·⌈f/16⌉ that is 8 mod 32.
-pub const fn split_stride(f: usize) -> usize {
-    stride(f.div_ceil(16) * 16)
-}
-
-/// Shared-memory bytes: two staging buffers (θ and values), the chunk's weights and its split
-/// operands (big and small parts), or the f×f copy of A_u, whichever is larger.
-pub const fn shared_bytes(f: usize) -> usize {
-    let staging = 2 * S * (stride(f) + 1) + 2 * S + 2 * S * split_stride(f);
-    let a = f * f;
-    4 * if staging > a { staging } else { a }
-}
 
 /// One staging buffer: θ of S items (stride SP) and their values.
 #[derive(Clone, Copy)]
@@ -380,15 +363,4 @@ unsafe fn hermitian_tensor<
     }
 }
 
-hermitian_kernels! {
-    hermitian_v6_f32 = hermitian_tensor::<32, 40, 40, 2, 1, 4, false>,
-    hermitian_v6_f64 = hermitian_tensor::<64, 72, 72, 4, 2, 2, false>,
-    hermitian_v6_f96 = hermitian_tensor::<96, 104, 104, 6, 3, 1, false>,
-    hermitian_v6_f100 = hermitian_tensor::<100, 104, 136, 7, 4, 1, false>,
-    hermitian_v6_f128 = hermitian_tensor::<128, 136, 136, 8, 4, 1, false>,
-    hermitian_v6_f32_half = hermitian_tensor::<32, 40, 40, 2, 1, 4, true>,
-    hermitian_v6_f64_half = hermitian_tensor::<64, 72, 72, 4, 2, 2, true>,
-    hermitian_v6_f96_half = hermitian_tensor::<96, 104, 104, 6, 3, 1, true>,
-    hermitian_v6_f100_half = hermitian_tensor::<100, 104, 136, 7, 4, 1, true>,
-    hermitian_v6_f128_half = hermitian_tensor::<128, 136, 136, 8, 4, 1, true>,
-}
+hermitian_kernels!(6, fp16, Rows => hermitian_tensor::<F, { stride(F) }, { split_stride(F) }, { super_rows(F) }, { roles(F) }, { groups(F) }, HALF>);

@@ -28,16 +28,7 @@ use super::tiles::{store_coalesced, sum_groups, Tile};
 use super::v5_pipelined::accumulate;
 use super::Problem;
 use crate::prelude::*;
-
-/// Shared-memory bytes for (f, T, G): v5's, or A_u (f² floats) if that is larger.
-pub const fn shared_bytes(f: usize, t: usize, g: usize) -> usize {
-    let v5 = super::v5_pipelined::shared_bytes(f, t, g);
-    if v5 > 4 * f * f {
-        v5
-    } else {
-        4 * f * f
-    }
-}
+use rustmf_kernel_abi::hermitian::tiles;
 
 #[inline(always)]
 unsafe fn hermitian_balanced<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
@@ -60,32 +51,4 @@ unsafe fn hermitian_balanced<const F: usize, const T: usize, const G: usize, con
     }
 }
 
-/// The shared get_hermitian signature (`super`) with one more argument, `order`.
-macro_rules! ordered_kernels {
-    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_rows: u32, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-                a_out: *mut f32, b_out: *mut f32, order: *const u32,
-            ) {
-                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-                hermitian_balanced::<$($g),*>(n_rows, row_begin, p, a_out, b_out, order)
-            }
-        )*
-    };
-}
-
-ordered_kernels! {
-    hermitian_v7_f32 = <32, 8, 12, 128, false>,
-    hermitian_v7_f64 = <64, 8, 3, 128, false>,
-    hermitian_v7_f96 = <96, 8, 1, 96, false>,
-    hermitian_v7_f100 = <100, 10, 2, 128, false>,
-    hermitian_v7_f128 = <128, 8, 1, 160, false>,
-    hermitian_v7_f32_half = <32, 8, 12, 128, true>,
-    hermitian_v7_f64_half = <64, 8, 3, 128, true>,
-    hermitian_v7_f96_half = <96, 8, 1, 96, true>,
-    hermitian_v7_f100_half = <100, 10, 2, 128, true>,
-    hermitian_v7_f128_half = <128, 8, 1, 160, true>,
-}
+hermitian_kernels!(7, fp16, Ordered => hermitian_balanced::<F, { tiles(F).t }, { tiles(F).groups }, { tiles(F).block }, HALF>);

@@ -20,11 +20,10 @@ use super::tiles::{store_coalesced, sum_groups, Tile};
 use super::v5_pipelined::accumulate;
 use super::{store_a4, Problem};
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::{tiles, HermitianFinish, FINISH_BLOCK};
 
 /// The slot of a row that is not split.
 pub const WHOLE: u32 = u32::MAX;
-
-const FINISH_BLOCK: u32 = 256;
 
 /// Work unit `k`: its entries `lo..hi`, its batch row and its slot ([`WHOLE`] for a whole row).
 ///
@@ -114,64 +113,22 @@ unsafe fn finish<const F: usize, const HALF: bool>(
     }
 }
 
-/// Declares kernels with the work-unit signature (v8 and v9; the module header says what `work`
-/// holds), each calling an implementation: `work_unit_kernels!(name = implementation::<F, ...>, ...)`.
-macro_rules! work_unit_kernels {
-    ($($name:ident = $imp:ident::<$($g:tt),*>),* $(,)?) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_units: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-                a_out: *mut f32, b_out: *mut f32, work: *const u64, partial_a: *mut f32, partial_b: *mut f32,
-            ) {
-                let p = $crate::hermitian::Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-                $imp::<$($g),*>(n_units, p, a_out, b_out, work, partial_a, partial_b)
-            }
-        )*
-    };
-}
-#[cfg(target_feature = "sm_90a")]
-pub(crate) use work_unit_kernels;
+hermitian_kernels!(8, fp16, Units => hermitian_split::<F, { tiles(F).t }, { tiles(F).groups }, { tiles(F).block }, HALF>);
 
+/// The finish kernel's entry points, one per f, fp32 and fp16 A.
 macro_rules! finish_kernels {
-    ($($name:ident = <$($g:tt),*>),* $(,)?) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_split: u32, row_begin: u32, indptr: *const u64, gram: *const f32, lambda: f32, mode: u32,
-                a_out: *mut f32, b_out: *mut f32, splits: *const u32, partial_a: *const f32, partial_b: *const f32,
-            ) {
-                let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
-                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha: 0.0, eps: 1.0, mode };
-                finish::<$($g),*>(n_split, row_begin, p, a_out, b_out, splits, partial_a, partial_b)
-            }
-        )*
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::hermitian_finish_kernels! {
+            $(${concat(hermitian_v8_finish_f, $f)} => |a: HermitianFinish| finish_all::<$f, false>(a),)*
+            $(${concat(hermitian_v8_finish_f, $f, _half)} => |a: HermitianFinish| finish_all::<$f, true>(a),)*
+        }
     };
 }
 
-work_unit_kernels! {
-    hermitian_v8_f32 = hermitian_split::<32, 8, 12, 128, false>,
-    hermitian_v8_f64 = hermitian_split::<64, 8, 3, 128, false>,
-    hermitian_v8_f96 = hermitian_split::<96, 8, 1, 96, false>,
-    hermitian_v8_f100 = hermitian_split::<100, 10, 2, 128, false>,
-    hermitian_v8_f128 = hermitian_split::<128, 8, 1, 160, false>,
-    hermitian_v8_f32_half = hermitian_split::<32, 8, 12, 128, true>,
-    hermitian_v8_f64_half = hermitian_split::<64, 8, 3, 128, true>,
-    hermitian_v8_f96_half = hermitian_split::<96, 8, 1, 96, true>,
-    hermitian_v8_f100_half = hermitian_split::<100, 10, 2, 128, true>,
-    hermitian_v8_f128_half = hermitian_split::<128, 8, 1, 160, true>,
-}
+rustmf_kernel_abi::with_supported_f!(finish_kernels!());
 
-finish_kernels! {
-    hermitian_v8_finish_f32 = <32, false>,
-    hermitian_v8_finish_f64 = <64, false>,
-    hermitian_v8_finish_f96 = <96, false>,
-    hermitian_v8_finish_f100 = <100, false>,
-    hermitian_v8_finish_f128 = <128, false>,
-    hermitian_v8_finish_f32_half = <32, true>,
-    hermitian_v8_finish_f64_half = <64, true>,
-    hermitian_v8_finish_f96_half = <96, true>,
-    hermitian_v8_finish_f100_half = <100, true>,
-    hermitian_v8_finish_f128_half = <128, true>,
+#[inline(always)]
+unsafe fn finish_all<const F: usize, const HALF: bool>(a: HermitianFinish) {
+    let p = Problem::from(&a);
+    finish::<F, HALF>(a.n_split, a.row_begin, p, a.a_out, a.b_out, a.splits, a.partial_a, a.partial_b)
 }

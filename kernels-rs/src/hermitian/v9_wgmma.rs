@@ -60,49 +60,17 @@
 //! 166.5 ms against 278.2 ms. Nsight Compute: the L1/shared-memory path is the busiest unit
 //! (75–78%: operand reads, transposing stores, gathers), ahead of issue (47–52%); see
 //! benches/README.md, "get_hermitian v9".
-use super::v8_split::{work_unit, work_unit_kernels, WHOLE};
+use super::v8_split::{work_unit, WHOLE};
 use super::{store_a4, Problem};
 use crate::prelude::wgmma::{
     fence_proxy_async, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait,
     wgmma_wait_others, Accumulator,
 };
 use crate::prelude::*;
+use rustmf_kernel_abi::hermitian::wgmma::{padded, shared_bytes, stage_rows, tile_registers, BLOCK, KC};
 
-pub const BLOCK: u32 = 128;
-/// Items per stage.
-const KC: usize = 32;
 /// 16-byte chunks per operand row.
 const CHUNKS: usize = KC / 4;
-
-/// Rows of Z that hold data: f, the b_u row, zeros to a multiple of 8.
-pub const fn padded(f: usize) -> usize {
-    (f + 1).div_ceil(8) * 8
-}
-
-/// Rows of a stage: [`padded`], and at least one 64-row window.
-pub const fn stage_rows(f: usize) -> usize {
-    if padded(f) > 64 {
-        padded(f)
-    } else {
-        64
-    }
-}
-
-/// Accumulator registers per thread of tile t (N/2 for its N = P − 64t columns; 0: no tile).
-pub const fn tile_registers(f: usize, t: usize) -> usize {
-    if padded(f) > 64 * t {
-        (padded(f) - 64 * t) / 2
-    } else {
-        0
-    }
-}
-
-/// Dynamic shared memory: two stages of big and small parts, or A_u's f×f and b_u's f floats.
-pub const fn shared_bytes(f: usize) -> usize {
-    let stages = 4 * stage_rows(f) * KC;
-    let epilogue = f * f + f;
-    4 * if stages > epilogue { stages } else { epilogue }
-}
 
 /// One stage: the big and small TF32 parts of Z.
 #[derive(Clone, Copy)]
@@ -359,15 +327,4 @@ pub unsafe fn write_full<const F: usize, const HALF: bool, const BLOCK: u32>(
 }
 
 // <F, G = P/8, tile registers R0, R1, R2, HALF>
-work_unit_kernels! {
-    hermitian_v9_f32 = hermitian_wgmma::<32, 5, 20, 0, 0, false>,
-    hermitian_v9_f64 = hermitian_wgmma::<64, 9, 36, 4, 0, false>,
-    hermitian_v9_f96 = hermitian_wgmma::<96, 13, 52, 20, 0, false>,
-    hermitian_v9_f100 = hermitian_wgmma::<100, 13, 52, 20, 0, false>,
-    hermitian_v9_f128 = hermitian_wgmma::<128, 17, 68, 36, 4, false>,
-    hermitian_v9_f32_half = hermitian_wgmma::<32, 5, 20, 0, 0, true>,
-    hermitian_v9_f64_half = hermitian_wgmma::<64, 9, 36, 4, 0, true>,
-    hermitian_v9_f96_half = hermitian_wgmma::<96, 13, 52, 20, 0, true>,
-    hermitian_v9_f100_half = hermitian_wgmma::<100, 13, 52, 20, 0, true>,
-    hermitian_v9_f128_half = hermitian_wgmma::<128, 17, 68, 36, 4, true>,
-}
+hermitian_kernels!(9, fp16, Units => hermitian_wgmma::<F, { padded(F) / 8 }, { tile_registers(F, 0) }, { tile_registers(F, 1) }, { tile_registers(F, 2) }, HALF>);

@@ -12,6 +12,7 @@
 //! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
 use super::Workspace;
 use crate::prelude::*;
+use rustmf_kernel_abi::solve::SolveCg;
 
 #[inline(always)]
 unsafe fn cg<const F: usize, const HALF: bool>(
@@ -92,30 +93,13 @@ unsafe fn times_a(ws: &Workspace, i: usize, mine: bool, f: usize) -> f32 {
     s
 }
 
-macro_rules! cg {
-    ($name:ident, $f:literal, $half:literal) => {
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            n: u32,
-            row_begin: u32,
-            a: *const u8,
-            b: *const f32,
-            x: *mut f32,
-            steps: u32,
-            tol: f32,
-        ) {
-            cg::<$f, $half>(n, row_begin, a, b, x, steps, tol)
+macro_rules! cg_kernels {
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::solve_cg_kernels! {
+            $(${concat(solve_cg_f, $f)} => |a: SolveCg| cg::<$f, false>(a.n, a.row_begin, a.a, a.b, a.x, a.steps, a.tol),)*
+            $(${concat(solve_cg_half_f, $f)} => |a: SolveCg| cg::<$f, true>(a.n, a.row_begin, a.a, a.b, a.x, a.steps, a.tol),)*
         }
     };
 }
 
-cg!(solve_cg_f32, 32, false);
-cg!(solve_cg_f64, 64, false);
-cg!(solve_cg_f96, 96, false);
-cg!(solve_cg_f100, 100, false);
-cg!(solve_cg_f128, 128, false);
-cg!(solve_cg_half_f32, 32, true);
-cg!(solve_cg_half_f64, 64, true);
-cg!(solve_cg_half_f96, 96, true);
-cg!(solve_cg_half_f100, 100, true);
-cg!(solve_cg_half_f128, 128, true);
+rustmf_kernel_abi::with_supported_f!(cg_kernels!());

@@ -32,19 +32,13 @@
 //! spill-free (`rustmf ptx-check`).
 use crate::hermitian::{Problem, MODE_EXPLICIT};
 use crate::prelude::*;
-
-pub const BLOCK: u32 = 256;
-const WARPS: usize = BLOCK as usize / 32;
+use rustmf_kernel_abi::solve::matrix_free::{BLOCK, WARPS};
+use rustmf_kernel_abi::solve::MatrixFreeCg;
 
 /// Lanes per entry for f: the f/4 chunks two per lane, rounded up to a power of two so that a
 /// group is an aligned piece of the warp the xor-shuffles stay inside.
 pub const fn lanes(f: usize) -> usize {
     (f / 4).div_ceil(2).next_power_of_two()
-}
-
-/// Dynamic shared-memory bytes for f (`implicit`: with YᵀY + λI).
-pub const fn shared_bytes(f: usize, implicit: bool) -> usize {
-    4 * (3 * WARPS * f + if implicit { f * f } else { 0 })
 }
 
 /// A lane's two chunks of an f-vector.
@@ -352,26 +346,18 @@ fn sub(a: &Part, b: &Part) -> Part {
     d
 }
 
-macro_rules! cg_matrix_free {
-    ($($name:ident = $f:literal),*) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(
-                n_rows: u32, n_long: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-                theta: *const f32, gram: *const f32, lambda: f32, alpha: f32, eps: f32, mode: u32,
-                order: *const u32, x: *mut f32, steps: u32, tol: f32,
-            ) {
-                let p = Problem { indptr, indices, values, theta, gram, lambda, alpha, eps, mode };
-                cg_matrix_free::<$f, { lanes($f) }>(n_rows, n_long, p, order, x, steps, tol)
-            }
-        )*
+macro_rules! cg_matrix_free_kernels {
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::matrix_free_cg_kernels! {
+            $(${concat(solve_cg_matrix_free_f, $f)} => |a: MatrixFreeCg| {
+                let p = Problem {
+                    indptr: a.indptr, indices: a.indices, values: a.values, theta: a.theta, gram: a.gram,
+                    lambda: a.lambda, alpha: a.alpha, eps: a.eps, mode: a.mode,
+                };
+                cg_matrix_free::<$f, { lanes($f) }>(a.n_rows, a.n_long, p, a.order, a.x, a.steps, a.tol)
+            },)*
+        }
     };
 }
 
-cg_matrix_free!(
-    solve_cg_matrix_free_f32 = 32,
-    solve_cg_matrix_free_f64 = 64,
-    solve_cg_matrix_free_f96 = 96,
-    solve_cg_matrix_free_f100 = 100,
-    solve_cg_matrix_free_f128 = 128
-);
+rustmf_kernel_abi::with_supported_f!(cg_matrix_free_kernels!());

@@ -9,7 +9,7 @@
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
 //! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
-use super::{direct_solver, Workspace};
+use super::Workspace;
 use crate::prelude::*;
 
 #[inline(always)]
@@ -52,4 +52,4 @@ unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *co
     }
 }
 
-direct_solver!(cholesky: solve_cholesky_f32 = 32, solve_cholesky_f64 = 64, solve_cholesky_f96 = 96, solve_cholesky_f100 = 100, solve_cholesky_f128 = 128);
+direct_solver!(solve_cholesky, cholesky);

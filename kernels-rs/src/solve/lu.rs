@@ -8,7 +8,7 @@
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
 //! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
-use super::{direct_solver, Workspace};
+use super::Workspace;
 use crate::prelude::*;
 
 #[inline(always)]
@@ -44,4 +44,4 @@ unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f3
     }
 }
 
-direct_solver!(lu: solve_lu_f32 = 32, solve_lu_f64 = 64, solve_lu_f96 = 96, solve_lu_f100 = 100, solve_lu_f128 = 128);
+direct_solver!(solve_lu, lu);

@@ -18,6 +18,22 @@
 //! row-major, A being symmetric — so that the 32 threads of a warp touching column j hit 32
 //! different banks.
 
+/// Declares one direct-solver entry `{family}_f{f}` per supported f, taking
+/// [`rustmf_kernel_abi::solve::SolveDirect`]: `direct_solver!(solve_cholesky, cholesky)`.
+macro_rules! direct_solver {
+    ($family:ident, $solve:ident) => {
+        rustmf_kernel_abi::with_supported_f!(direct_solver_for_f!($family, $solve,));
+    };
+}
+
+macro_rules! direct_solver_for_f {
+    ($family:ident, $solve:ident, [$($f:literal),*]) => {
+        rustmf_kernel_abi::solve_direct_kernels! {
+            $(${concat($family, _f, $f)} => |a: rustmf_kernel_abi::solve::SolveDirect| $solve::<$f>(a.n, a.row_begin, a.a, a.b, a.x),)*
+        }
+    };
+}
+
 pub mod cg;
 pub mod cg_matrix_free;
 pub mod cholesky;
@@ -25,10 +41,7 @@ pub mod lu;
 
 use crate::prelude::*;
 
-/// Shared-memory bytes of a solver for f: A (f²) and two vectors of f.
-pub const fn shared_bytes(f: usize) -> usize {
-    4 * (f * f + 2 * f + 32)
-}
+pub use rustmf_kernel_abi::solve::shared_bytes;
 
 /// The block's working set in shared memory: A (column-major), two vectors, a reduction scratch.
 #[derive(Clone, Copy)]
@@ -116,16 +129,3 @@ impl Workspace {
         }
     }
 }
-
-/// Declares one exported direct-solver kernel `(n, row_begin, a, b, x)` per f.
-macro_rules! direct_solver {
-    ($solve:ident: $($name:ident = $f:literal),*) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "ptx-kernel" fn $name(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
-                $solve::<$f>(n, row_begin, a, b, x)
-            }
-        )*
-    };
-}
-pub(crate) use direct_solver;
