@@ -6,6 +6,10 @@
 //! most N groups are still in flight (so `N = 1` with two buffers: the older one has landed). The
 //! waited-for data is visible to the issuing thread only: follow with `sync_threads()` before
 //! other threads read it.
+//!
+//! The `Shared<f32>` methods (`cp_async_16_unchecked` ...) take the source as a [`Global`] view and
+//! an index (checked in debug builds); the free functions take a raw address.
+use super::global::Global;
 use super::shared::Shared;
 use core::arch::asm;
 
@@ -73,4 +77,45 @@ pub fn cp_async_commit() {
 #[inline(always)]
 pub fn cp_async_wait<const N: u32>() {
     unsafe { asm!("cp.async.wait_group {n};", n = const N, options(nostack, preserves_flags)) }
+}
+
+impl Shared<f32> {
+    /// [`cp_async_16`] from `src[j..j + 4]` to `self[i..i + 4]`.
+    ///
+    /// # Safety
+    /// `i % 4 == 0`, `i + 4 <= self.len()`, the window starts 16-byte aligned (the shared side is
+    /// unchecked, as in [`Shared::store4_unchecked`]); `src[j]` is 16-byte aligned.
+    #[inline(always)]
+    pub unsafe fn cp_async_16_unchecked(&self, i: u32, src: Global<f32>, j: usize) {
+        cp_async_16(*self, i, src.address(j, 4, 16))
+    }
+
+    /// [`cp_async_4`] from `src[j]` to `self[i]`.
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline(always)]
+    pub unsafe fn cp_async_4_unchecked(&self, i: u32, src: Global<f32>, j: usize) {
+        cp_async_4(*self, i, src.address(j, 1, 4))
+    }
+
+    /// [`cp_async_16_or_zero`] from `src[j..j + 4]` (not read, but still in the view and aligned,
+    /// when `!copy`) to `self[i..i + 4]`.
+    ///
+    /// # Safety
+    /// As for [`Shared::cp_async_16_unchecked`].
+    #[inline(always)]
+    pub unsafe fn cp_async_16_or_zero_unchecked(&self, i: u32, src: Global<f32>, j: usize, copy: bool) {
+        cp_async_16_or_zero(*self, i, src.address(j, 4, 16), copy)
+    }
+
+    /// [`cp_async_4_or_zero`] from `src[j]` (not read, but still in the view, when `!copy`) to
+    /// `self[i]`.
+    ///
+    /// # Safety
+    /// As for [`Shared::cp_async_4_unchecked`].
+    #[inline(always)]
+    pub unsafe fn cp_async_4_or_zero_unchecked(&self, i: u32, src: Global<f32>, j: usize, copy: bool) {
+        cp_async_4_or_zero(*self, i, src.address(j, 1, 4), copy)
+    }
 }

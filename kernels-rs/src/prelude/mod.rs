@@ -8,14 +8,18 @@
 //! | [`warp`]   | shuffles (xor, down, idx) and warp / block reductions |
 //! | [`math`]   | fused multiply-add, square root, NaN-propagating maximum, an opaque value (to keep loops rolled) |
 //! | [`half`]   | f16 ⇄ f32 on load and store |
-//! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering |
-//! | [`global`] | read-only cached global loads (`ld.global.nc`), scalar, 64- and 128-bit |
+//! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering, from a [`Global<f32>`] view or an address |
+//! | [`global`] | views of global memory: [`Global<T>`] (read-only: plain and `ld.global.nc` loads, 64-/128-bit, vectors) and [`GlobalMut<T>`] (stores, plain loads, f16 stores, atomics), debug-checked indexing and sub-views; the raw `ld.global.nc` loads under them |
 //! | [`atomic`] | atomic add on shared and global u32 (histograms, appending to lists), global max |
 //! | [`mma`]    | tensor-core `mma.sync` in TF32, and the 3×TF32 split for fp32 accuracy |
 //! | [`wgmma`]  | warpgroup `wgmma` in TF32 from shared memory (sm_90a), its operand layout and fences |
 //!
-//! Indices and shuffles are safe functions. Anything that dereferences an address is `unsafe`, with
-//! the condition the caller must meet written on it.
+//! Indices and shuffles are safe functions. Kernel bodies reach global memory through the views of
+//! [`global`]: their constructors are `unsafe` (the launch's contract: pointer and length, called
+//! once in each entry adapter), their indexing is safe and checked in builds with debug
+//! assertions. Everything else that dereferences an address is `unsafe`, with the condition the
+//! caller must meet written on it: the `Shared::*_unchecked` forms, the raw-pointer loads and
+//! stores (`ldg_f32`, `store_f16`, `cp_async_16`, ...) that the views are made of.
 
 pub mod async_copy;
 pub mod atomic;
@@ -33,7 +37,7 @@ pub use async_copy::{
     cp_async_16, cp_async_16_or_zero, cp_async_4, cp_async_4_or_zero, cp_async_commit, cp_async_wait,
 };
 pub use atomic::{atomic_add_global, atomic_max_global};
-pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec};
+pub use global::{ldg_f32, ldg_f32x2, ldg_f32x4, ldg_u32, ldg_vec, Element, Global, GlobalMut, ReadOnly};
 pub use half::{load_f16, load_f16x2, store_f16, store_f16x4};
 pub use index::{block_dim, block_idx, global_index, grid_dim, grid_stride, lane_id, thread_idx, warp_id, WARP_SIZE};
 pub use math::{fma, max_nan, opaque, sqrt};
