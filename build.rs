@@ -25,27 +25,6 @@ use std::process::Command;
 const ARCHS: [(u32, &str); 2] = [(80, "sm_80"), (90, "sm_90a")];
 const UNROLL_THRESHOLD: u32 = 4000;
 const SETUP_COMMAND: &str = "bash scripts/install-kernel-toolchain.sh";
-/// Launch bounds (CUDA's `__launch_bounds__`), which Rust cannot attach to a kernel: entries whose
-/// name starts with the prefix get `.maxntid` (threads per block) and `.minnctapersm` (blocks per
-/// SM), so ptxas keeps them within 65536 / (threads · blocks) registers; the first matching entry
-/// counts. The fused filters need two 256-thread blocks per SM to hide their latencies (128
-/// registers; they took 132 and 167). The exact filter's shared memory admits two blocks only at
-/// f = 32 and 64 (at f ≥ 96 it needs over 114 KiB), so only those are bounded, and only on sm_90:
-/// on sm_80 it does not fit 128 registers without spilling a few bytes. get_hermitian v7 and
-/// v8 at f = 64 keep v5's four 128-thread blocks per SM (128 registers; they took 133). Matrix-free
-/// CG, a latency-bound gather, keeps two 256-thread blocks per SM on sm_90 (it took 128–133
-/// registers); on sm_80 the bound made f = 96 spill 4 bytes, so there it is left alone.
-/// The `wgmma` filter (sm_90a only) keeps two 256-thread blocks per SM (127 registers at f = 64).
-const LAUNCH_BOUNDS: [(&str, &[u32], u32, u32); 7] = [
-    ("score_filter_tf32_", &[80, 90], 256, 2),
-    ("score_filter_wgmma_", &[90], 256, 2),
-    ("solve_cg_matrix_free_", &[90], 256, 2),
-    ("score_filter_f32", &[90], 256, 2),
-    ("score_filter_f64", &[90], 256, 2),
-    ("hermitian_v7_f64", &[80, 90], 128, 4),
-    ("hermitian_v8_f64", &[80, 90], 128, 4),
-];
-
 struct Toolchain {
     description: String,
     cargo: PathBuf,
@@ -59,6 +38,7 @@ fn main() {
     println!("cargo:rerun-if-changed=kernels-rs/src");
     println!("cargo:rerun-if-changed=kernels-rs/Cargo.toml");
     println!("cargo:rerun-if-changed=kernels-rs/ptx-linker.sh");
+    println!("cargo:rerun-if-changed=kernels-abi/src");
     for var in ["RUSTMF_KERNEL_RUSTC", "RUSTMF_KERNEL_CARGO", "RUSTMF_LLVM_BIN", "RUSTMF_LLVM_SUFFIX"] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -93,8 +73,8 @@ fn main() {
     write_embedding(&out_dir, &toolchain.description, &built);
 }
 
-/// The PTX for `arch` with [`LAUNCH_BOUNDS`] written after the parameter list of each matching
-/// `.entry`.
+/// The PTX for `arch` with the launch bounds of `rustmf_kernel_abi::bounds` written after the
+/// parameter list of each matching `.entry` (Rust cannot attach `__launch_bounds__` to a kernel).
 fn with_launch_bounds(ptx: &str, arch: u32) -> String {
     let mut out = String::with_capacity(ptx.len() + 4096);
     let mut pending = None;
@@ -102,13 +82,10 @@ fn with_launch_bounds(ptx: &str, arch: u32) -> String {
         out.push_str(line);
         out.push('\n');
         if let Some(name) = line.strip_prefix(".visible .entry ") {
-            pending = LAUNCH_BOUNDS
-                .iter()
-                .find(|(prefix, ..)| name.starts_with(prefix))
-                .filter(|(_, archs, ..)| archs.contains(&arch));
+            pending = rustmf_kernel_abi::bounds::launch_bound(name, arch);
         } else if line.starts_with(')') {
-            if let Some((_, _, threads, blocks)) = pending.take() {
-                let _ = writeln!(out, ".maxntid {threads}, 1, 1\n.minnctapersm {blocks}");
+            if let Some(bound) = pending.take() {
+                let _ = writeln!(out, ".maxntid {}, 1, 1\n.minnctapersm {}", bound.threads, bound.blocks_per_sm);
             }
         }
     }

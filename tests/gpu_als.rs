@@ -1,47 +1,26 @@
 //! GPU ALS against the CPU reference (issue 5): every get_hermitian version and every solver on
 //! fresh random data, explicit and implicit, the cuBLAS baselines included; CG, CG-fp16 and
 //! matrix-free CG against the exact solver's accuracy; batching that must not change a bit.
-//! The checks of v9 (`wgmma`) are reported ignored on GPUs other than the H100/H200.
+//! Each version of the get_hermitian list (`rustmf-kernel-abi`) gets its checks without an edit
+//! here; those of the sm_90a image (`wgmma`) are reported ignored on GPUs other than the H100/H200.
 mod common;
 
-use common::{gpu_trials, sm90a_trials, GpuCheck};
+use common::{case_trials, gpu_trials, GpuCase, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::cpu::CpuBackend;
 use rustmf::data::{Duplicates, Interactions};
-use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
+use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian, SUPPORTED_F};
 use rustmf::gpu::Gpu;
 use rustmf::model::{self as als, AlsConfig, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
 use rustmf::train::{self, Backend};
+use rustmf_kernel_abi::hermitian::{Arguments, VERSIONS};
+use rustmf_kernel_abi::Image;
 use std::sync::Arc;
 
 fn main() {
     let checks: &[(&str, GpuCheck)] = &[
-        ("als::v1_global_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V1Global, &[32, 64, 100])),
-        ("als::v2_shared_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::V2Shared, &[32, 64, 100])),
-        ("als::v3_tiled_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V3Tiled, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v4_cached_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V4Cached, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v5_pipelined_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V5Pipelined, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v6_tensor_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V6Tensor, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v7_balanced_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V7Balanced, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v5_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V5Pipelined)),
-        ("als::v6_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V6Tensor)),
-        ("als::v7_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V7Balanced)),
         ("als::v7_equals_v5_bit_for_bit_in_batches", v7_equals_v5),
-        ("als::v8_split_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V8Split, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v8_long_rows_in_pieces_match_cpu", |g, r| pieces_match_cpu(g, r, Hermitian::V8Split)),
         ("als::lu_matches_cpu", lu_matches_cpu),
         ("als::cublas_lu_matches_cpu", cublas_lu_matches_cpu),
         ("als::cublas_hermitian_matches_cpu", |g, r| versions_match_cpu(g, r, Hermitian::Cublas, &[32, 64, 100])),
@@ -50,24 +29,49 @@ fn main() {
         ("als::cg_matrix_free_with_f_steps_matches_cpu_every_f", cg_matrix_free_matches_cpu),
         ("als::cg_matrix_free_long_rows_match_cpu", cg_matrix_free_long_rows_match_cpu),
         ("als::cg3_matrix_free_on_each_side_matches_cpu_cg3", cg3_matrix_free_matches_cpu_cg3),
-        ("als::batches_do_not_change_results", |g, r| batching_is_invisible(g, r, Hermitian::V3Tiled)),
         ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
         ("als::cg_and_fp16_reach_exact_ndcg", cg_reaches_exact_ndcg),
-    ];
-    // get_hermitian v9 (`wgmma`) is in the sm_90a PTX only: ignored on other GPUs.
-    let wgmma_checks: &[(&str, GpuCheck)] = &[
-        ("als::v9_wgmma_matches_cpu_every_f", |g, r| {
-            versions_match_cpu(g, r, Hermitian::V9Wgmma, &[32, 64, 96, 100, 128])
-        }),
-        ("als::v9_long_rows_in_pieces_match_cpu", |g, r| pieces_match_cpu(g, r, Hermitian::V9Wgmma)),
-        ("als::v9_half_output_with_cg_fp16_matches_cpu", |g, r| cg_half_matches_cpu(g, r, Hermitian::V9Wgmma)),
-        ("als::v9_batches_do_not_change_results", |g, r| batching_is_invisible(g, r, Hermitian::V9Wgmma)),
     ];
     rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
-    trials.extend(sm90a_trials(wgmma_checks));
+    trials.extend(case_trials(version_cases()));
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The checks every get_hermitian version of the ABI's list gets, by what it declares: it matches
+/// the CPU at every f, explicit and implicit; batching changes no bit; with fp16 output, CG-fp16
+/// on it matches; with work units, long rows cut into pieces match. Versions of the sm_90a image
+/// are ignored on other GPUs.
+fn version_cases() -> Vec<(String, bool, GpuCase)> {
+    let mut cases: Vec<(String, bool, GpuCase)> = Vec::new();
+    for version in VERSIONS {
+        let (h, sm90a) = (Hermitian::Kernel(version), version.image == Image::Sm90a);
+        let name = |check: &str| {
+            format!("als::v{}_{}::{check}", version.number, version.module.split_once('_').unwrap_or_default().1)
+        };
+        cases.push((
+            name("matches_cpu_every_f"),
+            sm90a,
+            Box::new(move |g, r| versions_match_cpu(g, r, h, &SUPPORTED_F)),
+        ));
+        cases.push((
+            name("batches_do_not_change_results"),
+            sm90a,
+            Box::new(move |g, r| batching_is_invisible(g, r, h)),
+        ));
+        if version.half_output {
+            cases.push((
+                name("half_output_with_cg_fp16_matches_cpu"),
+                sm90a,
+                Box::new(move |g, r| cg_half_matches_cpu(g, r, h)),
+            ));
+        }
+        if version.arguments == Arguments::Units {
+            cases.push((name("long_rows_in_pieces_match_cpu"), sm90a, Box::new(move |g, r| pieces_match_cpu(g, r, h))));
+        }
+    }
+    cases
 }
 
 /// Random interactions with varied row lengths (many rows longer than the 32-item staging chunk),
@@ -199,7 +203,7 @@ fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usiz
 fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false), (100, true)] {
         let opts = GpuAlsOptions {
-            hermitian: Hermitian::V3Tiled,
+            hermitian: Hermitian::version(3),
             solver: GpuSolver::Lu,
             batch_rows: None,
             matrix_free: MatrixFree::Off,
@@ -212,10 +216,10 @@ fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
 /// cuBLAS's batched LU (partial pivoting) after rustmf's hermitian, and after cuBLAS's own.
 fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit, hermitian) in [
-        (32, false, Hermitian::V5Pipelined),
-        (64, true, Hermitian::V3Tiled),
+        (32, false, Hermitian::version(5)),
+        (64, true, Hermitian::version(3)),
         (100, false, Hermitian::Cublas),
-        (100, true, Hermitian::V5Pipelined),
+        (100, true, Hermitian::version(5)),
     ] {
         let opts =
             GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None, matrix_free: MatrixFree::Off };
@@ -242,7 +246,7 @@ fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), S
 fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     for (f, implicit) in [(32, false), (64, true), (100, false)] {
         let opts = GpuAlsOptions {
-            hermitian: Hermitian::V3Tiled,
+            hermitian: Hermitian::version(3),
             solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 },
             batch_rows: None,
             matrix_free: MatrixFree::Off,
@@ -353,12 +357,12 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let cfg = config(100, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 100, rng.random(), 1.0);
     let v5 = GpuAlsOptions {
-        hermitian: Hermitian::V5Pipelined,
+        hermitian: Hermitian::version(5),
         solver: GpuSolver::Cholesky,
         batch_rows: None,
         matrix_free: MatrixFree::Off,
     };
-    let v7 = GpuAlsOptions { hermitian: Hermitian::V7Balanced, batch_rows: Some(rng.random_range(3..40)), ..v5 };
+    let v7 = GpuAlsOptions { hermitian: Hermitian::version(7), batch_rows: Some(rng.random_range(3..40)), ..v5 };
     let a = gpu_iteration(gpu, &data, &start, &cfg, v5)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, v7)?;
     if a == b {
@@ -415,7 +419,8 @@ fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> 
     runs.iter()
         .map(|&(name, solver, fp16, matrix_free)| {
             let cfg = AlsConfig { solver, ..base.clone() };
-            let options = GpuOptions { hermitian: 3, fp16, cublas_lu: false, batch_rows: None, matrix_free };
+            let options =
+                GpuOptions { hermitian: Hermitian::version(3), fp16, cublas_lu: false, batch_rows: None, matrix_free };
             let backend = Backend::Gpu { device: 0, options };
             let r = train::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
             let m = r

@@ -11,6 +11,7 @@
 //! rustmf kernel-bench --input synth:netflix:1 --factors 100 --hermitian cublas,5,3 --repeats 5 --out benches/results/gpu
 //! ```
 use anyhow::Result;
+use rustmf_host::model::Hermitian;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -30,8 +31,8 @@ pub struct Args {
     alpha: f32,
     /// get_hermitian versions, comma-separated: version numbers (or v1, v2, …) and cublas;
     /// default: every version this GPU runs (v9 needs an H100/H200).
-    #[arg(long, value_delimiter = ',', value_parser = super::args::hermitian_number)]
-    hermitian: Vec<u32>,
+    #[arg(long, value_delimiter = ',', value_parser = super::args::hermitian)]
+    hermitian: Vec<Hermitian>,
     /// CG steps of the bandwidth measurement.
     #[arg(long, default_value_t = 3)]
     cg_steps: u32,
@@ -73,8 +74,9 @@ mod gpu {
     use rustmf_host::bench::{Bench, Summary};
     use rustmf_host::data::input::load_input;
     use rustmf_host::data::Interactions;
-    use rustmf_host::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
+    use rustmf_host::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver};
     use rustmf_host::gpu::{CudaSlice, EventTimer, Gpu, GpuError};
+    use rustmf_host::model::Hermitian;
     use rustmf_host::model::{init_factors, AlsConfig, Confidence, Factors, Side, Solver};
     use serde_json::json;
     use std::sync::Arc;
@@ -92,11 +94,8 @@ mod gpu {
     }
 
     pub fn run(args: Args) -> Result<()> {
-        let mut versions: Vec<Hermitian> = if args.hermitian.is_empty() {
-            Hermitian::ALL.to_vec()
-        } else {
-            args.hermitian.iter().map(|&n| Hermitian::from_number(n).expect("checked by the parser")).collect()
-        };
+        let mut versions: Vec<Hermitian> =
+            if args.hermitian.is_empty() { Hermitian::all().collect() } else { args.hermitian.clone() };
         anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
         let t = std::time::Instant::now();
         let data = load_input(&args.input, args.seed)?;
@@ -111,7 +110,7 @@ mod gpu {
         let gpu = Arc::new(crate::kernels::open_gpu(0)?);
         if args.hermitian.is_empty() {
             versions.retain(|h| {
-                let runs = !h.needs_sm90a() || gpu.kernel(&h.kernel_name(args.factors, false)).is_ok();
+                let runs = !h.needs_sm90a() || gpu.entry(h.entry(args.factors, false)).is_ok();
                 if !runs {
                     eprintln!("get_hermitian {} left out: it uses wgmma, in the sm_90a PTX only (H100/H200); this GPU runs the sm_{} PTX", h.name(), gpu.ptx_arch);
                 }
@@ -263,7 +262,7 @@ mod gpu {
 
     /// Seconds per repeat of the CG solver over both sides, its bandwidth and a copy's.
     fn cg_case(s: &Setup, solver: GpuSolver) -> Result<(Vec<f64>, serde_json::Value)> {
-        let mut als = open_als(s, Hermitian::V5Pipelined, solver)?;
+        let mut als = open_als(s, Hermitian::version(5), solver)?;
         let mut per_side = Vec::new();
         for side in [Side::Users, Side::Items] {
             als.time_solve(side, &s.cfg, s.args.warmup)?;

@@ -14,10 +14,12 @@ use anyhow::{Context, Result};
 use rustmf_host::bench::flops::hermitian_flop;
 use rustmf_host::data::input::{holdout, load_input};
 use rustmf_host::data::Interactions;
-use rustmf_host::model::{AlsConfig, Breakdown, Confidence, EarlyStopping, EvalConfig, GpuOptions, MatrixFree, Solver};
+use rustmf_host::model::{
+    AlsConfig, Breakdown, Confidence, EarlyStopping, EvalConfig, GpuOptions, Hermitian, MatrixFree, Solver,
+};
 use rustmf_host::train::{self as driver, Backend, TrainReport};
 
-use super::args::{hermitian_number, Device};
+use super::args::{hermitian, Device};
 
 /// `rustmf train` arguments (boxed: the options are many).
 #[derive(clap::Args, Debug)]
@@ -70,8 +72,8 @@ pub struct TrainOpts {
     pub cg_tol: Option<f64>,
     /// GPU: get_hermitian version 1–9 (9: H100/H200 only), or cublas (the baseline: gathered blocks and a batched GEMM)
     /// (a comma-separated list with --bench-out).
-    #[arg(long, value_delimiter = ',', default_value = "8", value_parser = hermitian_number)]
-    pub hermitian: Vec<u32>,
+    #[arg(long, value_delimiter = ',', default_value = "8", value_parser = hermitian)]
+    pub hermitian: Vec<Hermitian>,
     /// GPU, CG solver: keep A in fp16.
     #[arg(long)]
     pub fp16: bool,
@@ -182,15 +184,7 @@ fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
     SolverChoice { solver, cublas: arg == SolverArg::CublasLu, matrix_free }
 }
 
-fn hermitian_name(number: u32) -> String {
-    if number == 0 {
-        "cublas".into()
-    } else {
-        format!("v{number}")
-    }
-}
-
-fn backend(args: &TrainOpts, threads: usize, hermitian: u32, s: SolverChoice) -> Result<Backend> {
+fn backend(args: &TrainOpts, threads: usize, hermitian: Hermitian, s: SolverChoice) -> Result<Backend> {
     match args.device {
         Device::Cpu if s.cublas => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
         Device::Cpu if s.matrix_free != MatrixFree::Off => {
@@ -312,7 +306,7 @@ struct Grid<'a> {
     factors: &'a [usize],
     solvers: &'a [SolverChoice],
     threads: &'a [usize],
-    hermitians: &'a [u32],
+    hermitians: &'a [Hermitian],
 }
 
 fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, dir: &std::path::Path) -> Result<()> {
@@ -331,7 +325,7 @@ fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, 
                     if gpu && b.meta.gpu.is_none() {
                         b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
                     }
-                    let variant = if gpu { format!("hermitian={}", hermitian_name(h)) } else { format!("threads={t}") };
+                    let variant = if gpu { format!("hermitian={}", h) } else { format!("threads={t}") };
                     record(&mut b, args, train, &cfg, &r, s, variant);
                 }
             }

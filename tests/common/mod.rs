@@ -34,22 +34,33 @@ fn seed() -> u64 {
 /// One trial per check. Each check gets its own random stream derived from the run's seed and
 /// its name, so results do not depend on the order or parallelism of the trials.
 pub fn gpu_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
-    let require = std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    let available = gpu().is_ok();
-    if let Err(reason) = gpu() {
-        eprintln!(
-            "GPU tests: no usable GPU ({reason}); {}",
-            if require { "RUSTMF_REQUIRE_GPU=1, so they fail" } else { "they are reported as ignored" }
-        );
-    }
-    trials(checks, available || require)
+    trials(checks, gpu_runs())
+}
+
+/// Whether GPU checks run: a usable GPU, or `RUSTMF_REQUIRE_GPU=1` (then its absence fails them).
+fn gpu_runs() -> bool {
+    static RUNS: OnceLock<bool> = OnceLock::new();
+    *RUNS.get_or_init(|| {
+        let require = std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1");
+        if let Err(reason) = gpu() {
+            eprintln!(
+                "GPU tests: no usable GPU ({reason}); {}",
+                if require { "RUSTMF_REQUIRE_GPU=1, so they fail" } else { "they are reported as ignored" }
+            );
+        }
+        gpu().is_ok() || require
+    })
 }
 
 /// As [`gpu_trials`], for checks of sm_90a kernels (`wgmma`): also ignored on a GPU whose loaded
 /// PTX lacks them (anything but an H100/H200), with the reason printed.
 pub fn sm90a_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
-    let require = std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    let runs = match gpu() {
+    trials(checks, sm90a_runs())
+}
+
+fn sm90a_runs() -> bool {
+    static RUNS: OnceLock<bool> = OnceLock::new();
+    *RUNS.get_or_init(|| match gpu() {
         Ok(g) if g.kernel("prelude_check_wgmma_tf32").is_ok() => true,
         Ok(g) => {
             eprintln!(
@@ -58,9 +69,29 @@ pub fn sm90a_trials(checks: &[(&'static str, GpuCheck)]) -> Vec<Trial> {
             );
             false
         }
-        Err(_) => require,
-    };
-    trials(checks, runs)
+        Err(_) => std::env::var("RUSTMF_REQUIRE_GPU").is_ok_and(|v| v == "1"),
+    })
+}
+
+/// A check made for one case at run time (a kernel version, say), named by it.
+pub type GpuCase = Box<dyn Fn(&Arc<Gpu>, &mut StdRng) -> Result<(), String> + Send + Sync>;
+
+/// As [`gpu_trials`], for checks built per case; `sm90a` cases run as [`sm90a_trials`] do.
+pub fn case_trials(cases: Vec<(String, bool, GpuCase)>) -> Vec<Trial> {
+    let any = gpu_runs();
+    let sm90a = sm90a_runs();
+    cases
+        .into_iter()
+        .map(|(name, needs_sm90a, check)| {
+            let runs = if needs_sm90a { sm90a } else { any };
+            Trial::test(name.clone(), move || {
+                let gpu = gpu().as_ref().map_err(|e| Failed::from(format!("no usable GPU: {e}")))?;
+                let mut rng = StdRng::seed_from_u64(seed() ^ fxhash(&name));
+                check(gpu, &mut rng).map_err(Failed::from)
+            })
+            .with_ignored_flag(!runs)
+        })
+        .collect()
 }
 
 fn trials(checks: &[(&'static str, GpuCheck)], runs: bool) -> Vec<Trial> {

@@ -1,42 +1,20 @@
-//! Typed kernel launches. A [`Launch`] collects the arguments with cudarc's `PushKernelArg`
-//! (device slices by reference, scalars by reference) and launches with a [`LaunchShape`]; on
-//! failure the error names the kernel and the shape.
+//! Kernel launches. [`Gpu::launch_with`] takes a kernel's argument struct from
+//! `rustmf-kernel-abi` (declared once for both sides) and pushes its fields in order; device
+//! buffers enter those structs as typed addresses made here ([`Gpu::input`], [`Gpu::output`]).
+//! [`Launch`] collects arguments one by one, for the prelude's check kernels. On failure the error
+//! names the kernel and the shape.
 use super::error::GpuError;
 use super::runtime::Gpu;
 use cudarc::driver::sys::CUfunction_attribute;
-use cudarc::driver::{CudaFunction, LaunchArgs, LaunchConfig, PushKernelArg};
-use std::fmt;
+use cudarc::driver::{CudaFunction, DevicePtr, DevicePtrMut, LaunchArgs, LaunchConfig, PushKernelArg};
+pub use rustmf_kernel_abi::LaunchShape;
+use rustmf_kernel_abi::{In, KernelArgs, Out, ParamSink};
 
 /// A kernel of the loaded module.
 pub struct Kernel {
     name: String,
     func: CudaFunction,
     max_shared_optin: u32,
-}
-
-/// A 1-D launch: `grid` blocks of `block` threads with `shared_bytes` of dynamic shared memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LaunchShape {
-    pub grid: u32,
-    pub block: u32,
-    pub shared_bytes: u32,
-}
-
-impl LaunchShape {
-    /// Enough blocks of `block` threads to give each of `n` items a thread.
-    pub fn cover(n: usize, block: u32) -> LaunchShape {
-        LaunchShape { grid: n.div_ceil(block as usize).max(1) as u32, block, shared_bytes: 0 }
-    }
-
-    pub fn with_shared(self, shared_bytes: u32) -> LaunchShape {
-        LaunchShape { shared_bytes, ..self }
-    }
-}
-
-impl fmt::Display for LaunchShape {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "grid {} × block {}, {} B dynamic shared", self.grid, self.block, self.shared_bytes)
-    }
 }
 
 impl Kernel {
@@ -68,6 +46,67 @@ pub struct Launch<'a> {
 impl Gpu {
     pub fn launch<'a>(&'a self, kernel: &'a Kernel) -> Launch<'a> {
         Launch { gpu: self, kernel, args: self.stream().launch_builder(&kernel.func) }
+    }
+
+    /// Launches `kernel` with the fields of `args` as its parameters, in declaration order.
+    ///
+    /// # Safety
+    /// `args` is the struct the kernel's entry was declared with (`rustmf-kernel-abi`), its
+    /// addresses are live buffers of the sizes the kernel's contract names, and `shape` is the
+    /// one its family computes: the device code trusts them.
+    pub unsafe fn launch_with<A: KernelArgs>(
+        &self,
+        kernel: &Kernel,
+        args: &A,
+        shape: LaunchShape,
+    ) -> Result<(), GpuError> {
+        let mut launch = self.launch(kernel);
+        args.push_all(&mut launch);
+        launch.run(shape)
+    }
+
+    /// The device address of `buffer` (a slice or a view), for an argument the kernel reads.
+    pub fn input<T>(&self, buffer: &impl DevicePtr<T>) -> In<T> {
+        let (address, _record) = buffer.device_ptr(self.stream());
+        // Safety: a live allocation of elements T. The runtime has one stream, which every copy and
+        // launch uses, so they run in program order (cudarc's multi-stream tracking stays off).
+        unsafe { In::from_address(address) }
+    }
+
+    /// The device address of `buffer`, for an argument the kernel writes.
+    pub fn output<T>(&self, buffer: &mut impl DevicePtrMut<T>) -> Out<T> {
+        let (address, _record) = buffer.device_ptr_mut(self.stream());
+        // Safety: as for [`Gpu::input`]; the exclusive borrow keeps the host from using it meanwhile.
+        unsafe { Out::from_address(address) }
+    }
+
+    /// The device address of `buffer` (bytes) as elements `T`, for buffers whose element type
+    /// depends on the run (A in fp32 or fp16).
+    pub fn output_as<T>(&self, buffer: &mut impl DevicePtrMut<u8>) -> Out<T> {
+        let (address, _record) = buffer.device_ptr_mut(self.stream());
+        // Safety: as for [`Gpu::output`]; device allocations are aligned for every element type.
+        unsafe { Out::from_address(address) }
+    }
+
+    /// As [`Gpu::output_as`], for reading.
+    pub fn input_as<T>(&self, buffer: &impl DevicePtr<u8>) -> In<T> {
+        let (address, _record) = buffer.device_ptr(self.stream());
+        // Safety: as for [`Gpu::input`].
+        unsafe { In::from_address(address) }
+    }
+}
+
+impl<'a> ParamSink<'a> for Launch<'a> {
+    fn push_u32(&mut self, value: &'a u32) {
+        self.args.arg(value);
+    }
+
+    fn push_u64(&mut self, value: &'a u64) {
+        self.args.arg(value);
+    }
+
+    fn push_f32(&mut self, value: &'a f32) {
+        self.args.arg(value);
     }
 }
 

@@ -85,6 +85,11 @@ impl Gpu {
     }
 
     /// A kernel of the loaded module, by its exported name.
+    /// The kernel of an entry point of `rustmf-kernel-abi`.
+    pub fn entry(&self, entry: rustmf_kernel_abi::Entry) -> Result<Kernel, GpuError> {
+        self.kernel(&entry.to_string())
+    }
+
     pub fn kernel(&self, name: &str) -> Result<Kernel, GpuError> {
         if !self.kernel_names.iter().any(|k| k == name) {
             return Err(GpuError::MissingKernel(name.to_string()));

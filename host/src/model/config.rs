@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::Side;
+use super::{Hermitian, Side};
 
 /// How the per-row f×f systems are solved.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -133,9 +133,8 @@ impl AlsConfig {
 /// cuBLAS's, how many rows a batch holds. The solver itself is [`AlsConfig::solver`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GpuOptions {
-    /// get_hermitian version, 1–9 (see `kernels-rs/src/hermitian`), or 0: the cuBLAS baseline
-    /// (gathered blocks and a batched GEMM).
-    pub hermitian: u32,
+    /// Which get_hermitian forms A_u and b_u.
+    pub hermitian: Hermitian,
     /// With a CG solver: store A in fp16 (cuMF §IV-B).
     pub fp16: bool,
     /// With the LU solver: cuBLAS's batched LU with pivoting (getrf + getrs), the baseline,
@@ -149,7 +148,13 @@ pub struct GpuOptions {
 
 impl Default for GpuOptions {
     fn default() -> Self {
-        GpuOptions { hermitian: 8, fp16: false, cublas_lu: false, batch_rows: None, matrix_free: MatrixFree::Off }
+        GpuOptions {
+            hermitian: Hermitian::DEFAULT,
+            fp16: false,
+            cublas_lu: false,
+            batch_rows: None,
+            matrix_free: MatrixFree::Off,
+        }
     }
 }
 

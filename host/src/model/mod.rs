@@ -30,11 +30,13 @@
 mod backend;
 mod config;
 mod factors;
+mod hermitian;
 mod init;
 mod metrics;
 
 pub use backend::{AlsBackend, Breakdown, Recommender, Side};
 pub use config::{AlsConfig, Confidence, EarlyStopping, EvalConfig, GpuOptions, MatrixFree, Solver};
 pub use factors::{Factors, Matrix};
+pub use hermitian::Hermitian;
 pub use init::init_factors;
 pub use metrics::{Metrics, RankingMetrics};

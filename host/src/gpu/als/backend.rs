@@ -1,7 +1,7 @@
 //! [`GpuBackend`]: the GPU behind the device-independent ALS API (`als::train` with
 //! `Backend::Gpu`). Factors live on the device from `begin` to `fetch`; the training objective is
 //! computed by the CPU reference on fetched factors.
-use super::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian};
+use super::{GpuAls, GpuAlsOptions, GpuSolver};
 use crate::data::Interactions;
 use crate::gpu::Gpu;
 use crate::model::{AlsBackend, AlsConfig, Breakdown, Factors, GpuOptions, Side, Solver};
@@ -23,10 +23,6 @@ impl GpuBackend {
             !images.is_empty(),
             "no GPU kernels are registered in this program (rustmf::kernels::register)"
         );
-        Hermitian::from_number(options.hermitian).with_context(|| {
-            let known: Vec<String> = Hermitian::ALL.iter().map(|h| format!("{} ({})", h.number(), h.name())).collect();
-            format!("there is no get_hermitian version {} (known: {})", options.hermitian, known.join(", "))
-        })?;
         Ok(GpuBackend {
             gpu: Arc::new(Gpu::open(device, images)?),
             options,
@@ -65,7 +61,7 @@ impl AlsBackend for GpuBackend {
         format!(
             "gpu ({}, hermitian {}{}{}{}{})",
             self.gpu.info.name,
-            Hermitian::from_number(self.options.hermitian).expect("checked in open").name(),
+            self.options.hermitian,
             if self.options.fp16 { ", fp16 A" } else { "" },
             if self.options.cublas_lu { ", cuBLAS LU" } else { "" },
             match self.options.matrix_free {
@@ -84,7 +80,7 @@ impl AlsBackend for GpuBackend {
 
     fn begin(&mut self, train: &Interactions, start: &Factors, cfg: &AlsConfig) -> Result<()> {
         let opts = GpuAlsOptions {
-            hermitian: Hermitian::from_number(self.options.hermitian).expect("checked in open"),
+            hermitian: self.options.hermitian,
             solver: self.solver(cfg)?,
             batch_rows: self.options.batch_rows,
             matrix_free: self.options.matrix_free,

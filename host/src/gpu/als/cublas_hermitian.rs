@@ -21,10 +21,8 @@ use crate::gpu::blas_batched::GramGroup;
 use crate::gpu::{Blas, CudaSlice, Gpu, GpuError, Kernel, LaunchShape};
 use crate::model::Side;
 use cudarc::driver::DevicePtr;
+use rustmf_kernel_abi::baseline::{self, BaselineFinish, BaselineGather};
 use std::ops::Range;
-
-/// Threads per block of the finish kernel (`kernels-rs/src/baseline/finish.rs`).
-const FINISH_BLOCK: u32 = 256;
 
 /// Share of the free memory (after the batch's systems) given to the gather buffer; the rest is
 /// left to cuBLAS's workspace and everything else.
@@ -111,8 +109,8 @@ impl CublasHermitian {
         };
         Ok(CublasHermitian {
             f,
-            gather: gpu.kernel(&super::Hermitian::Cublas.kernel_name(f, false))?,
-            finish: gpu.kernel(&format!("baseline_finish_f{f}"))?,
+            gather: gpu.entry(baseline::gather_entry(f))?,
+            finish: gpu.entry(baseline::finish_entry(f))?,
             users: SidePlan::new(gpu, csr, &bufs)?,
             items: SidePlan::new(gpu, csc, &bufs)?,
             gathered,
@@ -144,36 +142,38 @@ impl CublasHermitian {
             let (n32, first) = (c.rows.len() as u32, c.rows.start as u32);
             let local = c.rows.start - begin;
             let offsets = plan.offsets.slice(c.offsets_at..c.offsets_at + c.rows.len() + 1);
+            let gather = BaselineGather {
+                n_rows: n32,
+                row_begin: first,
+                indptr: gpu.input(&rows.indptr),
+                indices: gpu.input(&rows.indices),
+                values: gpu.input(&rows.values),
+                theta: gpu.input(fixed),
+                alpha: s.alpha,
+                eps: s.eps,
+                mode: s.mode,
+                offsets: gpu.input(&offsets),
+                gathered: gpu.output(&mut self.gathered),
+                b_out: gpu.output(&mut b.slice_mut(local * f..)),
+            };
+            let finish = BaselineFinish {
+                n_rows: n32,
+                row_begin: first,
+                indptr: gpu.input(&rows.indptr),
+                gram: gpu.input(gram),
+                lambda: s.lambda,
+                mode: s.mode,
+                a_out: gpu.output_as(&mut a.slice_mut(local * f * f * 4..)),
+            };
             // Safety: the kernels' arguments follow their headers; offsets and addresses were
             // planned for these buffers (`SidePlan::new`).
             unsafe {
-                gpu.launch(&self.gather)
-                    .arg(&n32)
-                    .arg(&first)
-                    .arg(&rows.indptr)
-                    .arg(&rows.indices)
-                    .arg(&rows.values)
-                    .arg(fixed)
-                    .arg(&s.alpha)
-                    .arg(&s.eps)
-                    .arg(&s.mode)
-                    .arg(&offsets)
-                    .arg(&mut self.gathered)
-                    .arg(&mut b.slice_mut(local * f..))
-                    .run(super::Hermitian::Cublas.launch(f, c.rows.len()))?;
+                gpu.launch_with(&self.gather, &gather, baseline::gather_launch(f, c.rows.len()))?;
                 let total = c.rows.len();
                 let (m, cc) =
                     (plan.m_ptrs.slice(c.ptrs_at..c.ptrs_at + total), plan.c_ptrs.slice(c.ptrs_at..c.ptrs_at + total));
                 blas.grams_grouped(f, &c.groups, &m, &cc)?;
-                gpu.launch(&self.finish)
-                    .arg(&n32)
-                    .arg(&first)
-                    .arg(&rows.indptr)
-                    .arg(gram)
-                    .arg(&s.lambda)
-                    .arg(&s.mode)
-                    .arg(&mut a.slice_mut(local * f * f * 4..))
-                    .run(LaunchShape { grid: n32, block: FINISH_BLOCK, shared_bytes: 0 })?;
+                gpu.launch_with(&self.finish, &finish, LaunchShape::per_row(c.rows.len(), baseline::FINISH_BLOCK, 0))?;
             }
         }
         Ok(())

@@ -17,16 +17,23 @@ mod backend;
 mod cublas_hermitian;
 mod cublas_lu;
 mod schedule;
-mod shapes;
+mod solver;
 
+pub use crate::model::Hermitian;
 pub use backend::GpuBackend;
-pub use shapes::{GpuSolver, Hermitian, SUPPORTED_F};
+pub use rustmf_kernel_abi::SUPPORTED_F;
+pub use solver::GpuSolver;
 
-use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape};
+use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
 use crate::data::{Csr, Interactions};
 use crate::model::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
 use cublas_hermitian::CublasHermitian;
 use cublas_lu::CublasLu;
+use rustmf_kernel_abi::hermitian::{
+    finish_entry, Arguments, HermitianFinish, HermitianOrdered, HermitianRows, HermitianUnits, FINISH_BLOCK,
+};
+use rustmf_kernel_abi::solve::{matrix_free, MatrixFreeCg as MatrixFreeArgs, SolveCg, SolveDirect, Solver};
+use rustmf_kernel_abi::LaunchShape;
 use std::sync::Arc;
 
 /// How the GPU runs ALS.
@@ -44,7 +51,7 @@ pub struct GpuAlsOptions {
 impl Default for GpuAlsOptions {
     fn default() -> Self {
         GpuAlsOptions {
-            hermitian: Hermitian::V8Split,
+            hermitian: Hermitian::DEFAULT,
             solver: GpuSolver::Cholesky,
             batch_rows: None,
             matrix_free: MatrixFree::Off,
@@ -139,7 +146,7 @@ impl GpuAls {
         let half = opts.solver.half_storage();
         if half && !opts.hermitian.has_half_output() {
             return Err(GpuError::Unsupported(format!(
-                "the fp16 CG solver needs a get_hermitian version with fp16 output (v3 to v9), not {}",
+                "the fp16 CG solver needs a get_hermitian version with fp16 output, not {}",
                 opts.hermitian.name()
             )));
         }
@@ -151,7 +158,7 @@ impl GpuAls {
         }
         if opts.hermitian.needs_sm90a()
             && opts.matrix_free != MatrixFree::Both
-            && g.kernel(&opts.hermitian.kernel_name(f, half)).is_err()
+            && g.entry(opts.hermitian.entry(f, half)).is_err()
         {
             return Err(GpuError::Unsupported(format!(
                 "get_hermitian {} uses wgmma, which only the sm_90a PTX has (H100/H200); this device ({}) runs the sm_{} PTX",
@@ -183,17 +190,17 @@ impl GpuAls {
         let hermitian = if cublas_hermitian {
             HermitianStep::Cublas(Box::new(CublasHermitian::new(g, &train.csr, &train.csc, f, batch, &a)?))
         } else {
-            HermitianStep::Kernel(g.kernel(&opts.hermitian.kernel_name(f, half))?)
+            HermitianStep::Kernel(g.entry(opts.hermitian.entry(f, half))?)
         };
         let schedule = if formed { Schedule::new(g, opts.hermitian, train, batch, f, half)? } else { Schedule::Rows };
-        let solve = match opts.solver.kernel_name(f) {
-            Some(name) => SolveStep::Kernel(g.kernel(&name)?),
+        let solve = match opts.solver.kernel() {
+            Some(solver) => SolveStep::Kernel(g.entry(solver.entry(f))?),
             None => SolveStep::CublasLu(CublasLu::new(g, &a, &b, f, batch)?),
         };
         let matrix_free = match opts.matrix_free {
             MatrixFree::Off => None,
             m => Some(MatrixFreeCg {
-                kernel: g.kernel(&format!("solve_cg_matrix_free_f{f}"))?,
+                kernel: g.entry(matrix_free::entry(f))?,
                 users: if m.covers(Side::Users) { Some(RowOrder::upload(g, &train.csr, "users")?) } else { None },
                 items: if m.covers(Side::Items) { Some(RowOrder::upload(g, &train.csc, "items")?) } else { None },
             }),
@@ -335,108 +342,133 @@ impl GpuAls {
 
     /// get_hermitian + get_bias of the batch of `n` rows from `begin`: A and b.
     fn hermitian_batch(&mut self, side: Side, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
+        let gpu = &*self.gpu;
         let (rows, fixed) = match side {
             Side::Users => (&self.by_user, &self.items),
             Side::Items => (&self.by_item, &self.users),
         };
-        let (a, b, gram) = (&mut self.a, &mut self.b, &self.gram);
-        match &mut self.hermitian {
-            HermitianStep::Cublas(c) => c.run(&self.gpu, &self.blas, side, begin, rows, fixed, gram, s, a, b),
-            // Safety: the arguments follow the shared get_hermitian signature
-            // (`kernels-rs/src/hermitian/mod.rs`); A and b hold `batch ≥ n` rows.
-            // v7 also takes the order of the rows; v8 takes work units and then adds up pieces.
-            HermitianStep::Kernel(k) => unsafe {
-                let (n32, begin32, f) = (n as u32, begin as u32, self.f);
-                let shape = self.opts.hermitian.launch(f, n);
-                match &mut self.schedule {
-                    Schedule::Rows | Schedule::Order { .. } => {
-                        let mut launch = self.gpu.launch(k);
-                        launch
-                            .arg(&n32)
-                            .arg(&begin32)
-                            .arg(&rows.indptr)
-                            .arg(&rows.indices)
-                            .arg(&rows.values)
-                            .arg(fixed)
-                            .arg(gram)
-                            .arg(&s.lambda)
-                            .arg(&s.alpha)
-                            .arg(&s.eps)
-                            .arg(&s.mode)
-                            .arg(a)
-                            .arg(b);
-                        if let Schedule::Order { users, items } = &self.schedule {
-                            launch.arg(if side == Side::Users { users } else { items });
-                        }
-                        launch.run(shape)
-                    }
-                    Schedule::Split { users, items, finish, partial_a, partial_b } => {
-                        let plan = &(if side == Side::Users { users } else { items })[begin / self.batch];
-                        let units32 = plan.n_units as u32;
-                        self.gpu
-                            .launch(k)
-                            .arg(&units32)
-                            .arg(&rows.indptr)
-                            .arg(&rows.indices)
-                            .arg(&rows.values)
-                            .arg(fixed)
-                            .arg(gram)
-                            .arg(&s.lambda)
-                            .arg(&s.alpha)
-                            .arg(&s.eps)
-                            .arg(&s.mode)
-                            .arg(&mut *a)
-                            .arg(&mut *b)
-                            .arg(&plan.units)
-                            .arg(&mut *partial_a)
-                            .arg(&mut *partial_b)
-                            .run(LaunchShape { grid: units32, ..shape })?;
-                        if plan.n_split == 0 {
-                            return Ok(());
-                        }
-                        let split32 = plan.n_split as u32;
-                        self.gpu
-                            .launch(finish)
-                            .arg(&split32)
-                            .arg(&begin32)
-                            .arg(&rows.indptr)
-                            .arg(gram)
-                            .arg(&s.lambda)
-                            .arg(&s.mode)
-                            .arg(a)
-                            .arg(b)
-                            .arg(&plan.splits)
-                            .arg(&*partial_a)
-                            .arg(&*partial_b)
-                            .run(LaunchShape { grid: split32, block: FINISH_BLOCK, shared_bytes: 0 })
-                    }
+        let kernel = match &mut self.hermitian {
+            HermitianStep::Cublas(c) => {
+                return c.run(gpu, &self.blas, side, begin, rows, fixed, &self.gram, s, &mut self.a, &mut self.b)
+            }
+            HermitianStep::Kernel(k) => &*k,
+        };
+        let (f, n32, begin32) = (self.f, n as u32, begin as u32);
+        let (indptr, indices, values) = (gpu.input(&rows.indptr), gpu.input(&rows.indices), gpu.input(&rows.values));
+        let (theta, gram) = (gpu.input(fixed), gpu.input(&self.gram));
+        let (a_out, b_out) = (gpu.output_as::<f32>(&mut self.a), gpu.output(&mut self.b));
+        let Scalars { lambda, alpha, eps, mode } = s;
+        let shape = self.opts.hermitian.launch(f, n);
+        // Safety: the buffers are the side's sparse rows, the fixed factors and YᵀY, and the
+        // batch's A and b, which hold `batch ≥ n` rows; the shape is the version's own.
+        unsafe {
+            match &mut self.schedule {
+                Schedule::Rows => {
+                    let args = HermitianRows {
+                        n_rows: n32,
+                        row_begin: begin32,
+                        indptr,
+                        indices,
+                        values,
+                        theta,
+                        gram,
+                        lambda,
+                        alpha,
+                        eps,
+                        mode,
+                        a_out,
+                        b_out,
+                    };
+                    gpu.launch_with(kernel, &args, shape)
                 }
-            },
+                Schedule::Order { users, items } => {
+                    let order = gpu.input(if side == Side::Users { &*users } else { &*items });
+                    let args = HermitianOrdered {
+                        n_rows: n32,
+                        row_begin: begin32,
+                        indptr,
+                        indices,
+                        values,
+                        theta,
+                        gram,
+                        lambda,
+                        alpha,
+                        eps,
+                        mode,
+                        a_out,
+                        b_out,
+                        order,
+                    };
+                    gpu.launch_with(kernel, &args, shape)
+                }
+                Schedule::Split { users, items, finish, partial_a, partial_b } => {
+                    let plan = &(if side == Side::Users { &*users } else { &*items })[begin / self.batch];
+                    let units = HermitianUnits {
+                        n_units: plan.n_units as u32,
+                        indptr,
+                        indices,
+                        values,
+                        theta,
+                        gram,
+                        lambda,
+                        alpha,
+                        eps,
+                        mode,
+                        a_out,
+                        b_out,
+                        work: gpu.input(&plan.units),
+                        partial_a: gpu.output(partial_a),
+                        partial_b: gpu.output(partial_b),
+                    };
+                    gpu.launch_with(kernel, &units, shape.with_grid(plan.n_units as u32))?;
+                    if plan.n_split == 0 {
+                        return Ok(());
+                    }
+                    let pieces = HermitianFinish {
+                        n_split: plan.n_split as u32,
+                        row_begin: begin32,
+                        indptr,
+                        gram,
+                        lambda,
+                        mode,
+                        a_out,
+                        b_out,
+                        splits: gpu.input(&plan.splits),
+                        partial_a: gpu.input(partial_a),
+                        partial_b: gpu.input(partial_b),
+                    };
+                    gpu.launch_with(finish, &pieces, LaunchShape::per_row(plan.n_split, FINISH_BLOCK, 0))
+                }
+            }
         }
     }
 
     /// Solves the batch's systems into rows `begin..begin + n` of the factors of `side`.
     fn solve_batch(&mut self, side: Side, begin: usize, n: usize) -> Result<(), GpuError> {
+        let gpu = &*self.gpu;
         let target = match side {
             Side::Users => &mut self.users,
             Side::Items => &mut self.items,
         };
-        match &mut self.solve {
-            SolveStep::CublasLu(lu) => lu.solve(&self.gpu, &self.blas, self.f, side, begin, n, &self.b, target),
-            // Safety: the arguments follow the solvers' shared signature (`kernels-rs/src/solve/mod.rs`).
-            SolveStep::Kernel(k) => unsafe {
-                let (n32, begin32) = (n as u32, begin as u32);
-                let mut launch = self.gpu.launch(k);
-                launch.arg(&n32).arg(&begin32).arg(&self.a).arg(&self.b).arg(target);
-                let (steps, tol) = match self.opts.solver {
-                    GpuSolver::Cg { steps, tol } | GpuSolver::CgHalf { steps, tol } => (steps, tol),
-                    GpuSolver::Cholesky | GpuSolver::Lu | GpuSolver::CublasLu => (0, 0.0),
-                };
-                if steps > 0 {
-                    launch.arg(&steps).arg(&tol);
+        let kernel = match &mut self.solve {
+            SolveStep::CublasLu(lu) => return lu.solve(gpu, &self.blas, self.f, side, begin, n, &self.b, target),
+            SolveStep::Kernel(k) => &*k,
+        };
+        let (n32, row_begin) = (n as u32, begin as u32);
+        let (b, x) = (gpu.input(&self.b), gpu.output(target));
+        let shape = Solver::launch(self.f, n);
+        // Safety: A and b hold the batch's `n` systems; x is the side's factor matrix.
+        unsafe {
+            match self.opts.solver {
+                GpuSolver::Cg { steps, tol } | GpuSolver::CgHalf { steps, tol } => gpu.launch_with(
+                    kernel,
+                    &SolveCg { n: n32, row_begin, a: gpu.input_as(&self.a), b, x, steps, tol },
+                    shape,
+                ),
+                GpuSolver::Cholesky | GpuSolver::Lu | GpuSolver::CublasLu => {
+                    gpu.launch_with(kernel, &SolveDirect { n: n32, row_begin, a: gpu.input_as(&self.a), b, x }, shape)
                 }
-                launch.run(self.opts.solver.launch(self.f, n))
-            },
+            }
         }
     }
 }
@@ -456,30 +488,27 @@ impl GpuAls {
         let GpuSolver::Cg { steps, tol } = opts.solver else {
             return Err(GpuError::Unsupported(format!("matrix-free CG with solver {}", opts.solver.name())));
         };
-        let n32 = rows.rows as u32;
-        let shape =
-            shapes::matrix_free_launch(*f, rows.rows, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
-        // Safety: the arguments follow `kernels-rs/src/solve/cg_matrix_free.rs`: `order` lists
-        // every row of the side once, the first `n_long` of them the long ones; `gram` holds YᵀY.
-        unsafe {
-            gpu.launch(&mf.kernel)
-                .arg(&n32)
-                .arg(&order.n_long)
-                .arg(&rows.indptr)
-                .arg(&rows.indices)
-                .arg(&rows.values)
-                .arg(fixed)
-                .arg(&*gram)
-                .arg(&s.lambda)
-                .arg(&s.alpha)
-                .arg(&s.eps)
-                .arg(&s.mode)
-                .arg(&order.order)
-                .arg(target)
-                .arg(&steps)
-                .arg(&tol)
-                .run(shape)
-        }
+        let shape = matrix_free::launch(*f, rows.rows, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
+        let args = MatrixFreeArgs {
+            n_rows: rows.rows as u32,
+            n_long: order.n_long,
+            indptr: gpu.input(&rows.indptr),
+            indices: gpu.input(&rows.indices),
+            values: gpu.input(&rows.values),
+            theta: gpu.input(fixed),
+            gram: gpu.input(gram),
+            lambda: s.lambda,
+            alpha: s.alpha,
+            eps: s.eps,
+            mode: s.mode,
+            order: gpu.input(&order.order),
+            x: gpu.output(target),
+            steps,
+            tol,
+        };
+        // Safety: `order` lists every row of the side once, the first `n_long` of them the long
+        // ones; `gram` holds YᵀY; `target` is the side's factor matrix.
+        unsafe { gpu.launch_with(&mf.kernel, &args, shape) }
     }
 }
 
@@ -491,9 +520,6 @@ struct Scalars {
     eps: f32,
     mode: u32,
 }
-
-/// v8's finish kernel's block size (`kernels-rs/src/hermitian/v8_split.rs`).
-const FINISH_BLOCK: u32 = 256;
 
 /// How the get_hermitian blocks are given rows.
 enum Schedule {
@@ -528,13 +554,13 @@ impl Schedule {
         f: usize,
         half: bool,
     ) -> Result<Schedule, GpuError> {
-        if hermitian.takes_order() {
+        if hermitian.arguments() == Arguments::Ordered {
             return Ok(Schedule::Order {
                 users: g.upload(&schedule::longest_first(&train.csr, batch), "users by decreasing length")?,
                 items: g.upload(&schedule::longest_first(&train.csc, batch), "items by decreasing length")?,
             });
         }
-        if !hermitian.splits_rows() {
+        if hermitian.arguments() == Arguments::Rows {
             return Ok(Schedule::Rows);
         }
         let mut slots = 1;
@@ -561,7 +587,7 @@ impl Schedule {
         Ok(Schedule::Split {
             users,
             items,
-            finish: g.kernel(&format!("hermitian_v8_finish_f{f}{}", if half { "_half" } else { "" }))?,
+            finish: g.entry(finish_entry(f, half))?,
             partial_a: g.alloc_zeros::<f32>(slots * f * f, "partial sums of split rows (A)")?,
             partial_b: g.alloc_zeros::<f32>(slots * f, "partial sums of split rows (b)")?,
         })
