@@ -13,8 +13,8 @@
 //!
 //! **Checks.** Indexing is a safe call, checked against the view's length only when the kernels
 //! are built with debug assertions (`-C debug-assertions`): an index out of range, or a misaligned
-//! vector access, traps. Release builds carry no check, so a view compiles to exactly the load or
-//! store the raw pointer gave; there an out-of-range index is undefined behaviour, as with
+//! vector access, traps. Release builds carry no check and views no length (a release view is a
+//! bare pointer), so a view compiles to exactly the load or store the raw pointer gave; there an out-of-range index is undefined behaviour, as with
 //! `get_unchecked`. That is the trade this crate makes for unchanged PTX: the kernels' index
 //! arithmetic is what the debug build checks, and the `Shared<T>` windows stay checked always.
 //!
@@ -174,7 +174,9 @@ fn check_span<T>(address: *const T, i: usize, n: usize, len: usize, align: usize
 /// The length of a sub-view from `offset` (checked in debug builds: `offset <= len`).
 #[inline(always)]
 fn rest(offset: usize, len: usize) -> usize {
-    #[cfg(debug_assertions)]
+    if cfg!(not(debug_assertions)) {
+        return UNBOUNDED;
+    }
     if offset > len {
         super::trap();
     }
@@ -189,12 +191,12 @@ fn rest(offset: usize, len: usize) -> usize {
 #[inline(always)]
 fn cast_len<T, U>(address: *const T, len: usize) -> usize {
     let (t, u) = (core::mem::size_of::<T>(), core::mem::size_of::<U>());
-    #[cfg(debug_assertions)]
+    if cfg!(not(debug_assertions)) {
+        return UNBOUNDED;
+    }
     if address as usize % core::mem::align_of::<U>() != 0 {
         super::trap();
     }
-    #[cfg(not(debug_assertions))]
-    let _ = address;
     if len == UNBOUNDED {
         UNBOUNDED
     } else if t >= u {
@@ -209,6 +211,9 @@ fn cast_len<T, U>(address: *const T, len: usize) -> usize {
 #[derive(Clone, Copy)]
 pub struct Global<T> {
     ptr: *const T,
+    /// Only in builds with debug assertions: a release view is a bare pointer, so that it
+    /// compiles to what the pointer did.
+    #[cfg(debug_assertions)]
     len: usize,
     _t: PhantomData<T>,
 }
@@ -222,7 +227,13 @@ impl<T: Element> Global<T> {
     /// be 0 for a buffer the kernel does not read (then `ptr` may be null).
     #[inline(always)]
     pub unsafe fn new(ptr: *const T, len: usize) -> Self {
-        Global { ptr, len, _t: PhantomData }
+        Global::make(ptr, len)
+    }
+
+    /// No buffer: an argument this kernel does not read (null, length 0).
+    #[inline(always)]
+    pub fn empty() -> Self {
+        Global::make(core::ptr::null(), 0)
     }
 
     /// A buffer whose length the kernel is not passed (θ's rows, the nonzeros): as [`Global::new`]
@@ -233,38 +244,55 @@ impl<T: Element> Global<T> {
     /// As for [`Global::new`], for every index the kernel computes from its arguments and data.
     #[inline(always)]
     pub unsafe fn unbounded(ptr: *const T) -> Self {
-        Global { ptr, len: UNBOUNDED, _t: PhantomData }
-    }
-
-    /// Values in the view (`usize::MAX` for an [`unbounded`](Global::unbounded) one).
-    #[inline(always)]
-    pub fn len(&self) -> usize {
-        self.len
+        Global::make(ptr, UNBOUNDED)
     }
 
     #[inline(always)]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    fn make(ptr: *const T, len: usize) -> Self {
+        #[cfg(not(debug_assertions))]
+        let _ = len;
+        Global {
+            ptr,
+            #[cfg(debug_assertions)]
+            len,
+            _t: PhantomData,
+        }
+    }
+
+    /// The length indices are checked against: the view's with debug assertions; in release
+    /// builds views carry no length and nothing reads this.
+    #[inline(always)]
+    fn len(&self) -> usize {
+        #[cfg(debug_assertions)]
+        return self.len;
+        #[cfg(not(debug_assertions))]
+        UNBOUNDED
     }
 
     /// The sub-view from `offset` on (a row of a matrix, a system of a batch).
     #[inline(always)]
     pub fn at(&self, offset: usize) -> Self {
-        let len = rest(offset, self.len);
-        Global { ptr: unsafe { self.ptr.add(offset) }, len, _t: PhantomData }
+        Global::make(unsafe { self.ptr.add(offset) }, rest(offset, self.len()))
     }
 
     /// The same bytes as values of `U` (fp16 buffers passed as bytes or as their fp32 twin's type).
     /// Traps in debug builds if the view is not aligned for `U`.
     #[inline(always)]
     pub fn cast<U: Element>(self) -> Global<U> {
-        Global { ptr: self.ptr as *const U, len: cast_len::<T, U>(self.ptr, self.len), _t: PhantomData }
+        Global::make(self.ptr as *const U, cast_len::<T, U>(self.ptr, self.len()))
+    }
+
+    /// The raw address, for code that must still do its own address arithmetic (see v6's
+    /// `issue`); dereferencing it is as `unsafe` as any pointer.
+    #[inline(always)]
+    pub fn as_ptr(&self) -> *const T {
+        self.ptr
     }
 
     /// Element `i`, by a plain load (`ld.global` or `ld`, as the compiler chooses).
     #[inline(always)]
     pub fn get(&self, i: usize) -> T {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { *self.ptr.add(i) }
     }
 
@@ -272,7 +300,7 @@ impl<T: Element> Global<T> {
     /// builds for `i..i + n` in the view and `align`-byte alignment.
     #[inline(always)]
     pub(crate) fn address(&self, i: usize, n: usize, align: usize) -> *const T {
-        check_span(self.ptr, i, n, self.len, align);
+        check_span(self.ptr, i, n, self.len(), align);
         unsafe { self.ptr.add(i) }
     }
 }
@@ -281,7 +309,7 @@ impl<T: ReadOnly> Global<T> {
     /// Element `i` through the read-only cache (`ld.global.nc`).
     #[inline(always)]
     pub fn ldg(&self, i: usize) -> T {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { T::ldg(self.ptr.add(i)) }
     }
 }
@@ -290,14 +318,14 @@ impl Global<f32> {
     /// Elements `i..i + 2` in one 64-bit read-only load (element `i` 8-byte aligned).
     #[inline(always)]
     pub fn ldg2(&self, i: usize) -> [f32; 2] {
-        check_span(self.ptr, i, 2, self.len, 8);
+        check_span(self.ptr, i, 2, self.len(), 8);
         unsafe { ldg_f32x2(self.ptr.add(i)) }
     }
 
     /// Elements `i..i + 4` in one 128-bit read-only load (element `i` 16-byte aligned).
     #[inline(always)]
     pub fn ldg4(&self, i: usize) -> F32x4 {
-        check_span(self.ptr, i, 4, self.len, 16);
+        check_span(self.ptr, i, 4, self.len(), 16);
         unsafe { ldg_f32x4(self.ptr.add(i)) }
     }
 
@@ -312,7 +340,7 @@ impl Global<f32> {
         } else {
             4
         };
-        check_span(self.ptr, i, N, self.len, align);
+        check_span(self.ptr, i, N, self.len(), align);
         unsafe { ldg_vec::<N>(self.ptr.add(i)) }
     }
 }
@@ -321,7 +349,7 @@ impl Global<f16> {
     /// Element `i` widened to f32.
     #[inline(always)]
     pub fn get_widened(&self, i: usize) -> f32 {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { super::half::load_f16(self.ptr.add(i)) }
     }
 }
@@ -331,6 +359,9 @@ impl Global<f16> {
 #[derive(Clone, Copy)]
 pub struct GlobalMut<T> {
     ptr: *mut T,
+    /// Only in builds with debug assertions: a release view is a bare pointer, so that it
+    /// compiles to what the pointer did.
+    #[cfg(debug_assertions)]
     len: usize,
     _t: PhantomData<T>,
 }
@@ -344,7 +375,7 @@ impl<T: Element> GlobalMut<T> {
     /// an element (the launch's contract and the kernel's own partition of the work).
     #[inline(always)]
     pub unsafe fn new(ptr: *mut T, len: usize) -> Self {
-        GlobalMut { ptr, len, _t: PhantomData }
+        GlobalMut::make(ptr, len)
     }
 
     /// A buffer whose length the kernel is not passed (scratch slots, rows named by work units):
@@ -354,45 +385,55 @@ impl<T: Element> GlobalMut<T> {
     /// As for [`GlobalMut::new`], for every index the kernel computes from its arguments and data.
     #[inline(always)]
     pub unsafe fn unbounded(ptr: *mut T) -> Self {
-        GlobalMut { ptr, len: UNBOUNDED, _t: PhantomData }
-    }
-
-    /// Values in the view (`usize::MAX` for an [`unbounded`](GlobalMut::unbounded) one).
-    #[inline(always)]
-    pub fn len(&self) -> usize {
-        self.len
+        GlobalMut::make(ptr, UNBOUNDED)
     }
 
     #[inline(always)]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    fn make(ptr: *mut T, len: usize) -> Self {
+        #[cfg(not(debug_assertions))]
+        let _ = len;
+        GlobalMut {
+            ptr,
+            #[cfg(debug_assertions)]
+            len,
+            _t: PhantomData,
+        }
+    }
+
+    /// The length indices are checked against: the view's with debug assertions; in release
+    /// builds views carry no length and nothing reads this.
+    #[inline(always)]
+    fn len(&self) -> usize {
+        #[cfg(debug_assertions)]
+        return self.len;
+        #[cfg(not(debug_assertions))]
+        UNBOUNDED
     }
 
     /// The sub-view from `offset` on.
     #[inline(always)]
     pub fn at(&self, offset: usize) -> Self {
-        let len = rest(offset, self.len);
-        GlobalMut { ptr: unsafe { self.ptr.add(offset) }, len, _t: PhantomData }
+        GlobalMut::make(unsafe { self.ptr.add(offset) }, rest(offset, self.len()))
     }
 
     /// The same bytes as values of `U` (the fp16 A of the `_half` entries, passed typed as f32).
     /// Traps in debug builds if the view is not aligned for `U`.
     #[inline(always)]
     pub fn cast<U: Element>(self) -> GlobalMut<U> {
-        GlobalMut { ptr: self.ptr as *mut U, len: cast_len::<T, U>(self.ptr, self.len), _t: PhantomData }
+        GlobalMut::make(self.ptr as *mut U, cast_len::<T, U>(self.ptr, self.len()))
     }
 
     /// Element `i`, by a plain load.
     #[inline(always)]
     pub fn get(&self, i: usize) -> T {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { *self.ptr.add(i) }
     }
 
     /// Stores `v` to element `i`.
     #[inline(always)]
     pub fn set(&self, i: usize, v: T) {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { *self.ptr.add(i) = v }
     }
 }
@@ -401,14 +442,14 @@ impl GlobalMut<f32> {
     /// Elements `i..i + 4` in one 128-bit plain load (element `i` 16-byte aligned).
     #[inline(always)]
     pub fn get4(&self, i: usize) -> F32x4 {
-        check_span(self.ptr, i, 4, self.len, 16);
+        check_span(self.ptr, i, 4, self.len(), 16);
         unsafe { *(self.ptr.add(i) as *const F32x4) }
     }
 
     /// Stores elements `i..i + 4` in one 128-bit store (element `i` 16-byte aligned).
     #[inline(always)]
     pub fn set4(&self, i: usize, v: F32x4) {
-        check_span(self.ptr, i, 4, self.len, 16);
+        check_span(self.ptr, i, 4, self.len(), 16);
         unsafe { *(self.ptr.add(i) as *mut F32x4) = v }
     }
 }
@@ -417,7 +458,7 @@ impl GlobalMut<f16> {
     /// Rounds `v` to the nearest f16 and stores it to element `i`.
     #[inline(always)]
     pub fn set_rounded(&self, i: usize, v: f32) {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { super::half::store_f16(self.ptr.add(i), v) }
     }
 
@@ -425,7 +466,7 @@ impl GlobalMut<f16> {
     /// (element `i` 8-byte aligned).
     #[inline(always)]
     pub fn set_rounded4(&self, i: usize, v: [f32; 4]) {
-        check_span(self.ptr, i, 4, self.len, 8);
+        check_span(self.ptr, i, 4, self.len(), 8);
         unsafe { super::half::store_f16x4(self.ptr.add(i), v) }
     }
 }
@@ -434,14 +475,14 @@ impl GlobalMut<u32> {
     /// Adds `v` to element `i` atomically (device scope); returns the old value.
     #[inline(always)]
     pub fn atomic_add(&self, i: usize, v: u32) -> u32 {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { super::atomic::atomic_add_global(self.ptr.add(i), v) }
     }
 
     /// Sets element `i` to the larger of itself and `v` atomically (device scope).
     #[inline(always)]
     pub fn atomic_max(&self, i: usize, v: u32) {
-        check_index(i, self.len);
+        check_index(i, self.len());
         unsafe { super::atomic::atomic_max_global(self.ptr.add(i), v) }
     }
 }
