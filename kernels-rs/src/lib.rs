@@ -1,7 +1,7 @@
 //! rustmf device code, compiled to PTX by `../build.rs` (never built for the host).
 //!
 //! * [`prelude`]: the safe, small primitives kernels are written with (indices, barriers, shared
-//!   memory, warp shuffles and reductions, FMA, f16 conversion, read-only global loads). It stands
+//!   memory, views of global memory, warp shuffles and reductions, FMA, f16 conversion). It stands
 //!   in for rust-cuda's `cuda_std`, which cannot be built with today's compilers.
 //! * [`prelude_checks`]: one small kernel per primitive; the host test `tests/gpu_prelude.rs`
 //!   runs each on random data and compares with a CPU computation.
@@ -11,6 +11,8 @@
 //!
 //! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
 //! own bounds: a Rust panic on the device becomes a `trap`, which the host reports as a launch failure.
+//! The ALS families' entry adapters wrap the pointers in views (`prelude::Global`, `GlobalMut`),
+//! whose indexing is checked in builds with debug assertions.
 #![no_std]
 #![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_intrinsics, f16, macro_metavar_expr_concat)]
 #![allow(internal_features)]

@@ -9,12 +9,12 @@
 //! Launch: grid = rows in the chunk, block = 256 threads striding over the f² entries, no shared
 //! memory. Budget: 17–18 registers (ptxas, sm_90); no shared memory; no local memory.
 //! Traffic: f² floats read and written per row (plus YᵀY from L2, implicit).
-use crate::hermitian::Problem;
+use crate::hermitian::{gram_view, Problem};
 use crate::prelude::*;
 use rustmf_kernel_abi::baseline::{BaselineFinish, FINISH_BLOCK as BLOCK};
 
 #[inline(always)]
-unsafe fn finish<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: *mut f32) {
+fn finish<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: GlobalMut<f32>) {
     if block_dim() != BLOCK {
         trap();
     }
@@ -23,10 +23,12 @@ unsafe fn finish<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out:
         return;
     }
     let (lo, hi) = p.entries(row_begin + k);
-    let a = a_out.add(k as usize * F * F);
+    let a = a_out.at(k as usize * F * F);
     let mut e = thread_idx() as usize;
     while e < F * F {
-        *a.add(e) += p.extra(e / F, e % F, F, hi - lo);
+        // As `*a += extra` did: the term first, then the load.
+        let extra = p.extra(e / F, e % F, F, hi - lo);
+        a.set(e, a.get(e) + extra);
         e += BLOCK as usize;
     }
 }
@@ -35,12 +37,15 @@ macro_rules! finish_kernels {
     ([$($f:literal),*]) => {
         rustmf_kernel_abi::baseline_finish_kernels! {
             $(${concat(baseline_finish_f, $f)} => |a: BaselineFinish| {
-                let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
+                // Reads indptr[row_begin + k] and the next, k < n_rows; YᵀY in implicit modes.
+                let indptr = Global::new(a.indptr, (a.row_begin + a.n_rows) as usize + 1);
                 let p = Problem {
-                    indptr: a.indptr, indices, values, theta, gram: a.gram,
+                    indptr, indices: Global::empty(), values: Global::empty(), theta: Global::empty(),
+                    gram: gram_view::<$f>(a.gram, a.mode),
                     lambda: a.lambda, alpha: 0.0, eps: 1.0, mode: a.mode,
                 };
-                finish::<$f>(a.n_rows, a.row_begin, p, a.a_out)
+                let a_out = GlobalMut::new(a.a_out, a.n_rows as usize * $f * $f);
+                finish::<$f>(a.n_rows, a.row_begin, p, a_out)
             },)*
         }
     };

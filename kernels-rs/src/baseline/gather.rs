@@ -23,9 +23,9 @@ unsafe fn gather<const F: usize>(
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    offsets: *const u64,
-    gathered: *mut f32,
-    b_out: *mut f32,
+    offsets: Global<u64>,
+    gathered: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     if (block_dim() as usize) < F {
         trap();
@@ -39,36 +39,44 @@ unsafe fn gather<const F: usize>(
         return;
     }
     let (lo, hi) = p.entries(row_begin + k);
-    let (first, end) = (*offsets.add(k as usize) as usize, *offsets.add(k as usize + 1) as usize);
+    let (first, end) = (offsets.get(k as usize) as usize, offsets.get(k as usize + 1) as usize);
     if end - first < hi - lo {
         trap();
     }
-    let mut out = gathered.add(first * F + j);
+    let mut out = gathered.at(first * F + j);
     let mut b = 0.0f32;
     for n in lo..hi {
-        let th = ldg_f32(p.theta.add(*p.indices.add(n) as usize * F + j));
-        let (wa, wb) = p.weights(*p.values.add(n));
-        *out = sqrt(wa) * th;
+        let th = p.theta.ldg(p.indices.get(n) as usize * F + j);
+        let (wa, wb) = p.weights(p.values.get(n));
+        out.set(0, sqrt(wa) * th);
         b = fma(wb, th, b);
-        out = out.add(F);
+        out = out.at(F);
     }
     for _ in (hi - lo)..(end - first) {
-        *out = 0.0;
-        out = out.add(F);
+        out.set(0, 0.0);
+        out = out.at(F);
     }
-    *b_out.add(k as usize * F + j) = b;
+    b_out.set(k as usize * F + j, b);
 }
 
 macro_rules! gather_kernels {
     ([$($f:literal),*]) => {
         rustmf_kernel_abi::baseline_gather_kernels! {
             $(${concat(baseline_gather_f, $f)} => |a: BaselineGather| {
-                let gram = core::ptr::null();
+                // Reads indptr[row_begin + k] and the next, offsets[k] and the next, k < n_rows; nnz,
+                // θ's row count and the gathered rows (offsets[n_rows]) are not passed.
+                let rows = a.n_rows as usize;
                 let p = Problem {
-                    indptr: a.indptr, indices: a.indices, values: a.values, theta: a.theta, gram,
+                    indptr: Global::new(a.indptr, a.row_begin as usize + rows + 1),
+                    indices: Global::unbounded(a.indices),
+                    values: Global::unbounded(a.values),
+                    theta: Global::unbounded(a.theta),
+                    gram: Global::empty(),
                     lambda: 0.0, alpha: a.alpha, eps: a.eps, mode: a.mode,
                 };
-                gather::<$f>(a.n_rows, a.row_begin, p, a.offsets, a.gathered, a.b_out)
+                let (offsets, gathered) = (Global::new(a.offsets, rows + 1), GlobalMut::unbounded(a.gathered));
+                let b_out = GlobalMut::new(a.b_out, rows * $f);
+                gather::<$f>(a.n_rows, a.row_begin, p, offsets, gathered, b_out)
             },)*
         }
     };

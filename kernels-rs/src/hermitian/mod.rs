@@ -26,7 +26,9 @@
 //!
 //! All versions share one signature, so the host can swap them (v7 takes one more argument,
 //! `order: *const u32`, the batch's rows in the order its blocks take them; v8 and v9 take work
-//! units instead of rows, see v8's file):
+//! units instead of rows, see v8's file). The entry adapters below turn its pointers into views of
+//! global memory (`prelude::global`): the [`Problem`]'s inputs as `Global`s, A and b as
+//! `GlobalMut`s; the versions' bodies index those.
 //!
 //! ```text
 //! (n_rows, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
@@ -62,39 +64,52 @@ macro_rules! hermitian_kernels_for_f {
     };
 }
 
-/// One entry point: the signature's arguments handed to the implementation at (f, HALF).
+/// One entry point: the signature's arguments, as views, handed to the implementation at (f, HALF),
+/// by an `#[inline(always)]` function (`{name}_views`) rather than a closure, so that the entry
+/// inlines it whatever its size.
 macro_rules! hermitian_entry {
     (Rows, $name:ident, $f:literal, $half:literal, { $($implementation:tt)* }) => {
-        rustmf_kernel_abi::hermitian_rows_kernels! {
-            $name => |a: rustmf_kernel_abi::hermitian::HermitianRows| {
-                const F: usize = $f;
-                #[allow(dead_code)]
-                const HALF: bool = $half;
-                $($implementation)*(a.n_rows, a.row_begin, $crate::hermitian::Problem::from(&a), a.a_out, a.b_out)
-            }
+        #[inline(always)]
+        unsafe fn ${concat($name, _views)}(a: rustmf_kernel_abi::hermitian::HermitianRows) {
+            const F: usize = $f;
+            #[allow(dead_code)]
+            const HALF: bool = $half;
+            let p = $crate::hermitian::ProblemOf::problem::<F>(&a);
+            let rows = Some(a.n_rows as usize);
+            let (a_out, b_out) = $crate::hermitian::outputs::<F, HALF>(a.a_out, a.b_out, rows);
+            $($implementation)*(a.n_rows, a.row_begin, p, a_out, b_out)
         }
+        rustmf_kernel_abi::hermitian_rows_kernels! { $name => ${concat($name, _views)} }
     };
     (Ordered, $name:ident, $f:literal, $half:literal, { $($implementation:tt)* }) => {
-        rustmf_kernel_abi::hermitian_ordered_kernels! {
-            $name => |a: rustmf_kernel_abi::hermitian::HermitianOrdered| {
-                const F: usize = $f;
-                #[allow(dead_code)]
-                const HALF: bool = $half;
-                let p = $crate::hermitian::Problem::from(&a);
-                $($implementation)*(a.n_rows, a.row_begin, p, a.a_out, a.b_out, a.order)
-            }
+        #[inline(always)]
+        unsafe fn ${concat($name, _views)}(a: rustmf_kernel_abi::hermitian::HermitianOrdered) {
+            const F: usize = $f;
+            #[allow(dead_code)]
+            const HALF: bool = $half;
+            let p = $crate::hermitian::ProblemOf::problem::<F>(&a);
+            let rows = Some(a.n_rows as usize);
+            let (a_out, b_out) = $crate::hermitian::outputs::<F, HALF>(a.a_out, a.b_out, rows);
+            // Block k reads order[row_begin + k], k < n_rows.
+            let order = $crate::prelude::Global::new(a.order, (a.row_begin + a.n_rows) as usize);
+            $($implementation)*(a.n_rows, a.row_begin, p, a_out, b_out, order)
         }
+        rustmf_kernel_abi::hermitian_ordered_kernels! { $name => ${concat($name, _views)} }
     };
     (Units, $name:ident, $f:literal, $half:literal, { $($implementation:tt)* }) => {
-        rustmf_kernel_abi::hermitian_units_kernels! {
-            $name => |a: rustmf_kernel_abi::hermitian::HermitianUnits| {
-                const F: usize = $f;
-                #[allow(dead_code)]
-                const HALF: bool = $half;
-                let p = $crate::hermitian::Problem::from(&a);
-                $($implementation)*(a.n_units, p, a.a_out, a.b_out, a.work, a.partial_a, a.partial_b)
-            }
+        #[inline(always)]
+        unsafe fn ${concat($name, _views)}(a: rustmf_kernel_abi::hermitian::HermitianUnits) {
+            const F: usize = $f;
+            #[allow(dead_code)]
+            const HALF: bool = $half;
+            let p = $crate::hermitian::ProblemOf::problem::<F>(&a);
+            // Work units name batch rows and scratch slots; neither count is passed.
+            let (a_out, b_out) = $crate::hermitian::outputs::<F, HALF>(a.a_out, a.b_out, None);
+            let (partial_a, partial_b) = $crate::hermitian::outputs::<F, false>(a.partial_a, a.partial_b, None);
+            let work = $crate::prelude::Global::new(a.work, 3 * a.n_units as usize);
+            $($implementation)*(a.n_units, p, a_out, b_out, work, partial_a, partial_b)
         }
+        rustmf_kernel_abi::hermitian_units_kernels! { $name => ${concat($name, _views)} }
     };
 }
 
@@ -120,55 +135,113 @@ macro_rules! image_gate {
 
 rustmf_kernel_abi::hermitian_versions!(declare_versions!);
 
+use crate::prelude::{F32x4, Global, GlobalMut};
 use rustmf_kernel_abi::hermitian::{HermitianFinish, HermitianOrdered, HermitianRows, HermitianUnits};
 pub use rustmf_kernel_abi::hermitian::{MODE_EXPLICIT, MODE_IMPLICIT_LINEAR, MODE_IMPLICIT_LOG};
 
-/// The problem every version solves, as the kernel arguments describe it.
+/// The problem every version solves, as the kernel arguments describe it: its inputs as
+/// read-only views of global memory.
 #[derive(Clone, Copy)]
 pub struct Problem {
-    pub indptr: *const u64,
-    pub indices: *const u32,
-    pub values: *const f32,
-    pub theta: *const f32,
-    pub gram: *const f32,
+    /// Row pointers; the rows this launch reads (`row_begin + n_rows + 1` entries where the kernel
+    /// is given them, unbounded where work units or split rows name the rows).
+    pub indptr: Global<u64>,
+    /// Column indices and values of the nonzeros: unbounded (nnz is not passed).
+    pub indices: Global<u32>,
+    pub values: Global<f32>,
+    /// The fixed factors, n_fixed × f: unbounded (n_fixed is not passed).
+    pub theta: Global<f32>,
+    /// YᵀY, f×f in implicit modes; empty (and possibly null) in explicit mode, where it is not read.
+    pub gram: Global<f32>,
     pub lambda: f32,
     pub alpha: f32,
     pub eps: f32,
     pub mode: u32,
 }
 
+/// An argument struct that describes a [`Problem`].
+pub trait ProblemOf {
+    /// The views of the arguments' buffers, at f = F.
+    ///
+    /// # Safety
+    /// The arguments are a launch's, upholding its contract (buffer sizes in `kernels-abi`).
+    unsafe fn problem<const F: usize>(&self) -> Problem;
+}
+
+/// YᵀY's view: f×f values in implicit modes, none in explicit mode (the host may pass null).
+///
+/// # Safety
+/// In implicit modes `gram` holds F×F values no thread writes during the kernel.
+#[inline(always)]
+pub unsafe fn gram_view<const F: usize>(gram: *const f32, mode: u32) -> Global<f32> {
+    Global::new(gram, if mode == MODE_EXPLICIT { 0 } else { F * F })
+}
+
 macro_rules! problem_of {
-    ($($args:ident),*) => {
-        $(impl From<&$args> for Problem {
+    ($($args:ident, indptr: |$a:ident| $indptr:expr;)*) => {
+        $(impl ProblemOf for $args {
             #[inline(always)]
-            fn from(a: &$args) -> Problem {
-                let (indptr, indices, values, theta, gram) = (a.indptr, a.indices, a.values, a.theta, a.gram);
-                Problem { indptr, indices, values, theta, gram, lambda: a.lambda, alpha: a.alpha, eps: a.eps, mode: a.mode }
+            unsafe fn problem<const F: usize>(&self) -> Problem {
+                let $a = self;
+                Problem {
+                    indptr: $indptr,
+                    indices: Global::unbounded($a.indices),
+                    values: Global::unbounded($a.values),
+                    theta: Global::unbounded($a.theta),
+                    gram: gram_view::<F>($a.gram, $a.mode),
+                    lambda: $a.lambda,
+                    alpha: $a.alpha,
+                    eps: $a.eps,
+                    mode: $a.mode,
+                }
             }
         })*
     };
 }
 
-problem_of!(HermitianRows, HermitianOrdered, HermitianUnits);
+problem_of! {
+    // Block k reads indptr[row_begin + k] and the next, k < n_rows (v7: the k-th row of `order`).
+    HermitianRows, indptr: |a| Global::new(a.indptr, (a.row_begin + a.n_rows) as usize + 1);
+    HermitianOrdered, indptr: |a| Global::new(a.indptr, (a.row_begin + a.n_rows) as usize + 1);
+    // Work units carry their entries' range; indptr is not read.
+    HermitianUnits, indptr: |a| Global::unbounded(a.indptr);
+}
 
-impl From<&HermitianFinish> for Problem {
-    /// The finish kernel reads only the regularization terms.
+impl ProblemOf for HermitianFinish {
+    /// The finish kernel reads only the row pointers (of split rows, whose count in the batch it is
+    /// not passed) and the regularization terms.
     #[inline(always)]
-    fn from(a: &HermitianFinish) -> Problem {
-        let (indices, values, theta) = (core::ptr::null(), core::ptr::null(), core::ptr::null());
-        let (indptr, gram, lambda, mode) = (a.indptr, a.gram, a.lambda, a.mode);
-        Problem { indptr, indices, values, theta, gram, lambda, alpha: 0.0, eps: 1.0, mode }
+    unsafe fn problem<const F: usize>(&self) -> Problem {
+        let (indices, values, theta) = (Global::empty(), Global::empty(), Global::empty());
+        let (indptr, gram) = (Global::unbounded(self.indptr), gram_view::<F>(self.gram, self.mode));
+        Problem { indptr, indices, values, theta, gram, lambda: self.lambda, alpha: 0.0, eps: 1.0, mode: self.mode }
+    }
+}
+
+/// Views of a launch's A and b: `systems` f×f matrices of f32, or of f16 for the `_half` entries
+/// (the ABI types A as f32 either way; the view counts the bytes the host allocated), and
+/// `systems` f-vectors; unbounded for `None`, where the kernel is not passed the count.
+///
+/// # Safety
+/// The launch's contract: the buffers hold that many values, written only by this kernel.
+#[inline(always)]
+pub unsafe fn outputs<const F: usize, const HALF: bool>(
+    a_out: *mut f32,
+    b_out: *mut f32,
+    systems: Option<usize>,
+) -> (GlobalMut<f32>, GlobalMut<f32>) {
+    match systems {
+        Some(n) if HALF => (GlobalMut::<f16>::new(a_out as *mut f16, n * F * F).cast(), GlobalMut::new(b_out, n * F)),
+        Some(n) => (GlobalMut::new(a_out, n * F * F), GlobalMut::new(b_out, n * F)),
+        None => (GlobalMut::unbounded(a_out), GlobalMut::unbounded(b_out)),
     }
 }
 
 impl Problem {
-    /// The global row this block computes and the range of its entries.
-    ///
-    /// # Safety
-    /// `indptr` has at least `row + 2` entries.
+    /// The range of global row `row`'s entries.
     #[inline(always)]
-    pub unsafe fn entries(&self, row: u32) -> (usize, usize) {
-        (*self.indptr.add(row as usize) as usize, *self.indptr.add(row as usize + 1) as usize)
+    pub fn entries(&self, row: u32) -> (usize, usize) {
+        (self.indptr.get(row as usize) as usize, self.indptr.get(row as usize + 1) as usize)
     }
 
     /// Weights of one entry with value `r`: (weight in A_u, weight in b_u).
@@ -188,16 +261,13 @@ impl Problem {
     /// What is added to A_u[i][j] besides the sum over entries: λ·n_u on the diagonal (explicit),
     /// YᵀY[i][j] + λ on the diagonal (implicit). An explicit row with no entries gets the identity
     /// (and b = 0), so every solver returns the zero factor for it, as the CPU reference does.
-    ///
-    /// # Safety
-    /// In implicit modes `gram` holds f×f values.
     #[inline(always)]
-    pub unsafe fn extra(&self, i: usize, j: usize, f: usize, n_u: usize) -> f32 {
+    pub fn extra(&self, i: usize, j: usize, f: usize, n_u: usize) -> f32 {
         let diag = if i == j { 1.0 } else { 0.0 };
         if self.mode == MODE_EXPLICIT {
             diag * if n_u == 0 { 1.0 } else { self.lambda * n_u as f32 }
         } else {
-            *self.gram.add(i * f + j) + diag * self.lambda
+            self.gram.get(i * f + j) + diag * self.lambda
         }
     }
 }
@@ -223,29 +293,23 @@ pub fn tile_coords(mut t: u32, nt: u32) -> (u32, u32) {
     (r, t)
 }
 
-/// Stores element `idx` of the A buffer, as f32 or rounded to f16.
-///
-/// # Safety
-/// `a_out` holds more than `idx` elements of the chosen type.
+/// Stores element `idx` of the A buffer, as f32 or rounded to f16 (see [`outputs`]).
 #[inline(always)]
-pub unsafe fn store_a<const HALF: bool>(a_out: *mut f32, idx: usize, v: f32) {
+pub fn store_a<const HALF: bool>(a_out: GlobalMut<f32>, idx: usize, v: f32) {
     if HALF {
-        crate::prelude::store_f16((a_out as *mut f16).add(idx), v);
+        a_out.cast::<f16>().set_rounded(idx, v);
     } else {
-        *a_out.add(idx) = v;
+        a_out.set(idx, v);
     }
 }
 
 /// Stores elements `idx..idx + 4` of the A buffer (`idx` a multiple of 4), as f32 or rounded to
 /// f16, in one 16-byte (8-byte) store.
-///
-/// # Safety
-/// `a_out` holds more than `idx + 3` elements of the chosen type.
 #[inline(always)]
-pub unsafe fn store_a4<const HALF: bool>(a_out: *mut f32, idx: usize, v: [f32; 4]) {
+pub fn store_a4<const HALF: bool>(a_out: GlobalMut<f32>, idx: usize, v: [f32; 4]) {
     if HALF {
-        crate::prelude::store_f16x4((a_out as *mut f16).add(idx), v);
+        a_out.cast::<f16>().set_rounded4(idx, v);
     } else {
-        *(a_out.add(idx) as *mut crate::prelude::F32x4) = crate::prelude::F32x4(v);
+        a_out.set4(idx, F32x4(v));
     }
 }

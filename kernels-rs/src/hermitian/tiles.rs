@@ -92,18 +92,15 @@ pub unsafe fn sum_groups<const T: usize, const G: usize>(acc: &mut [[f32; T]; T]
 }
 
 /// Group 0 writes its tile of A_u (and the mirror tile above the diagonal), adding the
-/// regularization and, for implicit feedback, YᵀY.
-///
-/// # Safety
-/// `a_out` holds the batch's f×f systems (f32, or f16 when HALF); `local` is a row of the batch.
+/// regularization and, for implicit feedback, YᵀY. `local` is a row of the batch.
 #[inline(always)]
-pub unsafe fn store<const F: usize, const T: usize, const HALF: bool>(
+pub fn store<const F: usize, const T: usize, const HALF: bool>(
     acc: &[[f32; T]; T],
     tile: &Tile,
     p: &Problem,
     n_u: usize,
     local: u32,
-    a_out: *mut f32,
+    a_out: GlobalMut<f32>,
 ) {
     if tile.group != 0 {
         return;
@@ -131,8 +128,8 @@ pub unsafe fn store<const F: usize, const T: usize, const HALF: bool>(
 /// 32 rows of A_u, 32 sectors for 128 bytes.
 ///
 /// # Safety
-/// `a_out` holds row `local` (f32, or f16 when HALF); every thread of the block calls it; the
-/// launch gave at least F²·4 bytes of dynamic shared memory, all free once the block has passed
+/// `a_out` holds row `local` (f32, or f16 when HALF: see `super::outputs`); every thread of the
+/// block calls it; the launch gave at least F²·4 bytes of dynamic shared memory, all free once the block has passed
 /// the barrier at the top; F % 4 == 0 (traps otherwise), so every row is aligned for the pieces.
 #[inline(always)]
 pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, const BLOCK: u32>(
@@ -140,7 +137,7 @@ pub unsafe fn store_coalesced<const F: usize, const T: usize, const HALF: bool, 
     tile: &Tile,
     extra: impl Fn(usize, usize) -> f32,
     local: u32,
-    a_out: *mut f32,
+    a_out: GlobalMut<f32>,
 ) {
     if F % 4 != 0 {
         trap();
@@ -171,7 +168,7 @@ pub unsafe fn write_symmetric<const F: usize, const HALF: bool, const BLOCK: u32
     a_s: Shared<f32>,
     extra: impl Fn(usize, usize) -> f32,
     local: u32,
-    a_out: *mut f32,
+    a_out: GlobalMut<f32>,
 ) {
     if F % 4 != 0 {
         trap();

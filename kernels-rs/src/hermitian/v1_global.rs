@@ -11,9 +11,14 @@ use super::Problem;
 use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::V1_BLOCK as BLOCK;
 
-
 #[inline(always)]
-unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Problem, a_out: *mut f32, b_out: *mut f32) {
+fn hermitian_global<const F: usize>(
+    n_rows: u32,
+    row_begin: u32,
+    p: Problem,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
+) {
     if block_dim() != BLOCK {
         trap();
     }
@@ -22,20 +27,20 @@ unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Probl
         return;
     }
     let (lo, hi) = p.entries(row_begin + local);
-    let a = a_out.add(local as usize * F * F);
+    let a = a_out.at(local as usize * F * F);
     let mut e = thread_idx() as usize;
     while e < F * F {
         let (j, k) = (e / F, e % F);
         if k <= j {
             let mut acc = 0.0f32;
             for n in lo..hi {
-                let th = p.theta.add(*p.indices.add(n) as usize * F);
-                let (wa, _) = p.weights(*p.values.add(n));
-                acc = fma(wa * *th.add(j), *th.add(k), acc);
+                let th = p.theta.at(p.indices.get(n) as usize * F);
+                let (wa, _) = p.weights(p.values.get(n));
+                acc = fma(wa * th.get(j), th.get(k), acc);
             }
             let v = acc + p.extra(j, k, F, hi - lo);
-            *a.add(j * F + k) = v;
-            *a.add(k * F + j) = v;
+            a.set(j * F + k, v);
+            a.set(k * F + j, v);
         }
         e += BLOCK as usize;
     }
@@ -43,10 +48,10 @@ unsafe fn hermitian_global<const F: usize>(n_rows: u32, row_begin: u32, p: Probl
     if j < F {
         let mut acc = 0.0f32;
         for n in lo..hi {
-            let (_, wb) = p.weights(*p.values.add(n));
-            acc = fma(wb, *p.theta.add(*p.indices.add(n) as usize * F + j), acc);
+            let (_, wb) = p.weights(p.values.get(n));
+            acc = fma(wb, p.theta.get(p.indices.get(n) as usize * F + j), acc);
         }
-        *b_out.add(local as usize * F + j) = acc;
+        b_out.set(local as usize * F + j, acc);
     }
 }
 

@@ -13,14 +13,13 @@ use super::Problem;
 use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::{v2_entries_per_thread, STAGED_ITEMS as S, V2_BLOCK as BLOCK};
 
-
 #[inline(always)]
 unsafe fn hermitian_shared<const F: usize, const M: usize>(
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     let tri = F * (F + 1) / 2;
     if block_dim() != BLOCK || M * (BLOCK as usize) < tri {
@@ -58,12 +57,12 @@ unsafe fn hermitian_shared<const F: usize, const M: usize>(
         let mut idx = tid;
         while idx < n * F {
             let (s, c) = (idx / F, idx % F);
-            let col = ldg_u32(p.indices.add(start + s)) as usize;
-            theta_s.store_unchecked(idx as u32, ldg_f32(p.theta.add(col * F + c)));
+            let col = p.indices.ldg(start + s) as usize;
+            theta_s.store_unchecked(idx as u32, p.theta.ldg(col * F + c));
             idx += BLOCK as usize;
         }
         if tid < n {
-            let (wa, wb) = p.weights(ldg_f32(p.values.add(start + tid)));
+            let (wa, wb) = p.weights(p.values.ldg(start + tid));
             wa_s.store_unchecked(tid as u32, wa);
             wb_s.store_unchecked(tid as u32, wb);
         }
@@ -85,17 +84,17 @@ unsafe fn hermitian_shared<const F: usize, const M: usize>(
         start += n;
     }
 
-    let a = a_out.add(local as usize * F * F);
+    let a = a_out.at(local as usize * F * F);
     for m in 0..M {
         if tid + m * (BLOCK as usize) < tri {
             let (j, k) = (j_of[m] as usize, k_of[m] as usize);
             let v = acc[m] + p.extra(j, k, F, hi - lo);
-            *a.add(j * F + k) = v;
-            *a.add(k * F + j) = v;
+            a.set(j * F + k, v);
+            a.set(k * F + j, v);
         }
     }
     if tid < F {
-        *b_out.add(local as usize * F + tid) = bias;
+        b_out.set(local as usize * F + tid, bias);
     }
 }
 

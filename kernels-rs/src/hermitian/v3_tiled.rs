@@ -23,14 +23,13 @@ use super::Problem;
 use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::{tiles, STAGED_ITEMS as S};
 
-
 #[inline(always)]
 unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
@@ -49,7 +48,7 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
         let n = (hi - start).min(S);
         stage::<F>(&p, theta_s, start, n, tid as usize, BLOCK as usize);
         if (tid as usize) < n {
-            let (wa, wb) = p.weights(ldg_f32(p.values.add(start + tid as usize)));
+            let (wa, wb) = p.weights(p.values.ldg(start + tid as usize));
             wa_s.store_unchecked(tid, wa);
             wb_s.store_unchecked(tid, wb);
         }
@@ -76,7 +75,7 @@ unsafe fn hermitian_tiled<const F: usize, const T: usize, const G: usize, const 
     sum_groups::<T, G>(&mut acc, &tile, tid);
     store::<F, T, HALF>(&acc, &tile, &p, hi - lo, local, a_out);
     if (tid as usize) < F {
-        *b_out.add(local as usize * F + tid as usize) = bias;
+        b_out.set(local as usize * F + tid as usize, bias);
     }
 }
 
@@ -94,8 +93,8 @@ pub(super) unsafe fn stage<const F: usize>(
     let mut idx = tid;
     while idx < n * F {
         let (s, c) = (idx / F, idx % F);
-        let col = ldg_u32(p.indices.add(start + s)) as usize;
-        theta_s.store_unchecked(idx as u32, ldg_f32(p.theta.add(col * F + c)));
+        let col = p.indices.ldg(start + s) as usize;
+        theta_s.store_unchecked(idx as u32, p.theta.ldg(col * F + c));
         idx += block;
     }
 }

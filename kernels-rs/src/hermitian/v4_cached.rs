@@ -20,8 +20,8 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
@@ -32,10 +32,10 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     if tile.active::<G>() {
         let mut n = lo + tile.group as usize;
         while n < hi {
-            let th = p.theta.add(ldg_u32(p.indices.add(n)) as usize * F);
-            let (wa, _) = p.weights(ldg_f32(p.values.add(n)));
-            let rows = ldg_vec::<T>(th.add(row_off));
-            let cols = ldg_vec::<T>(th.add(col_off));
+            let th = p.theta.at(p.indices.ldg(n) as usize * F);
+            let (wa, _) = p.weights(p.values.ldg(n));
+            let rows = th.ldg_vec::<T>(row_off);
+            let cols = th.ldg_vec::<T>(col_off);
             rank1(&mut acc, wa, &rows, &cols);
             n += G;
         }
@@ -47,10 +47,10 @@ unsafe fn hermitian_cached<const F: usize, const T: usize, const G: usize, const
     if j < F {
         let mut bias = 0.0f32;
         for n in lo..hi {
-            let (_, wb) = p.weights(ldg_f32(p.values.add(n)));
-            bias = fma(wb, ldg_f32(p.theta.add(ldg_u32(p.indices.add(n)) as usize * F + j)), bias);
+            let (_, wb) = p.weights(p.values.ldg(n));
+            bias = fma(wb, p.theta.ldg(p.indices.ldg(n) as usize * F + j), bias);
         }
-        *b_out.add(local as usize * F + j) = bias;
+        b_out.set(local as usize * F + j, bias);
     }
 }
 

@@ -16,7 +16,6 @@ use super::Problem;
 use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::{tiles, STAGED_ITEMS as S};
 
-
 /// One staging buffer: θ of S items and their values.
 #[derive(Clone, Copy)]
 struct Buffer {
@@ -31,12 +30,12 @@ unsafe fn issue<const F: usize, const BLOCK: u32>(p: &Problem, buf: Buffer, star
     let mut idx = tid;
     while idx < n * quads {
         let (s, q) = (idx / quads, idx % quads);
-        let col = ldg_u32(p.indices.add(start + s)) as usize;
-        cp_async_16(buf.theta, (s * F + 4 * q) as u32, p.theta.add(col * F + 4 * q));
+        let col = p.indices.ldg(start + s) as usize;
+        buf.theta.cp_async_16_unchecked((s * F + 4 * q) as u32, p.theta, col * F + 4 * q);
         idx += BLOCK as usize;
     }
     if tid < n {
-        cp_async_4(buf.values, tid as u32, p.values.add(start + tid));
+        buf.values.cp_async_4_unchecked(tid as u32, p.values, start + tid);
     }
     cp_async_commit();
 }
@@ -46,8 +45,8 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     let Some((tile, local)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
@@ -56,7 +55,7 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
     sum_groups::<T, G>(&mut acc, &tile, tid);
     store::<F, T, HALF>(&acc, &tile, &p, hi - lo, local, a_out);
     if (tid as usize) < F {
-        *b_out.add(local as usize * F + tid as usize) = bias;
+        b_out.set(local as usize * F + tid as usize, bias);
     }
 }
 

@@ -44,7 +44,6 @@ use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::tensor::{groups, roles, shared_bytes, split_stride, stride, super_rows};
 use rustmf_kernel_abi::hermitian::STAGED_ITEMS as S;
 
-
 /// One staging buffer: θ of S items (stride SP) and their values.
 #[derive(Clone, Copy)]
 struct Buffer {
@@ -145,13 +144,15 @@ unsafe fn issue<const F: usize, const SP: usize>(
     while idx < rows * quads {
         let (s, q) = (idx / quads, idx % quads);
         let real = s < n;
-        let col = if real { ldg_u32(p.indices.add(start + s)) as usize } else { 0 };
-        cp_async_16_or_zero(buf.theta, (s * SP + 4 * q) as u32, p.theta.add(col * F + 4 * q), real);
+        let col = if real { p.indices.ldg(start + s) as usize } else { 0 };
+        // Raw addresses here, as before the views: through `cp_async_*_or_zero_unchecked` LLVM
+        // selects between two addresses rather than two indices and v6's PTX changes.
+        cp_async_16_or_zero(buf.theta, (s * SP + 4 * q) as u32, p.theta.as_ptr().add(col * F + 4 * q), real);
         idx += block;
     }
     if tid < rows {
         let real = tid < n;
-        cp_async_4_or_zero(buf.values, tid as u32, p.values.add(if real { start + tid } else { 0 }), real);
+        cp_async_4_or_zero(buf.values, tid as u32, p.values.as_ptr().add(if real { start + tid } else { 0 }), real);
     }
     cp_async_commit();
 }
@@ -204,8 +205,8 @@ unsafe fn hermitian_tensor_role<
     local: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     const {
         assert!(
@@ -322,7 +323,7 @@ unsafe fn hermitian_tensor_role<
         idx += block;
     }
     if (tid as usize) < F {
-        *b_out.add(local as usize * F + tid as usize) = bias;
+        b_out.set(local as usize * F + tid as usize, bias);
     }
 }
 
@@ -340,8 +341,8 @@ unsafe fn hermitian_tensor<
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
 ) {
     if block_dim() != (32 * G * NQ) as u32
         || SP != stride(F)

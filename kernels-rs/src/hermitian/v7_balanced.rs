@@ -35,19 +35,19 @@ unsafe fn hermitian_balanced<const F: usize, const T: usize, const G: usize, con
     n_rows: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
-    order: *const u32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
+    order: Global<u32>,
 ) {
     let Some((tile, position)) = Tile::enter::<F, T, G, BLOCK>(n_rows) else { return };
     let tid = thread_idx();
-    let local = ldg_u32(order.add((row_begin + position) as usize));
+    let local = order.ldg((row_begin + position) as usize);
     let (lo, hi) = p.entries(row_begin + local);
     let (mut acc, bias) = accumulate::<F, T, G, BLOCK>(&p, &tile, lo, hi);
     sum_groups::<T, G>(&mut acc, &tile, tid);
     store_coalesced::<F, T, HALF, BLOCK>(&acc, &tile, |i, j| p.extra(i, j, F, hi - lo), local, a_out);
     if (tid as usize) < F {
-        *b_out.add(local as usize * F + tid as usize) = bias;
+        b_out.set(local as usize * F + tid as usize, bias);
     }
 }
 

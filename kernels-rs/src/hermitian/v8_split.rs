@@ -18,7 +18,7 @@
 //! split row, no shared memory. Budget: as v7 (launch bounds at f = 64), spill-free.
 use super::tiles::{store_coalesced, sum_groups, Tile};
 use super::v5_pipelined::accumulate;
-use super::{store_a4, Problem};
+use super::{outputs, store_a4, Problem, ProblemOf};
 use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::{tiles, HermitianFinish, FINISH_BLOCK};
 
@@ -26,12 +26,9 @@ use rustmf_kernel_abi::hermitian::{tiles, HermitianFinish, FINISH_BLOCK};
 pub const WHOLE: u32 = u32::MAX;
 
 /// Work unit `k`: its entries `lo..hi`, its batch row and its slot ([`WHOLE`] for a whole row).
-///
-/// # Safety
-/// `work` holds at least 3(k + 1) values.
 #[inline(always)]
-pub unsafe fn work_unit(work: *const u64, k: usize) -> (usize, usize, u32, u32) {
-    let (lo, hi, tag) = (*work.add(3 * k), *work.add(3 * k + 1), *work.add(3 * k + 2));
+pub fn work_unit(work: Global<u64>, k: usize) -> (usize, usize, u32, u32) {
+    let (lo, hi, tag) = (work.get(3 * k), work.get(3 * k + 1), work.get(3 * k + 2));
     (lo as usize, hi as usize, tag as u32, (tag >> 32) as u32)
 }
 
@@ -40,11 +37,11 @@ pub unsafe fn work_unit(work: *const u64, k: usize) -> (usize, usize, u32, u32) 
 unsafe fn hermitian_split<const F: usize, const T: usize, const G: usize, const BLOCK: u32, const HALF: bool>(
     n_units: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
-    work: *const u64,
-    partial_a: *mut f32,
-    partial_b: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
+    work: Global<u64>,
+    partial_a: GlobalMut<f32>,
+    partial_b: GlobalMut<f32>,
 ) {
     let Some((tile, unit)) = Tile::enter::<F, T, G, BLOCK>(n_units) else { return };
     let tid = thread_idx();
@@ -59,7 +56,7 @@ unsafe fn hermitian_split<const F: usize, const T: usize, const G: usize, const 
         (slot, partial_b)
     };
     if (tid as usize) < F {
-        *b_dst.add(b_row as usize * F + tid as usize) = bias;
+        b_dst.set(b_row as usize * F + tid as usize, bias);
     }
 }
 
@@ -67,15 +64,15 @@ unsafe fn hermitian_split<const F: usize, const T: usize, const G: usize, const 
 /// `Problem::extra` (with the whole row's length).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn finish<const F: usize, const HALF: bool>(
+fn finish<const F: usize, const HALF: bool>(
     n_split: u32,
     row_begin: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
-    splits: *const u32,
-    partial_a: *const f32,
-    partial_b: *const f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
+    splits: Global<u32>,
+    partial_a: Global<f32>,
+    partial_b: Global<f32>,
 ) {
     if block_dim() != FINISH_BLOCK || F % 4 != 0 {
         trap();
@@ -85,14 +82,14 @@ unsafe fn finish<const F: usize, const HALF: bool>(
         return;
     }
     let (local, first, pieces) =
-        (*splits.add(3 * s) as usize, *splits.add(3 * s + 1) as usize, *splits.add(3 * s + 2) as usize);
+        (splits.get(3 * s) as usize, splits.get(3 * s + 1) as usize, splits.get(3 * s + 2) as usize);
     let (lo, hi) = p.entries(row_begin + local as u32);
     let tid = thread_idx() as usize;
     let mut q = tid;
     while q < F * F / 4 {
         let mut v = [0.0f32; 4];
         for k in first..first + pieces {
-            let x = ldg_f32x4(partial_a.add(k * F * F + 4 * q)).0;
+            let x = partial_a.ldg4(k * F * F + 4 * q).0;
             for e in 0..4 {
                 v[e] += x[e];
             }
@@ -107,9 +104,9 @@ unsafe fn finish<const F: usize, const HALF: bool>(
     if tid < F {
         let mut b = 0.0f32;
         for k in first..first + pieces {
-            b += ldg_f32(partial_b.add(k * F + tid));
+            b += partial_b.ldg(k * F + tid);
         }
-        *b_out.add(local * F + tid) = b;
+        b_out.set(local * F + tid, b);
     }
 }
 
@@ -127,8 +124,13 @@ macro_rules! finish_kernels {
 
 rustmf_kernel_abi::with_supported_f!(finish_kernels!());
 
+/// The views of the finish kernel's arguments. The split rows name batch rows and scratch slots,
+/// neither count passed: A, b and the partial sums are unbounded.
 #[inline(always)]
 unsafe fn finish_all<const F: usize, const HALF: bool>(a: HermitianFinish) {
-    let p = Problem::from(&a);
-    finish::<F, HALF>(a.n_split, a.row_begin, p, a.a_out, a.b_out, a.splits, a.partial_a, a.partial_b)
+    let p = a.problem::<F>();
+    let (a_out, b_out) = outputs::<F, HALF>(a.a_out, a.b_out, None);
+    let splits = Global::new(a.splits, 3 * a.n_split as usize);
+    let (partial_a, partial_b) = (Global::unbounded(a.partial_a), Global::unbounded(a.partial_b));
+    finish::<F, HALF>(a.n_split, a.row_begin, p, a_out, b_out, splits, partial_a, partial_b)
 }

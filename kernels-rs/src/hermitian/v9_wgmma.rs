@@ -102,9 +102,9 @@ unsafe fn fetch(p: &Problem, start: usize, end: usize) -> [Item; 2] {
         if start + k >= end {
             return Item { col: 0, scale: 0.0, y: 0.0 };
         }
-        let (wa, wb) = p.weights(ldg_f32(p.values.add(start + k)));
+        let (wa, wb) = p.weights(p.values.ldg(start + k));
         let scale = sqrt(wa);
-        Item { col: ldg_u32(p.indices.add(start + k)) as usize, scale, y: if wa > 0.0 { wb / scale } else { 0.0 } }
+        Item { col: p.indices.ldg(start + k) as usize, scale, y: if wa > 0.0 { wb / scale } else { 0.0 } }
     })
 }
 
@@ -117,7 +117,7 @@ unsafe fn stage_chunk<const F: usize, const G: usize>(p: &Problem, stage: Stage,
         let r = 8 * g + row0;
         items.map(|it| {
             if r < F && it.scale != 0.0 {
-                it.scale * ldg_f32(p.theta.add(it.col * F + r))
+                it.scale * p.theta.ldg(it.col * F + r)
             } else if r == F {
                 it.y
             } else {
@@ -199,11 +199,11 @@ unsafe fn hermitian_wgmma<
 >(
     n_units: u32,
     p: Problem,
-    a_out: *mut f32,
-    b_out: *mut f32,
-    work: *const u64,
-    partial_a: *mut f32,
-    partial_b: *mut f32,
+    a_out: GlobalMut<f32>,
+    b_out: GlobalMut<f32>,
+    work: Global<u64>,
+    partial_a: GlobalMut<f32>,
+    partial_b: GlobalMut<f32>,
 ) where
     [f32; R0]: Accumulator,
     [f32; R1]: Accumulator,
@@ -292,7 +292,7 @@ unsafe fn hermitian_wgmma<
         (slot, partial_b)
     };
     if tid < F {
-        *b_dst.add(b_row as usize * F + tid) = b_s.load_unchecked(tid as u32);
+        b_dst.set(b_row as usize * F + tid, b_s.load_unchecked(tid as u32));
     }
 }
 
@@ -307,7 +307,7 @@ pub unsafe fn write_full<const F: usize, const HALF: bool, const BLOCK: u32>(
     a_s: Shared<f32>,
     extra: impl Fn(usize, usize) -> f32,
     local: u32,
-    a_out: *mut f32,
+    a_out: GlobalMut<f32>,
 ) {
     if F % 4 != 0 {
         trap();

@@ -10,7 +10,7 @@
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
 //! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
-use super::Workspace;
+use super::{views, Workspace};
 use crate::prelude::*;
 use rustmf_kernel_abi::solve::SolveCg;
 
@@ -18,9 +18,9 @@ use rustmf_kernel_abi::solve::SolveCg;
 unsafe fn cg<const F: usize, const HALF: bool>(
     n: u32,
     row_begin: u32,
-    a: *const u8,
-    b: *const f32,
-    x: *mut f32,
+    a: Global<u8>,
+    b: Global<f32>,
+    x: GlobalMut<f32>,
     steps: u32,
     tol: f32,
 ) {
@@ -33,20 +33,20 @@ unsafe fn cg<const F: usize, const HALF: bool>(
     }
     let ws = Workspace::new(F);
     if HALF {
-        let a16 = (a as *const f16).add(k_sys as usize * F * F);
+        let a16 = a.cast::<f16>().at(k_sys as usize * F * F);
         let mut idx = thread_idx() as usize;
         while idx < F * F {
-            ws.a.store_unchecked(idx as u32, load_f16(a16.add(idx)));
+            ws.a.store_unchecked(idx as u32, a16.get_widened(idx));
             idx += block_dim() as usize;
         }
     } else {
-        ws.load_f32((a as *const f32).add(k_sys as usize * F * F), F);
+        ws.load_f32(a.cast::<f32>().at(k_sys as usize * F * F), F);
     }
     let i = thread_idx() as usize;
     let mine = i < F;
-    let row = x.add((row_begin + k_sys) as usize * F);
-    let bi = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
-    let mut xi = if mine { *row.add(i) } else { 0.0 };
+    let row = x.at((row_begin + k_sys) as usize * F);
+    let bi = if mine { b.get(k_sys as usize * F + i) } else { 0.0 };
+    let mut xi = if mine { row.get(i) } else { 0.0 };
     if mine {
         ws.u.store_unchecked(i as u32, xi);
     }
@@ -77,7 +77,7 @@ unsafe fn cg<const F: usize, const HALF: bool>(
         step += 1;
     }
     if mine {
-        *row.add(i) = xi;
+        row.set(i, xi);
     }
 }
 
@@ -96,8 +96,14 @@ unsafe fn times_a(ws: &Workspace, i: usize, mine: bool, f: usize) -> f32 {
 macro_rules! cg_kernels {
     ([$($f:literal),*]) => {
         rustmf_kernel_abi::solve_cg_kernels! {
-            $(${concat(solve_cg_f, $f)} => |a: SolveCg| cg::<$f, false>(a.n, a.row_begin, a.a, a.b, a.x, a.steps, a.tol),)*
-            $(${concat(solve_cg_half_f, $f)} => |a: SolveCg| cg::<$f, true>(a.n, a.row_begin, a.a, a.b, a.x, a.steps, a.tol),)*
+            $(${concat(solve_cg_f, $f)} => |a: SolveCg| {
+                let (a_in, b, x) = views::<$f>(a.n, a.row_begin, a.a, 4, a.b, a.x);
+                cg::<$f, false>(a.n, a.row_begin, a_in, b, x, a.steps, a.tol)
+            },)*
+            $(${concat(solve_cg_half_f, $f)} => |a: SolveCg| {
+                let (a_in, b, x) = views::<$f>(a.n, a.row_begin, a.a, 2, a.b, a.x);
+                cg::<$f, true>(a.n, a.row_begin, a_in, b, x, a.steps, a.tol)
+            },)*
         }
     };
 }

@@ -30,7 +30,7 @@
 //! team's sums. Budget: on sm_90 launch bounds (build.rs) ask for two blocks per SM, 16 warps: at
 //! most 128 registers (126–128; ~133 without the bounds, which would leave one block per SM);
 //! spill-free (`rustmf ptx-check`).
-use crate::hermitian::{Problem, MODE_EXPLICIT};
+use crate::hermitian::{gram_view, Problem, MODE_EXPLICIT};
 use crate::prelude::*;
 use rustmf_kernel_abi::solve::matrix_free::{BLOCK, WARPS};
 use rustmf_kernel_abi::solve::MatrixFreeCg;
@@ -68,8 +68,8 @@ unsafe fn cg_matrix_free<const F: usize, const L: usize>(
     n_rows: u32,
     n_long: u32,
     p: Problem,
-    order: *const u32,
-    x: *mut f32,
+    order: Global<u32>,
+    x: GlobalMut<f32>,
     steps: u32,
     tol: f32,
 ) {
@@ -85,7 +85,7 @@ unsafe fn cg_matrix_free<const F: usize, const L: usize>(
         let mut idx = thread_idx() as usize;
         while idx < F * F {
             let diag = if idx / F == idx % F { p.lambda } else { 0.0 };
-            ws.gram.store_unchecked(idx as u32, ldg_f32(p.gram.add(idx)) + diag);
+            ws.gram.store_unchecked(idx as u32, p.gram.ldg(idx) + diag);
             idx += BLOCK as usize;
         }
     }
@@ -97,12 +97,12 @@ unsafe fn cg_matrix_free<const F: usize, const L: usize>(
 
     let mut k = block_idx();
     while k < n_long {
-        solve_row::<F, L, true>(&p, &ws, &me, ldg_u32(order.add(k as usize)), x, steps, tol);
+        solve_row::<F, L, true>(&p, &ws, &me, order.ldg(k as usize), x, steps, tol);
         k += grid_dim();
     }
     let mut k = n_long as usize + block_idx() as usize * WARPS + me.warp;
     while k < n_rows as usize {
-        solve_row::<F, L, false>(&p, &ws, &me, ldg_u32(order.add(k)), x, steps, tol);
+        solve_row::<F, L, false>(&p, &ws, &me, order.ldg(k), x, steps, tol);
         k += grid_dim() as usize * WARPS;
     }
 }
@@ -114,16 +114,16 @@ unsafe fn solve_row<const F: usize, const L: usize, const BLOCK_TEAM: bool>(
     ws: &Windows,
     me: &Lane,
     row: u32,
-    x: *mut f32,
+    x: GlobalMut<f32>,
     steps: u32,
     tol: f32,
 ) {
     let (lo, hi) = p.entries(row);
-    let xrow = x.add(row as usize * F);
+    let xrow = x.at(row as usize * F);
     let mut xv = ZERO;
     for c in 0..2 {
         if me.valid[c] {
-            xv[c] = (*(xrow.add(4 * me.chunks[c]) as *const F32x4)).0;
+            xv[c] = xrow.get4(4 * me.chunks[c]).0;
         }
     }
     let (ax, b) = apply::<F, L, BLOCK_TEAM, true>(p, ws, me, lo, hi, &xv);
@@ -159,7 +159,7 @@ unsafe fn solve_row<const F: usize, const L: usize, const BLOCK_TEAM: bool>(
     if me.g == 0 && (!BLOCK_TEAM || me.warp == 0) {
         for c in 0..2 {
             if me.valid[c] {
-                *(xrow.add(4 * me.chunks[c]) as *mut F32x4) = F32x4(xv[c]);
+                xrow.set4(4 * me.chunks[c], F32x4(xv[c]));
             }
         }
     }
@@ -181,7 +181,7 @@ unsafe fn apply<const F: usize, const L: usize, const BLOCK_TEAM: bool, const WI
     let (mut acc, mut b) = (ZERO, ZERO);
     // The entries of the next round are fetched a round ahead, so that gathering θ_i does not
     // wait for its index to arrive first.
-    let entry = |e: usize| if e < hi { (ldg_u32(p.indices.add(e)), ldg_f32(p.values.add(e))) } else { (0, 0.0) };
+    let entry = |e: usize| if e < hi { (p.indices.ldg(e), p.values.ldg(e)) } else { (0, 0.0) };
     let mut base = lo;
     let mut next = [entry(base + first), entry(base + first + team_groups)];
     while base < hi {
@@ -196,7 +196,7 @@ unsafe fn apply<const F: usize, const L: usize, const BLOCK_TEAM: bool, const WI
                 w[u] = p.weights(current[u].1);
                 for c in 0..2 {
                     if me.valid[c] {
-                        theta[u][c] = ldg_f32x4(p.theta.add(i * F + 4 * me.chunks[c])).0;
+                        theta[u][c] = p.theta.ldg4(i * F + 4 * me.chunks[c]).0;
                     }
                 }
             }
@@ -350,11 +350,19 @@ macro_rules! cg_matrix_free_kernels {
     ([$($f:literal),*]) => {
         rustmf_kernel_abi::matrix_free_cg_kernels! {
             $(${concat(solve_cg_matrix_free_f, $f)} => |a: MatrixFreeCg| {
+                // `order` lists every row of the side once: n_rows rows of indptr, x and order.
+                let rows = a.n_rows as usize;
                 let p = Problem {
-                    indptr: a.indptr, indices: a.indices, values: a.values, theta: a.theta, gram: a.gram,
+                    indptr: Global::new(a.indptr, rows + 1),
+                    // nnz and θ's row count are not passed.
+                    indices: Global::unbounded(a.indices),
+                    values: Global::unbounded(a.values),
+                    theta: Global::unbounded(a.theta),
+                    gram: gram_view::<$f>(a.gram, a.mode),
                     lambda: a.lambda, alpha: a.alpha, eps: a.eps, mode: a.mode,
                 };
-                cg_matrix_free::<$f, { lanes($f) }>(a.n_rows, a.n_long, p, a.order, a.x, a.steps, a.tol)
+                let (order, x) = (Global::new(a.order, rows), GlobalMut::new(a.x, rows * $f));
+                cg_matrix_free::<$f, { lanes($f) }>(a.n_rows, a.n_long, p, order, x, a.steps, a.tol)
             },)*
         }
     };

@@ -13,7 +13,7 @@ use super::Workspace;
 use crate::prelude::*;
 
 #[inline(always)]
-unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
+unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: Global<f32>, b: Global<f32>, x: GlobalMut<f32>) {
     let k_sys = block_idx();
     if k_sys >= n || (block_dim() as usize) < F {
         if (block_dim() as usize) < F {
@@ -22,10 +22,10 @@ unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *co
         return;
     }
     let ws = Workspace::new(F);
-    ws.load_f32(a.add(k_sys as usize * F * F), F);
+    ws.load_f32(a.at(k_sys as usize * F * F), F);
     let i = thread_idx() as usize;
     let mine = i < F;
-    let rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
+    let rhs = if mine { b.get(k_sys as usize * F + i) } else { 0.0 };
     sync_threads();
 
     for k in 0..F {
@@ -48,7 +48,7 @@ unsafe fn cholesky<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *co
 
     let xi = ws.substitute(F, i, mine, rhs, false, true);
     if mine {
-        *x.add((row_begin + k_sys) as usize * F + i) = xi;
+        x.set((row_begin + k_sys) as usize * F + i, xi);
     }
 }
 

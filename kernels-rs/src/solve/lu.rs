@@ -12,7 +12,7 @@ use super::Workspace;
 use crate::prelude::*;
 
 #[inline(always)]
-unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f32, x: *mut f32) {
+unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: Global<f32>, b: Global<f32>, x: GlobalMut<f32>) {
     if (block_dim() as usize) < F {
         trap();
     }
@@ -21,10 +21,10 @@ unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f3
         return;
     }
     let ws = Workspace::new(F);
-    ws.load_f32(a.add(k_sys as usize * F * F), F);
+    ws.load_f32(a.at(k_sys as usize * F * F), F);
     let i = thread_idx() as usize;
     let mine = i < F;
-    let rhs = if mine { *b.add(k_sys as usize * F + i) } else { 0.0 };
+    let rhs = if mine { b.get(k_sys as usize * F + i) } else { 0.0 };
 
     for k in 0..F {
         sync_threads();
@@ -40,7 +40,7 @@ unsafe fn lu<const F: usize>(n: u32, row_begin: u32, a: *const f32, b: *const f3
 
     let xi = ws.substitute(F, i, mine, rhs, true, false);
     if mine {
-        *x.add((row_begin + k_sys) as usize * F + i) = xi;
+        x.set((row_begin + k_sys) as usize * F + i, xi);
     }
 }
 

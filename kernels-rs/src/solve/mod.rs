@@ -8,7 +8,8 @@
 //! * [`cg_matrix_free`]: the same CG without A: it applies A_u through the row's entries, so it
 //!   replaces get_hermitian as well (its own signature, see the file).
 //!
-//! Shared signature: `(n, row_begin: u32, a: *const f32 | *const f16, b: *const f32, x: *mut f32, ...)`.
+//! Shared signature: `(n, row_begin: u32, a: *const f32 | *const f16, b: *const f32, x: *mut f32, ...)`,
+//! turned by the entry adapters into views of global memory ([`views`]): the solvers index those.
 //! Block k solves system k of the batch: A at `a[k·f²..]` (full symmetric, row-major), b at
 //! `b[k·f..]`, and writes x to row `row_begin + k` of the factor matrix `x` (n_rows × f,
 //! row-major), which CG also reads as its starting point.
@@ -28,8 +29,15 @@ macro_rules! direct_solver {
 
 macro_rules! direct_solver_for_f {
     ($family:ident, $solve:ident, [$($f:literal),*]) => {
+        $(
+            #[inline(always)]
+            unsafe fn ${concat($family, _f, $f, _views)}(a: rustmf_kernel_abi::solve::SolveDirect) {
+                let (a_in, b, x) = $crate::solve::views::<$f>(a.n, a.row_begin, a.a as *const u8, 4, a.b, a.x);
+                $solve::<$f>(a.n, a.row_begin, a_in.cast(), b, x)
+            }
+        )*
         rustmf_kernel_abi::solve_direct_kernels! {
-            $(${concat($family, _f, $f)} => |a: rustmf_kernel_abi::solve::SolveDirect| $solve::<$f>(a.n, a.row_begin, a.a, a.b, a.x),)*
+            $(${concat($family, _f, $f)} => ${concat($family, _f, $f, _views)},)*
         }
     };
 }
@@ -42,6 +50,27 @@ pub mod lu;
 use crate::prelude::*;
 
 pub use rustmf_kernel_abi::solve::shared_bytes;
+
+/// Views of a batch of `n` systems: A (n·f² values of `a_bytes` bytes each: f32, or f16 for the
+/// fp16 CG), b (n·f) and the factor matrix x, of which the batch's rows are
+/// `row_begin..row_begin + n` (the rows before them bound its length from below: the kernel is
+/// not passed the factor matrix's row count).
+///
+/// # Safety
+/// The launch's contract: the buffers hold that many values; A and b are not written during
+/// the kernel, and x only by it.
+#[inline(always)]
+pub(crate) unsafe fn views<const F: usize>(
+    n: u32,
+    row_begin: u32,
+    a: *const u8,
+    a_bytes: usize,
+    b: *const f32,
+    x: *mut f32,
+) -> (Global<u8>, Global<f32>, GlobalMut<f32>) {
+    let n = n as usize;
+    (Global::new(a, n * F * F * a_bytes), Global::new(b, n * F), GlobalMut::new(x, (row_begin as usize + n) * F))
+}
 
 /// The block's working set in shared memory: A (column-major), two vectors, a reduction scratch.
 #[derive(Clone, Copy)]
@@ -121,10 +150,10 @@ impl Workspace {
 
     /// Copies A (f² f32, symmetric) into shared memory, coalesced.
     #[inline(always)]
-    pub unsafe fn load_f32(&self, a: *const f32, f: usize) {
+    pub unsafe fn load_f32(&self, a: Global<f32>, f: usize) {
         let mut idx = thread_idx() as usize;
         while idx < f * f {
-            self.a.store_unchecked(idx as u32, ldg_f32(a.add(idx)));
+            self.a.store_unchecked(idx as u32, a.ldg(idx));
             idx += block_dim() as usize;
         }
     }
