@@ -6,7 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-kernel-toolchain.sh
 export RUSTMF_REQUIRE_PTXAS=1
+echo "== formatting (rustfmt, both workspaces) =="
+cargo fmt --all --check
+(cd kernels-rs && cargo fmt --check)
 echo "== CPU-only build (no kernel toolchain involved) =="
 cargo build --locked --no-default-features --bin rustmf
+echo "== clippy (host side, every target, warnings are errors) =="
+cargo clippy --locked --workspace --all-targets -- -D warnings
 echo "== full test suite =="
 cargo test --locked --workspace

@@ -382,7 +382,7 @@ fn pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> R
         let (many, few) = (rng.random_range(2000..3000), rng.random_range(12..24));
         let skinny = random_data(rng, many, few, implicit);
         let data = if transpose {
-            let e: Vec<(u32, u32, f32)> = skinny.csr.iter().map(|(&v, (u, i))| (i as u32, u as u32, v)).collect();
+            let e: Vec<(u32, u32, f32)> = skinny.csr.iter().map(|(&v, (u, i))| (i, u, v)).collect();
             Interactions::from_entries(few, many, &e, Duplicates::Last).unwrap()
         } else {
             skinny
