@@ -5,7 +5,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`args`] | [`kernel_args!`]: one declaration per kernel signature → a `#[repr(C)]` struct of the arguments, the device entry macro and the host's ordered push of every argument |
+//! | [`args`] | [`kernel_args!`]: per kernel signature a `#[repr(C)]` argument struct, device entries, host push |
 //! | [`hermitian`] | get_hermitian: the version list, the register-tile table, each layout's block and shared memory |
 //! | [`solve`] | the batched solvers and matrix-free CG |
 //! | [`baseline`] | the data movement around the cuBLAS get_hermitian baseline |

@@ -9,10 +9,12 @@
 //!   [`baseline`]: the data movement around cuBLAS for the cuBLAS get_hermitian baseline;
 //!   [`topk`]: inference (top-K selection, fused scoring).
 //!
-//! Every kernel is `#[no_mangle] extern "ptx-kernel"`, takes raw pointers and sizes, and checks its
-//! own bounds: a Rust panic on the device becomes a `trap`, which the host reports as a launch failure.
-//! The ALS families' entry adapters wrap the pointers in views (`prelude::Global`, `GlobalMut`),
-//! whose indexing is checked in builds with debug assertions.
+//! Every kernel is `#[no_mangle] extern "ptx-kernel"`, declared through `rustmf-kernel-abi`
+//! (`kernels-abi/`): its parameters are the fields of an argument struct (`kernel_args!`: pointers
+//! and sizes), its name, tiles and shared-memory size come from the same crate the host launches
+//! with, and it checks its own bounds: a Rust panic on the device becomes a `trap`, which the host
+//! reports as a launch failure. The ALS families' entry adapters wrap the pointers in views
+//! (`prelude::Global`, `GlobalMut`), whose indexing is checked in builds with debug assertions.
 #![no_std]
 #![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_intrinsics, f16, macro_metavar_expr_concat)]
 #![allow(internal_features)]

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! explicit (weighted-λ, Zhou et al.):  A_u = Σ_{i∈Ω_u} θ_i θ_iᵀ + λ·n_u·I          b_u = Σ r_ui θ_i
-//! implicit (Hu, Koren & Volinsky):      A_u = YᵀY + Σ_{i∈Ω_u} (c_ui − 1) θ_i θ_iᵀ + λI   b_u = Σ c_ui θ_i   (r_ui > 0)
+//! implicit (Hu, Koren & Volinsky):      A_u = YᵀY + Σ_{i∈Ω_u} (c_ui − 1) θ_i θ_iᵀ + λI
+//!                                       b_u = Σ c_ui θ_i   (r_ui > 0)
 //! ```
 //! with c = 1 + α·r (`MODE_IMPLICIT_LINEAR`) or c = 1 + α·ln(1 + r/ε) (`MODE_IMPLICIT_LOG`).
 //!
@@ -24,22 +25,25 @@
 //! * `v9_wgmma` (sm_90a builds only: H100/H200): v8's work units with the sum, and b_u with it,
 //!   as warpgroup `wgmma`s in 3×TF32 from a transposed, split copy of the chunk in shared memory.
 //!
-//! All versions share one signature, so the host can swap them (v7 takes one more argument,
-//! `order: *const u32`, the batch's rows in the order its blocks take them; v8 and v9 take work
-//! units instead of rows, see v8's file). The entry adapters below turn its pointers into views of
-//! global memory (`prelude::global`): the [`Problem`]'s inputs as `Global`s, A and b as
-//! `GlobalMut`s; the versions' bodies index those.
+//! The versions take one of three argument structs, declared once in `kernels-abi/src/hermitian.rs`
+//! (`kernel_args!`) and named by each version's line of `hermitian_versions!`, so the host can swap
+//! them: `HermitianRows` (below), `HermitianOrdered` (one more field, `order`, the batch's rows in
+//! the order its blocks take them: v7) and `HermitianUnits` (work units instead of rows: v8, v9,
+//! see v8's file). The entry adapters below turn their pointers into views of global memory
+//! (`prelude::global`): the [`Problem`]'s inputs as `Global`s, A and b as `GlobalMut`s; the
+//! versions' bodies index those.
 //!
 //! ```text
-//! (n_rows, row_begin: u32, indptr: *const u64, indices: *const u32, values: *const f32,
-//!  theta: *const f32, gram: *const f32, lambda, alpha, eps: f32, mode: u32,
-//!  a_out: *mut f32, b_out: *mut f32)
+//! HermitianRows { n_rows, row_begin: u32, indptr: In<u64>, indices: In<u32>, values: In<f32>,
+//!                 theta: In<f32>, gram: In<f32>, lambda, alpha, eps: f32, mode: u32,
+//!                 a_out: Out<f32>, b_out: Out<f32> }
 //! ```
 //! Block `k` of the grid computes global row `row_begin + k` (grid = n_rows blocks), reading its
 //! entries `indptr[row]..indptr[row+1]` of the sparse matrix (CSR for users, CSC for items) and the
 //! fixed factors `theta` (n_fixed × f, row-major). It writes the full symmetric A_u to
 //! `a_out[k·f²..]` and b_u to `b_out[k·f..]`. The `_half` variants of v3–v9 store A_u as fp16
-//! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read. `gram` (YᵀY, f×f) is read in implicit modes only.
+//! (`a_out` then points to f16 values) for the fp16 CG solver: half the bytes written and read.
+//! `gram` (YᵀY, f×f) is read in implicit modes only.
 
 // The macros come before the modules: their textual scope is everything below.
 /// Declares version N's entry points for every supported f, and with `fp16` also the `_half`

@@ -119,13 +119,13 @@ pub fn store<const F: usize, const T: usize, const HALF: bool>(
     }
 }
 
-/// As [`store`], but group 0 first puts its tiles (the lower triangle and the diagonal tiles
-/// whole) in shared memory from offset 0, and then the whole block writes A_u out in 16-byte
-/// (fp32) or 8-byte (fp16) pieces, consecutive threads on consecutive pieces, each entry read
-/// from the lower triangle (so the upper one mirrors it exactly, YᵀY included) and the
-/// term `extra(i, j)` (i ≥ j) added on the way: `Problem::extra` (the regularization and YᵀY)
-/// for A_u, nothing for a partial sum. [`store`] writes each thread's tile straight to global memory: every warp store touches
-/// 32 rows of A_u, 32 sectors for 128 bytes.
+/// As [`store`], but group 0 first puts its tiles (the lower triangle and the diagonal tiles whole)
+/// in shared memory from offset 0, and then the whole block writes A_u out in 16-byte (fp32) or
+/// 8-byte (fp16) pieces, consecutive threads on consecutive pieces, each entry read from the lower
+/// triangle (so the upper one mirrors it exactly, YᵀY included) and the term `extra(i, j)` (i ≥ j)
+/// added on the way: `Problem::extra` (the regularization and YᵀY) for A_u, nothing for a partial
+/// sum. [`store`] writes each thread's tile straight to global memory: every warp store touches 32
+/// rows of A_u, 32 sectors for 128 bytes.
 ///
 /// # Safety
 /// `a_out` holds row `local` (f32, or f16 when HALF: see `super::outputs`); every thread of the

@@ -16,8 +16,11 @@
 //! | 100 | 10 | 55    | 2  | 128   | 100 |
 //! | 128 | 8  | 136   | 1  | 160   | 64 |
 //!
+//! The table is `rustmf_kernel_abi::hermitian::tiles`, which this file and the host both read.
+//!
 //! Launch: grid = rows in the batch, block as in the table, dynamic shared memory
-//! [`shared_bytes`]. Budget: T² + 2T + ~30 registers, spill-free; no local memory.
+//! `Layout::Tiled` of `rustmf_kernel_abi::hermitian` (one staging buffer, or the groups'
+//! reduction). Budget: T² + 2T + ~30 registers, spill-free; no local memory.
 use super::tiles::{rank1, store, sum_groups, Tile};
 use super::Problem;
 use crate::prelude::*;

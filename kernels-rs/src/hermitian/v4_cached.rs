@@ -7,7 +7,8 @@
 //! within a short time, so after the first miss they hit in L1; with few blocks per SM (register
 //! tiles) the active rows fit in L1 and the block never waits at a barrier for the slowest load.
 //! Same tiles, groups and launch shape as v3; no dynamic shared memory except for G > 1, where the
-//! groups' tiles are added up at the end ([`super::v3_tiled::shared_bytes`] with staging omitted).
+//! groups' tiles are added up at the end (`Layout::Cached` of `rustmf_kernel_abi::hermitian`:
+//! v3's reduction without the staging).
 //!
 //! Launch: as v3. Budget: as v3, spill-free; no local memory.
 use super::tiles::{rank1, store, sum_groups, Tile};

@@ -9,7 +9,8 @@
 //! no registers and no thread instructions per float beyond issuing 16-byte transfers.
 //! Confidence weights are computed from the staged values at use (one per item per thread).
 //!
-//! Launch: as v3 (same tiles, groups and blocks); dynamic shared memory [`shared_bytes`].
+//! Launch: as v3 (same tiles, groups and blocks); dynamic shared memory `Layout::Pipelined` of
+//! `rustmf_kernel_abi::hermitian` (two staging buffers, or the groups' reduction).
 //! Budget: as v3, spill-free; no local memory. Needs f % 4 == 0 (16-byte copies of θ rows).
 use super::tiles::{rank1, store, sum_groups, Tile};
 use super::Problem;
@@ -64,7 +65,8 @@ unsafe fn hermitian_pipelined<const F: usize, const T: usize, const G: usize, co
 /// return the staging buffers are free.
 ///
 /// # Safety
-/// The launch gave [`shared_bytes`] of dynamic shared memory; `lo..hi` are entries of `p`.
+/// The launch gave `Layout::Pipelined`'s dynamic shared memory (`kernels-abi`); `lo..hi` are
+/// entries of `p`.
 #[inline(always)]
 pub(super) unsafe fn accumulate<const F: usize, const T: usize, const G: usize, const BLOCK: u32>(
     p: &Problem,

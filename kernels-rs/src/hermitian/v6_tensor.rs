@@ -7,7 +7,10 @@
 //! FMA at f = 100, because each FMA needs an issue slot and register-tile operands; one `mma`
 //! does 1024 multiply-adds per warp instruction. TF32 keeps only 10 mantissa bits, so every
 //! operand is split into big + small TF32 parts and each tile product is three `mma`s (see
-//! `prelude::mma`), giving results as accurate as fp32 FMAs.
+//! `prelude::mma`), giving results as accurate as fp32 FMAs. Slower than v5 at f = 100, faster
+//! at f = 64 (measured below).
+//!
+//! ## Notes
 //!
 //! The work (cuMF §III's idea, that one block owns A_u and each thread a piece of it in registers,
 //! kept):
@@ -28,17 +31,17 @@
 //!   (group by group), which the whole block then writes out coalesced with the regularization
 //!   (and YᵀY) added: no strided mirror stores.
 //!
-//! Launch: one block of 32·G·NQ threads per row, dynamic shared memory [`shared_bytes`]
-//! (62 KB at f = 100). G is 4, 2, 1, 1, 1 for f = 32, 64, 96, 100, 128: with 256-thread blocks
-//! the registers allowed one block per SM; at 128 threads three fit (shared memory is then the
-//! limit). Budget: accumulators 8·(NT+1) registers per thread (64 at f = 100) plus three
-//! fragments in flight; 128 registers at f = 100 on sm_90, spill-free (`rustmf ptx-check`).
-//! Needs f % 4 == 0.
+//! Launch: one block of 32·G·NQ threads per row, dynamic shared memory
+//! `rustmf_kernel_abi::hermitian::tensor::shared_bytes` (62 KB at f = 100). G is 4, 2, 1, 1, 1 for
+//! f = 32, 64, 96, 100, 128: with 256-thread blocks the registers allowed one block per SM; at 128
+//! threads three fit (shared memory is then the limit). Budget: accumulators 8·(NT+1) registers per
+//! thread (64 at f = 100) plus three fragments in flight; 128 registers at f = 100 on sm_90,
+//! spill-free (`rustmf ptx-check`). Needs f % 4 == 0.
 //!
 //! Measured (H200, Netflix shape f = 100): 230 ms against v5's 189 ms — slower; LFM-1b shape
 //! f = 64: 299 ms against 347 ms — faster. Nsight Compute: 12 warps per SM issue 1.64
 //! instructions per cycle, mostly the staging, split and index work around the `mma`s; the
-//! tensor cores are far from busy (benches/README.md, "get_hermitian v6").
+//! tensor cores are far from busy (benches/HISTORY.md, "get_hermitian v6").
 use super::{store_a, Problem};
 use crate::prelude::*;
 use rustmf_kernel_abi::hermitian::tensor::{groups, roles, shared_bytes, split_stride, stride, super_rows};

@@ -1,7 +1,14 @@
 //! get_hermitian v7 — v5's pipelined register tiles, with the longest rows first and A_u written
 //! coalesced.
 //!
-//! Changed from v5, after Nsight Compute on v5 (Netflix shape, f = 100, H200, 2026-12-02,
+//! Changed from v5: block k computes the k-th row of `order` (the batch's rows, longest first), so
+//! long rows no longer start late and run alone; and A_u goes through shared memory and is written
+//! in coalesced 16-byte pieces instead of each thread storing its tile and mirror. Both fix what
+//! Nsight Compute showed v5 losing time to; the sums are v5's.
+//!
+//! ## Notes
+//!
+//! Nsight Compute on v5 (Netflix shape, f = 100, H200, 2026-12-02,
 //! `benches/results/gpu/profile-v5/`):
 //! * **Longest rows first.** Block k computes batch row `order[row_begin + k]`, the host's list of
 //!   the batch's rows by decreasing number of entries. Rows come in arbitrary order and their
@@ -21,8 +28,9 @@
 //! bit-identical to v5's.
 //!
 //! Launch: as v5 (same tiles, groups and blocks), plus `order`; dynamic shared memory
-//! [`shared_bytes`] (40 KB at f = 100: three blocks per SM, as the registers allow). Budget: as
-//! v5, spill-free; at f = 64 launch bounds (build.rs) keep four blocks per SM (128 registers; 133
+//! `Layout::Balanced` of `rustmf_kernel_abi::hermitian` (40 KB at f = 100: three blocks per SM, as
+//! the registers allow). Budget: as v5, spill-free; at f = 64 launch bounds
+//! (`kernels-abi/src/bounds.rs`, written by build.rs) keep four blocks per SM (128 registers; 133
 //! without). Needs f % 4 == 0.
 use super::tiles::{store_coalesced, sum_groups, Tile};
 use super::v5_pipelined::accumulate;

@@ -1,6 +1,13 @@
 //! get_hermitian v9 — v8's work units on Hopper's warpgroup tensor cores (`wgmma`, sm_90a only:
 //! H100/H200), in 3×TF32 (fp32 accuracy), with b_u computed by the same products.
 //!
+//! Changed from v8 (same work units, finish kernel and output): the FMAs of v8's register tiles
+//! become asynchronous `wgmma` products read straight from shared memory, and b_u is one more row
+//! of the operand. v8's tiles reached 27% of the fp32 peak, bound by latency at three blocks per
+//! SM; v9 reaches 51% on the Netflix shape (measured below).
+//!
+//! ## Notes
+//!
 //! What it computes: for each work unit of v8 (a whole row, or a piece of a long one), with
 //! X = the unit's n × f matrix of rows √w_i·θ_iᵀ (w = 1, or c − 1, as `Problem::weights`) and
 //! y_i = w_b,i / √w_i (r_i when explicit; 0 when w_i = 0), the (f + 1)-row operand
@@ -48,18 +55,18 @@
 //!   A_u out coalesced, one 16-byte shared load per piece ([`write_full`]), or a
 //!   split row's partial sums to its scratch slot.
 //!
-//! Launch: as v8 (grid = work units, `hermitian_v8_finish` after for split rows) with one
-//! warpgroup per block, [`BLOCK`] = 128 threads; dynamic shared memory [`shared_bytes`]
-//! (52 KiB at f = 100: four blocks per SM). Budget: N/2 accumulator registers per tile
-//! (52 + 20 at f = 100; 68 + 36 + 4 at f = 128), plus the staged values: 128 registers at
-//! f = 100 (four blocks per SM), 96 at f = 64, 168 at f = 128 on sm_90a; spill-free
-//! (`rustmf ptx-check`). Needs f % 4 == 0.
+//! Launch: as v8 (grid = work units, `hermitian_v8_finish` after for split rows) with one warpgroup
+//! per block, [`BLOCK`] = 128 threads; dynamic shared memory
+//! `rustmf_kernel_abi::hermitian::wgmma::shared_bytes` (52 KiB at f = 100: four blocks per SM).
+//! Budget: N/2 accumulator registers per tile (52 + 20 at f = 100; 68 + 36 + 4 at f = 128), plus
+//! the staged values: 128 registers at f = 100 (four blocks per SM), 96 at f = 64, 168 at f = 128
+//! on sm_90a; spill-free (`rustmf ptx-check`). Needs f % 4 == 0.
 //!
 //! Measured (H200, Netflix shape f = 100, both sides): 58.8 ms against v8's 110.8 ms, 34.0
 //! TFLOP/s of useful fp32-equivalent work, 50.8% of the fp32 FMA peak; LFM-1b shape f = 64:
 //! 166.5 ms against 278.2 ms. Nsight Compute: the L1/shared-memory path is the busiest unit
 //! (75–78%: operand reads, transposing stores, gathers), ahead of issue (47–52%); see
-//! benches/README.md, "get_hermitian v9".
+//! benches/HISTORY.md, "get_hermitian v9".
 use super::v8_split::{work_unit, WHOLE};
 use super::{store_a4, Problem};
 use crate::prelude::wgmma::{

@@ -11,12 +11,13 @@
 //! loads of what it holds). Kernel bodies then index views and take sub-views ([`Global::at`]);
 //! they do no pointer arithmetic.
 //!
-//! **Checks.** Indexing is a safe call, checked against the view's length only when the kernels
-//! are built with debug assertions (`-C debug-assertions`): an index out of range, or a misaligned
+//! **Checks.** Indexing is a safe call, checked against the view's length only when the kernels are
+//! built with debug assertions (`-C debug-assertions`): an index out of range, or a misaligned
 //! vector access, traps. Release builds carry no check and views no length (a release view is a
-//! bare pointer), so a view compiles to exactly the load or store the raw pointer gave; there an out-of-range index is undefined behaviour, as with
-//! `get_unchecked`. That is the trade this crate makes for unchanged PTX: the kernels' index
-//! arithmetic is what the debug build checks, and the `Shared<T>` windows stay checked always.
+//! bare pointer), so a view compiles to exactly the load or store the raw pointer gave; there an
+//! out-of-range index is undefined behaviour, as with `get_unchecked`. That is the trade this crate
+//! makes for unchanged PTX: the kernels' index arithmetic is what the debug build checks, and the
+//! `Shared<T>` windows stay checked always.
 //!
 //! **Lengths.** A view's length is what the launch guarantees, derived from the kernel's
 //! arguments where it can be (`n_rows · f` for b, `row_begin + n_rows + 1` for indptr, ...).

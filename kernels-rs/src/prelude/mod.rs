@@ -8,8 +8,8 @@
 //! | [`warp`]   | shuffles (xor, down, idx) and warp / block reductions |
 //! | [`math`]   | fused multiply-add, square root, NaN-propagating maximum, an opaque value (to keep loops rolled) |
 //! | [`half`]   | f16 ⇄ f32 on load and store |
-//! | [`async_copy`] | asynchronous global → shared copies (`cp.async`) for double buffering, from a [`Global<f32>`] view or an address |
-//! | [`global`] | views of global memory: [`Global<T>`] (read-only: plain and `ld.global.nc` loads, 64-/128-bit, vectors) and [`GlobalMut<T>`] (stores, plain loads, f16 stores, atomics), debug-checked indexing and sub-views; the raw `ld.global.nc` loads under them |
+//! | [`async_copy`] | global → shared copies (`cp.async`) for double buffering, from a [`Global<f32>`] or an address |
+//! | [`global`] | views of global memory: [`Global<T>`] (read-only, `ld.global.nc`), [`GlobalMut<T>`]; debug-checked |
 //! | [`atomic`] | atomic add on shared and global u32 (histograms, appending to lists), global max |
 //! | [`mma`]    | tensor-core `mma.sync` in TF32, and the 3×TF32 split for fp32 accuracy |
 //! | [`wgmma`]  | warpgroup `wgmma` in TF32 from shared memory (sm_90a), its operand layout and fences |

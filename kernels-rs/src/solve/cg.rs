@@ -9,7 +9,7 @@
 //! Work per step: f² FMAs per system — O(f²) instead of the exact solvers' O(f³).
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
-//! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
+//! `rustmf_kernel_abi::solve::shared_bytes`. Budget: ~30 registers; no local memory.
 use super::{views, Workspace};
 use crate::prelude::*;
 use rustmf_kernel_abi::solve::SolveCg;

@@ -26,10 +26,11 @@
 //! memory, each group taking every (32/L)-th row of it.
 //!
 //! Launch: block [`BLOCK`] threads; grid-stride (any grid); dynamic shared memory
-//! [`shared_bytes`]: YᵀY + λI (implicit only), one f-vector per warp for D·v, two per warp for a
-//! team's sums. Budget: on sm_90 launch bounds (build.rs) ask for two blocks per SM, 16 warps: at
-//! most 128 registers (126–128; ~133 without the bounds, which would leave one block per SM);
-//! spill-free (`rustmf ptx-check`).
+//! `rustmf_kernel_abi::solve::matrix_free::shared_bytes`: YᵀY + λI (implicit only), one f-vector
+//! per warp for D·v, two per warp for a team's sums. Budget: on sm_90 launch bounds
+//! (`kernels-abi/src/bounds.rs`) ask for two blocks per SM, 16 warps: at most 128 registers
+//! (126–128; ~133 without the bounds, which would leave one block per SM); spill-free (`rustmf
+//! ptx-check`).
 use crate::hermitian::{gram_view, Problem, MODE_EXPLICIT};
 use crate::prelude::*;
 use rustmf_kernel_abi::solve::matrix_free::{BLOCK, WARPS};

@@ -8,7 +8,7 @@
 //! Work: f³/3 FMAs per system, unevenly spread (row i does i − k per step).
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
-//! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
+//! `rustmf_kernel_abi::solve::shared_bytes`. Budget: ~30 registers; no local memory.
 use super::Workspace;
 use crate::prelude::*;
 

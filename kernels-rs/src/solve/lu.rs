@@ -7,7 +7,7 @@
 //! Work: 2f³/3 FMAs per system — twice Cholesky's.
 //!
 //! Launch: grid = systems in the batch, block = f rounded up to 32, dynamic shared memory
-//! [`super::shared_bytes`]. Budget: ~30 registers; no local memory.
+//! `rustmf_kernel_abi::solve::shared_bytes`. Budget: ~30 registers; no local memory.
 use super::Workspace;
 use crate::prelude::*;
 

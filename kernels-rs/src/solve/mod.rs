@@ -8,8 +8,9 @@
 //! * [`cg_matrix_free`]: the same CG without A: it applies A_u through the row's entries, so it
 //!   replaces get_hermitian as well (its own signature, see the file).
 //!
-//! Shared signature: `(n, row_begin: u32, a: *const f32 | *const f16, b: *const f32, x: *mut f32, ...)`,
-//! turned by the entry adapters into views of global memory ([`views`]): the solvers index those.
+//! Shared signature: the argument structs `SolveDirect` and `SolveCg` of `kernels-abi/src/solve.rs`
+//! (`n`, `row_begin`, A as f32 or fp16, b, x, ...), turned by the entry adapters into views of
+//! global memory ([`views`]): the solvers index those.
 //! Block k solves system k of the batch: A at `a[k·f²..]` (full symmetric, row-major), b at
 //! `b[k·f..]`, and writes x to row `row_begin + k` of the factor matrix `x` (n_rows × f,
 //! row-major), which CG also reads as its starting point.
