@@ -46,14 +46,12 @@ pub fn for_each_entry(target: &str, mut visit: impl FnMut(Entry)) {
         visit(baseline::gather_entry(f));
         visit(baseline::finish_entry(f));
     }
-    for name in topk::SINGLE {
-        visit(Entry::single(name));
+    for entry in topk::SINGLE {
+        visit(entry);
     }
-    for (family, image) in topk::SCORER_FAMILIES {
-        if image.in_target(target) {
-            for f in SUPPORTED_F {
-                visit(topk::scorer_entry(family, f));
-            }
+    for scorer in topk::Scorer::ALL.into_iter().filter(|s| s.image().in_target(target)) {
+        for f in SUPPORTED_F {
+            visit(scorer.entry(f));
         }
     }
 }

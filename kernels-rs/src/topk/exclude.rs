@@ -2,11 +2,13 @@
 //! i of row r's exclusion list with i % step == 0 (step 1: every item is a column; step s: the
 //! matrix holds every s-th item, as the sample of the fused path does).
 //!
-//! Launch: grid-stride over the exclusion list entries; any 1-D shape. No shared memory.
+//! Launch: grid-stride over the exclusion list entries; any 1-D shape (the host's:
+//! `rustmf_kernel_abi::topk::mark_excluded_launch`). No shared memory.
 //!
 //! The fused scorers ask [`is_excluded`] instead, only for the few scores that pass their filter.
 use super::EXCLUDED;
 use crate::prelude::*;
+use rustmf_kernel_abi::topk::MarkExcluded;
 
 /// Whether `item` is in row `row`'s sorted exclusion list `items[indptr[row]..indptr[row + 1]]`
 /// (binary search).
@@ -41,8 +43,11 @@ pub unsafe extern "ptx-kernel" fn topk_mark_excluded(
     step: u32,
     n_cols: u64,
     ld: u64,
-    scores: *mut u32,
+    scores: *mut f32,
 ) {
+    // The contract's parameters (kernels-abi), by name and type.
+    let _ = MarkExcluded { rows, indptr, items, step, n_cols, ld, scores };
+    let scores = scores as *mut u32;
     let total = *indptr.add(rows as usize) as usize;
     let mut e = global_index();
     while e < total {

@@ -24,6 +24,13 @@
 //! the CPU reference). The 64-bit key of an entry is `score_key << 32 | !item`, so larger keys
 //! are better entries and equal scores rank the lower item first: every key is distinct, and the
 //! K largest keys are exactly the answer. Key 0 means "no entry" (an excluded item).
+//!
+//! Entries. Each kernel's parameters are its struct in `rustmf_kernel_abi::topk`. The scorers'
+//! entries, one per f, come from the contract's entry macros. The five kernels with one instance
+//! keep their bodies in their `extern "ptx-kernel"` functions, the parameters written out in the
+//! struct's order, and build the struct from them, so that a name or type that leaves the contract
+//! does not compile: behind an entry macro a body is a call, which LLVM inlines with the struct as
+//! a `noalias` argument, and that reorders these kernels' PTX.
 pub mod exclude;
 pub mod queue;
 pub mod rescore;
@@ -33,11 +40,7 @@ pub mod score_tf32;
 pub mod score_wgmma;
 pub mod select;
 
-/// Largest K the kernels support.
-pub const K_MAX: usize = 1024;
-
-/// Bits of a dense score entry that mark an excluded item (a NaN no arithmetic produces here).
-pub const EXCLUDED: u32 = 0xffff_ffff;
+pub use rustmf_kernel_abi::topk::{EXCLUDED, K_MAX};
 
 /// Order-preserving u32 of a score (larger score, larger key), ranking as the CPU reference
 /// does: NaN as −∞, −0 as +0 (so zeros tie and the lower item wins). Never 0.

@@ -12,18 +12,14 @@
 //! row overflowed (count ≥ 2³¹, far above any capacity), and the host redoes that row densely.
 //! Appending it in place instead would keep the whole in-place path in the hot loop's registers.
 //!
-//! Shared memory: [`bytes`] for `cap` entries (12 B each) and the counter.
+//! Shared memory: [`queue_bytes`](rustmf_kernel_abi::topk::queue_bytes) for `cap` entries (12 B
+//! each) and the counter.
 use super::exclude::is_excluded;
 use crate::prelude::*;
 
 /// The count of a row whose hits did not all fit: above any list capacity, with room below 2³² for
 /// the appends that may still come.
 const OVERFLOWED: u32 = 1 << 31;
-
-/// Shared memory of a queue of `cap` entries.
-pub const fn bytes(cap: usize) -> usize {
-    4 + 12 * cap
-}
 
 /// The rows' global candidate lists: `cap` slots per row, `counts[row]` entries appended (the
 /// count goes on past `cap`, so the host sees the overflow).
@@ -60,8 +56,9 @@ pub struct Queue {
 }
 
 impl Queue {
-    /// A queue of `cap` entries at `byte_offset` of the dynamic shared memory ([`bytes`]); the
-    /// block must call [`Queue::clear`] before the first push.
+    /// A queue of `cap` entries at `byte_offset` of the dynamic shared memory
+    /// ([`queue_bytes`](rustmf_kernel_abi::topk::queue_bytes)); the block must call
+    /// [`Queue::clear`] before the first push.
     #[inline(always)]
     pub fn new(byte_offset: u32, cap: u32) -> Self {
         let count = Shared::<u32>::new(byte_offset, 1);

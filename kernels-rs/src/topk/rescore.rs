@@ -2,9 +2,11 @@
 //! `counts[r]` candidate items, s = the sequential fp32 FMA chain of [`super::score`], so the
 //! re-scored values are bit-identical to the fused kernel's and to the CPU reference.
 //!
-//! Launch: one thread per (row, slot): grid-stride over rows × cap; any 1-D shape, no shared
-//! memory. f % 4 == 0 (each thread reads its two rows in 128-bit loads). Writes the scores in place of the approximate ones; items are kept.
+//! Launch: one thread per (row, slot): grid-stride over rows × cap; any 1-D shape (the host's:
+//! `rustmf_kernel_abi::topk::rescore_launch`), no shared memory. f % 4 == 0 (each thread reads its
+//! two rows in 128-bit loads). Writes the scores in place of the approximate ones; items are kept.
 use crate::prelude::*;
+use rustmf_kernel_abi::topk::Rescore;
 
 #[no_mangle]
 pub unsafe extern "ptx-kernel" fn topk_rescore(
@@ -17,6 +19,8 @@ pub unsafe extern "ptx-kernel" fn topk_rescore(
     cand_items: *const u32,
     cand_scores: *mut f32,
 ) {
+    // The contract's parameters (kernels-abi), by name and type.
+    let _ = Rescore { rows, f, cap, queries, items, counts, cand_items, cand_scores };
     let (f, cap) = (f as usize, cap as usize);
     if f % 4 != 0 {
         trap();

@@ -49,26 +49,15 @@
 //!   Then a warp whose 16 users all lie past the last one skips its FMAs and hit tests: at B = 1
 //!   seven warps of eight (2.33 → 1.00 ms per batch), at B = 1000 nothing measurable.
 //!
-//! Launch: 256 threads; grid = ⌈B/128⌉ × partitions (block b: user tile b % ⌈B/128⌉, partition
-//! b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic shared memory [`shared_bytes`] (105.5 KiB at
-//! f = 64). Registers: 64 accumulators and 16 operands; at f = 32 and 64 on sm_90 at most 128
-//! (launch bounds in build.rs: two blocks per SM), otherwise ~140–160 (one block); spill-free.
-use super::queue::{self, Lists, Queue};
+//! Launch (`rustmf_kernel_abi::topk::score::launch`): 256 threads; grid = ⌈B/128⌉ × partitions
+//! (block b: user tile b % ⌈B/128⌉, partition b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic
+//! shared memory [`shared_bytes`] (105.5 KiB at f = 64). Registers: 64 accumulators and 16
+//! operands; at f = 32 and 64 on sm_90 at most 128 (launch bounds, `rustmf_kernel_abi::bounds`: two
+//! blocks per SM), otherwise ~140–160 (one block); spill-free.
+use super::queue::{Lists, Queue};
 use crate::prelude::*;
-
-const BLOCK: u32 = 256;
-const BU: usize = 128;
-const TI: usize = 128;
-const QS: usize = BU + 4;
-const YS: usize = TI + 4;
-
-/// Hits the filter queues in shared memory before appending them ([`queue`]).
-const QUEUE: usize = 512;
-
-/// Dynamic shared memory for f factors: queries, thresholds, two item tiles, the hit queue.
-pub const fn shared_bytes(f: usize) -> usize {
-    4 * (f * QS + BU + 2 * f * YS) + queue::bytes(QUEUE)
-}
+use rustmf_kernel_abi::topk::score::{shared_bytes, BLOCK, BU, QS, QUEUE, TI, YS};
+use rustmf_kernel_abi::topk::{queue_bytes, ScoreFilter, ScoreSample};
 
 /// Where the scores of a tile go.
 trait Sink {
@@ -334,44 +323,54 @@ fn pick8(r: &[f32; 8], b: usize) -> f32 {
     }
 }
 
+/// Scores of rows × sampled columns: column c is item c·step (c < n_cols), written to
+/// `out[row·ld + c]`.
+#[inline(always)]
+unsafe fn sample<const F: usize>(a: ScoreSample) {
+    let ScoreSample { rows, queries, items, step, n_cols, tiles_per_block, ld, out } = a;
+    let w = Work {
+        rows: rows as usize,
+        n_cols: n_cols as usize,
+        step: step as usize,
+        tiles_per_block: tiles_per_block as usize,
+    };
+    let sink = Dense { out, ld: ld as usize };
+    score_tiles::<F, _>(w, queries, items, &sink, None);
+}
+
+/// All n_items items; candidates (score ≥ the row's threshold `tau[row]` and not in the row's
+/// exclusion list) appended to the row's list of capacity `cap`, `counts[row]` counting them.
+#[inline(always)]
+unsafe fn filter<const F: usize>(a: ScoreFilter) {
+    let ScoreFilter {
+        rows,
+        queries,
+        items,
+        n_items,
+        tiles_per_block,
+        tau,
+        ex_indptr,
+        ex_items,
+        cap,
+        counts,
+        cand_scores,
+        cand_items,
+    } = a;
+    let w = Work { rows: rows as usize, n_cols: n_items as usize, step: 1, tiles_per_block: tiles_per_block as usize };
+    let taus = Shared::<f32>::new((4 * F * QS) as u32, BU as u32);
+    let queue = Queue::new((shared_bytes(F) - queue_bytes(QUEUE)) as u32, QUEUE as u32);
+    queue.clear();
+    let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
+    let sink = Filter { tau: taus, queue, lists };
+    score_tiles::<F, _>(w, queries, items, &sink, Some(tau));
+}
+
 /// Declares the two kernels for each f.
 macro_rules! score_kernels {
-    ($($f:literal: $sample:ident, $filter:ident;)*) => {$(
-        /// Scores of rows × sampled columns: column c is item c·step (c < n_cols), written to
-        /// `out[row·ld + c]`.
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $sample(
-            rows: u32, queries: *const f32, items: *const f32, step: u32, n_cols: u64, tiles_per_block: u32,
-            ld: u64, out: *mut f32,
-        ) {
-            let w = Work { rows: rows as usize, n_cols: n_cols as usize, step: step as usize, tiles_per_block: tiles_per_block as usize };
-            let sink = Dense { out, ld: ld as usize };
-            score_tiles::<$f, _>(w, queries, items, &sink, None);
-        }
-
-        /// All n_items items; candidates (score ≥ the row's threshold `tau[row]` and not in the
-        /// row's exclusion list) appended to the row's list of capacity `cap`, `counts[row]` counting them.
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $filter(
-            rows: u32, queries: *const f32, items: *const f32, n_items: u64, tiles_per_block: u32,
-            tau: *const f32, ex_indptr: *const u32, ex_items: *const u32,
-            cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
-        ) {
-            let w = Work { rows: rows as usize, n_cols: n_items as usize, step: 1, tiles_per_block: tiles_per_block as usize };
-            let taus = Shared::<f32>::new((4 * $f * QS) as u32, BU as u32);
-            let queue = Queue::new((shared_bytes($f) - queue::bytes(QUEUE)) as u32, QUEUE as u32);
-            queue.clear();
-            let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
-            let sink = Filter { tau: taus, queue, lists };
-            score_tiles::<$f, _>(w, queries, items, &sink, Some(tau));
-        }
+    ([$($f:literal),*]) => {$(
+        rustmf_kernel_abi::score_sample_kernels! { ${concat(score_sample_f, $f)} => sample::<$f> }
+        rustmf_kernel_abi::score_filter_kernels! { ${concat(score_filter_f, $f)} => filter::<$f> }
     )*};
 }
 
-score_kernels! {
-    32: score_sample_f32, score_filter_f32;
-    64: score_sample_f64, score_filter_f64;
-    96: score_sample_f96, score_filter_f96;
-    100: score_sample_f100, score_filter_f100;
-    128: score_sample_f128, score_filter_f128;
-}
+rustmf_kernel_abi::with_supported_f!(score_kernels!());

@@ -26,62 +26,24 @@
 //! k = t + 4 is the float after it. Rows are S floats apart, with S ≡ 16 (mod 32), so the 8 lanes
 //! of each 128-bit phase hit distinct banks. f is zero-padded to f_pad = 16·⌈f/16⌉.
 //!
-//! Hits go through the block's shared-memory queue ([`queue`]): appending in place stalled the
+//! Hits go through the block's shared-memory queue ([`super::queue`]): appending in place stalled the
 //! warps on exclusion searches and atomics.
 //!
-//! Launch: 256 threads; grid = ⌈B/(128·MT)⌉ × partitions (block b: user block b % ⌈B/(128·MT)⌉,
-//! partition b / … of `tiles_per_block` item tiles). Dynamic shared memory [`shared_bytes`]
-//! (92 KiB at f = 64). Registers: A fragments (64 at f = 64), B operands, 8·NT accumulators,
-//! 8 thresholds and 8 slacks, at most 128 (launch bounds in build.rs: two blocks per
-//! SM); spill-free.
-use super::queue::{self, Lists, Queue};
+//! Launch (`rustmf_kernel_abi::topk::tf32::launch`): 256 threads; grid = ⌈B/(128·MT)⌉ ×
+//! partitions (block b: user block b % ⌈B/(128·MT)⌉, partition b / … of `tiles_per_block` item
+//! tiles). Dynamic shared memory [`shared_bytes`] (92 KiB at f = 64). Registers: A fragments (64
+//! at f = 64), B operands, 8·NT accumulators, 8 thresholds and 8 slacks, at most 128 (launch
+//! bounds, `rustmf_kernel_abi::bounds`: two blocks per SM); spill-free.
+use super::queue::{Lists, Queue};
 use crate::prelude::mma::TF32_MASK;
 use crate::prelude::*;
-
-const BLOCK: u32 = 256;
-const WARPS: usize = 8;
-const TI: usize = 128;
+use rustmf_kernel_abi::topk::tf32::{block_users, m_tiles, padded, row_stride, shared_bytes, BLOCK, QUEUE, TI};
+use rustmf_kernel_abi::topk::ScoreFilterTensor;
 
 /// 8-item n-tiles a warp multiplies per step, each with its own MT `mma` chains: on sm_90 two
 /// (four independent chains at MT = 2 instead of two; spill-free in 128 registers); on sm_80 one,
 /// as two spilled there.
 const NT: usize = if cfg!(target_feature = "sm_90") { 2 } else { 1 };
-
-/// m-tiles of 16 users per warp.
-pub const fn m_tiles(f: usize) -> usize {
-    if f <= 64 {
-        2
-    } else {
-        1
-    }
-}
-
-/// Users per block.
-pub const fn block_users(f: usize) -> usize {
-    WARPS * 16 * m_tiles(f)
-}
-
-/// f rounded up to whole pairs of k-steps.
-pub const fn padded(f: usize) -> usize {
-    f.div_ceil(16) * 16
-}
-
-/// Floats between item rows in shared memory: ≥ f_pad and ≡ 16 (mod 32).
-pub const fn row_stride(f: usize) -> usize {
-    if padded(f) % 32 == 16 {
-        padded(f)
-    } else {
-        padded(f) + 16
-    }
-}
-
-/// Hits the filter queues in shared memory before appending them ([`queue`]).
-const QUEUE: usize = 1024;
-
-/// Dynamic shared memory: two item tiles, the hit queue.
-pub const fn shared_bytes(f: usize) -> usize {
-    2 * TI * row_stride(f) * 4 + queue::bytes(QUEUE)
-}
 
 /// Stages item tile `tile` (rows × f_pad floats, zero past the last item and past f) into `buf`.
 #[inline(always)]
@@ -98,19 +60,16 @@ unsafe fn stage<const F: usize>(buf: Shared<f32>, items: *const f32, n: usize, t
     }
 }
 
+/// Candidates of rows × all n_items items: item i of row r when its TF32 score plus
+/// slack[r]·norms[i] reaches the row's threshold `tau[r]` and i is not excluded, appended to
+/// `cand_items` (capacity `cap` per row, `counts[r]` counting; `cand_scores` gets zeros, for
+/// `topk_rescore` to fill). `norms` holds ⌈n/128⌉·128 entries.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
-    rows: usize,
-    queries: *const f32,
-    items: *const f32,
-    norms: *const f32,
-    n: usize,
-    tiles_per_block: usize,
-    tau: *const f32,
-    slack: *const f32,
-    lists: &Lists,
-) {
+unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(a: ScoreFilterTensor) {
+    let ScoreFilterTensor { rows, queries, items, norms, n_items, tiles_per_block, tau, slack, .. } = a;
+    let (ex_indptr, ex_items, cap, counts) = (a.ex_indptr, a.ex_items, a.cap as usize, a.counts);
+    let lists = &Lists { ex_indptr, ex_items, cap, counts, scores: a.cand_scores, items: a.cand_items };
+    let (rows, n, tiles_per_block) = (rows as usize, n_items as usize, tiles_per_block as usize);
     if block_dim() != BLOCK
         || MT != m_tiles(F)
         || KSTEPS != padded(F) / 8
@@ -220,30 +179,11 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(
 
 /// Declares the kernel for each f.
 macro_rules! filter_kernels {
-    ($($f:literal: $name:ident;)*) => {$(
-        /// Candidates of rows × all n_items items: item i of row r when its TF32 score plus
-        /// slack[r]·norms[i] reaches the row's threshold `tau[r]` and i is not excluded, appended to `cand_items`
-        /// (capacity `cap` per row, `counts[r]` counting; `cand_scores` gets zeros, for
-        /// `topk_rescore` to fill). `norms` holds ⌈n/128⌉·128 entries.
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            rows: u32, queries: *const f32, items: *const f32, norms: *const f32, n_items: u64, tiles_per_block: u32,
-            tau: *const f32, slack: *const f32, ex_indptr: *const u32, ex_items: *const u32,
-            cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
-        ) {
-            let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
-            filter_tf32::<$f, { m_tiles($f) }, { padded($f) / 8 }>(
-                rows as usize, queries, items, norms, n_items as usize, tiles_per_block as usize,
-                tau, slack, &lists,
-            );
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::score_filter_tensor_kernels! {
+            $(${concat(score_filter_tf32_f, $f)} => filter_tf32::<$f, { m_tiles($f) }, { padded($f) / 8 }>,)*
         }
-    )*};
+    };
 }
 
-filter_kernels! {
-    32: score_filter_tf32_f32;
-    64: score_filter_tf32_f64;
-    96: score_filter_tf32_f96;
-    100: score_filter_tf32_f100;
-    128: score_filter_tf32_f128;
-}
+rustmf_kernel_abi::with_supported_f!(filter_kernels!());

@@ -23,15 +23,16 @@
 //! 1), in the K-major layout of [`crate::prelude::wgmma`], and streams its partition of the items
 //! through two 64-item stages with `cp.async`. Per stage, warpgroup w multiplies its users by the
 //! stage's items (MT·f_pad/8 `wgmma`s, f_pad = 8·⌈f/8⌉, zeros past f), then each thread tests
-//! its 32·MT scores against its users' thresholds and queues hits ([`queue`]) for `rescore`.
+//! its 32·MT scores against its users' thresholds and queues hits ([`super::queue`]) for `rescore`.
 //!
 //! Each m-tile's `wgmma`s are committed as their own group, so the first m-tile's scores are
 //! tested while the tensor cores work on the second.
 //!
-//! Launch: 256 threads; grid = ⌈B/U⌉ × partitions (block b: user block b % ⌈B/U⌉, partition
-//! b / ⌈B/U⌉ of `tiles_per_block` 64-item tiles). Dynamic shared memory [`shared_bytes`]
-//! (108 KiB at f = 64: two blocks per SM). Registers: 32·MT accumulators, 16 item norms, 4·MT
-//! thresholds and slacks; 127 at f = 64 (launch bounds in build.rs: at most 128), spill-free.
+//! Launch (`rustmf_kernel_abi::topk::wgmma::launch`): 256 threads; grid = ⌈B/U⌉ × partitions
+//! (block b: user block b % ⌈B/U⌉, partition b / ⌈B/U⌉ of `tiles_per_block` 64-item tiles).
+//! Dynamic shared memory [`shared_bytes`] (108 KiB at f = 64: two blocks per SM). Registers: 32·MT
+//! accumulators, 16 item norms, 4·MT thresholds and slacks; 127 at f = 64 (launch bounds,
+//! `rustmf_kernel_abi::bounds`: at most 128), spill-free.
 //!
 //! Measured (H200, B = 1000 × 5.6M, f = 64; benches/README.md): 6.81 ms at base clocks against
 //! `score_tf32`'s 5.12 — slower. Nsight Compute: no eligible warp in 60% of the cycles. Every
@@ -40,41 +41,13 @@
 //! change that: a second accumulator set (the next tile's `wgmma`s in flight during the test;
 //! needs MT = 1 or N = 32 to fit the registers), larger N per instruction (fewer, longer
 //! `wgmma`s per shared-memory read), and stages guarded by `mbarrier`s instead of a block barrier.
-use super::queue::{self, Lists, Queue};
+use super::queue::{Lists, Queue};
 use crate::prelude::wgmma::{
     fence_proxy_async, kmajor_chunk, kmajor_desc, kmajor_offset, wgmma_commit, wgmma_fence, wgmma_tf32, wgmma_wait,
 };
 use crate::prelude::*;
-
-const BLOCK: u32 = 256;
-/// Items per stage: the N of every `wgmma`.
-const NI: usize = 64;
-/// Hits the block queues in shared memory before appending them ([`queue`]).
-const QUEUE: usize = 1024;
-
-/// m-tiles of 64 users per warpgroup.
-pub const fn m_tiles(f: usize) -> usize {
-    if f <= 64 {
-        2
-    } else {
-        1
-    }
-}
-
-/// Users per block (two warpgroups).
-pub const fn block_users(f: usize) -> usize {
-    128 * m_tiles(f)
-}
-
-/// f rounded up to whole k-steps of 8.
-pub const fn padded(f: usize) -> usize {
-    f.div_ceil(8) * 8
-}
-
-/// Dynamic shared memory: the block's queries, two item stages, the hit queue.
-pub const fn shared_bytes(f: usize) -> usize {
-    4 * padded(f) * (block_users(f) + 2 * NI) + queue::bytes(QUEUE)
-}
+use rustmf_kernel_abi::topk::wgmma::{block_users, m_tiles, padded, shared_bytes, BLOCK, NI, QUEUE};
+use rustmf_kernel_abi::topk::ScoreFilterTensor;
 
 /// Copies item tile `tile` (zeros past the last item and past f) into `stage`.
 #[inline(always)]
@@ -158,19 +131,16 @@ unsafe fn test_scores(
     }
 }
 
+/// Candidates of rows × all n_items items: item i of row r when its TF32 score plus
+/// slack[r]·norms[i] reaches the row's threshold `tau[r]` and i is not excluded, appended to
+/// `cand_items` (capacity `cap` per row, `counts[r]` counting; `cand_scores` gets zeros, for
+/// `topk_rescore` to fill). `norms` holds ⌈n/64⌉·64 entries.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KSTEPS: usize>(
-    rows: usize,
-    queries: *const f32,
-    items: *const f32,
-    norms: *const f32,
-    n: usize,
-    tiles_per_block: usize,
-    tau: *const f32,
-    slack: *const f32,
-    lists: &Lists,
-) {
+unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KSTEPS: usize>(a: ScoreFilterTensor) {
+    let ScoreFilterTensor { rows, queries, items, norms, n_items, tiles_per_block, tau, slack, .. } = a;
+    let (ex_indptr, ex_items, cap, counts) = (a.ex_indptr, a.ex_items, a.cap as usize, a.counts);
+    let lists = &Lists { ex_indptr, ex_items, cap, counts, scores: a.cand_scores, items: a.cand_items };
+    let (rows, n, tiles_per_block) = (rows as usize, n_items as usize, tiles_per_block as usize);
     if block_dim() != BLOCK
         || MT != m_tiles(F)
         || U != block_users(F)
@@ -258,30 +228,12 @@ unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KS
 
 /// Declares the kernel for each f.
 macro_rules! filter_kernels {
-    ($($f:literal: $name:ident;)*) => {$(
-        /// Candidates of rows × all n_items items: item i of row r when its TF32 score plus
-        /// slack[r]·norms[i] reaches the row's threshold `tau[r]` and i is not excluded, appended to
-        /// `cand_items` (capacity `cap` per row, `counts[r]` counting; `cand_scores` gets zeros,
-        /// for `topk_rescore` to fill). `norms` holds ⌈n/64⌉·64 entries.
-        #[no_mangle]
-        pub unsafe extern "ptx-kernel" fn $name(
-            rows: u32, queries: *const f32, items: *const f32, norms: *const f32, n_items: u64, tiles_per_block: u32,
-            tau: *const f32, slack: *const f32, ex_indptr: *const u32, ex_items: *const u32,
-            cap: u32, counts: *mut u32, cand_scores: *mut f32, cand_items: *mut u32,
-        ) {
-            let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
-            filter_wgmma::<$f, { m_tiles($f) }, { block_users($f) }, { padded($f) / 8 }>(
-                rows as usize, queries, items, norms, n_items as usize, tiles_per_block as usize,
-                tau, slack, &lists,
-            );
+    ([$($f:literal),*]) => {
+        rustmf_kernel_abi::score_filter_tensor_kernels! {
+            $(${concat(score_filter_wgmma_f, $f)} =>
+                filter_wgmma::<$f, { m_tiles($f) }, { block_users($f) }, { padded($f) / 8 }>,)*
         }
-    )*};
+    };
 }
 
-filter_kernels! {
-    32: score_filter_wgmma_f32;
-    64: score_filter_wgmma_f64;
-    96: score_filter_wgmma_f96;
-    100: score_filter_wgmma_f100;
-    128: score_filter_wgmma_f128;
-}
+rustmf_kernel_abi::with_supported_f!(filter_kernels!());

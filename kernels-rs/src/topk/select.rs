@@ -17,17 +17,14 @@
 //! Two entry sources: a dense row of scores (`topk_dense`, e.g. after cuBLAS SGEMM; item = column)
 //! and a row's candidate list of (score, item) pairs (`topk_candidates`, after the fused scorer).
 //!
-//! Launch: grid = rows, block = 512 threads (40 registers on sm_90, 70 on sm_80), dynamic shared
-//! memory [`SHARED_BYTES`] (16 KiB of histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first, unused slots
-//! u32::MAX and −∞) and `counts` (entries found, ≤ k).
+//! Launch ([`select::launch`](rustmf_kernel_abi::topk::select::launch)): grid = rows, block =
+//! 512 threads (40 registers on sm_90, 70 on sm_80), dynamic shared memory [`SHARED_BYTES`]
+//! (16 KiB of histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first,
+//! unused slots u32::MAX and −∞) and `counts` (entries found, ≤ k).
 use super::{entry_key, key_score, score_key, EXCLUDED, K_MAX};
 use crate::prelude::*;
-
-const BLOCK: u32 = 512;
-const BINS: u32 = 4096;
-
-/// Dynamic shared memory of a launch.
-pub const SHARED_BYTES: usize = 4 * BINS as usize + 8 * K_MAX + 4 * 32 + 4 * 4;
+use rustmf_kernel_abi::topk::select::{BINS, BLOCK, KEPT, SHARED_BYTES, THRESHOLD_SHARED_BYTES};
+use rustmf_kernel_abi::topk::{SelectCandidates, SelectDense, Threshold, OVERFLOW};
 
 /// Digits of the 64-bit key, most significant first: (shift, width).
 const DIGITS: [(u32, u32); 6] = [(52, 12), (40, 12), (32, 8), (20, 12), (8, 12), (0, 8)];
@@ -296,16 +293,18 @@ pub unsafe extern "ptx-kernel" fn topk_dense(
     rows: u32,
     n: u64,
     ld: u64,
-    scores: *const u32,
+    scores: *const f32,
     k: u32,
     out_items: *mut u32,
     out_scores: *mut f32,
     out_counts: *mut u32,
 ) {
+    // The contract's parameters (kernels-abi), by name and type.
+    let _ = SelectDense { rows, n, ld, scores, k, out_items, out_scores, out_counts };
     check_launch(k);
     let row = block_idx() as usize;
     if row < rows as usize {
-        let e = DenseRow { scores: scores.add(row * ld as usize), n: n as usize };
+        let e = DenseRow { scores: (scores as *const u32).add(row * ld as usize), n: n as usize };
         select_row(&e, k, row, out_items, out_scores, out_counts);
     }
 }
@@ -325,6 +324,8 @@ pub unsafe extern "ptx-kernel" fn topk_candidates(
     out_scores: *mut f32,
     out_counts: *mut u32,
 ) {
+    // The contract's parameters (kernels-abi), by name and type.
+    let _ = SelectCandidates { rows, cap, counts, cand_scores, cand_items, k, out_items, out_scores, out_counts };
     check_launch(k);
     let row = block_idx() as usize;
     if row >= rows as usize {
@@ -341,13 +342,6 @@ pub unsafe extern "ptx-kernel" fn topk_candidates(
     let e = CandidateRow { scores: cand_scores.add(base), items: cand_items.add(base), n: n as usize };
     select_row(&e, k, row, out_items, out_scores, out_counts);
 }
-
-/// Score keys `topk_threshold` keeps per thread.
-const KEPT: usize = 4;
-
-/// Dynamic shared memory of a `topk_threshold` launch: the histogram, the kept keys and the
-/// scan's scratch.
-pub const THRESHOLD_SHARED_BYTES: usize = 4 * BINS as usize + 4 * KEPT * BLOCK as usize + 4 * 32 + 4 * 4;
 
 /// The keys the block's threads kept, in shared memory (0: none).
 struct KeptKeys {
@@ -386,10 +380,12 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
     rows: u32,
     n: u64,
     ld: u64,
-    scores: *const u32,
+    scores: *const f32,
     k: u32,
     tau: *mut f32,
 ) {
+    // The contract's parameters (kernels-abi), by name and type.
+    let _ = Threshold { rows, n, ld, scores, k, tau };
     if block_dim() != BLOCK
         || k == 0
         || k as usize > KEPT * BLOCK as usize
@@ -402,7 +398,7 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
         return;
     }
     let tid = thread_idx();
-    let (row_scores, n, stride) = (scores.add(row * ld as usize), n as usize, BLOCK as usize);
+    let (row_scores, n, stride) = ((scores as *const u32).add(row * ld as usize), n as usize, BLOCK as usize);
     let key_of = |bits: u32| if bits == EXCLUDED { 0 } else { score_key(f32::from_bits(bits)) };
     // Descending; a key enters at the bottom and rises.
     let mut best = [0u32; KEPT];
@@ -453,6 +449,3 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
         *tau.add(row) = t;
     }
 }
-
-/// Count written for a row whose candidate list overflowed.
-pub const OVERFLOW: u32 = u32::MAX;
