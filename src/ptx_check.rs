@@ -47,7 +47,8 @@ pub fn find_ptxas() -> Option<PathBuf> {
 }
 
 fn from_python_package() -> Option<PathBuf> {
-    let script = "import nvidia, os\nfor d in nvidia.__path__:\n    p = os.path.join(d, 'cu13', 'bin', 'ptxas')\n    if os.path.isfile(p): print(p)";
+    let script = "import nvidia, os\nfor d in nvidia.__path__:\n    p = os.path.join(d, 'cu13', \
+                  'bin', 'ptxas')\n    if os.path.isfile(p): print(p)";
     let out = Command::new("python3").args(["-c", script]).output().ok()?;
     let first = String::from_utf8_lossy(&out.stdout).lines().next()?.trim().to_string();
     (!first.is_empty()).then(|| PathBuf::from(first))
@@ -103,7 +104,8 @@ fn check_registry(ptx: &str, specs: &[KernelSpec], rows: &[KernelResources], arc
         let spill_free = specs.iter().any(|k| k.name == r.kernel && k.spill_free);
         if spill_free && r.uses_local_memory() {
             problems.push(format!(
-                "{arch}: `{}` is declared spill-free but uses local memory ({} B stack, {} B spill stores, {} B spill loads)",
+                "{arch}: `{}` is declared spill-free but uses local memory ({} B stack, {} B spill stores, \
+                 {} B spill loads)",
                 r.kernel, r.stack_bytes, r.spill_store_bytes, r.spill_load_bytes
             ));
         }

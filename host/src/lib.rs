@@ -5,19 +5,21 @@
 //!
 //! | module   | owns |
 //! |----------|------|
-//! | `train`  | the training driver (`train`, per-iteration evaluation, early stopping, progress bar) and the ALS backend factory (`Backend`, `make_backend`) |
+//! | `train`  | the training driver (evaluation, early stopping, progress) and ALS backend factory (`make_backend`) |
 //! | `serve`  | every top-k scorer by name (`make_scorer`), the load simulator, its plots |
 //! | `bench`  | benchmark plumbing: metadata, repeats, median/spread, JSON/CSV, table; FLOP counts and peaks |
-//! | `cpu`    | the CPU backend (rayon): `cpu::als` (the ALS reference), `cpu::infer` (top-k, recommend), test-set metrics |
+//! | `cpu`    | CPU backend (rayon): `cpu::als` (ALS reference), `cpu::infer` (top-k, recommend), test-set metrics |
 //! | `gpu`    | the CUDA runtime (cudarc, loaded at run time), `gpu::als` and `gpu::infer` |
 //! | `model`  | the device-independent ALS model: configuration, factors, the backend traits, metric values |
 //! | `infer`  | the device-independent top-k API (`Scorer`, `TopK`, `Exclusions`), the reference, selection |
-//! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data and generators, splits, `--input` specs |
+//! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data, splits, `--input` specs |
 //! | `io`     | factor files (safetensors) and CSR export |
 //! | `ptx`    | the embedded PTX images handed over by the caller |
 //!
 //! The host crate never depends on the device crate: it receives PTX text from the caller
-//! (the root `rustmf` crate embeds it at build time) and launches kernels by name.
+//! (the root `rustmf` crate embeds it at build time) and launches kernels through
+//! `rustmf-kernel-abi` (`kernels-abi/`), the contract both sides compile: entry names, argument
+//! structs (`Gpu::launch_with`), launch shapes.
 
 pub mod bench;
 pub mod cpu;

@@ -66,7 +66,8 @@ pub struct Version {
 }
 
 macro_rules! version_table {
-    ($($number:literal $module:ident $arguments:ident $layout:ident $image:ident $output:ident $change:literal $paper:literal;)*) => {
+    ($($number:literal $module:ident $arguments:ident $layout:ident $image:ident $output:ident
+       $change:literal $paper:literal;)*) => {
         /// Every version, by number.
         pub const VERSIONS: &[Version] = &[$(Version {
             number: $number,

@@ -40,7 +40,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let parts = split(&whole, &SplitConfig { by: SplitBy::Random, holdout: Holdout::Fraction(0.2), seed: args.seed })?;
     let (train, test) = (&parts.train.interactions, &parts.test.interactions);
     println!(
-        "demo data: {} users × {} items, {} train / {} test ratings (planted rank {}, noise σ = {:.2}, best achievable RMSE ≈ {:.3})",
+        "demo data: {} users × {} items, {} train / {} test ratings (planted rank {}, noise σ = {:.2}, \
+         best achievable RMSE ≈ {:.3})",
         train.n_users(),
         train.n_items(),
         train.nnz(),

@@ -46,7 +46,8 @@ impl FactorArgs {
             t.elapsed().as_secs_f64()
         );
         let desc = serde_json::json!({
-            "source": source, "n_users": factors.n_users(), "n_items": factors.n_items(), "factors": factors.n_factors(),
+            "source": source, "n_users": factors.n_users(), "n_items": factors.n_items(),
+            "factors": factors.n_factors(),
         });
         Ok((factors, desc))
     }

@@ -13,7 +13,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let ptxas = args.ptxas.or_else(crate::ptx_check::find_ptxas).context(
-        "ptxas not found: install it with `bash scripts/install-kernel-toolchain.sh` (PyPI nvidia-cuda-nvcc) or pass --ptxas",
+        "ptxas not found: install it with `bash scripts/install-kernel-toolchain.sh` (PyPI nvidia-cuda-nvcc) \
+         or pass --ptxas",
     )?;
     let report = crate::ptx_check::check(&ptxas, crate::kernels::PTX)?;
     print!("{}", crate::ptx_check::table(&report));

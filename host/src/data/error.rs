@@ -21,7 +21,8 @@ pub enum DataError {
     Cache { file: PathBuf, reason: String },
 
     #[error(
-        "cache {}: format version {found}, this build reads version {expected}; re-create it with `rustmf data convert` or `rustmf data synth`",
+        "cache {}: format version {found}, this build reads version {expected}; re-create it with \
+         `rustmf data convert` or `rustmf data synth`",
         file.display()
     )]
     CacheVersion { file: PathBuf, found: String, expected: u32 },

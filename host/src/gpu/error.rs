@@ -13,7 +13,12 @@ pub enum GpuError {
     BadOrdinal { ordinal: usize, count: usize },
     #[error("no cuBLAS library found (libcublas.so.13 could not be loaded): install the CUDA 13 libraries")]
     NoCublas,
-    #[error("out of GPU memory: {what} needs {:.2} GiB, {:.2} GiB free of {:.2} GiB", *needed as f64 / GIB, *free as f64 / GIB, *total as f64 / GIB)]
+    #[error(
+        "out of GPU memory: {what} needs {:.2} GiB, {:.2} GiB free of {:.2} GiB",
+        *needed as f64 / GIB,
+        *free as f64 / GIB,
+        *total as f64 / GIB
+    )]
     OutOfMemory { what: String, needed: usize, free: usize, total: usize },
     #[error("no embedded PTX runs on {device} (compute capability {major}.{minor}); built for {archs}")]
     NoPtxForDevice { device: String, major: u32, minor: u32, archs: String },
@@ -23,7 +28,10 @@ pub enum GpuError {
     MissingKernel(String),
     #[error("launching kernel `{kernel}` ({shape}) failed: {source}")]
     Launch { kernel: String, shape: String, source: DriverError },
-    #[error("GPU work failed{}: {source}", last_kernel.as_ref().map(|k| format!(" (last kernel launched: `{k}`)")).unwrap_or_default())]
+    #[error(
+        "GPU work failed{}: {source}",
+        last_kernel.as_ref().map(|k| format!(" (last kernel launched: `{k}`)")).unwrap_or_default()
+    )]
     Async { last_kernel: Option<String>, source: DriverError },
     #[error("{0}")]
     Unsupported(String),

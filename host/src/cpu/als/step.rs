@@ -363,9 +363,13 @@ macro_rules! multiversion {
 multiversion! {
     fn row_solve_dispatch<'a>(ctx: &RowCtx<'a>, s: &mut Scratch, t: usize, x: &mut [f32]) -> bool => row_solve;
     fn gram_rows_dispatch(y: &[f32], f: usize, rows: std::ops::Range<usize>, out: &mut [f64]) -> () => gram_rows;
-    fn objective_row_dispatch<'a>(x: &[f32], items: &Matrix, idx: &[u32], val: &[f32], cfg: &AlsConfig, yty: Option<&'a [f64]>, xs: &mut Vec<f64>) -> f64 => objective_row;
+    fn objective_row_dispatch<'a>(
+        x: &[f32], items: &Matrix, idx: &[u32], val: &[f32], cfg: &AlsConfig, yty: Option<&'a [f64]>, xs: &mut Vec<f64>
+    ) -> f64 => objective_row;
     fn cholesky_dispatch(a: &mut [f64], f: usize, inv_diag: &mut [f64]) -> bool => cholesky_g;
-    fn cg_dense_dispatch(a: &[f64], f: usize, b: &[f64], x: &mut [f64], steps: usize, tol: Option<f64>) -> usize => cg_dense_g;
+    fn cg_dense_dispatch(
+        a: &[f64], f: usize, b: &[f64], x: &mut [f64], steps: usize, tol: Option<f64>
+    ) -> usize => cg_dense_g;
 }
 
 /// `YᵀY` (full, both triangles, fp64) of a rows × f matrix, in a thread-count-independent order.

@@ -52,7 +52,8 @@ pub(crate) fn load(
             file,
             line: 1,
             reason: format!(
-                "not a MovieLens ratings file: expected the header {CSV_HEADER:?}, `::`-separated or tab-separated fields"
+                "not a MovieLens ratings file: expected the header {CSV_HEADER:?}, `::`-separated or \
+                 tab-separated fields"
             ),
         });
     };

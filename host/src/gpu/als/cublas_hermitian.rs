@@ -96,7 +96,8 @@ impl CublasHermitian {
         let longest = [csr, csc].iter().flat_map(|m| row_lengths(m)).map(padded).max().unwrap_or(8);
         if longest > capacity_rows {
             return Err(GpuError::Unsupported(format!(
-                "the cuBLAS hermitian needs a gather buffer of at least {longest} rows of {f} floats for the longest row; {capacity_rows} fit"
+                "the cuBLAS hermitian needs a gather buffer of at least {longest} rows of {f} floats for the \
+                 longest row; {capacity_rows} fit"
             )));
         }
         let gathered = gpu.alloc_zeros::<f32>(capacity_rows * f, "the cuBLAS hermitian's gather buffer")?;

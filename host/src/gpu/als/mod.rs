@@ -161,7 +161,8 @@ impl GpuAls {
             && g.entry(opts.hermitian.entry(f, half)).is_err()
         {
             return Err(GpuError::Unsupported(format!(
-                "get_hermitian {} uses wgmma, which only the sm_90a PTX has (H100/H200); this device ({}) runs the sm_{} PTX",
+                "get_hermitian {} uses wgmma, which only the sm_90a PTX has (H100/H200); this device ({}) \
+                 runs the sm_{} PTX",
                 opts.hermitian.name(),
                 g.info.name,
                 g.ptx_arch

@@ -1,9 +1,10 @@
 //! The load simulator: a recommendation server under open-loop Poisson load, as a discrete-event
 //! simulation on a virtual clock.
 //!
-//! * **Arrivals.** At each offered rate λ (requests/s), a fixed number of requests (or as many
-//!   as a duration holds, [`Requests`]) arrive with exponential gaps of mean 1/λ, each for one user drawn uniformly; the stream depends only on
-//!   the seed and the rate's position in the ramp, so every backend sees the same requests.
+//! * **Arrivals.** At each offered rate λ (requests/s), a fixed number of requests (or as many as a
+//!   duration holds, [`Requests`]) arrive with exponential gaps of mean 1/λ, each for one user
+//!   drawn uniformly; the stream depends only on the seed and the rate's position in the ramp, so
+//!   every backend sees the same requests.
 //! * **Queue.** An arriving request joins a FIFO queue of at most `queue_cap` waiting requests;
 //!   when it is full the request is dropped (and counted).
 //! * **Micro-batching.** One server runs one batch at a time. A batch of up to `max_batch` queued

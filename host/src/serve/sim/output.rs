@@ -32,14 +32,17 @@ pub fn write_outputs(dir: &Path, report: &SimReport) -> Result<(PathBuf, PathBuf
 
 fn csv_text(report: &SimReport) -> String {
     let mut s = String::from(
-        "backend,offered_rps,arrived,completed,dropped,late,throughput_rps,goodput_rps,p50_ms,p95_ms,p99_ms,max_ms,\
-         mean_ms,batches,mean_batch,utilization,mean_service_ms,max_batch,max_wait_ms,queue_cap,slo_ms,seed,git_rev,date\n",
+        "backend,offered_rps,arrived,completed,dropped,late,throughput_rps,goodput_rps,\
+         p50_ms,p95_ms,p99_ms,max_ms,\
+         mean_ms,batches,mean_batch,utilization,mean_service_ms,max_batch,max_wait_ms,\
+         queue_cap,slo_ms,seed,git_rev,date\n",
     );
     let c = &report.config;
     for b in &report.backends {
         for r in &b.rates {
             s += &format!(
-                "\"{}\",{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{:.2},{:.4},{:.3},{},{},{},{},{},{},{}\n",
+                "\"{}\",{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},\
+                 {},{:.2},{:.4},{:.3},{},{},{},{},{},{},{}\n",
                 b.backend.replace('"', "\"\""),
                 r.offered_rps,
                 r.arrived,
