@@ -51,9 +51,9 @@
 //!
 //! Launch (`rustmf_kernel_abi::topk::score::launch`): 256 threads; grid = ⌈B/128⌉ × partitions
 //! (block b: user tile b % ⌈B/128⌉, partition b / ⌈B/128⌉ of `tiles_per_block` tiles); dynamic
-//! shared memory [`shared_bytes`] (105.5 KiB at f = 64). Registers: 64 accumulators and 16
-//! operands; at f = 32 and 64 on sm_90 at most 128 (launch bounds, `rustmf_kernel_abi::bounds`: two
-//! blocks per SM), otherwise ~140–160 (one block); spill-free.
+//! shared memory `rustmf_kernel_abi::topk::score::shared_bytes` (105.5 KiB at f = 64). Registers:
+//! 64 accumulators and 16 operands; at f = 32 and 64 on sm_90 at most 128 (launch bounds,
+//! `rustmf_kernel_abi::bounds`: two blocks per SM), otherwise ~140–160 (one block); spill-free.
 use super::queue::{Lists, Queue};
 use crate::prelude::*;
 use rustmf_kernel_abi::topk::score::{shared_bytes, BLOCK, BU, QS, QUEUE, TI, YS};

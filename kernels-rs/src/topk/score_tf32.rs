@@ -29,11 +29,11 @@
 //! Hits go through the block's shared-memory queue ([`super::queue`]): appending in place stalled the
 //! warps on exclusion searches and atomics.
 //!
-//! Launch (`rustmf_kernel_abi::topk::tf32::launch`): 256 threads; grid = ⌈B/(128·MT)⌉ ×
-//! partitions (block b: user block b % ⌈B/(128·MT)⌉, partition b / … of `tiles_per_block` item
-//! tiles). Dynamic shared memory [`shared_bytes`] (92 KiB at f = 64). Registers: A fragments (64
-//! at f = 64), B operands, 8·NT accumulators, 8 thresholds and 8 slacks, at most 128 (launch
-//! bounds, `rustmf_kernel_abi::bounds`: two blocks per SM); spill-free.
+//! Launch (`rustmf_kernel_abi::topk::tf32::launch`): 256 threads; grid = ⌈B/(128·MT)⌉ × partitions
+//! (block b: user block b % ⌈B/(128·MT)⌉, partition b / … of `tiles_per_block` item tiles). Dynamic
+//! shared memory `rustmf_kernel_abi::topk::tf32::shared_bytes` (92 KiB at f = 64). Registers: A
+//! fragments (64 at f = 64), B operands, 8·NT accumulators, 8 thresholds and 8 slacks, at most 128
+//! (launch bounds, `rustmf_kernel_abi::bounds`: two blocks per SM); spill-free.
 use super::queue::{Lists, Queue};
 use crate::prelude::mma::TF32_MASK;
 use crate::prelude::*;

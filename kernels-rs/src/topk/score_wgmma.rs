@@ -11,12 +11,13 @@
 //! (each within 2⁻¹⁰ of its value either way), products accumulated in fp32.
 //!
 //! What changed from `score_tf32`, and why it was meant to be faster (it is not yet: see Measured
-//! below). There, each warp kept its 32 users' TF32 fragments in registers (64 registers at
-//! f = 64) and loaded, masked and fed every item fragment itself: per `mma.sync` (16×8×8, 1024 multiply-adds) a quarter of a 128-bit shared
-//! load, two masks and a share of the test, from registers that also bounded the reuse of each
-//! item fragment to two m-tiles. Here a warpgroup's `wgmma.m64n64k8` reads a 64-user × 8 and a
-//! 64-item × 8 tile from shared memory itself: 32768 multiply-adds per instruction, no operand
-//! registers, no masks, and the registers go to a 128-user × 64-item accumulator instead.
+//! below). There, each warp kept its 32 users' TF32 fragments in registers (64 registers at f = 64)
+//! and loaded, masked and fed every item fragment itself: per `mma.sync` (16×8×8, 1024
+//! multiply-adds) a quarter of a 128-bit shared load, two masks and a share of the test, from
+//! registers that also bounded the reuse of each item fragment to two m-tiles. Here a warpgroup's
+//! `wgmma.m64n64k8` reads a 64-user × 8 and a 64-item × 8 tile from shared memory itself: 32768
+//! multiply-adds per instruction, no operand registers, no masks, and the registers go to a
+//! 128-user × 64-item accumulator instead.
 //!
 //! Work split. A block of two warpgroups keeps its U = 128·MT users' queries, rounded to TF32,
 //! in shared memory for the whole kernel (MT = 2 m-tiles of 64 per warpgroup up to f = 64, else
@@ -28,13 +29,13 @@
 //! Each m-tile's `wgmma`s are committed as their own group, so the first m-tile's scores are
 //! tested while the tensor cores work on the second.
 //!
-//! Launch (`rustmf_kernel_abi::topk::wgmma::launch`): 256 threads; grid = ⌈B/U⌉ × partitions
-//! (block b: user block b % ⌈B/U⌉, partition b / ⌈B/U⌉ of `tiles_per_block` 64-item tiles).
-//! Dynamic shared memory [`shared_bytes`] (108 KiB at f = 64: two blocks per SM). Registers: 32·MT
-//! accumulators, 16 item norms, 4·MT thresholds and slacks; 127 at f = 64 (launch bounds,
-//! `rustmf_kernel_abi::bounds`: at most 128), spill-free.
+//! Launch (`rustmf_kernel_abi::topk::wgmma::launch`): 256 threads; grid = ⌈B/U⌉ × partitions (block
+//! b: user block b % ⌈B/U⌉, partition b / ⌈B/U⌉ of `tiles_per_block` 64-item tiles). Dynamic shared
+//! memory `rustmf_kernel_abi::topk::wgmma::shared_bytes` (108 KiB at f = 64: two blocks per SM).
+//! Registers: 32·MT accumulators, 16 item norms, 4·MT thresholds and slacks; 127 at f = 64 (launch
+//! bounds, `rustmf_kernel_abi::bounds`: at most 128), spill-free.
 //!
-//! Measured (H200, B = 1000 × 5.6M, f = 64; benches/README.md): 6.81 ms at base clocks against
+//! Measured (H200, B = 1000 × 5.6M, f = 64; benches/HISTORY.md): 6.81 ms at base clocks against
 //! `score_tf32`'s 5.12 — slower. Nsight Compute: no eligible warp in 60% of the cycles. Every
 //! 64-item tile ends at a block barrier, and a warpgroup issues its tile's `wgmma`s only after
 //! testing the previous tile's scores, so the tensor cores idle through each epilogue. What would
