@@ -9,7 +9,7 @@ use rustmf::infer::{
     Tolerance, TopK, NO_ITEM,
 };
 use rustmf::model::Matrix;
-use rustmf::serve::make_scorer;
+use rustmf::serve::{make_scorer, ScorerBackend};
 
 fn seed() -> u64 {
     let s = std::env::var("RUSTMF_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
@@ -217,11 +217,11 @@ fn bad_input_is_rejected_saying_what_and_where() {
     nan.data[5] = f32::NAN;
     let err = CpuScorer::new(&nan, 1).err().expect("NaN factors must be rejected").to_string();
     assert!(err.contains("row 2 column 1 is NaN"), "{err}");
-    let err = make_scorer("gpu-fused-typo", &items, 1).err().expect("unknown backend").to_string();
-    assert!(
-        err.contains("unknown backend \"gpu-fused-typo\"") && err.contains("cpu1") && err.contains("cpu-mt"),
-        "{err}"
-    );
-    assert_eq!(make_scorer("cpu", &items, 1).unwrap().name(), "cpu1");
-    assert_eq!(make_scorer("cpu-mt", &items, 2).unwrap().name(), "cpu-mt (2 threads)");
+    assert_eq!(make_scorer(ScorerBackend::Cpu1, &items, 1).unwrap().name(), "cpu1");
+    assert_eq!(make_scorer(ScorerBackend::CpuMt, &items, 2).unwrap().name(), "cpu-mt (2 threads)");
+    #[cfg(not(feature = "gpu"))]
+    for b in ScorerBackend::ALL.into_iter().filter(|b| b.name().starts_with("gpu")) {
+        let err = make_scorer(b, &items, 1).err().expect("no GPU scorer without the gpu feature").to_string();
+        assert!(err.contains(b.name()) && err.contains("without the gpu feature"), "{err}");
+    }
 }

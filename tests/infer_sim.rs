@@ -6,7 +6,7 @@ use rustmf::model::Matrix;
 use rustmf::serve::sim::{
     simulate, simulate_rate, write_outputs, LinearService, MeasuredService, Requests, SimConfig, SimReport,
 };
-use rustmf::serve::{make_scorer, plot};
+use rustmf::serve::{make_scorer, plot, ScorerBackend};
 
 fn config(rates: &[f64], seed: u64) -> SimConfig {
     SimConfig {
@@ -92,8 +92,8 @@ fn a_real_cpu_scorer_serves_and_the_outputs_and_plots_are_written() {
     let users = Matrix::from_vec(50, 8, (0..400).map(|i| ((i * 104729) % 5) as f32 - 2.0).collect()).unwrap();
     let cfg = SimConfig { requests: Requests::PerRate(100), ..config(&[50.0, 5000.0], 11) };
     let mut backends = Vec::new();
-    for spec in ["cpu1", "cpu-mt"] {
-        let mut s = MeasuredService::new(make_scorer(spec, &items, 2).unwrap(), &users, 20).unwrap();
+    for backend in [ScorerBackend::Cpu1, ScorerBackend::CpuMt] {
+        let mut s = MeasuredService::new(make_scorer(backend, &items, 2).unwrap(), &users, 20).unwrap();
         let b = simulate(&cfg, users.rows, &mut s).unwrap();
         assert!(b.rates.iter().all(|r| r.completed > 0 && r.mean_service_ms > 0.0), "{b:?}");
         backends.push(b);

@@ -16,16 +16,17 @@ use rustmf_host::bench::Bench;
 use rustmf_host::infer::{self, Exclusions, Tolerance};
 use rustmf_host::serve::make_scorer;
 
-use super::infer_model::{list, FactorArgs};
+use super::args::ScorerBackendArg;
+use super::infer_model::FactorArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub model: FactorArgs,
-    /// Comma-separated backends (see `make_scorer`: cpu1, cpu-mt, gpu-fused, ...). The first one's answer is
-    /// the yardstick for the recall@k of the others over every row: list an exact one first.
-    #[arg(long, default_value = "cpu1,cpu-mt")]
-    pub backends: String,
+    /// Comma-separated scorer backends. The first one's answer is the yardstick for the recall@k of the
+    /// others over every row: list an exact one first.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "cpu1,cpu-mt")]
+    pub backends: Vec<ScorerBackendArg>,
     /// Threads of cpu-mt (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -53,7 +54,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let backends: Vec<String> = list(&args.backends, "--backends")?;
     infer::check_k(args.k)?;
     anyhow::ensure!(args.batch >= 1, "--batch must be ≥ 1");
     let (factors, desc) = args.model.load()?;
@@ -68,8 +68,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut failures = Vec::new();
     // The first backend's answer is the yardstick for the others' recall@k over every row.
     let mut yardstick: Option<(String, infer::TopK)> = None;
-    for spec in &backends {
-        let mut scorer = make_scorer(spec, &factors.items, args.threads)?;
+    for &ScorerBackendArg(backend) in &args.backends {
+        let mut scorer = make_scorer(backend, &factors.items, args.threads)?;
         let name = scorer.name();
         let got = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
         let agreement = infer::compare_top_k(
@@ -93,8 +93,8 @@ pub fn run(args: Args) -> Result<()> {
             failures.push(format!("{name}: {agreement}"));
         }
         let params = serde_json::json!({
-            "backend": spec, "scorer": name, "batch": args.batch, "k": args.k, "excluded_per_row": args.exclude,
-            "model": desc, "threads": args.threads,
+            "backend": backend.name(), "scorer": name, "batch": args.batch, "k": args.k,
+            "excluded_per_row": args.exclude, "model": desc, "threads": args.threads,
         });
         let mut error = None;
         let case = bench.measure(&name, params, args.warmup, args.repeats, || {

@@ -12,6 +12,7 @@ use anyhow::Result;
 use rustmf_host::infer::Exclusions;
 use rustmf_host::serve::make_scorer;
 
+use super::args::ScorerBackendArg;
 use super::infer_model::list;
 
 #[derive(clap::Args, Debug)]
@@ -33,9 +34,9 @@ pub struct Args {
     /// The seed the model was trained (and split) with.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// cpu1 (alias cpu) or cpu-mt.
-    #[arg(long, default_value = "cpu-mt")]
-    pub backend: String,
+    /// The scorer backend.
+    #[arg(long, value_enum, default_value = "cpu-mt")]
+    pub backend: ScorerBackendArg,
     /// Threads of cpu-mt (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -69,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u as usize).iter().copied()).collect();
-    let mut scorer = make_scorer(&args.backend, &factors.items, args.threads)?;
+    let mut scorer = make_scorer(args.backend.0, &factors.items, args.threads)?;
     let top = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
     if args.json {
         let rows: Vec<serde_json::Value> = users

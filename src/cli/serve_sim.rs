@@ -15,15 +15,16 @@ use rustmf_host::infer;
 use rustmf_host::serve::sim::{self, MeasuredService, Requests, ServiceModel, SimConfig, SimReport};
 use rustmf_host::serve::{make_scorer, plot};
 
+use super::args::ScorerBackendArg;
 use super::infer_model::{list, FactorArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub model: FactorArgs,
-    /// Comma-separated backends (cpu1, cpu-mt, ...).
-    #[arg(long, default_value = "cpu1,cpu-mt")]
-    pub backends: String,
+    /// Comma-separated scorer backends.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "cpu1,cpu-mt")]
+    pub backends: Vec<ScorerBackendArg>,
     /// Threads of cpu-mt (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -58,7 +59,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let backends: Vec<String> = list(&args.backends, "--backends")?;
     let config = SimConfig {
         rates: list(&args.rates, "--rates")?,
         requests: match args.duration_s {
@@ -80,8 +80,8 @@ pub fn run(args: Args) -> Result<()> {
         config,
         backends: Vec::new(),
     };
-    for spec in &backends {
-        let scorer = make_scorer(spec, &factors.items, args.threads)?;
+    for &ScorerBackendArg(backend) in &args.backends {
+        let scorer = make_scorer(backend, &factors.items, args.threads)?;
         let mut service = MeasuredService::new(scorer, &factors.users, args.k)?;
         let name = service.name();
         let full: Vec<u32> = (0..report.config.max_batch).map(|i| (i % factors.n_users()) as u32).collect();

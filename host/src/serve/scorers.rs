@@ -1,56 +1,100 @@
-//! Every inference backend by name: the one place the CLI, the simulator and the benchmarks get
-//! a [`Scorer`] from. GPU scorers join [`BACKENDS`] and [`make_scorer`] under
-//! `#[cfg(feature = "gpu")]`.
+//! Every inference backend: the one place the CLI, the simulator and the benchmarks get a
+//! [`Scorer`] from. GPU scorers are built under `#[cfg(feature = "gpu")]`; without it they are an
+//! error.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::cpu::CpuScorer;
 use crate::infer::Scorer;
 use crate::model::Matrix;
 
-/// The accepted backend names, with what each is.
-pub const BACKENDS: &[(&str, &str)] = &[
-    ("cpu1", "CPU, 1 thread (alias: cpu)"),
-    ("cpu-mt", "CPU, `threads` threads (0: all cores)"),
-    ("gpu-fused", "GPU 0, fused exact scoring + top-K kernels (alias: gpu)"),
-    ("gpu-sgemm", "GPU 0, cuBLAS SGEMM + top-K kernel"),
-    ("gpu-tf32", "GPU 0, cuBLAS TF32 GEMM, 2k candidates re-scored exactly, top-K"),
-    ("gpu-fused-tf32", "GPU 0, fused TF32 tensor-core filter within a proven error bound, exact re-scoring + top-K"),
-    (
-        "gpu-fused-wgmma",
-        "GPU 0 (H100/H200), gpu-fused-tf32 with the filter's products as warpgroup wgmma from shared memory",
-    ),
-];
+/// A top-k scorer backend. [`name`](Self::name) is its spelling on the command line and in result
+/// files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScorerBackend {
+    Cpu1,
+    CpuMt,
+    GpuFused,
+    GpuSgemm,
+    GpuTf32,
+    GpuFusedTf32,
+    GpuFusedWgmma,
+}
 
-/// The scorer `spec` over `items` (n_items × f). `threads` is the CPU thread count of `cpu-mt`
-/// (0: all cores).
-pub fn make_scorer(spec: &str, items: &Matrix, threads: usize) -> Result<Box<dyn Scorer>> {
-    Ok(match spec {
-        "cpu1" | "cpu" => Box::new(CpuScorer::new(items, 1)?),
-        "cpu-mt" => Box::new(CpuScorer::new(items, threads)?),
-        #[cfg(feature = "gpu")]
-        "gpu" | "gpu-fused" => {
-            Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::Fused)?)
+impl ScorerBackend {
+    pub const ALL: [ScorerBackend; 7] = [
+        ScorerBackend::Cpu1,
+        ScorerBackend::CpuMt,
+        ScorerBackend::GpuFused,
+        ScorerBackend::GpuSgemm,
+        ScorerBackend::GpuTf32,
+        ScorerBackend::GpuFusedTf32,
+        ScorerBackend::GpuFusedWgmma,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ScorerBackend::Cpu1 => "cpu1",
+            ScorerBackend::CpuMt => "cpu-mt",
+            ScorerBackend::GpuFused => "gpu-fused",
+            ScorerBackend::GpuSgemm => "gpu-sgemm",
+            ScorerBackend::GpuTf32 => "gpu-tf32",
+            ScorerBackend::GpuFusedTf32 => "gpu-fused-tf32",
+            ScorerBackend::GpuFusedWgmma => "gpu-fused-wgmma",
         }
-        #[cfg(feature = "gpu")]
-        "gpu-sgemm" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::Sgemm)?),
-        #[cfg(feature = "gpu")]
-        "gpu-tf32" => Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::SgemmTf32)?),
-        #[cfg(feature = "gpu")]
-        "gpu-fused-tf32" => {
-            Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::FusedTf32)?)
+    }
+
+    /// Other accepted spellings of [`name`](Self::name).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            ScorerBackend::Cpu1 => &["cpu"],
+            ScorerBackend::GpuFused => &["gpu"],
+            _ => &[],
         }
-        #[cfg(feature = "gpu")]
-        "gpu-fused-wgmma" => {
-            Box::new(crate::gpu::infer::open_scorer(0, items, crate::gpu::infer::GpuScoring::FusedWgmma)?)
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            ScorerBackend::Cpu1 => "CPU, 1 thread",
+            ScorerBackend::CpuMt => "CPU, `threads` threads (0: all cores)",
+            ScorerBackend::GpuFused => "GPU 0, fused exact scoring + top-K kernels",
+            ScorerBackend::GpuSgemm => "GPU 0, cuBLAS SGEMM + top-K kernel",
+            ScorerBackend::GpuTf32 => "GPU 0, cuBLAS TF32 GEMM, 2k candidates re-scored exactly, top-K",
+            ScorerBackend::GpuFusedTf32 => {
+                "GPU 0, fused TF32 tensor-core filter within a proven error bound, exact re-scoring + top-K"
+            }
+            ScorerBackend::GpuFusedWgmma => {
+                "GPU 0 (H100/H200), gpu-fused-tf32 with the filter's products as warpgroup wgmma from shared memory"
+            }
         }
+    }
+}
+
+impl std::fmt::Display for ScorerBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The scorer `backend` over `items` (n_items × f). `threads` is the CPU thread count of
+/// [`ScorerBackend::CpuMt`] (0: all cores).
+pub fn make_scorer(backend: ScorerBackend, items: &Matrix, threads: usize) -> Result<Box<dyn Scorer>> {
+    #[cfg(feature = "gpu")]
+    use crate::gpu::infer::{open_scorer, GpuScoring};
+    Ok(match backend {
+        ScorerBackend::Cpu1 => Box::new(CpuScorer::new(items, 1)?),
+        ScorerBackend::CpuMt => Box::new(CpuScorer::new(items, threads)?),
+        #[cfg(feature = "gpu")]
+        ScorerBackend::GpuFused => Box::new(open_scorer(0, items, GpuScoring::Fused)?),
+        #[cfg(feature = "gpu")]
+        ScorerBackend::GpuSgemm => Box::new(open_scorer(0, items, GpuScoring::Sgemm)?),
+        #[cfg(feature = "gpu")]
+        ScorerBackend::GpuTf32 => Box::new(open_scorer(0, items, GpuScoring::SgemmTf32)?),
+        #[cfg(feature = "gpu")]
+        ScorerBackend::GpuFusedTf32 => Box::new(open_scorer(0, items, GpuScoring::FusedTf32)?),
+        #[cfg(feature = "gpu")]
+        ScorerBackend::GpuFusedWgmma => Box::new(open_scorer(0, items, GpuScoring::FusedWgmma)?),
         #[cfg(not(feature = "gpu"))]
-        "gpu" | "gpu-fused" | "gpu-sgemm" | "gpu-tf32" | "gpu-fused-tf32" | "gpu-fused-wgmma" => {
-            bail!("backend {spec}: this rustmf was built without the gpu feature")
-        }
-        _ => bail!(
-            "unknown backend {spec:?}; accepted: {}",
-            BACKENDS.iter().map(|(n, what)| format!("{n} ({what})")).collect::<Vec<_>>().join(", ")
-        ),
+        gpu => anyhow::bail!("backend {gpu}: this rustmf was built without the gpu feature"),
     })
 }
