@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
+use rustmf_host::bench::flops::gb_per_s;
 use rustmf_host::bench::Bench;
 use rustmf_host::data::load::{self, Format, IdKind, LfmLevel, LoadOptions, TripletsSpec};
 use rustmf_host::data::split::{self, Holdout, SplitBy, SplitConfig};
@@ -415,7 +416,7 @@ fn preset_check_scale(p: Preset) -> f64 {
 fn throughput(bytes: u64, nnz: usize, seconds: f64) -> serde_json::Value {
     serde_json::json!({
         "file_bytes": bytes,
-        "GB_per_s": bytes as f64 / seconds / 1e9,
+        "GB_per_s": gb_per_s(bytes as f64, seconds),
         "nnz_per_s": nnz as f64 / seconds,
     })
 }

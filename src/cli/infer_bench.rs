@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rustmf_host::bench::flops::{gflop_per_s, scoring_flop};
 use rustmf_host::bench::Bench;
 use rustmf_host::infer::{self, Exclusions, Tolerance};
 use rustmf_host::serve::make_scorer;
@@ -106,9 +107,9 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(e) = error {
             return Err(e.context(format!("{name} failed during the timed runs")));
         }
-        let fma = (args.batch * factors.n_items() * factors.n_factors()) as f64;
+        let flop = scoring_flop(args.batch, factors.n_items(), factors.n_factors());
         bench.annotate_last(serde_json::json!({
-            "gflop_per_s": 2.0 * fma / median / 1e9,
+            "gflop_per_s": gflop_per_s(flop, median),
             "items_scored_per_s": (args.batch * factors.n_items()) as f64 / median,
             "agreement": agreement,
             "recall_at_k_against_first_backend": recall,

@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
 mod gpu {
     use super::Args;
     use anyhow::Result;
-    use rustmf_host::bench::flops::{cg_bytes, fp32_fma_peak, hermitian_flop};
+    use rustmf_host::bench::flops::{cg_bytes, fp32_fma_peak, gb_per_s, gflop_per_s, hermitian_flop, percent_of_peak};
     use rustmf_host::bench::{Bench, Summary};
     use rustmf_host::data::input::load_input;
     use rustmf_host::data::Interactions;
@@ -146,7 +146,8 @@ mod gpu {
             match hermitian_case(&setup, v) {
                 Ok((samples, extra)) => {
                     let m = Summary::of(&samples);
-                    let gflops = flop / m.median_s / 1e9;
+                    let gflops = gflop_per_s(flop, m.median_s);
+                    let percent = percent_of_peak(gflops, peak);
                     table.push(format!(
                         "{:<22} {:>10.2} {:>10.2} {:>10.2} {:>10.0} {:>7.1}%",
                         v.name(),
@@ -154,11 +155,11 @@ mod gpu {
                         m.min_s * 1e3,
                         m.max_s * 1e3,
                         gflops,
-                        100.0 * gflops * 1e9 / peak
+                        percent
                     ));
                     let mut extra = extra;
                     extra["useful_gflop_per_s"] = json!(gflops);
-                    extra["percent_of_fp32_fma_peak"] = json!(100.0 * gflops * 1e9 / peak);
+                    extra["percent_of_fp32_fma_peak"] = json!(percent);
                     extra["fp32_fma_peak_gflop_per_s"] = json!(peak / 1e9);
                     extra["peak_computed_as"] = json!(how);
                     bench.record(
@@ -278,9 +279,10 @@ mod gpu {
         Ok((
             samples,
             json!({
-                "systems": systems, "steps": steps, "dram_bytes": dram, "dram_gb_per_s": dram / t / 1e9,
-                "a_per_step_bytes": modelled, "a_per_step_gb_per_s": modelled / t / 1e9,
-                "memcpy_bytes_copied": (dram as usize / 2), "memcpy_median_s": copy, "memcpy_gb_per_s": dram / copy / 1e9,
+                "systems": systems, "steps": steps, "dram_bytes": dram, "dram_gb_per_s": gb_per_s(dram, t),
+                "a_per_step_bytes": modelled, "a_per_step_gb_per_s": gb_per_s(modelled, t),
+                "memcpy_bytes_copied": (dram as usize / 2), "memcpy_median_s": copy,
+                "memcpy_gb_per_s": gb_per_s(dram, copy),
             }),
         ))
     }

@@ -11,13 +11,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rustmf_host::bench::flops::hermitian_flop;
 use rustmf_host::data::input::{holdout, load_input};
-use rustmf_host::data::Interactions;
-use rustmf_host::model::{
-    AlsConfig, Breakdown, Confidence, EarlyStopping, EvalConfig, GpuOptions, Hermitian, MatrixFree, Solver,
-};
-use rustmf_host::train::{self as driver, Backend, TrainReport};
+use rustmf_host::model::{AlsConfig, Confidence, EarlyStopping, EvalConfig, Hermitian, MatrixFree, Solver};
+use rustmf_host::train as driver;
+use rustmf_host::train::grid::{self, SolverChoice, TrainGrid};
 
 use super::args::{hermitian, Device};
 
@@ -160,15 +157,6 @@ pub enum SolverArg {
     CgMfItems,
 }
 
-/// A `--solver` choice: the solver, whether it is cuBLAS's batched LU, and which sides CG runs
-/// matrix-free (the last two GPU only).
-#[derive(Debug, Clone, Copy)]
-struct SolverChoice {
-    solver: Solver,
-    cublas: bool,
-    matrix_free: MatrixFree,
-}
-
 fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
     let matrix_free = match arg {
         SolverArg::CgMf => MatrixFree::Both,
@@ -181,50 +169,24 @@ fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
         SolverArg::Lu | SolverArg::CublasLu => Solver::Lu,
         SolverArg::Cg | SolverArg::CgMf | SolverArg::CgMfUsers | SolverArg::CgMfItems => Solver::Cg { steps, tol },
     };
-    SolverChoice { solver, cublas: arg == SolverArg::CublasLu, matrix_free }
-}
-
-fn backend(args: &TrainOpts, threads: usize, hermitian: Hermitian, s: SolverChoice) -> Result<Backend> {
-    match args.device {
-        Device::Cpu if s.cublas => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
-        Device::Cpu if s.matrix_free != MatrixFree::Off => {
-            anyhow::bail!("cg-mf* choose where the GPU forms A; the CPU's CG is always matrix-free: use --solver cg")
-        }
-        Device::Cpu => Ok(Backend::Cpu { threads }),
-        Device::Gpu => Ok(Backend::Gpu {
-            device: 0,
-            options: GpuOptions {
-                hermitian,
-                fp16: args.fp16,
-                cublas_lu: s.cublas,
-                batch_rows: args.batch_rows,
-                matrix_free: s.matrix_free,
-            },
-        }),
-    }
-}
-
-fn solver_name(s: &SolverChoice) -> String {
-    match s.solver {
-        Solver::Lu if s.cublas => "cublas-lu".into(),
-        Solver::Cholesky => "cholesky".into(),
-        Solver::Lu => "lu".into(),
-        Solver::Cg { steps, .. } => format!("cg{steps}{}", s.matrix_free.suffix()),
-    }
+    SolverChoice { solver, cublas_lu: arg == SolverArg::CublasLu, matrix_free }
 }
 
 pub fn train(args: TrainArgs) -> Result<()> {
     let args = *args.opts;
     let implicit = !args.explicit;
-    let (factors, threads, hermitians) = (&args.factors, &args.threads, &args.hermitian);
     let solvers: Vec<SolverChoice> = args.solver.iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
-    backend(&args, threads[0], hermitians[0], solvers[0])?;
+    let device = match args.device {
+        Device::Cpu => grid::Device::Cpu,
+        Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows },
+    };
+    let backend = device.backend(args.threads[0], args.hermitian[0], solvers[0])?;
     let confidence = match args.confidence {
         ConfidenceArg::Linear => Confidence::Linear,
         ConfidenceArg::Log => Confidence::Log { eps: args.eps },
     };
     let base = AlsConfig {
-        factors: factors[0],
+        factors: args.factors[0],
         iterations: args.iterations,
         lambda: args.lambda.unwrap_or(if implicit { 0.1 } else { 0.05 }),
         implicit,
@@ -258,22 +220,23 @@ pub fn train(args: TrainArgs) -> Result<()> {
         eprintln!("exported the training matrix to {}", dir.display());
     }
     if let Some(dir) = &args.bench_out {
-        let grid = Grid { factors, solvers: &solvers, threads, hermitians };
-        return bench(&args, &train, &base, &grid, dir);
+        let grid = TrainGrid {
+            device,
+            factors: args.factors.clone(),
+            solvers,
+            threads: args.threads.clone(),
+            hermitians: args.hermitian.clone(),
+            warmup: args.bench_warmup,
+        };
+        grid.run(&args.bench_name, &args.input, &train, &base)?.finish(dir)?;
+        return Ok(());
     }
     anyhow::ensure!(
-        factors.len() == 1 && solvers.len() == 1 && threads.len() == 1 && hermitians.len() == 1,
+        args.factors.len() == 1 && solvers.len() == 1 && args.threads.len() == 1 && args.hermitian.len() == 1,
         "lists of --factors/--solver/--threads/--hermitian need --bench-out"
     );
     let mut progress = driver::progress_bar(base.iterations);
-    let report = driver::train_with(
-        &train,
-        test.as_ref(),
-        &base,
-        backend(&args, threads[0], hermitians[0], solvers[0])?,
-        None,
-        &mut progress,
-    )?;
+    let report = driver::train_with(&train, test.as_ref(), &base, backend, None, &mut progress)?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
     summary["test_fraction"] = serde_json::json!(args.test_fraction);
@@ -295,92 +258,6 @@ pub fn train(args: TrainArgs) -> Result<()> {
     }
     println!("{text}");
     Ok(())
-}
-
-fn median(v: &[f64]) -> f64 {
-    rustmf_host::bench::Summary::of(v).median_s
-}
-
-/// The benchmark's parameter lists; every combination is one case.
-struct Grid<'a> {
-    factors: &'a [usize],
-    solvers: &'a [SolverChoice],
-    threads: &'a [usize],
-    hermitians: &'a [Hermitian],
-}
-
-fn bench(args: &TrainOpts, train: &Interactions, base: &AlsConfig, grid: &Grid, dir: &std::path::Path) -> Result<()> {
-    let mut b = rustmf_host::bench::Bench::new(&args.bench_name);
-    anyhow::ensure!(args.iterations > args.bench_warmup, "--iterations must exceed --bench-warmup");
-    let gpu = args.device == Device::Gpu;
-    // The thread count does not change a GPU run, nor the get_hermitian version a CPU run.
-    let (threads, hermitians) =
-        if gpu { (&grid.threads[..1], grid.hermitians) } else { (grid.threads, &grid.hermitians[..1]) };
-    for &f in grid.factors {
-        for s in grid.solvers {
-            for &t in threads {
-                for &h in hermitians {
-                    let cfg = AlsConfig { factors: f, solver: s.solver, compute_objective: false, ..base.clone() };
-                    let r = driver::train(train, None, &cfg, backend(args, t, h, *s)?)?;
-                    if gpu && b.meta.gpu.is_none() {
-                        b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
-                    }
-                    let variant = if gpu { format!("hermitian={}", h) } else { format!("threads={t}") };
-                    record(&mut b, args, train, &cfg, &r, s, variant);
-                }
-            }
-        }
-    }
-    b.finish(dir)?;
-    Ok(())
-}
-
-/// One benchmark case from a training report: per-iteration times past the warm-up, and the
-/// median per-phase breakdown where the backend measured one.
-fn record(
-    b: &mut rustmf_host::bench::Bench,
-    args: &TrainOpts,
-    train: &Interactions,
-    cfg: &AlsConfig,
-    r: &TrainReport,
-    s: &SolverChoice,
-    variant: String,
-) {
-    let logs = &r.iterations[args.bench_warmup..];
-    let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
-    let phase = |get: &dyn Fn(&Breakdown) -> f64| -> Option<f64> {
-        let v: Vec<f64> = logs
-            .iter()
-            .filter_map(|l| Some(get(l.user_breakdown.as_ref()?) + get(l.item_breakdown.as_ref()?)))
-            .collect();
-        (!v.is_empty()).then(|| median(&v))
-    };
-    let f = cfg.factors;
-    let kind = if cfg.implicit { "implicit" } else { "explicit" };
-    let case = format!("{kind} f={f} {} {variant}{}", solver_name(s), if args.fp16 { " fp16" } else { "" });
-    let params = serde_json::json!({
-        "input": args.input, "n_users": train.n_users(), "n_items": train.n_items(),
-        "nnz": train.nnz(), "factors": f, "solver": cfg.solver, "backend": r.backend,
-        "lambda": cfg.lambda, "alpha": cfg.alpha, "iterations_timed": samples.len(),
-        "warmup_iterations": args.bench_warmup,
-    });
-    let flop = hermitian_flop(train.nnz(), f);
-    let hermitian_s = phase(&|x| x.hermitian_s);
-    b.record(
-        &case,
-        params,
-        samples.clone(),
-        serde_json::json!({
-            "user_step_median_s": median(&logs.iter().map(|l| l.user_step_s).collect::<Vec<_>>()),
-            "item_step_median_s": median(&logs.iter().map(|l| l.item_step_s).collect::<Vec<_>>()),
-            "gram_median_s": phase(&|x| x.gram_s),
-            "hermitian_median_s": hermitian_s,
-            "solve_median_s": phase(&|x| x.solve_s),
-            "other_median_s": phase(&|x| x.other_s()),
-            "hermitian_tflop_per_s": hermitian_s.filter(|_| s.matrix_free == MatrixFree::Off).map(|h| flop / h / 1e12),
-        }),
-    );
-    eprintln!("{case}: median {:.4} s/iteration", median(&samples));
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {

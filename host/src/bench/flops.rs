@@ -1,9 +1,15 @@
-//! Work counts of the timed kernels and the hardware peaks they are compared with.
+//! Work counts of the timed kernels, the rates they give and the hardware peaks they are compared
+//! with.
 
 /// Useful FLOPs of get_hermitian over both half-steps: `nnz·f(f+1)/2` FMAs per side (the lower
 /// triangle), 2 FLOPs each.
 pub fn hermitian_flop(nnz: usize, f: usize) -> f64 {
     2.0 * 2.0 * nnz as f64 * (f * (f + 1) / 2) as f64
+}
+
+/// FLOPs of exact top-k scoring: `batch·n_items·f` FMAs, 2 FLOPs each.
+pub fn scoring_flop(batch: usize, n_items: usize, f: usize) -> f64 {
+    2.0 * (batch * n_items * f) as f64
 }
 
 /// DRAM bytes of the CG solver over `systems` f×f systems: what it moves (A once into shared
@@ -25,4 +31,21 @@ pub fn fp32_fma_peak(multiprocessors: u32, compute_capability: (u32, u32), sm_cl
         peak / 1e12
     );
     (peak, how)
+}
+
+pub fn gflop_per_s(flop: f64, seconds: f64) -> f64 {
+    flop / seconds / 1e9
+}
+
+pub fn tflop_per_s(flop: f64, seconds: f64) -> f64 {
+    flop / seconds / 1e12
+}
+
+pub fn gb_per_s(bytes: f64, seconds: f64) -> f64 {
+    bytes / seconds / 1e9
+}
+
+/// A rate in GFLOP/s as a percentage of a peak in FLOP/s.
+pub fn percent_of_peak(gflop_per_s: f64, peak_flop_per_s: f64) -> f64 {
+    100.0 * gflop_per_s * 1e9 / peak_flop_per_s
 }

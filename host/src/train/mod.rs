@@ -1,7 +1,9 @@
 //! The training driver: [`train`] runs ALS on a [`Backend`] (built by [`make_backend`]), evaluates
-//! on a test set with the CPU backend's metrics, and reports per-iteration times.
+//! on a test set with the CPU backend's metrics, and reports per-iteration times. [`grid`] is the
+//! training benchmark over lists of settings.
 
 mod factory;
+pub mod grid;
 mod progress;
 
 pub use factory::{make_backend, Backend};
