@@ -8,9 +8,10 @@ use common::{gpu_trials, sm90a_trials, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::gpu::infer::{GpuScorer, GpuScoring, InferBreakdown};
-use rustmf::gpu::{Gpu, LaunchShape};
+use rustmf::gpu::Gpu;
 use rustmf::infer::{compare_top_k, recall_at_k, reference_top_k_batch, Exclusions, Scorer, Tolerance, TopK};
 use rustmf::model::Matrix;
+use rustmf_kernel_abi::topk;
 use std::sync::Arc;
 
 fn main() {
@@ -61,7 +62,7 @@ fn random_exclusions(rng: &mut StdRng, b: usize, n: usize, max: usize) -> Exclus
 /// `modes`, and `FusedWgmma` where the loaded PTX has its kernels (H100/H200).
 fn with_wgmma(gpu: &Arc<Gpu>, modes: &[GpuScoring]) -> Vec<GpuScoring> {
     let mut all = modes.to_vec();
-    if gpu.kernel("score_filter_wgmma_f64").is_ok() {
+    if gpu.entry(topk::Scorer::FilterWgmma.entry(64)).is_ok() {
         all.push(GpuScoring::FusedWgmma);
     }
     all
@@ -268,13 +269,19 @@ fn threshold(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             *v = EXCLUDED;
         }
     }
-    let kernel = gpu.kernel("topk_threshold").map_err(gpu_err)?;
-    let scores = gpu.upload(&bits, "scores").map_err(gpu_err)?;
+    let kernel = gpu.entry(topk::THRESHOLD).map_err(gpu_err)?;
+    let scores: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
+    let scores = gpu.upload(&scores, "scores").map_err(gpu_err)?;
     let mut tau = gpu.upload(&vec![f32::NAN; rows], "tau").map_err(gpu_err)?;
-    let (rows32, n64) = (rows as u32, n as u64);
-    let shape = LaunchShape { grid: rows32, block: 512, shared_bytes: 4 * 4096 + 4 * 4 * 512 + 4 * 32 + 4 * 4 };
-    unsafe { gpu.launch(&kernel).arg(&rows32).arg(&n64).arg(&n64).arg(&scores).arg(&k).arg(&mut tau).run(shape) }
-        .map_err(gpu_err)?;
+    let args = topk::Threshold {
+        rows: rows as u32,
+        n: n as u64,
+        ld: n as u64,
+        scores: gpu.input(&scores),
+        k,
+        tau: gpu.output(&mut tau),
+    };
+    unsafe { gpu.launch_with(&kernel, &args, topk::select::threshold_launch(rows)) }.map_err(gpu_err)?;
     let got = gpu.download(&tau).map_err(gpu_err)?;
     let neg_inf_key = score_key(f32::NEG_INFINITY);
     let descending = |mut v: Vec<u32>| {

@@ -19,25 +19,17 @@
 //! `Fused`, `FusedTf32` and the re-scored `SgemmTf32` candidates use the CPU reference's
 //! summation order, so their scores are bit-identical to `infer::reference_scores`; `Sgemm` uses
 //! cuBLAS's order.
-use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, LaunchShape, PinnedStaging, Words};
+use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, PinnedStaging, Words};
 use crate::infer::TopK;
 use crate::model::Matrix;
+use rustmf_kernel_abi::topk::{
+    self, select, MarkExcluded, Rescore, ScoreFilter, ScoreFilterTensor, ScoreSample, Scorer, SelectCandidates,
+    SelectDense, Threshold, OVERFLOW,
+};
+use rustmf_kernel_abi::SUPPORTED_F;
 use std::sync::Arc;
 
-/// Largest K the selection kernel supports.
-pub const K_MAX: usize = 1024;
-/// `topk_dense` / `topk_candidates` / `topk_threshold` (kernels-rs select.rs): block size and
-/// shared memory.
-const SELECT_BLOCK: u32 = 512;
-const SELECT_SHARED: u32 = 4 * 4096 + 8 * 1024 + 4 * 32 + 4 * 4;
-const THRESHOLD_SHARED: u32 = 4 * 4096 + 4 * 4 * 512 + 4 * 32 + 4 * 4;
-/// Count `topk_candidates` writes for a row whose candidate list overflowed.
-const OVERFLOW: u32 = u32::MAX;
-/// Fused scorers (kernels-rs score.rs): users per block, items per tile, block size.
-const SCORE_USERS: usize = 128;
-const SCORE_TILE: usize = 128;
-const SCORE_BLOCK: u32 = 256;
-const SCORE_QUEUE: usize = 512;
+pub use rustmf_kernel_abi::topk::K_MAX;
 
 /// How scores are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,23 +134,20 @@ impl GpuScorer {
     /// Uploads the item factors (n_items × f, row-major).
     pub fn new(gpu: Arc<Gpu>, items: &Matrix, mode: GpuScoring) -> Result<GpuScorer, GpuError> {
         let f = items.cols;
-        if !crate::gpu::als::SUPPORTED_F.contains(&f) {
-            return Err(GpuError::Unsupported(format!(
-                "GPU scoring has kernels for f ∈ {:?}, not f = {f}",
-                crate::gpu::als::SUPPORTED_F
-            )));
+        if !SUPPORTED_F.contains(&f) {
+            return Err(GpuError::Unsupported(format!("GPU scoring has kernels for f ∈ {SUPPORTED_F:?}, not f = {f}")));
         }
         let g = &*gpu;
         let kernels = Kernels {
-            dense: g.kernel("topk_dense")?,
-            candidates: g.kernel("topk_candidates")?,
-            threshold: g.kernel("topk_threshold")?,
-            mark: g.kernel("topk_mark_excluded")?,
-            rescore: g.kernel("topk_rescore")?,
-            sample: g.kernel(&format!("score_sample_f{f}"))?,
-            filter: g.kernel(&format!("score_filter_f{f}"))?,
-            filter_tf32: g.kernel(&format!("score_filter_tf32_f{f}"))?,
-            filter_wgmma: g.kernel(&format!("score_filter_wgmma_f{f}")).ok(),
+            dense: g.entry(topk::DENSE)?,
+            candidates: g.entry(topk::CANDIDATES)?,
+            threshold: g.entry(topk::THRESHOLD)?,
+            mark: g.entry(topk::MARK_EXCLUDED)?,
+            rescore: g.entry(topk::RESCORE)?,
+            sample: g.entry(Scorer::Sample.entry(f))?,
+            filter: g.entry(Scorer::Filter.entry(f))?,
+            filter_tf32: g.entry(Scorer::FilterTf32.entry(f))?,
+            filter_wgmma: g.entry(Scorer::FilterWgmma.entry(f)).ok(),
         };
         if mode == GpuScoring::FusedWgmma && kernels.filter_wgmma.is_none() {
             return Err(GpuError::Unsupported(format!(
@@ -169,9 +158,7 @@ impl GpuScorer {
         let blas = Blas::new(g)?;
         blas.set_tf32(mode == GpuScoring::SgemmTf32)?;
         let norms = match mode {
-            GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => {
-                Some(g.upload(&item_norms(items, TF32_TILE), "item norms")?)
-            }
+            GpuScoring::FusedTf32 | GpuScoring::FusedWgmma => Some(g.upload(&item_norms(items), "item norms")?),
             _ => None,
         };
         Ok(GpuScorer {
@@ -292,7 +279,7 @@ impl GpuScorer {
     /// SGEMM (fp32 or TF32) → mark exclusions → select k (fp32), or 2k candidates re-scored
     /// exactly and then k (TF32).
     fn dense_path(&mut self, b: &Batch, k: usize) -> Result<Selected, GpuError> {
-        let (g, n) = (self.gpu.clone(), self.n_items);
+        let n = self.n_items;
         let mut scores = self.scratch(b.rows * n)?;
         let (blas, items) = (&self.blas, &self.items);
         blas.sgemm_row_major_bt(b.rows, n, self.f, &b.queries, items, &mut scores)?;
@@ -306,21 +293,24 @@ impl GpuScorer {
         }
         let mut cands =
             Candidates { cap: first, counts: selected.counts, scores: selected.scores, items: selected.items };
-        let (rows32, f32_, cap32) = (b.rows as u32, self.f as u32, first as u32);
-        let (rescore, items) = (&self.kernels.rescore, &self.items);
-        unsafe {
-            g.launch(rescore)
-                .arg(&rows32)
-                .arg(&f32_)
-                .arg(&cap32)
-                .arg(&b.queries)
-                .arg(items)
-                .arg(&cands.counts)
-                .arg(&cands.items)
-                .arg(&mut cands.scores)
-                .run(LaunchShape::cover(b.rows * first, 256))?;
-        }
+        self.rescore(b, &mut cands)?;
         self.select_candidates(b.rows, &cands, k)
+    }
+
+    /// The candidates' exact scores, in place of their approximate ones.
+    fn rescore(&self, b: &Batch, c: &mut Candidates) -> Result<(), GpuError> {
+        let g = &*self.gpu;
+        let args = Rescore {
+            rows: b.rows as u32,
+            f: self.f as u32,
+            cap: c.cap as u32,
+            queries: g.input(&b.queries),
+            items: g.input(&self.items),
+            counts: g.input(&c.counts),
+            cand_items: g.input(&c.items),
+            cand_scores: g.output(&mut c.scores),
+        };
+        unsafe { g.launch_with(&self.kernels.rescore, &args, topk::rescore_launch(b.rows, c.cap)) }
     }
 
     /// Sample → thresholds → filter → select; rows whose answer τ cannot vouch for redone densely
@@ -372,9 +362,10 @@ impl GpuScorer {
         self.tau = Some(tau);
         let (mut top, tau) = downloaded?;
         let overflowed = |r: usize| top.counts[r] == OVERFLOW;
+        // τ above −∞, and fewer than k answers or a k-th answer below τ (NaN ranks below).
         let short = |r: usize| {
-            let c = top.counts[r] as usize;
-            tau[r] > f32::NEG_INFINITY && (c < k || !(top.scores[r * k + k - 1] >= tau[r]))
+            let (c, kth) = (top.counts[r] as usize, top.scores[r * k + k - 1]);
+            tau[r] > f32::NEG_INFINITY && (c < k || kth.is_nan() || kth < tau[r])
         };
         let over: Vec<usize> = (0..b.rows).filter(|&r| overflowed(r) || short(r)).collect();
         self.last.overflow_rows = (0..b.rows).filter(|&r| overflowed(r)).count();
@@ -385,13 +376,6 @@ impl GpuScorer {
         Ok(top)
     }
 
-    /// Grid for the fused scorers: user tiles × partitions of about 8 blocks per SM in all.
-    fn score_grid(&self, rows: usize, n_cols: usize) -> (u32, u32) {
-        let (tiles, user_tiles) = (n_cols.div_ceil(SCORE_TILE), rows.div_ceil(SCORE_USERS));
-        let per_block = (user_tiles * tiles).div_ceil(self.gpu.info.multiprocessors as usize * 8).max(1);
-        ((user_tiles * tiles.div_ceil(per_block)) as u32, per_block as u32)
-    }
-
     /// Exact scores of every `step`-th item for all rows of `b`, into `out` (rows × n_cols).
     fn sample_scores(
         &mut self,
@@ -400,49 +384,41 @@ impl GpuScorer {
         n_cols: usize,
         out: &mut CudaSlice<f32>,
     ) -> Result<(), GpuError> {
-        let g = self.gpu.clone();
-        let (blocks, per_block) = self.score_grid(b.rows, n_cols);
-        let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
-        let (sample, items) = (&self.kernels.sample, &self.items);
-        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
-        unsafe {
-            g.launch(sample)
-                .arg(&rows32)
-                .arg(&b.queries)
-                .arg(items)
-                .arg(&step32)
-                .arg(&cols64)
-                .arg(&per_block)
-                .arg(&cols64)
-                .arg(&mut *out)
-                .run(shape)
-        }
+        let g = &*self.gpu;
+        let launch = topk::score::launch(self.f, b.rows, n_cols, g.info.multiprocessors);
+        let args = ScoreSample {
+            rows: b.rows as u32,
+            queries: g.input(&b.queries),
+            items: g.input(&self.items),
+            step: step as u32,
+            n_cols: n_cols as u64,
+            tiles_per_block: launch.tiles_per_block,
+            ld: n_cols as u64,
+            out: g.output(out),
+        };
+        unsafe { g.launch_with(&self.kernels.sample, &args, launch.shape) }
     }
 
     /// All items scored; those ≥ the row's threshold and not excluded appended to its list.
     fn filter(&mut self, b: &Batch, tau: &CudaSlice<f32>, cap: usize) -> Result<Candidates, GpuError> {
-        let g = self.gpu.clone();
         let mut c = self.empty_candidates(b.rows, cap)?;
-        let (blocks, per_block) = self.score_grid(b.rows, self.n_items);
-        let (rows32, n64, cap32) = (b.rows as u32, self.n_items as u64, cap as u32);
-        let (filter, items) = (&self.kernels.filter, &self.items);
-        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: score_shared(self.f) };
-        unsafe {
-            g.launch(filter)
-                .arg(&rows32)
-                .arg(&b.queries)
-                .arg(items)
-                .arg(&n64)
-                .arg(&per_block)
-                .arg(tau)
-                .arg(&b.indptr)
-                .arg(&b.excluded)
-                .arg(&cap32)
-                .arg(&mut c.counts)
-                .arg(&mut c.scores)
-                .arg(&mut c.items)
-                .run(shape)?;
-        }
+        let g = &*self.gpu;
+        let launch = topk::score::launch(self.f, b.rows, self.n_items, g.info.multiprocessors);
+        let args = ScoreFilter {
+            rows: b.rows as u32,
+            queries: g.input(&b.queries),
+            items: g.input(&self.items),
+            n_items: self.n_items as u64,
+            tiles_per_block: launch.tiles_per_block,
+            tau: g.input(tau),
+            ex_indptr: g.input(&b.indptr),
+            ex_items: g.input(&b.excluded),
+            cap: cap as u32,
+            counts: g.output(&mut c.counts),
+            cand_scores: g.output(&mut c.scores),
+            cand_items: g.output(&mut c.items),
+        };
+        unsafe { g.launch_with(&self.kernels.filter, &args, launch.shape)? };
         Ok(c)
     }
 
@@ -458,57 +434,35 @@ impl GpuScorer {
         let (g, f) = (self.gpu.clone(), self.f);
         let slack: Vec<f32> = queries
             .chunks(f)
-            .map(|q| round_up(TF32_SLACK * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt()))
+            .map(|q| round_up(topk::tf32::SLACK_PER_NORM * q.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt()))
             .collect();
         let slack = g.upload_reusing(&slack, self.slack.take(), "threshold slacks")?;
         let mut c = self.empty_candidates(b.rows, cap)?;
-        let wgmma = self.mode == GpuScoring::FusedWgmma;
-        let (users, tile, shared) = if wgmma {
-            (if f <= 64 { 2 * WGMMA_USERS } else { WGMMA_USERS }, WGMMA_TILE, wgmma_shared(f))
+        let (filter, launch) = if self.mode == GpuScoring::FusedWgmma {
+            let filter = self.kernels.filter_wgmma.as_ref().expect("checked in GpuScorer::new");
+            (filter, topk::wgmma::launch(f, b.rows, self.n_items, g.info.multiprocessors))
         } else {
-            (if f <= 64 { 2 * TF32_USERS } else { TF32_USERS }, TF32_TILE, tf32_shared(f))
+            (&self.kernels.filter_tf32, topk::tf32::launch(f, b.rows, self.n_items, g.info.multiprocessors))
         };
-        let (tiles, user_blocks) = (self.n_items.div_ceil(tile), b.rows.div_ceil(users));
-        let per_block = (user_blocks * tiles).div_ceil(g.info.multiprocessors as usize * 8).max(1);
-        let blocks = (user_blocks * tiles.div_ceil(per_block)) as u32;
-        let (rows32, n64, cap32, per32, f32_) =
-            (b.rows as u32, self.n_items as u64, cap as u32, per_block as u32, f as u32);
         let norms = self.norms.as_ref().expect("FusedTf32 scorers hold item norms");
-        let filter = if wgmma {
-            self.kernels.filter_wgmma.as_ref().expect("checked in GpuScorer::new")
-        } else {
-            &self.kernels.filter_tf32
+        let args = ScoreFilterTensor {
+            rows: b.rows as u32,
+            queries: g.input(&b.queries),
+            items: g.input(&self.items),
+            norms: g.input(norms),
+            n_items: self.n_items as u64,
+            tiles_per_block: launch.tiles_per_block,
+            tau: g.input(tau),
+            slack: g.input(&slack),
+            ex_indptr: g.input(&b.indptr),
+            ex_items: g.input(&b.excluded),
+            cap: cap as u32,
+            counts: g.output(&mut c.counts),
+            cand_scores: g.output(&mut c.scores),
+            cand_items: g.output(&mut c.items),
         };
-        let (rescore, items) = (&self.kernels.rescore, &self.items);
-        let shape = LaunchShape { grid: blocks, block: SCORE_BLOCK, shared_bytes: shared };
-        unsafe {
-            g.launch(filter)
-                .arg(&rows32)
-                .arg(&b.queries)
-                .arg(items)
-                .arg(norms)
-                .arg(&n64)
-                .arg(&per32)
-                .arg(tau)
-                .arg(&slack)
-                .arg(&b.indptr)
-                .arg(&b.excluded)
-                .arg(&cap32)
-                .arg(&mut c.counts)
-                .arg(&mut c.scores)
-                .arg(&mut c.items)
-                .run(shape)?;
-            g.launch(rescore)
-                .arg(&rows32)
-                .arg(&f32_)
-                .arg(&cap32)
-                .arg(&b.queries)
-                .arg(items)
-                .arg(&c.counts)
-                .arg(&c.items)
-                .arg(&mut c.scores)
-                .run(LaunchShape::cover(b.rows * cap, 256))?;
-        }
+        unsafe { g.launch_with(filter, &args, launch.shape)? };
+        self.rescore(b, &mut c)?;
         self.slack = Some(slack);
         Ok(c)
     }
@@ -545,19 +499,16 @@ impl GpuScorer {
         step: usize,
     ) -> Result<(), GpuError> {
         let g = &*self.gpu;
-        let (rows32, step32, cols64) = (b.rows as u32, step as u32, n_cols as u64);
-        let marks = 4 * g.info.multiprocessors;
-        unsafe {
-            g.launch(&self.kernels.mark)
-                .arg(&rows32)
-                .arg(&b.indptr)
-                .arg(&b.excluded)
-                .arg(&step32)
-                .arg(&cols64)
-                .arg(&cols64)
-                .arg(&mut *scores)
-                .run(LaunchShape { grid: marks, block: 256, shared_bytes: 0 })
-        }
+        let args = MarkExcluded {
+            rows: b.rows as u32,
+            indptr: g.input(&b.indptr),
+            items: g.input(&b.excluded),
+            step: step as u32,
+            n_cols: n_cols as u64,
+            ld: n_cols as u64,
+            scores: g.output(scores),
+        };
+        unsafe { g.launch_with(&self.kernels.mark, &args, topk::mark_excluded_launch(g.info.multiprocessors)) }
     }
 
     /// Each row's threshold for the filters from its dense sample scores (exclusions marked
@@ -576,17 +527,15 @@ impl GpuScorer {
             Some(t) if t.len() == b.rows => t,
             _ => g.alloc_zeros::<f32>(b.rows, "thresholds")?,
         };
-        let (rows32, cols64, k32) = (b.rows as u32, n_cols as u64, k as u32);
-        unsafe {
-            g.launch(&self.kernels.threshold)
-                .arg(&rows32)
-                .arg(&cols64)
-                .arg(&cols64)
-                .arg(&*scores)
-                .arg(&k32)
-                .arg(&mut tau)
-                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: THRESHOLD_SHARED })?;
-        }
+        let args = Threshold {
+            rows: b.rows as u32,
+            n: n_cols as u64,
+            ld: n_cols as u64,
+            scores: g.input(scores),
+            k: k as u32,
+            tau: g.output(&mut tau),
+        };
+        unsafe { g.launch_with(&self.kernels.threshold, &args, select::threshold_launch(b.rows))? };
         Ok(tau)
     }
 
@@ -603,20 +552,17 @@ impl GpuScorer {
         self.mark_excluded(b, scores, n_cols, step)?;
         let g = self.gpu.clone();
         let mut s = self.alloc_selected(b.rows, k)?;
-        let (rows32, cols64, k32) = (b.rows as u32, n_cols as u64, k as u32);
-        let dense = &self.kernels.dense;
-        unsafe {
-            g.launch(dense)
-                .arg(&rows32)
-                .arg(&cols64)
-                .arg(&cols64)
-                .arg(&*scores)
-                .arg(&k32)
-                .arg(&mut s.items)
-                .arg(&mut s.scores)
-                .arg(&mut s.counts)
-                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
-        }
+        let args = SelectDense {
+            rows: b.rows as u32,
+            n: n_cols as u64,
+            ld: n_cols as u64,
+            scores: g.input(scores),
+            k: k as u32,
+            out_items: g.output(&mut s.items),
+            out_scores: g.output(&mut s.scores),
+            out_counts: g.output(&mut s.counts),
+        };
+        unsafe { g.launch_with(&self.kernels.dense, &args, select::launch(b.rows))? };
         Ok(s)
     }
 
@@ -624,21 +570,18 @@ impl GpuScorer {
     fn select_candidates(&mut self, rows: usize, c: &Candidates, k: usize) -> Result<Selected, GpuError> {
         let g = self.gpu.clone();
         let mut s = self.alloc_selected(rows, k)?;
-        let (rows32, cap32, k32) = (rows as u32, c.cap as u32, k as u32);
-        let cands = &self.kernels.candidates;
-        unsafe {
-            g.launch(cands)
-                .arg(&rows32)
-                .arg(&cap32)
-                .arg(&c.counts)
-                .arg(&c.scores)
-                .arg(&c.items)
-                .arg(&k32)
-                .arg(&mut s.items)
-                .arg(&mut s.scores)
-                .arg(&mut s.counts)
-                .run(LaunchShape { grid: rows32, block: SELECT_BLOCK, shared_bytes: SELECT_SHARED })?;
-        }
+        let args = SelectCandidates {
+            rows: rows as u32,
+            cap: c.cap as u32,
+            counts: g.input(&c.counts),
+            cand_scores: g.input(&c.scores),
+            cand_items: g.input(&c.items),
+            k: k as u32,
+            out_items: g.output(&mut s.items),
+            out_scores: g.output(&mut s.scores),
+            out_counts: g.output(&mut s.counts),
+        };
+        unsafe { g.launch_with(&self.kernels.candidates, &args, select::launch(rows))? };
         Ok(s)
     }
 
@@ -699,40 +642,6 @@ impl GpuScorer {
     }
 }
 
-/// Dynamic shared memory of the fused scorers (kernels-rs score.rs `shared_bytes`).
-fn score_shared(f: usize) -> u32 {
-    (4 * (f * (SCORE_USERS + 4) + SCORE_USERS + 2 * f * (SCORE_TILE + 4)) + queue_bytes(SCORE_QUEUE)) as u32
-}
-
-/// The tensor-core filter (kernels-rs score_tf32.rs): users per block per m-tile (8 warps × 16),
-/// item rows per tile, and the threshold slack per unit of ‖q‖‖y‖.
-const TF32_USERS: usize = 128;
-const TF32_TILE: usize = 128;
-const TF32_SLACK: f64 = 1.0 / 256.0;
-const TF32_QUEUE: usize = 1024;
-
-/// Dynamic shared memory of the tensor-core filter: two tiles of rows padded to ≡ 16 (mod 32).
-fn tf32_shared(f: usize) -> u32 {
-    let pad = f.div_ceil(16) * 16;
-    let stride = if pad % 32 == 16 { pad } else { pad + 16 };
-    (2 * TF32_TILE * stride * 4 + queue_bytes(TF32_QUEUE)) as u32
-}
-
-/// The `wgmma` filter (kernels-rs score_wgmma.rs): users per block per m-tile (two warpgroups ×
-/// 64), items per stage; its shared memory: the block's queries and two stages, f padded to 8.
-const WGMMA_USERS: usize = 128;
-const WGMMA_TILE: usize = 64;
-
-fn wgmma_shared(f: usize) -> u32 {
-    let users = if f <= 64 { 2 * WGMMA_USERS } else { WGMMA_USERS };
-    (4 * f.div_ceil(8) * 8 * (users + 2 * WGMMA_TILE) + queue_bytes(TF32_QUEUE)) as u32
-}
-
-/// Shared memory of a filter's hit queue of `cap` entries (kernels-rs topk/queue.rs).
-fn queue_bytes(cap: usize) -> usize {
-    4 + 12 * cap
-}
-
 /// The smallest f32 ≥ x (x ≥ 0, finite), so bounds computed in f64 stay bounds.
 fn round_up(x: f64) -> f32 {
     let r = x as f32;
@@ -743,14 +652,14 @@ fn round_up(x: f64) -> f32 {
     }
 }
 
-/// ‖y_i‖ of every item row, rounded up, then zeros to a whole number of `tile`s.
-fn item_norms(items: &Matrix, tile: usize) -> Vec<f32> {
+/// ‖y_i‖ of every item row, rounded up, then zeros to the tensor filters' [`topk::norms_len`].
+fn item_norms(items: &Matrix) -> Vec<f32> {
     let mut norms: Vec<f32> = items
         .data
         .chunks(items.cols)
         .map(|y| round_up(y.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt()))
         .collect();
-    norms.resize(items.rows.div_ceil(tile).max(1) * tile, 0.0);
+    norms.resize(topk::norms_len(items.rows), 0.0);
     norms
 }
 
