@@ -24,14 +24,8 @@ pub fn kernel_specs(target: &str) -> Vec<KernelSpec> {
     specs
 }
 
-/// Makes the embedded PTX available to backends opened by name (`als::Backend::Gpu`).
-pub fn register() {
-    rustmf_host::ptx::register_embedded(PTX);
-}
-
 /// Opens GPU `ordinal` with the embedded kernels loaded.
 #[cfg(feature = "gpu")]
 pub fn open_gpu(ordinal: usize) -> Result<rustmf_host::gpu::Gpu, rustmf_host::gpu::GpuError> {
-    register();
     rustmf_host::gpu::Gpu::open(ordinal, PTX)
 }

@@ -2,7 +2,6 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    rustmf::kernels::register();
     let cli = rustmf::cli::Cli::parse();
     match rustmf::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,

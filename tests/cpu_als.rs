@@ -240,9 +240,8 @@ fn empty_rows_are_zero_explicit() {
 /// device is. Either way the message says what is wrong.
 #[test]
 fn gpu_backend_explains_why_it_cannot_run() {
-    rustmf::kernels::register();
     let data = random(5, 5, 0.5, 1);
-    let gpu = Backend::Gpu { device: 0, options: GpuOptions::default() };
+    let gpu = Backend::Gpu { device: 0, options: GpuOptions::default(), kernels: rustmf::kernels::PTX };
     let e = train::train(&data, None, &cfg(4, true, Solver::Cholesky), gpu).unwrap_err().to_string();
     let explained = ["not f = 4", "no CUDA driver found", "found no GPU", "without GPU support"];
     assert!(explained.iter().any(|m| e.contains(m)), "{e}");

@@ -32,7 +32,6 @@ fn main() {
         ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
         ("als::cg_and_fp16_reach_exact_ndcg", cg_reaches_exact_ndcg),
     ];
-    rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
     trials.extend(case_trials(version_cases()));
@@ -421,7 +420,7 @@ fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> 
             let cfg = AlsConfig { solver, ..base.clone() };
             let options =
                 GpuOptions { hermitian: Hermitian::version(3), fp16, cublas_lu: false, batch_rows: None, matrix_free };
-            let backend = Backend::Gpu { device: 0, options };
+            let backend = Backend::Gpu { device: 0, options, kernels: rustmf::kernels::PTX };
             let r = train::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
             let m = r
                 .iterations

@@ -27,7 +27,6 @@ fn main() {
     ];
     let sm90a: &[(&str, GpuCheck)] =
         &[("infer::fused_wgmma_equals_cpu_bit_for_bit", |g, r| exact_modes(g, r, GpuScoring::FusedWgmma))];
-    rustmf::kernels::register();
     let args = libtest_mimic::Arguments::from_args();
     libtest_mimic::run(&args, gpu_trials(checks).into_iter().chain(sm90a_trials(sm90a)).collect()).exit();
 }

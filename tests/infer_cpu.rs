@@ -217,11 +217,17 @@ fn bad_input_is_rejected_saying_what_and_where() {
     nan.data[5] = f32::NAN;
     let err = CpuScorer::new(&nan, 1).err().expect("NaN factors must be rejected").to_string();
     assert!(err.contains("row 2 column 1 is NaN"), "{err}");
-    assert_eq!(make_scorer(ScorerBackend::Cpu1, &items, 1).unwrap().name(), "cpu1");
-    assert_eq!(make_scorer(ScorerBackend::CpuMt, &items, 2).unwrap().name(), "cpu-mt (2 threads)");
+    assert_eq!(make_scorer(ScorerBackend::Cpu1, &items, 1, rustmf::kernels::PTX).unwrap().name(), "cpu1");
+    assert_eq!(
+        make_scorer(ScorerBackend::CpuMt, &items, 2, rustmf::kernels::PTX).unwrap().name(),
+        "cpu-mt (2 threads)"
+    );
     #[cfg(not(feature = "gpu"))]
     for b in ScorerBackend::ALL.into_iter().filter(|b| b.name().starts_with("gpu")) {
-        let err = make_scorer(b, &items, 1).err().expect("no GPU scorer without the gpu feature").to_string();
+        let err = make_scorer(b, &items, 1, rustmf::kernels::PTX)
+            .err()
+            .expect("no GPU scorer without the gpu feature")
+            .to_string();
         assert!(err.contains(b.name()) && err.contains("without the gpu feature"), "{err}");
     }
 }

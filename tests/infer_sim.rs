@@ -93,7 +93,8 @@ fn a_real_cpu_scorer_serves_and_the_outputs_and_plots_are_written() {
     let cfg = SimConfig { requests: Requests::PerRate(100), ..config(&[50.0, 5000.0], 11) };
     let mut backends = Vec::new();
     for backend in [ScorerBackend::Cpu1, ScorerBackend::CpuMt] {
-        let mut s = MeasuredService::new(make_scorer(backend, &items, 2).unwrap(), &users, 20).unwrap();
+        let mut s =
+            MeasuredService::new(make_scorer(backend, &items, 2, rustmf::kernels::PTX).unwrap(), &users, 20).unwrap();
         let b = simulate(&cfg, users.rows, &mut s).unwrap();
         assert!(b.rates.iter().all(|r| r.completed > 0 && r.mean_service_ms > 0.0), "{b:?}");
         backends.push(b);

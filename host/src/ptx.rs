@@ -26,19 +26,6 @@ impl PtxImage {
     }
 }
 
-static EMBEDDED: std::sync::OnceLock<&'static [PtxImage]> = std::sync::OnceLock::new();
-
-/// Records the PTX the program embeds (the `rustmf` crate calls this with what `build.rs` built),
-/// so that backends opened by name (`als::Backend::Gpu`) can load it. Later calls are ignored.
-pub fn register_embedded(images: &'static [PtxImage]) {
-    let _ = EMBEDDED.set(images);
-}
-
-/// The registered PTX images; empty when none were registered.
-pub fn embedded() -> &'static [PtxImage] {
-    EMBEDDED.get().copied().unwrap_or(&[])
-}
-
 /// The newest image a device of compute capability `major.minor` can run: PTX for sm_XY is JIT-
 /// compiled by the driver for any device of capability ≥ X.Y (for sm_XYa, of exactly X.Y), so
 /// newer images use more of the hardware and older ones are the fallback.

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let backend = match args.device {
         Device::Cpu => Backend::Cpu { threads: args.threads },
-        Device::Gpu => Backend::Gpu { device: 0, options: Default::default() },
+        Device::Gpu => Backend::Gpu { device: 0, options: Default::default(), kernels: crate::kernels::PTX },
     };
     let report = train::train(train, Some(test), &cfg, backend)?;
     println!("\n{:>4}  {:>10}  {:>10}  {:>14}", "iter", "time", "test RMSE", "objective");

@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
     // The first backend's answer is the yardstick for the others' recall@k over every row.
     let mut yardstick: Option<(String, infer::TopK)> = None;
     for &ScorerBackendArg(backend) in &args.backends {
-        let mut scorer = make_scorer(backend, &factors.items, args.threads)?;
+        let mut scorer = make_scorer(backend, &factors.items, args.threads, crate::kernels::PTX)?;
         let name = scorer.name();
         let got = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
         let agreement = infer::compare_top_k(

@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u as usize).iter().copied()).collect();
-    let mut scorer = make_scorer(args.backend.0, &factors.items, args.threads)?;
+    let mut scorer = make_scorer(args.backend.0, &factors.items, args.threads, crate::kernels::PTX)?;
     let top = scorer.top_k(&queries, exclude.as_ref(), args.k)?;
     if args.json {
         let rows: Vec<serde_json::Value> = users

@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<()> {
         backends: Vec::new(),
     };
     for &ScorerBackendArg(backend) in &args.backends {
-        let scorer = make_scorer(backend, &factors.items, args.threads)?;
+        let scorer = make_scorer(backend, &factors.items, args.threads, crate::kernels::PTX)?;
         let mut service = MeasuredService::new(scorer, &factors.users, args.k)?;
         let name = service.name();
         let full: Vec<u32> = (0..report.config.max_batch).map(|i| (i % factors.n_users()) as u32).collect();

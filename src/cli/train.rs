@@ -178,7 +178,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
     let solvers: Vec<SolverChoice> = args.solver.iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
     let device = match args.device {
         Device::Cpu => grid::Device::Cpu,
-        Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows },
+        Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows, kernels: crate::kernels::PTX },
     };
     let backend = device.backend(args.threads[0], args.hermitian[0], solvers[0])?;
     let confidence = match args.confidence {

@@ -7,6 +7,7 @@ use anyhow::Result;
 use crate::cpu::CpuScorer;
 use crate::infer::Scorer;
 use crate::model::Matrix;
+use crate::ptx::PtxImage;
 
 /// A top-k scorer backend. [`name`](Self::name) is its spelling on the command line and in result
 /// files.
@@ -77,24 +78,33 @@ impl std::fmt::Display for ScorerBackend {
 }
 
 /// The scorer `backend` over `items` (n_items × f). `threads` is the CPU thread count of
-/// [`ScorerBackend::CpuMt`] (0: all cores).
-pub fn make_scorer(backend: ScorerBackend, items: &Matrix, threads: usize) -> Result<Box<dyn Scorer>> {
+/// [`ScorerBackend::CpuMt`] (0: all cores); GPU backends load `kernels`, the PTX images the
+/// program embeds (`rustmf::kernels::PTX`).
+pub fn make_scorer(
+    backend: ScorerBackend,
+    items: &Matrix,
+    threads: usize,
+    kernels: &'static [PtxImage],
+) -> Result<Box<dyn Scorer>> {
     #[cfg(feature = "gpu")]
     use crate::gpu::infer::{open_scorer, GpuScoring};
     Ok(match backend {
         ScorerBackend::Cpu1 => Box::new(CpuScorer::new(items, 1)?),
         ScorerBackend::CpuMt => Box::new(CpuScorer::new(items, threads)?),
         #[cfg(feature = "gpu")]
-        ScorerBackend::GpuFused => Box::new(open_scorer(0, items, GpuScoring::Fused)?),
+        ScorerBackend::GpuFused => Box::new(open_scorer(0, items, GpuScoring::Fused, kernels)?),
         #[cfg(feature = "gpu")]
-        ScorerBackend::GpuSgemm => Box::new(open_scorer(0, items, GpuScoring::Sgemm)?),
+        ScorerBackend::GpuSgemm => Box::new(open_scorer(0, items, GpuScoring::Sgemm, kernels)?),
         #[cfg(feature = "gpu")]
-        ScorerBackend::GpuTf32 => Box::new(open_scorer(0, items, GpuScoring::SgemmTf32)?),
+        ScorerBackend::GpuTf32 => Box::new(open_scorer(0, items, GpuScoring::SgemmTf32, kernels)?),
         #[cfg(feature = "gpu")]
-        ScorerBackend::GpuFusedTf32 => Box::new(open_scorer(0, items, GpuScoring::FusedTf32)?),
+        ScorerBackend::GpuFusedTf32 => Box::new(open_scorer(0, items, GpuScoring::FusedTf32, kernels)?),
         #[cfg(feature = "gpu")]
-        ScorerBackend::GpuFusedWgmma => Box::new(open_scorer(0, items, GpuScoring::FusedWgmma)?),
+        ScorerBackend::GpuFusedWgmma => Box::new(open_scorer(0, items, GpuScoring::FusedWgmma, kernels)?),
         #[cfg(not(feature = "gpu"))]
-        gpu => anyhow::bail!("backend {gpu}: this rustmf was built without the gpu feature"),
+        gpu => {
+            let _ = kernels;
+            anyhow::bail!("backend {gpu}: this rustmf was built without the gpu feature")
+        }
     })
 }

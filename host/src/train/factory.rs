@@ -3,14 +3,16 @@
 use anyhow::Result;
 
 use crate::model::{AlsBackend, GpuOptions};
+use crate::ptx::PtxImage;
 
 /// Which backend [`train`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// The CPU reference; `threads = 0` uses every core, `1` is the single-threaded baseline.
     Cpu { threads: usize },
-    /// rustmf's kernels on GPU `device`.
-    Gpu { device: usize, options: GpuOptions },
+    /// rustmf's kernels on GPU `device`, from the PTX images the program embeds
+    /// (`rustmf::kernels::PTX`).
+    Gpu { device: usize, options: GpuOptions, kernels: &'static [PtxImage] },
 }
 
 /// Build the backend object.
@@ -18,7 +20,9 @@ pub fn make_backend(backend: Backend) -> Result<Box<dyn AlsBackend>> {
     match backend {
         Backend::Cpu { threads } => Ok(Box::new(crate::cpu::CpuBackend::new(threads)?)),
         #[cfg(feature = "gpu")]
-        Backend::Gpu { device, options } => Ok(Box::new(crate::gpu::als::GpuBackend::open(device, options)?)),
+        Backend::Gpu { device, options, kernels } => {
+            Ok(Box::new(crate::gpu::als::GpuBackend::open(device, options, kernels)?))
+        }
         #[cfg(not(feature = "gpu"))]
         Backend::Gpu { .. } => anyhow::bail!("this rustmf was built without GPU support (--no-default-features)"),
     }

@@ -8,6 +8,7 @@ use crate::bench::flops::{hermitian_flop, tflop_per_s};
 use crate::bench::{Bench, Summary};
 use crate::data::Interactions;
 use crate::model::{AlsConfig, Breakdown, GpuOptions, Hermitian, MatrixFree, Solver};
+use crate::ptx::PtxImage;
 
 use super::{Backend, TrainReport};
 
@@ -40,6 +41,7 @@ pub enum Device {
     Gpu {
         fp16: bool,
         batch_rows: Option<usize>,
+        kernels: &'static [PtxImage],
     },
 }
 
@@ -54,8 +56,9 @@ impl Device {
                 )
             }
             Device::Cpu => Ok(Backend::Cpu { threads }),
-            Device::Gpu { fp16, batch_rows } => Ok(Backend::Gpu {
+            Device::Gpu { fp16, batch_rows, kernels } => Ok(Backend::Gpu {
                 device: 0,
+                kernels,
                 options: GpuOptions { hermitian, fp16, cublas_lu: s.cublas_lu, batch_rows, matrix_free: s.matrix_free },
             }),
         }
@@ -196,7 +199,7 @@ mod tests {
         assert!(Device::Cpu.backend(2, h, choice(Solver::Lu, true, MatrixFree::Off)).is_err());
         let cg = Solver::Cg { steps: 3, tol: None };
         assert!(Device::Cpu.backend(2, h, choice(cg, false, MatrixFree::Both)).is_err());
-        let gpu = Device::Gpu { fp16: true, batch_rows: Some(64) };
+        let gpu = Device::Gpu { fp16: true, batch_rows: Some(64), kernels: &[] };
         let Backend::Gpu { options, .. } = gpu.backend(2, h, choice(cg, false, MatrixFree::Both)).unwrap() else {
             panic!("a GPU backend")
         };

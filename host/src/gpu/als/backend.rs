@@ -5,6 +5,7 @@ use super::{GpuAls, GpuAlsOptions, GpuSolver};
 use crate::data::Interactions;
 use crate::gpu::Gpu;
 use crate::model::{AlsBackend, AlsConfig, Breakdown, Factors, GpuOptions, Side, Solver};
+use crate::ptx::PtxImage;
 use anyhow::{Context, Result};
 use std::sync::Arc;
 
@@ -16,13 +17,9 @@ pub struct GpuBackend {
 }
 
 impl GpuBackend {
-    /// Opens GPU `device` with the embedded kernels (see `ptx::register_embedded`).
-    pub fn open(device: usize, options: GpuOptions) -> Result<GpuBackend> {
-        let images = crate::ptx::embedded();
-        anyhow::ensure!(
-            !images.is_empty(),
-            "no GPU kernels are registered in this program (rustmf::kernels::register)"
-        );
+    /// Opens GPU `device` with the PTX `images` (`rustmf::kernels::PTX`).
+    pub fn open(device: usize, options: GpuOptions, images: &[PtxImage]) -> Result<GpuBackend> {
+        anyhow::ensure!(!images.is_empty(), "this program embeds no GPU kernels (built without the gpu feature)");
         Ok(GpuBackend {
             gpu: Arc::new(Gpu::open(device, images)?),
             options,

@@ -22,6 +22,7 @@
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, PinnedStaging, Words};
 use crate::infer::TopK;
 use crate::model::Matrix;
+use crate::ptx::PtxImage;
 use rustmf_kernel_abi::topk::{
     self, select, MarkExcluded, Rescore, ScoreFilter, ScoreFilterTensor, ScoreSample, Scorer, SelectCandidates,
     SelectDense, Threshold, OVERFLOW,
@@ -683,10 +684,9 @@ impl crate::infer::Scorer for GpuScorer {
     }
 }
 
-/// Opens GPU `device` with the embedded kernels and a scorer over `items`.
-pub fn open_scorer(device: usize, items: &Matrix, mode: GpuScoring) -> anyhow::Result<GpuScorer> {
-    let images = crate::ptx::embedded();
-    anyhow::ensure!(!images.is_empty(), "no GPU kernels are registered in this program (rustmf::kernels::register)");
+/// Opens GPU `device` with the PTX `images` and a scorer over `items`.
+pub fn open_scorer(device: usize, items: &Matrix, mode: GpuScoring, images: &[PtxImage]) -> anyhow::Result<GpuScorer> {
+    anyhow::ensure!(!images.is_empty(), "this program embeds no GPU kernels (built without the gpu feature)");
     crate::infer::check_factors(items)?;
     Ok(GpuScorer::new(Arc::new(Gpu::open(device, images)?), items, mode)?)
 }
