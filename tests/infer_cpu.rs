@@ -201,7 +201,8 @@ fn bad_input_is_rejected_saying_what_and_where() {
     assert!(
         error_of(s.top_k(&[1.0, 2.0], None, 1025)).contains("k = 1025 is larger than the largest supported k (1024)")
     );
-    assert!(error_of(s.top_k(&[1.0, 2.0, 3.0], None, 1)).contains("3 values, not a multiple of the factor count f = 2"));
+    let not_a_multiple = error_of(s.top_k(&[1.0, 2.0, 3.0], None, 1));
+    assert!(not_a_multiple.contains("3 values, not a multiple of the factor count f = 2"));
     assert!(error_of(s.top_k(&[], None, 1)).contains("no query rows"));
     assert!(error_of(s.top_k(&[1.0, 2.0, 0.0, f32::INFINITY], None, 1)).contains("query row 1 column 1 is inf"));
     let unsorted = Exclusions { indptr: vec![0, 2], items: vec![3, 1] };

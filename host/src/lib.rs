@@ -5,8 +5,8 @@
 //!
 //! | module   | owns |
 //! |----------|------|
-//! | `train`  | the training driver (evaluation, early stopping, progress) and ALS backend factory (`make_backend`) |
-//! | `serve`  | every top-k scorer by name (`make_scorer`), the load simulator, its plots |
+//! | `train`  | the training driver (evaluation, progress), backend factory (`make_backend`), bench grid |
+//! | `serve`  | the top-k scorer factory (`ScorerBackend`, `make_scorer`), the load simulator, its plots |
 //! | `bench`  | benchmark plumbing: metadata, repeats, median/spread, JSON/CSV, table; FLOP counts and peaks |
 //! | `cpu`    | CPU backend (rayon): `cpu::als` (ALS reference), `cpu::infer` (top-k, recommend), test-set metrics |
 //! | `gpu`    | the CUDA runtime (cudarc, loaded at run time), `gpu::als` and `gpu::infer` |
@@ -14,12 +14,13 @@
 //! | `infer`  | the device-independent top-k API (`Scorer`, `TopK`, `Exclusions`), the reference, selection |
 //! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data, splits, `--input` specs |
 //! | `io`     | factor files (safetensors) and CSR export |
-//! | `ptx`    | the embedded PTX images handed over by the caller |
+//! | `ptx`    | PTX images (the caller passes the ones it embeds) and the choice among them |
 //!
-//! The host crate never depends on the device crate: it receives PTX text from the caller
-//! (the root `rustmf` crate embeds it at build time) and launches kernels through
-//! `rustmf-kernel-abi` (`kernels-abi/`), the contract both sides compile: entry names, argument
-//! structs (`Gpu::launch_with`), launch shapes.
+//! The host crate never depends on the device crate: it receives PTX images as arguments
+//! where a GPU is opened (the root `rustmf` crate embeds them at build time:
+//! `rustmf::kernels::PTX`) and launches kernels through `rustmf-kernel-abi` (`kernels-abi/`),
+//! the contract both sides compile: entry names, argument structs (`Gpu::launch_with`), launch
+//! shapes.
 
 pub mod bench;
 pub mod cpu;

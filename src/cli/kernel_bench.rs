@@ -8,7 +8,8 @@
 //!   device-to-device copy of as many bytes (Fig. 7b).
 //!
 //! ```text
-//! rustmf kernel-bench --input synth:netflix:1 --factors 100 --hermitian cublas,5,3 --repeats 5 --out benches/results/gpu
+//! rustmf kernel-bench --input synth:netflix:1 --factors 100 --hermitian cublas,5,3 --repeats 5 \
+//!     --out benches/results/gpu
 //! ```
 use anyhow::Result;
 use rustmf_host::model::Hermitian;
@@ -112,7 +113,11 @@ mod gpu {
             versions.retain(|h| {
                 let runs = !h.needs_sm90a() || gpu.entry(h.entry(args.factors, false)).is_ok();
                 if !runs {
-                    eprintln!("get_hermitian {} left out: it uses wgmma, in the sm_90a PTX only (H100/H200); this GPU runs the sm_{} PTX", h.name(), gpu.ptx_arch);
+                    eprintln!(
+                        "get_hermitian {h} left out: it uses wgmma, in the sm_90a PTX only (H100/H200); \
+                         this GPU runs the sm_{} PTX",
+                        gpu.ptx_arch
+                    );
                 }
                 runs
             });

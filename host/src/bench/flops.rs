@@ -27,7 +27,8 @@ pub fn fp32_fma_peak(multiprocessors: u32, compute_capability: (u32, u32), sm_cl
     let ghz = sm_clock_khz as f64 / 1e6;
     let peak = multiprocessors as f64 * lanes as f64 * 2.0 * ghz * 1e9;
     let how = format!(
-        "{multiprocessors} SMs × {lanes} fp32 lanes × 2 flop/FMA × {ghz:.3} GHz (max SM clock, CU_DEVICE_ATTRIBUTE_CLOCK_RATE) = {:.1} TFLOP/s",
+        "{multiprocessors} SMs × {lanes} fp32 lanes × 2 flop/FMA × {ghz:.3} GHz \
+         (max SM clock, CU_DEVICE_ATTRIBUTE_CLOCK_RATE) = {:.1} TFLOP/s",
         peak / 1e12
     );
     (peak, how)
