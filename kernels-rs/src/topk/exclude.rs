@@ -6,21 +6,18 @@
 //! `rustmf_kernel_abi::topk::mark_excluded_launch`). No shared memory.
 //!
 //! The fused scorers ask [`is_excluded`] instead, only for the few scores that pass their filter.
-use super::EXCLUDED;
+use super::{dense_len, EXCLUDED};
 use crate::prelude::*;
 use rustmf_kernel_abi::topk::MarkExcluded;
 
 /// Whether `item` is in row `row`'s sorted exclusion list `items[indptr[row]..indptr[row + 1]]`
 /// (binary search).
-///
-/// # Safety
-/// `indptr` holds at least row + 2 entries, and `items` the entries they point to.
 #[inline(always)]
-pub unsafe fn is_excluded(indptr: *const u32, items: *const u32, row: usize, item: u32) -> bool {
-    let (mut lo, mut hi) = (*indptr.add(row) as usize, *indptr.add(row + 1) as usize);
+pub fn is_excluded(indptr: Global<u32>, items: Global<u32>, row: usize, item: u32) -> bool {
+    let (mut lo, mut hi) = (indptr.get(row) as usize, indptr.get(row + 1) as usize);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        let v = ldg_u32(items.add(mid));
+        let v = items.ldg(mid);
         if v == item {
             return true;
         }
@@ -47,22 +44,26 @@ pub unsafe extern "ptx-kernel" fn topk_mark_excluded(
 ) {
     // The contract's parameters (kernels-abi), by name and type.
     let _ = MarkExcluded { rows, indptr, items, step, n_cols, ld, scores };
-    let scores = scores as *mut u32;
-    let total = *indptr.add(rows as usize) as usize;
+    let (indptr, scores) =
+        (Global::new(indptr, rows as usize + 1), GlobalMut::new(scores, dense_len(rows, n_cols, ld)));
+    let scores = scores.cast::<u32>();
+    let total = indptr.get(rows as usize) as usize;
+    // indptr[rows] entries, by the launch's contract.
+    let items = Global::new(items, total);
     let mut e = global_index();
     while e < total {
-        let item = *items.add(e);
+        let item = items.get(e);
         if item % step == 0 && ((item / step) as u64) < n_cols {
             let (mut lo, mut hi) = (0usize, rows as usize);
             while hi - lo > 1 {
                 let mid = (lo + hi) / 2;
-                if (*indptr.add(mid) as usize) <= e {
+                if (indptr.get(mid) as usize) <= e {
                     lo = mid;
                 } else {
                     hi = mid;
                 }
             }
-            *scores.add(lo * ld as usize + (item / step) as usize) = EXCLUDED;
+            scores.set(lo * ld as usize + (item / step) as usize, EXCLUDED);
         }
         e += grid_stride();
     }

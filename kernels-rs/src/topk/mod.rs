@@ -42,6 +42,17 @@ pub mod select;
 
 pub use rustmf_kernel_abi::topk::{EXCLUDED, K_MAX};
 
+/// The values of a dense `rows × n` matrix with rows `ld` apart, the last row ending at its `n`-th
+/// value: a view's length (computed only where debug assertions check it).
+#[inline(always)]
+pub fn dense_len(rows: u32, n: u64, ld: u64) -> usize {
+    if rows == 0 {
+        0
+    } else {
+        (rows as usize - 1) * ld as usize + n as usize
+    }
+}
+
 /// Order-preserving u32 of a score (larger score, larger key), ranking as the CPU reference
 /// does: NaN as −∞, −0 as +0 (so zeros tie and the lower item wins). Never 0.
 #[inline(always)]

@@ -24,23 +24,52 @@ const OVERFLOWED: u32 = 1 << 31;
 /// The rows' global candidate lists: `cap` slots per row, `counts[row]` entries appended (the
 /// count goes on past `cap`, so the host sees the overflow).
 pub struct Lists {
-    pub ex_indptr: *const u32,
-    pub ex_items: *const u32,
+    /// The rows' sorted exclusion lists (`exclude::is_excluded`).
+    pub ex_indptr: Global<u32>,
+    pub ex_items: Global<u32>,
     pub cap: usize,
-    pub counts: *mut u32,
-    pub scores: *mut f32,
-    pub items: *mut u32,
+    pub counts: GlobalMut<u32>,
+    pub scores: GlobalMut<f32>,
+    pub items: GlobalMut<u32>,
 }
 
 impl Lists {
+    /// The views of a scorer's list arguments for `rows` rows: `rows + 1` row pointers, the
+    /// exclusion lists' items unbounded (their count is not passed), `rows` counts and `rows × cap`
+    /// slots.
+    ///
+    /// # Safety
+    /// The launch's contract: the buffers hold that many values; the lists are written only by
+    /// this kernel, the exclusion lists by nothing while it runs.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn new(
+        rows: usize,
+        ex_indptr: *const u32,
+        ex_items: *const u32,
+        cap: usize,
+        counts: *mut u32,
+        scores: *mut f32,
+        items: *mut u32,
+    ) -> Self {
+        Lists {
+            ex_indptr: Global::new(ex_indptr, rows + 1),
+            ex_items: Global::unbounded(ex_items),
+            cap,
+            counts: GlobalMut::new(counts, rows),
+            scores: GlobalMut::new(scores, rows * cap),
+            items: GlobalMut::new(items, rows * cap),
+        }
+    }
+
     /// Appends (score, item) to row `row` unless the item is excluded.
     #[inline(always)]
-    pub unsafe fn append(&self, row: usize, item: u32, score: f32) {
+    pub fn append(&self, row: usize, item: u32, score: f32) {
         if !is_excluded(self.ex_indptr, self.ex_items, row, item) {
-            let slot = atomic_add_global(self.counts.add(row), 1) as usize;
+            let slot = self.counts.atomic_add(row, 1) as usize;
             if slot < self.cap {
-                *self.scores.add(row * self.cap + slot) = score;
-                *self.items.add(row * self.cap + slot) = item;
+                self.scores.set(row * self.cap + slot, score);
+                self.items.set(row * self.cap + slot, item);
             }
         }
     }
@@ -85,7 +114,7 @@ impl Queue {
             self.items.store_unchecked(slot, item);
             self.scores.store_unchecked(slot, score);
         } else {
-            atomic_max_global(lists.counts.add(row), OVERFLOWED);
+            lists.counts.atomic_max(row, OVERFLOWED);
         }
     }
 

@@ -22,24 +22,28 @@ pub unsafe extern "ptx-kernel" fn topk_rescore(
     // The contract's parameters (kernels-abi), by name and type.
     let _ = Rescore { rows, f, cap, queries, items, counts, cand_items, cand_scores };
     let (f, cap) = (f as usize, cap as usize);
+    // θ's item count is not passed: `items` is unbounded.
+    let (queries, items) = (Global::new(queries, rows as usize * f), Global::unbounded(items));
+    let (counts, cand_items) = (Global::new(counts, rows as usize), Global::new(cand_items, rows as usize * cap));
+    let cand_scores = GlobalMut::new(cand_scores, rows as usize * cap);
     if f % 4 != 0 {
         trap();
     }
     let mut e = global_index();
     while e < rows as usize * cap {
         let (row, slot) = (e / cap, e % cap);
-        if (slot as u32) < *counts.add(row) {
-            let (q, y) = (queries.add(row * f), items.add(*cand_items.add(e) as usize * f));
+        if (slot as u32) < counts.get(row) {
+            let (q, y) = (queries.at(row * f), items.at(cand_items.get(e) as usize * f));
             let mut s = 0.0f32;
             let mut j = 0;
             while j < f {
-                let (qj, yj) = (ldg_f32x4(q.add(j)).0, ldg_f32x4(y.add(j)).0);
+                let (qj, yj) = (q.ldg4(j).0, y.ldg4(j).0);
                 for c in 0..4 {
                     s = fma(qj[c], yj[c], s);
                 }
                 j += 4;
             }
-            *cand_scores.add(e) = s;
+            cand_scores.set(e, s);
         }
         e += grid_stride();
     }

@@ -54,6 +54,7 @@
 //! shared memory `rustmf_kernel_abi::topk::score::shared_bytes` (105.5 KiB at f = 64). Registers:
 //! 64 accumulators and 16 operands; at f = 32 and 64 on sm_90 at most 128 (launch bounds,
 //! `rustmf_kernel_abi::bounds`: two blocks per SM), otherwise ~140–160 (one block); spill-free.
+use super::dense_len;
 use super::queue::{Lists, Queue};
 use crate::prelude::*;
 use rustmf_kernel_abi::topk::score::{shared_bytes, BLOCK, BU, QS, QUEUE, TI, YS};
@@ -75,7 +76,7 @@ trait Sink {
 
 /// Every score, into `out[row·ld + col]`.
 struct Dense {
-    out: *mut f32,
+    out: GlobalMut<f32>,
     ld: usize,
 }
 
@@ -84,7 +85,7 @@ impl Sink for Dense {
 
     #[inline(always)]
     unsafe fn take(&self, row: usize, col: usize, _: u32, s: f32) {
-        *self.out.add(row * self.ld + col) = s;
+        self.out.set(row * self.ld + col, s);
     }
 }
 
@@ -131,7 +132,10 @@ struct Work {
 /// reaches past the last column checks bounds. Nsight Compute on the general loop (below) counted
 /// ~14 instructions per copy (64-bit address arithmetic, a division by f, the bounds check).
 #[inline(always)]
-unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: *const f32, w: Work, tile: usize, tid: usize) {
+unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: Global<f32>, w: Work, tile: usize, tid: usize) {
+    // Raw addresses, as before the views: the fast path steps its source by `wrapping_add`, and
+    // the zero-filling copies select between two addresses (as v6's `issue` does).
+    let items = items.as_ptr();
     if BLOCK as usize % F == 0 {
         let rows_per_pass = BLOCK as usize / F;
         let (i0, j) = (tid / F, tid % F);
@@ -171,10 +175,10 @@ unsafe fn stage_tile<const F: usize>(ys: Shared<f32>, items: *const f32, w: Work
 #[inline(always)]
 unsafe fn score_tiles<const F: usize, S: Sink>(
     w: Work,
-    queries: *const f32,
-    items: *const f32,
+    queries: Global<f32>,
+    items: Global<f32>,
     sink: &S,
-    tau: Option<*const f32>,
+    tau: Option<Global<f32>>,
 ) {
     if block_dim() != BLOCK || F % 4 != 0 || dynamic_shared_bytes() < shared_bytes(F) as u32 {
         trap();
@@ -194,13 +198,13 @@ unsafe fn score_tiles<const F: usize, S: Sink>(
     let mut idx = tid;
     while idx < BU * F {
         let (u, j) = (idx / F, idx % F);
-        let v = if u0 + u < w.rows { *queries.add((u0 + u) * F + j) } else { 0.0 };
+        let v = if u0 + u < w.rows { queries.get((u0 + u) * F + j) } else { 0.0 };
         qs.store_unchecked((j * QS + u) as u32, v);
         idx += BLOCK as usize;
     }
     if let Some(tau) = tau {
         if tid < BU {
-            taus.store_unchecked(tid as u32, if u0 + tid < w.rows { *tau.add(u0 + tid) } else { f32::INFINITY });
+            taus.store_unchecked(tid as u32, if u0 + tid < w.rows { tau.get(u0 + tid) } else { f32::INFINITY });
         }
     }
     let (tx, ty) = (tid % 16, tid / 16);
@@ -334,7 +338,10 @@ unsafe fn sample<const F: usize>(a: ScoreSample) {
         step: step as usize,
         tiles_per_block: tiles_per_block as usize,
     };
-    let sink = Dense { out, ld: ld as usize };
+    let queries = Global::new(queries, w.rows * F);
+    // Columns c < n_cols are items c·step; the item count is not passed.
+    let items = Global::unbounded(items);
+    let sink = Dense { out: GlobalMut::new(out, dense_len(rows, n_cols, ld)), ld: ld as usize };
     score_tiles::<F, _>(w, queries, items, &sink, None);
 }
 
@@ -360,9 +367,10 @@ unsafe fn filter<const F: usize>(a: ScoreFilter) {
     let taus = Shared::<f32>::new((4 * F * QS) as u32, BU as u32);
     let queue = Queue::new((shared_bytes(F) - queue_bytes(QUEUE)) as u32, QUEUE as u32);
     queue.clear();
-    let lists = Lists { ex_indptr, ex_items, cap: cap as usize, counts, scores: cand_scores, items: cand_items };
+    let lists = Lists::new(rows as usize, ex_indptr, ex_items, cap as usize, counts, cand_scores, cand_items);
     let sink = Filter { tau: taus, queue, lists };
-    score_tiles::<F, _>(w, queries, items, &sink, Some(tau));
+    let (queries, items) = (Global::new(queries, w.rows * F), Global::new(items, w.n_cols * F));
+    score_tiles::<F, _>(w, queries, items, &sink, Some(Global::new(tau, w.rows)));
 }
 
 /// Declares the two kernels for each f.

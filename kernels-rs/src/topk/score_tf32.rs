@@ -38,7 +38,7 @@ use super::queue::{Lists, Queue};
 use crate::prelude::mma::TF32_MASK;
 use crate::prelude::*;
 use rustmf_kernel_abi::topk::tf32::{block_users, m_tiles, padded, row_stride, shared_bytes, BLOCK, QUEUE, TI};
-use rustmf_kernel_abi::topk::ScoreFilterTensor;
+use rustmf_kernel_abi::topk::{norms_len, ScoreFilterTensor};
 
 /// 8-item n-tiles a warp multiplies per step, each with its own MT `mma` chains: on sm_90 two
 /// (four independent chains at MT = 2 instead of two; spill-free in 128 registers); on sm_80 one,
@@ -47,7 +47,10 @@ const NT: usize = if cfg!(target_feature = "sm_90") { 2 } else { 1 };
 
 /// Stages item tile `tile` (rows × f_pad floats, zero past the last item and past f) into `buf`.
 #[inline(always)]
-unsafe fn stage<const F: usize>(buf: Shared<f32>, items: *const f32, n: usize, tile: usize, tid: usize) {
+unsafe fn stage<const F: usize>(buf: Shared<f32>, items: Global<f32>, n: usize, tile: usize, tid: usize) {
+    // Raw addresses, as before the views: the zero-filling copies select between two addresses
+    // (as v6's `issue` does).
+    let items = items.as_ptr();
     let quads = padded(F) / 4;
     let mut idx = tid;
     while idx < TI * quads {
@@ -68,8 +71,11 @@ unsafe fn stage<const F: usize>(buf: Shared<f32>, items: *const f32, n: usize, t
 unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(a: ScoreFilterTensor) {
     let ScoreFilterTensor { rows, queries, items, norms, n_items, tiles_per_block, tau, slack, .. } = a;
     let (ex_indptr, ex_items, cap, counts) = (a.ex_indptr, a.ex_items, a.cap as usize, a.counts);
-    let lists = &Lists { ex_indptr, ex_items, cap, counts, scores: a.cand_scores, items: a.cand_items };
+    let lists = &Lists::new(rows as usize, ex_indptr, ex_items, cap, counts, a.cand_scores, a.cand_items);
     let (rows, n, tiles_per_block) = (rows as usize, n_items as usize, tiles_per_block as usize);
+    let (queries, items, norms) =
+        (Global::new(queries, rows * F), Global::new(items, n * F), Global::new(norms, norms_len(n)));
+    let (tau, slack) = (Global::new(tau, rows), Global::new(slack, rows));
     if block_dim() != BLOCK
         || MT != m_tiles(F)
         || KSTEPS != padded(F) / 8
@@ -88,7 +94,7 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(a: S
     }
     let u_warp = ub * block_users(F) + warp_id() as usize * 16 * MT;
     // Lane's users: u_warp + 16m + g + 8h. Their A fragments, thresholds and slacks, for good.
-    let query = |r: usize, p: usize| if r < rows && p < F { *queries.add(r * F + p) } else { 0.0 };
+    let query = |r: usize, p: usize| if r < rows && p < F { queries.get(r * F + p) } else { 0.0 };
     let mut a = [[[0u32; 4]; KSTEPS]; MT];
     let mut thr = [[f32::INFINITY; 2]; MT];
     let mut sl = [[0.0f32; 2]; MT];
@@ -105,8 +111,8 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(a: S
         }
         for h in 0..2 {
             if r + 8 * h < rows {
-                thr[m][h] = *tau.add(r + 8 * h);
-                sl[m][h] = *slack.add(r + 8 * h);
+                thr[m][h] = tau.get(r + 8 * h);
+                sl[m][h] = slack.get(r + 8 * h);
             }
         }
     }
@@ -135,7 +141,7 @@ unsafe fn filter_tf32<const F: usize, const MT: usize, const KSTEPS: usize>(a: S
         let mut nt = 0;
         while nt < opaque(TI / 8) {
             let i0: [usize; NT] = core::array::from_fn(|p| tile * TI + 8 * (nt + p) + 2 * t);
-            let norm = i0.map(|i| ldg_f32x2(norms.add(i)));
+            let norm = i0.map(|i| norms.ldg2(i));
             let mut d = [[[0.0f32; 4]; MT]; NT];
             for s2 in 0..KSTEPS / 2 {
                 for p in 0..NT {

@@ -48,11 +48,14 @@ use crate::prelude::wgmma::{
 };
 use crate::prelude::*;
 use rustmf_kernel_abi::topk::wgmma::{block_users, m_tiles, padded, shared_bytes, BLOCK, NI, QUEUE};
-use rustmf_kernel_abi::topk::ScoreFilterTensor;
+use rustmf_kernel_abi::topk::{norms_len, ScoreFilterTensor};
 
 /// Copies item tile `tile` (zeros past the last item and past f) into `stage`.
 #[inline(always)]
-unsafe fn stage_items<const F: usize>(stage: Shared<f32>, items: *const f32, n: usize, tile: usize, tid: usize) {
+unsafe fn stage_items<const F: usize>(stage: Shared<f32>, items: Global<f32>, n: usize, tile: usize, tid: usize) {
+    // Raw addresses, as before the views: the zero-filling copies select between two addresses
+    // (as v6's `issue` does).
+    let items = items.as_ptr();
     let kc = padded(F) / 4;
     let mut idx = tid;
     while idx < NI * kc {
@@ -69,7 +72,7 @@ unsafe fn stage_items<const F: usize>(stage: Shared<f32>, items: *const f32, n: 
 #[inline(always)]
 unsafe fn stage_queries<const F: usize, const U: usize>(
     users: Shared<f32>,
-    queries: *const f32,
+    queries: Global<f32>,
     rows: usize,
     first_user: usize,
     tid: usize,
@@ -82,7 +85,7 @@ unsafe fn stage_queries<const F: usize, const U: usize>(
         let v = core::array::from_fn(|e| {
             let p = 4 * c + e;
             if u < rows && p < F {
-                f32::from_bits(to_tf32(*queries.add(u * F + p)))
+                f32::from_bits(to_tf32(queries.get(u * F + p)))
             } else {
                 0.0
             }
@@ -140,8 +143,11 @@ unsafe fn test_scores(
 unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KSTEPS: usize>(a: ScoreFilterTensor) {
     let ScoreFilterTensor { rows, queries, items, norms, n_items, tiles_per_block, tau, slack, .. } = a;
     let (ex_indptr, ex_items, cap, counts) = (a.ex_indptr, a.ex_items, a.cap as usize, a.counts);
-    let lists = &Lists { ex_indptr, ex_items, cap, counts, scores: a.cand_scores, items: a.cand_items };
+    let lists = &Lists::new(rows as usize, ex_indptr, ex_items, cap, counts, a.cand_scores, a.cand_items);
     let (rows, n, tiles_per_block) = (rows as usize, n_items as usize, tiles_per_block as usize);
+    let (queries, items, norms) =
+        (Global::new(queries, rows * F), Global::new(items, n * F), Global::new(norms, norms_len(n)));
+    let (tau, slack) = (Global::new(tau, rows), Global::new(slack, rows));
     if block_dim() != BLOCK
         || MT != m_tiles(F)
         || U != block_users(F)
@@ -176,8 +182,8 @@ unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KS
         for h in 0..2 {
             let r = u_wg + 64 * m + 16 * w + g + 8 * h;
             if r < rows {
-                thr[m][h] = *tau.add(r);
-                sl[m][h] = *slack.add(r);
+                thr[m][h] = tau.get(r);
+                sl[m][h] = slack.get(r);
             }
         }
     }
@@ -214,7 +220,7 @@ unsafe fn filter_wgmma<const F: usize, const MT: usize, const U: usize, const KS
         }
         // The stage's norms load while the tensor cores work (the column items 8j + 2t + c).
         let i0 = tile * NI + 2 * t;
-        let norm: [[f32; 2]; NI / 8] = core::array::from_fn(|j| ldg_f32x2(norms.add(i0 + 8 * j)));
+        let norm: [[f32; 2]; NI / 8] = core::array::from_fn(|j| norms.ldg2(i0 + 8 * j));
         let first_user = u_wg + 16 * w + g;
         if MT == 2 {
             wgmma_wait::<1>(&mut d[0]);

@@ -21,7 +21,7 @@
 //! 512 threads (40 registers on sm_90, 70 on sm_80), dynamic shared memory [`SHARED_BYTES`]
 //! (16 KiB of histogram, 8 KiB of selected keys). Out: `items`, `scores` (rows × k, best first,
 //! unused slots u32::MAX and −∞) and `counts` (entries found, ≤ k).
-use super::{entry_key, key_score, score_key, EXCLUDED, K_MAX};
+use super::{dense_len, entry_key, key_score, score_key, EXCLUDED, K_MAX};
 use crate::prelude::*;
 use rustmf_kernel_abi::topk::select::{BINS, BLOCK, KEPT, SHARED_BYTES, THRESHOLD_SHARED_BYTES};
 use rustmf_kernel_abi::topk::{SelectCandidates, SelectDense, Threshold, OVERFLOW};
@@ -49,7 +49,7 @@ trait Entries {
 }
 
 struct DenseRow {
-    scores: *const u32,
+    scores: Global<u32>,
     n: usize,
 }
 
@@ -61,7 +61,7 @@ impl Entries for DenseRow {
     }
     #[inline(always)]
     unsafe fn load(&self, i: usize) -> u32 {
-        ldg_u32(self.scores.add(i))
+        self.scores.ldg(i)
     }
     #[inline(always)]
     fn key_of(bits: u32, i: usize) -> u64 {
@@ -74,8 +74,8 @@ impl Entries for DenseRow {
 }
 
 struct CandidateRow {
-    scores: *const f32,
-    items: *const u32,
+    scores: Global<f32>,
+    items: Global<u32>,
     n: usize,
 }
 
@@ -87,7 +87,7 @@ impl Entries for CandidateRow {
     }
     #[inline(always)]
     unsafe fn load(&self, i: usize) -> (f32, u32) {
-        (ldg_f32(self.scores.add(i)), ldg_u32(self.items.add(i)))
+        (self.scores.ldg(i), self.items.ldg(i))
     }
     #[inline(always)]
     fn key_of((score, item): (f32, u32), _: usize) -> u64 {
@@ -183,7 +183,14 @@ unsafe fn find_digit<E: Entries, const READS: usize>(
 
 /// Selects, sorts and writes row `row`'s top k.
 #[inline(always)]
-unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, scores: *mut f32, counts: *mut u32) {
+unsafe fn select_row<E: Entries>(
+    e: &E,
+    k: u32,
+    row: usize,
+    items: GlobalMut<u32>,
+    scores: GlobalMut<f32>,
+    counts: GlobalMut<u32>,
+) {
     let tid = thread_idx();
     let hist = Shared::<u32>::new(0, BINS);
     let chosen = Shared::<u64>::new(hist.end_offset(), K_MAX as u32);
@@ -236,12 +243,12 @@ unsafe fn select_row<E: Entries>(e: &E, k: u32, row: usize, items: *mut u32, sco
         } else {
             (u32::MAX, f32::NEG_INFINITY)
         };
-        *items.add(out + j as usize) = item;
-        *scores.add(out + j as usize) = score;
+        items.set(out + j as usize, item);
+        scores.set(out + j as usize, score);
         j += BLOCK;
     }
     if tid == 0 {
-        *counts.add(row) = found;
+        counts.set(row, found);
     }
 }
 
@@ -279,6 +286,22 @@ unsafe fn bitonic_sort_descending(keys: Shared<u64>, n: u32, tid: u32) {
     }
 }
 
+/// Views of the selection's outputs: `rows × k` items and scores, `rows` counts.
+///
+/// # Safety
+/// The launch's contract: the buffers hold that many values, written only by this kernel.
+#[inline(always)]
+unsafe fn outputs(
+    rows: u32,
+    k: u32,
+    items: *mut u32,
+    scores: *mut f32,
+    counts: *mut u32,
+) -> (GlobalMut<u32>, GlobalMut<f32>, GlobalMut<u32>) {
+    let n = rows as usize * k as usize;
+    (GlobalMut::new(items, n), GlobalMut::new(scores, n), GlobalMut::new(counts, rows as usize))
+}
+
 #[inline(always)]
 fn check_launch(k: u32) {
     if block_dim() != BLOCK || k == 0 || k as usize > K_MAX || dynamic_shared_bytes() < SHARED_BYTES as u32 {
@@ -301,10 +324,12 @@ pub unsafe extern "ptx-kernel" fn topk_dense(
 ) {
     // The contract's parameters (kernels-abi), by name and type.
     let _ = SelectDense { rows, n, ld, scores, k, out_items, out_scores, out_counts };
+    let scores = Global::new(scores, dense_len(rows, n, ld)).cast::<u32>();
+    let (out_items, out_scores, out_counts) = outputs(rows, k, out_items, out_scores, out_counts);
     check_launch(k);
     let row = block_idx() as usize;
     if row < rows as usize {
-        let e = DenseRow { scores: (scores as *const u32).add(row * ld as usize), n: n as usize };
+        let e = DenseRow { scores: scores.at(row * ld as usize), n: n as usize };
         select_row(&e, k, row, out_items, out_scores, out_counts);
     }
 }
@@ -326,20 +351,26 @@ pub unsafe extern "ptx-kernel" fn topk_candidates(
 ) {
     // The contract's parameters (kernels-abi), by name and type.
     let _ = SelectCandidates { rows, cap, counts, cand_scores, cand_items, k, out_items, out_scores, out_counts };
+    let counts = Global::new(counts, rows as usize);
+    let (out_items, out_scores, out_counts) = outputs(rows, k, out_items, out_scores, out_counts);
     check_launch(k);
     let row = block_idx() as usize;
     if row >= rows as usize {
         return;
     }
-    let n = *counts.add(row);
+    let n = counts.get(row);
     if n > cap {
         if thread_idx() == 0 {
-            *out_counts.add(row) = OVERFLOW;
+            out_counts.set(row, OVERFLOW);
         }
         return;
     }
     let base = row * cap as usize;
-    let e = CandidateRow { scores: cand_scores.add(base), items: cand_items.add(base), n: n as usize };
+    // Made here, not with the other views: their length's `cap as usize`, made first, moved that
+    // of `base` up and changed the PTX.
+    let slots = rows as usize * cap as usize;
+    let (cand_scores, cand_items) = (Global::new(cand_scores, slots), Global::new(cand_items, slots));
+    let e = CandidateRow { scores: cand_scores.at(base), items: cand_items.at(base), n: n as usize };
     select_row(&e, k, row, out_items, out_scores, out_counts);
 }
 
@@ -386,6 +417,7 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
 ) {
     // The contract's parameters (kernels-abi), by name and type.
     let _ = Threshold { rows, n, ld, scores, k, tau };
+    let (scores, tau) = (Global::new(scores, dense_len(rows, n, ld)).cast::<u32>(), GlobalMut::new(tau, rows as usize));
     if block_dim() != BLOCK
         || k == 0
         || k as usize > KEPT * BLOCK as usize
@@ -398,7 +430,7 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
         return;
     }
     let tid = thread_idx();
-    let (row_scores, n, stride) = ((scores as *const u32).add(row * ld as usize), n as usize, BLOCK as usize);
+    let (row_scores, n, stride) = (scores.at(row * ld as usize), n as usize, BLOCK as usize);
     let key_of = |bits: u32| if bits == EXCLUDED { 0 } else { score_key(f32::from_bits(bits)) };
     // Descending; a key enters at the bottom and rises.
     let mut best = [0u32; KEPT];
@@ -415,12 +447,12 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
     let mut i = tid as usize;
     // Eight reads in flight per thread: this pass is all the kernel reads from global memory.
     while i + 7 * stride < n {
-        let raw: [u32; 8] = core::array::from_fn(|q| ldg_u32(row_scores.add(i + q * stride)));
+        let raw: [u32; 8] = core::array::from_fn(|q| row_scores.ldg(i + q * stride));
         raw.into_iter().for_each(|bits| keep(key_of(bits)));
         i += 8 * stride;
     }
     while i < n {
-        keep(key_of(ldg_u32(row_scores.add(i))));
+        keep(key_of(row_scores.ldg(i)));
         i += stride;
     }
     let hist = Shared::<u32>::new(0, BINS);
@@ -446,6 +478,6 @@ pub unsafe extern "ptx-kernel" fn topk_threshold(
         }
     };
     if tid == 0 {
-        *tau.add(row) = t;
+        tau.set(row, t);
     }
 }
