@@ -25,8 +25,9 @@
 //! is made by [`Global::unbounded`] / [`GlobalMut::unbounded`], which says so: indexing it is
 //! checked for nothing but its sub-views' arithmetic. Each constructor call names its reason.
 //!
-//! The free functions (`ldg_f32` ...) stay for code that holds raw pointers (`prelude_checks`, and
-//! the inference kernels until they move to views).
+//! The free functions (`ldg_f32` ...) stay for code that holds raw pointers: `prelude_checks`,
+//! which tests them, and the `cp.async` staging sources that v6 and the fused scorers keep raw
+//! (through a view, LLVM selected addresses instead of indices and their PTX changed).
 use super::shared::F32x4;
 use core::arch::asm;
 use core::marker::PhantomData;
