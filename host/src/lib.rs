@@ -1,10 +1,12 @@
 //! rustmf host crate.
 //!
-//! Layers point one way: `train`, `serve`, `bench` → `cpu`, `gpu` → `model`, `infer` → `data`. A
-//! module names only modules of the layers below it (`tests/layers.rs` checks the lower ones).
+//! Layers point one way: `experiment` → `train`, `serve`, `bench` → `cpu`, `gpu` → `model`,
+//! `infer` → `data`. A module names only modules of the layers below it (`tests/layers.rs` checks
+//! the lower ones).
 //!
 //! | module   | owns |
 //! |----------|------|
+//! | `experiment` | experiment specs (TOML grids), the runner, results with provenance, report, compare |
 //! | `train`  | the training driver (evaluation, progress), backend factory (`make_backend`), bench grid |
 //! | `serve`  | the top-k scorer factory (`ScorerBackend`, `make_scorer`), the load simulator, its plots |
 //! | `bench`  | benchmark plumbing: metadata, repeats, median/spread, JSON/CSV, table; FLOP counts and peaks |
@@ -25,6 +27,7 @@
 pub mod bench;
 pub mod cpu;
 pub mod data;
+pub mod experiment;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod infer;

@@ -71,26 +71,19 @@ pub fn run(args: Args) -> Result<()> {
 mod gpu {
     use super::Args;
     use anyhow::Result;
-    use rustmf_host::bench::flops::{cg_bytes, fp32_fma_peak, gb_per_s, gflop_per_s, hermitian_flop, percent_of_peak};
+    use rustmf_host::bench::flops::{fp32_fma_peak, gflop_per_s, hermitian_flop, percent_of_peak};
     use rustmf_host::bench::{Bench, Summary};
     use rustmf_host::data::input::load_input;
-    use rustmf_host::data::Interactions;
-    use rustmf_host::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver};
-    use rustmf_host::gpu::{CudaSlice, EventTimer, Gpu, GpuError};
+    use rustmf_host::experiment::kernels::{cg_case, hermitian_case, KernelSetup};
+    use rustmf_host::gpu::als::GpuSolver;
     use rustmf_host::model::Hermitian;
-    use rustmf_host::model::{init_factors, AlsConfig, Confidence, Factors, Side, Solver};
+    use rustmf_host::model::{init_factors, AlsConfig, Confidence, Solver};
     use serde_json::json;
     use std::sync::Arc;
 
-    /// Largest single device-to-device copy of the bandwidth reference.
-    const COPY_CHUNK: usize = 1 << 30;
-
-    /// What the run measures on, shared by the cases.
+    /// The measurements' setup and the arguments (for the parameters of each case).
     struct Setup<'a> {
-        gpu: Arc<Gpu>,
-        data: &'a Interactions,
-        start: Factors,
-        cfg: AlsConfig,
+        kernels: KernelSetup<'a>,
         args: &'a Args,
     }
 
@@ -133,12 +126,21 @@ mod gpu {
             ..AlsConfig::default()
         };
         let start = init_factors(data.n_users(), data.n_items(), args.factors, args.seed, cfg.init_scale);
-        let setup = Setup { gpu, data: &data, start, cfg, args: &args };
+        let kernels = KernelSetup {
+            gpu,
+            data: &data,
+            start: &start,
+            cfg: &cfg,
+            batch_rows: args.batch_rows,
+            warmup: args.warmup,
+            repeats: args.repeats,
+        };
+        let setup = Setup { kernels, args: &args };
 
         let mut bench = Bench::new(&args.name);
         let cuda = rustmf_host::gpu::driver_version().unwrap_or_default();
-        bench.set_gpu(&setup.gpu.info.name, "", &cuda);
-        let i = &setup.gpu.info;
+        bench.set_gpu(&setup.kernels.gpu.info.name, "", &cuda);
+        let i = &setup.kernels.gpu.info;
         let (peak, how) = fp32_fma_peak(i.multiprocessors, i.compute_capability, i.sm_clock_khz);
         println!("fp32 FMA peak: {how}");
         let flop = hermitian_flop(data.nnz(), args.factors);
@@ -148,7 +150,7 @@ mod gpu {
         )];
         let mut failed = Vec::new();
         for v in versions {
-            match hermitian_case(&setup, v) {
+            match hermitian_case(&setup.kernels, v) {
                 Ok((samples, extra)) => {
                     let m = Summary::of(&samples);
                     let gflops = gflop_per_s(flop, m.median_s);
@@ -190,7 +192,7 @@ mod gpu {
                 ("cg", GpuSolver::Cg { steps: args.cg_steps, tol: 0.0 }),
                 ("cg-fp16", GpuSolver::CgHalf { steps: args.cg_steps, tol: 0.0 }),
             ] {
-                match cg_case(&setup, solver) {
+                match cg_case(&setup.kernels, solver, args.cg_steps) {
                     Ok((samples, extra)) => {
                         let m = Summary::of(&samples);
                         let get = |k: &str| extra[k].as_f64().unwrap_or(f64::NAN);
@@ -232,87 +234,12 @@ mod gpu {
 
     fn params(s: &Setup, extra: serde_json::Value) -> serde_json::Value {
         let mut p = json!({
-            "input": s.args.input, "n_users": s.data.n_users(), "n_items": s.data.n_items(), "nnz": s.data.nnz(),
-            "factors": s.cfg.factors, "implicit": s.cfg.implicit, "lambda": s.cfg.lambda, "alpha": s.cfg.alpha,
+            "input": s.args.input, "n_users": s.kernels.data.n_users(), "n_items": s.kernels.data.n_items(),
+            "nnz": s.kernels.data.nnz(), "factors": s.kernels.cfg.factors, "implicit": s.kernels.cfg.implicit,
+            "lambda": s.kernels.cfg.lambda, "alpha": s.kernels.cfg.alpha,
             "repeats": s.args.repeats, "warmup": s.args.warmup,
         });
         p.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
         p
-    }
-
-    fn open_als(s: &Setup, hermitian: Hermitian, solver: GpuSolver) -> Result<GpuAls, GpuError> {
-        GpuAls::new(
-            s.gpu.clone(),
-            s.data,
-            &s.start,
-            GpuAlsOptions { hermitian, solver, batch_rows: s.args.batch_rows, ..Default::default() },
-        )
-    }
-
-    /// Seconds per repeat of get_hermitian over both sides (users then items), per-side medians.
-    fn hermitian_case(s: &Setup, v: Hermitian) -> Result<(Vec<f64>, serde_json::Value)> {
-        let mut als = open_als(s, v, GpuSolver::Cholesky)?;
-        let mut per_side = Vec::new();
-        for side in [Side::Users, Side::Items] {
-            als.time_hermitian(side, &s.cfg, s.args.warmup)?;
-            per_side.push(als.time_hermitian(side, &s.cfg, s.args.repeats)?);
-        }
-        let samples: Vec<f64> = per_side[0].iter().zip(&per_side[1]).map(|(u, i)| u + i).collect();
-        let extra = json!({
-            "users_median_s": Summary::of(&per_side[0]).median_s,
-            "items_median_s": Summary::of(&per_side[1]).median_s,
-            "rows_per_batch": als.batch_rows(),
-        });
-        Ok((samples, extra))
-    }
-
-    /// Seconds per repeat of the CG solver over both sides, its bandwidth and a copy's.
-    fn cg_case(s: &Setup, solver: GpuSolver) -> Result<(Vec<f64>, serde_json::Value)> {
-        let mut als = open_als(s, Hermitian::version(5), solver)?;
-        let mut per_side = Vec::new();
-        for side in [Side::Users, Side::Items] {
-            als.time_solve(side, &s.cfg, s.args.warmup)?;
-            per_side.push(als.time_solve(side, &s.cfg, s.args.repeats)?);
-        }
-        drop(als);
-        let samples: Vec<f64> = per_side[0].iter().zip(&per_side[1]).map(|(u, i)| u + i).collect();
-        let (f, steps) = (s.cfg.factors as f64, s.args.cg_steps as f64);
-        let systems = (s.data.n_users() + s.data.n_items()) as f64;
-        let (dram, modelled) = cg_bytes(systems, f, steps, solver.half_storage());
-        let t = Summary::of(&samples).median_s;
-        let copy = Summary::of(&copy_time(&s.gpu, dram as usize / 2, s.args.warmup, s.args.repeats)?).median_s;
-        Ok((
-            samples,
-            json!({
-                "systems": systems, "steps": steps, "dram_bytes": dram, "dram_gb_per_s": gb_per_s(dram, t),
-                "a_per_step_bytes": modelled, "a_per_step_gb_per_s": gb_per_s(modelled, t),
-                "memcpy_bytes_copied": (dram as usize / 2), "memcpy_median_s": copy,
-                "memcpy_gb_per_s": gb_per_s(dram, copy),
-            }),
-        ))
-    }
-
-    /// Seconds per repeat of copying `bytes` device-to-device, in copies of at most 1 GiB.
-    fn copy_time(gpu: &Gpu, bytes: usize, warmup: usize, repeats: usize) -> Result<Vec<f64>> {
-        let chunk = bytes.clamp(1, COPY_CHUNK);
-        let src: CudaSlice<u8> = gpu.alloc_zeros(chunk, "the copy benchmark's source")?;
-        let mut dst: CudaSlice<u8> = gpu.alloc_zeros(chunk, "the copy benchmark's destination")?;
-        let timer = EventTimer::new(gpu)?;
-        let mut copy_all = || {
-            let mut left = bytes;
-            while left > 0 {
-                let n = left.min(chunk);
-                gpu.stream()
-                    .memcpy_dtod(&src.slice(..n), &mut dst.slice_mut(..n))
-                    .map_err(|source| GpuError::Driver { context: "device-to-device copy".into(), source })?;
-                left -= n;
-            }
-            Ok(())
-        };
-        for _ in 0..warmup {
-            timer.time(&mut copy_all)?;
-        }
-        let samples = (0..repeats).map(|_| timer.time(&mut copy_all)).collect::<Result<Vec<f64>, GpuError>>()?;
-        Ok(samples)
     }
 }

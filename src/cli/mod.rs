@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 mod args;
 pub mod data;
 pub mod demo;
+pub mod experiment;
 pub mod infer_bench;
 mod infer_model;
 pub mod info;
@@ -43,6 +44,8 @@ pub enum Command {
     /// Time get_hermitian versions (cuBLAS baseline included) against the fp32 peak, and CG's
     /// bandwidth against a device-to-device copy (cuMF_als Fig. 7).
     KernelBench(kernel_bench::Args),
+    /// Experiments as files: run a spec's grid (resumable), report its figures and table, compare two results.
+    Experiment(experiment::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ServeSim(a) => serve_sim::run(a),
         Command::InferBench(a) => infer_bench::run(a),
         Command::KernelBench(a) => kernel_bench::run(a),
+        Command::Experiment(a) => experiment::run(a),
     }
 }

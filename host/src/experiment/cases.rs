@@ -1,0 +1,307 @@
+//! A spec's grids expanded into cases: every combination of each section's lists, in the
+//! spec's order, each with a stable id built from its dimensions (what `run` skips by and
+//! `compare` matches by).
+
+use std::collections::BTreeMap;
+
+use super::spec::{hermitians, DeviceName, Feedback, Precision, SolverName, Spec};
+use crate::model::Hermitian;
+use crate::serve::ScorerBackend;
+use crate::train::grid::SolverChoice;
+
+/// The order in which dimensions appear in ids, labels and tables.
+pub const DIM_ORDER: [&str; 19] = [
+    "dataset",
+    "device",
+    "feedback",
+    "f",
+    "lambda",
+    "alpha",
+    "solver",
+    "hermitian",
+    "fp16",
+    "threads",
+    "version",
+    "precision",
+    "steps",
+    "backend",
+    "batch",
+    "k",
+    "users",
+    "items",
+    "batch_rows",
+];
+
+/// What one case runs.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// ALS training, per-iteration time.
+    Train {
+        dataset: String,
+        device: DeviceName,
+        feedback: Feedback,
+        factors: usize,
+        lambda: f32,
+        alpha: f32,
+        solver: SolverChoice,
+        hermitian: Hermitian,
+        fp16: bool,
+        threads: usize,
+        batch_rows: Option<usize>,
+    },
+    /// get_hermitian alone over both half-steps (GPU).
+    Hermitian { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, version: Hermitian },
+    /// The CG solver alone over both sides, against a device-to-device copy (GPU).
+    Cg { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, fp16: bool, steps: u32 },
+    /// One top-k batch of a scorer on random factors.
+    Infer {
+        backend: ScorerBackend,
+        users: usize,
+        items: usize,
+        factors: usize,
+        batch: usize,
+        k: usize,
+        /// cpu-mt's thread count (0: all cores).
+        threads: usize,
+    },
+}
+
+impl Work {
+    /// Whether the case needs a GPU.
+    pub fn needs_gpu(&self) -> bool {
+        match self {
+            Work::Train { device, .. } => *device == DeviceName::Gpu,
+            Work::Hermitian { .. } | Work::Cg { .. } => true,
+            Work::Infer { backend, .. } => !matches!(backend, ScorerBackend::Cpu1 | ScorerBackend::CpuMt),
+        }
+    }
+
+    pub fn dataset(&self) -> Option<&str> {
+        match self {
+            Work::Train { dataset, .. } | Work::Hermitian { dataset, .. } | Work::Cg { dataset, .. } => Some(dataset),
+            Work::Infer { .. } => None,
+        }
+    }
+}
+
+/// One case of the grid.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `<kind>: dim=value …` in [`DIM_ORDER`].
+    pub id: String,
+    /// train, hermitian, cg or infer.
+    pub kind: &'static str,
+    pub dims: BTreeMap<String, String>,
+    pub work: Work,
+    pub repeats: usize,
+    pub warmup: usize,
+    /// GPU rows per batch (GPU ALS and kernels; default: as many as fit).
+    pub batch_rows: Option<usize>,
+    /// Rows of an inference answer checked against the reference.
+    pub check_rows: usize,
+}
+
+/// `<kind>: k=v …` with the dimensions in [`DIM_ORDER`] (unknown ones last, by name).
+pub fn case_id(kind: &str, dims: &BTreeMap<String, String>) -> String {
+    let parts: Vec<String> = ordered(dims).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{kind}: {}", parts.join(" "))
+}
+
+/// `dims` in [`DIM_ORDER`].
+pub fn ordered(dims: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
+    let rank = |k: &str| DIM_ORDER.iter().position(|d| *d == k).unwrap_or(DIM_ORDER.len());
+    let mut v: Vec<(&str, &str)> = dims.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    v.sort_by_key(|(k, _)| (rank(k), *k));
+    v
+}
+
+fn dims(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// Every case of `spec`, in order, without repeats.
+pub fn expand(spec: &Spec) -> Vec<Case> {
+    let mut out: Vec<Case> = Vec::new();
+    let mut push = |kind: &'static str,
+                    d: BTreeMap<String, String>,
+                    work: Work,
+                    r: (usize, usize),
+                    extra: (Option<usize>, usize)| {
+        let id = case_id(kind, &d);
+        if !out.iter().any(|c| c.id == id) {
+            out.push(Case {
+                id,
+                kind,
+                dims: d,
+                work,
+                repeats: r.0,
+                warmup: r.1,
+                batch_rows: extra.0,
+                check_rows: extra.1,
+            });
+        }
+    };
+    let all_datasets: Vec<String> = spec.datasets.iter().map(|d| d.name.clone()).collect();
+    let pick = |list: &[String]| if list.is_empty() { all_datasets.clone() } else { list.to_vec() };
+    let lambdas = |list: &[f32], fb: Feedback| if list.is_empty() { vec![fb.default_lambda()] } else { list.to_vec() };
+    let alphas = |list: &[f32], fb: Feedback| if fb.implicit() { list.to_vec() } else { vec![list[0]] };
+
+    if let Some(t) = &spec.train {
+        let r = (t.repeats.unwrap_or(spec.repeats), t.warmup.unwrap_or(spec.warmup));
+        let versions = hermitians(&t.hermitian);
+        for ds in pick(&t.datasets) {
+            for &device in &t.device {
+                let gpu = device == DeviceName::Gpu;
+                for &fb in &t.feedback {
+                    for &f in &t.factors {
+                        for lambda in lambdas(&t.lambda, fb) {
+                            for alpha in alphas(&t.alpha, fb) {
+                                for &s in &t.solver {
+                                    let steps = if s.is_cg() { t.cg_steps.clone() } else { vec![0] };
+                                    let hs = if gpu { versions.clone() } else { vec![Hermitian::DEFAULT] };
+                                    let fp16s = if gpu && s == SolverName::Cg { t.fp16.clone() } else { vec![false] };
+                                    let threads = if gpu { vec![0] } else { t.threads.clone() };
+                                    for &n in &steps {
+                                        for &h in &hs {
+                                            for &fp16 in &fp16s {
+                                                for &th in &threads {
+                                                    let choice = s.choice(n);
+                                                    let mut d = vec![
+                                                        ("dataset", ds.clone()),
+                                                        ("device", format!("{device:?}").to_lowercase()),
+                                                        ("feedback", fb.name().to_string()),
+                                                        ("f", f.to_string()),
+                                                        ("lambda", lambda.to_string()),
+                                                        ("solver", choice.name()),
+                                                    ];
+                                                    if fb.implicit() {
+                                                        d.push(("alpha", alpha.to_string()));
+                                                    }
+                                                    if gpu {
+                                                        d.push(("hermitian", h.name()));
+                                                        d.push(("fp16", fp16.to_string()));
+                                                    } else {
+                                                        d.push(("threads", th.to_string()));
+                                                    }
+                                                    let work = Work::Train {
+                                                        dataset: ds.clone(),
+                                                        device,
+                                                        feedback: fb,
+                                                        factors: f,
+                                                        lambda,
+                                                        alpha,
+                                                        solver: choice,
+                                                        hermitian: h,
+                                                        fp16,
+                                                        threads: th,
+                                                        batch_rows: t.batch_rows,
+                                                    };
+                                                    push("train", dims(&d), work, r, (t.batch_rows, 0));
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(k) = &spec.kernels {
+        let r = (k.repeats.unwrap_or(spec.repeats), k.warmup.unwrap_or(spec.warmup));
+        let versions = hermitians(&k.hermitian);
+        for ds in pick(&k.datasets) {
+            for &fb in &k.feedback {
+                for &f in &k.factors {
+                    for lambda in lambdas(&k.lambda, fb) {
+                        for alpha in alphas(&k.alpha, fb) {
+                            let mut base = vec![
+                                ("dataset", ds.clone()),
+                                ("feedback", fb.name().to_string()),
+                                ("f", f.to_string()),
+                                ("lambda", lambda.to_string()),
+                            ];
+                            if fb.implicit() {
+                                base.push(("alpha", alpha.to_string()));
+                            }
+                            for &v in &versions {
+                                let mut d = base.clone();
+                                d.push(("version", v.name()));
+                                let work = Work::Hermitian {
+                                    dataset: ds.clone(),
+                                    feedback: fb,
+                                    factors: f,
+                                    lambda,
+                                    alpha,
+                                    version: v,
+                                };
+                                push("hermitian", dims(&d), work, r, (k.batch_rows, 0));
+                            }
+                            for &p in &k.cg {
+                                for &steps in &k.cg_steps {
+                                    let mut d = base.clone();
+                                    d.push(("precision", format!("{p:?}").to_lowercase()));
+                                    d.push(("steps", steps.to_string()));
+                                    let fp16 = p == Precision::Fp16;
+                                    let work = Work::Cg {
+                                        dataset: ds.clone(),
+                                        feedback: fb,
+                                        factors: f,
+                                        lambda,
+                                        alpha,
+                                        fp16,
+                                        steps,
+                                    };
+                                    push("cg", dims(&d), work, r, (k.batch_rows, 0));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(i) = &spec.infer {
+        let r = (i.repeats.unwrap_or(spec.repeats), i.warmup.unwrap_or(spec.warmup));
+        for &f in &i.factors {
+            for b in &i.backends {
+                let threads = if b.0 == ScorerBackend::CpuMt { i.threads.clone() } else { vec![1] };
+                for &batch in &i.batch {
+                    for &k in &i.k {
+                        for &th in &threads {
+                            let mut d = vec![
+                                ("backend", b.0.name().to_string()),
+                                ("f", f.to_string()),
+                                ("batch", batch.to_string()),
+                                ("k", k.to_string()),
+                                ("users", i.users.to_string()),
+                                ("items", i.items.to_string()),
+                            ];
+                            if b.0 == ScorerBackend::CpuMt {
+                                d.push(("threads", th.to_string()));
+                            }
+                            let work = Work::Infer {
+                                backend: b.0,
+                                users: i.users,
+                                items: i.items,
+                                factors: f,
+                                batch,
+                                k,
+                                threads: th,
+                            };
+                            push("infer", dims(&d), work, r, (None, i.check_rows));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `id` passes `--only`: every whitespace-separated word of the filter occurs in it.
+pub fn matches_filter(id: &str, filter: Option<&str>) -> bool {
+    filter.is_none_or(|f| f.split_whitespace().all(|w| id.contains(w)))
+}

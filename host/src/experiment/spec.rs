@@ -1,0 +1,562 @@
+//! Experiment specs: a TOML file that names datasets, the grids of the training, kernel and
+//! inference benchmarks, repeats and warm-up, and the figures to draw. Every list of a grid
+//! multiplies; a single value may be written without brackets. Unknown keys and wrong types are
+//! errors that name the line (`toml`'s spans).
+//!
+//! ```toml
+//! name = "cpu-smoke"
+//! repeats = 3
+//! warmup = 1
+//!
+//! [[dataset]]
+//! name = "tiny"
+//! preset = "demo"      # synth:PRESET:SCALE; or `shaped = "netflix"`, or `file = "data.cache"`
+//! scale = 0.05
+//!
+//! [train]
+//! device = "cpu"
+//! feedback = "explicit"
+//! factors = [8, 16]
+//! solver = ["cholesky", "cg"]
+//!
+//! [[figure]]
+//! name = "train-time"
+//! kind = "bars"
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::de::{self, IntoDeserializer, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::data::synth::Preset;
+use crate::model::{Hermitian, MatrixFree, Solver};
+use crate::serve::ScorerBackend;
+use crate::train::grid::SolverChoice;
+
+/// A parsed spec.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// The experiment's name (results go to `<out>/<name>/<machine>/`); default: the file's stem.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Timed repeats per case (training: timed iterations).
+    #[serde(default = "five")]
+    pub repeats: usize,
+    /// Untimed runs before the timed ones (training: leading iterations left out).
+    #[serde(default = "one")]
+    pub warmup: usize,
+    #[serde(default = "seed")]
+    pub seed: u64,
+    #[serde(default, rename = "dataset")]
+    pub datasets: Vec<DatasetSpec>,
+    pub train: Option<TrainSection>,
+    pub kernels: Option<KernelSection>,
+    pub infer: Option<InferSection>,
+    #[serde(default, rename = "figure")]
+    pub figures: Vec<FigureSpec>,
+}
+
+fn five() -> usize {
+    5
+}
+fn one() -> usize {
+    1
+}
+fn seed() -> u64 {
+    42
+}
+
+/// One dataset: exactly one of `file`, `preset` (the planted synthetic presets: `synth:PRESET:SCALE`),
+/// `shaped` (the power-law generator: `shaped:NAME:SCALE`) or `input` (any `--input` spec).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    pub name: String,
+    pub file: Option<PathBuf>,
+    pub preset: Option<String>,
+    pub shaped: Option<String>,
+    pub input: Option<String>,
+    /// Scale of a preset (users and nnz multiplied; default 1) or of a shaped set (default 0.01).
+    pub scale: Option<f64>,
+}
+
+impl DatasetSpec {
+    /// The `--input` spec that `data::input::load_input` reads.
+    pub fn input(&self) -> Result<String> {
+        let given = [self.file.is_some(), self.preset.is_some(), self.shaped.is_some(), self.input.is_some()];
+        anyhow::ensure!(
+            given.iter().filter(|g| **g).count() == 1,
+            "dataset {:?}: give exactly one of file, preset, shaped, input",
+            self.name
+        );
+        if let Some(p) = &self.preset {
+            let preset: Preset = p.parse().map_err(|e: String| anyhow::anyhow!("dataset {:?}: {e}", self.name))?;
+            return Ok(format!("synth:{preset}:{}", self.scale.unwrap_or(1.0)));
+        }
+        if let Some(s) = &self.shaped {
+            return Ok(format!("shaped:{s}:{}", self.scale.unwrap_or(0.01)));
+        }
+        anyhow::ensure!(self.scale.is_none(), "dataset {:?}: scale applies to preset and shaped only", self.name);
+        Ok(match (&self.file, &self.input) {
+            (Some(f), _) => f.display().to_string(),
+            (_, Some(i)) => i.clone(),
+            _ => unreachable!(),
+        })
+    }
+}
+
+/// Where a training case runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceName {
+    Cpu,
+    Gpu,
+}
+
+/// Explicit ratings (weighted-λ) or implicit feedback (confidences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Feedback {
+    Explicit,
+    Implicit,
+}
+
+impl Feedback {
+    pub fn implicit(self) -> bool {
+        self == Feedback::Implicit
+    }
+    pub fn name(self) -> &'static str {
+        if self.implicit() {
+            "implicit"
+        } else {
+            "explicit"
+        }
+    }
+    /// λ when the spec gives none (as `train`: 0.1 implicit, 0.05 explicit).
+    pub fn default_lambda(self) -> f32 {
+        if self.implicit() {
+            0.1
+        } else {
+            0.05
+        }
+    }
+}
+
+/// A solver as `train --solver` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolverName {
+    Cholesky,
+    Lu,
+    Cg,
+    CublasLu,
+    CgMf,
+    CgMfUsers,
+    CgMfItems,
+}
+
+impl SolverName {
+    pub fn is_cg(self) -> bool {
+        matches!(self, SolverName::Cg | SolverName::CgMf | SolverName::CgMfUsers | SolverName::CgMfItems)
+    }
+    pub fn gpu_only(self) -> bool {
+        matches!(self, SolverName::CublasLu | SolverName::CgMf | SolverName::CgMfUsers | SolverName::CgMfItems)
+    }
+    /// The training grid's choice, with `steps` CG steps.
+    pub fn choice(self, steps: usize) -> SolverChoice {
+        let matrix_free = match self {
+            SolverName::CgMf => MatrixFree::Both,
+            SolverName::CgMfUsers => MatrixFree::Users,
+            SolverName::CgMfItems => MatrixFree::Items,
+            _ => MatrixFree::Off,
+        };
+        let solver = match self {
+            SolverName::Cholesky => Solver::Cholesky,
+            SolverName::Lu | SolverName::CublasLu => Solver::Lu,
+            _ => Solver::Cg { steps, tol: None },
+        };
+        SolverChoice { solver, cublas_lu: self == SolverName::CublasLu, matrix_free }
+    }
+}
+
+/// A get_hermitian choice: one version (`"v8"`, `8`, `"cublas"`) or `"all"` (every version of
+/// `Hermitian::all()`, the cuBLAS baseline first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HermitianSel {
+    All,
+    One(Hermitian),
+}
+
+impl<'de> Deserialize<'de> for HermitianSel {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = HermitianSel;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a get_hermitian version (\"v8\", 8, \"cublas\") or \"all\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<HermitianSel, E> {
+                if s == "all" {
+                    return Ok(HermitianSel::All);
+                }
+                s.parse().map(HermitianSel::One).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<HermitianSel, E> {
+                self.visit_str(&n.to_string())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Expand a list of [`HermitianSel`] into versions, in order, without repeats.
+pub fn hermitians(sel: &[HermitianSel]) -> Vec<Hermitian> {
+    let mut out: Vec<Hermitian> = Vec::new();
+    for s in sel {
+        let add: Vec<Hermitian> = match s {
+            HermitianSel::All => Hermitian::all().collect(),
+            HermitianSel::One(h) => vec![*h],
+        };
+        for h in add {
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+    }
+    out
+}
+
+/// A scorer backend by name or alias (`cpu1`, `cpu-mt`, `gpu-fused`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backend(pub ScorerBackend);
+
+impl<'de> Deserialize<'de> for Backend {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ScorerBackend::ALL
+            .into_iter()
+            .find(|b| b.name() == s || b.aliases().contains(&s.as_str()))
+            .map(Backend)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ScorerBackend::ALL.iter().map(|b| b.name()).collect();
+                de::Error::custom(format!("unknown inference backend {s:?} (known: {})", names.join(", ")))
+            })
+    }
+}
+
+/// CG precision of the kernel benchmark: A in fp32 or fp16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Fp32,
+    Fp16,
+}
+
+/// `[train]`: whole ALS training runs, per-iteration time (the training grid).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSection {
+    /// Dataset names (default: every dataset).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub datasets: Vec<String>,
+    #[serde(default = "cpu", deserialize_with = "one_or_many")]
+    pub device: Vec<DeviceName>,
+    #[serde(default = "explicit", deserialize_with = "one_or_many")]
+    pub feedback: Vec<Feedback>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub factors: Vec<usize>,
+    /// Default: 0.05 explicit, 0.1 implicit.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub lambda: Vec<f32>,
+    /// Implicit only.
+    #[serde(default = "alpha", deserialize_with = "one_or_many")]
+    pub alpha: Vec<f32>,
+    #[serde(default = "cholesky", deserialize_with = "one_or_many")]
+    pub solver: Vec<SolverName>,
+    /// CG solvers only.
+    #[serde(default = "three", deserialize_with = "one_or_many")]
+    pub cg_steps: Vec<usize>,
+    /// GPU only.
+    #[serde(default = "v_default", deserialize_with = "one_or_many")]
+    pub hermitian: Vec<HermitianSel>,
+    /// GPU CG solvers only: A in fp16.
+    #[serde(default = "no", deserialize_with = "one_or_many")]
+    pub fp16: Vec<bool>,
+    /// CPU only (0: all cores).
+    #[serde(default = "zero", deserialize_with = "one_or_many")]
+    pub threads: Vec<usize>,
+    pub batch_rows: Option<usize>,
+    pub repeats: Option<usize>,
+    pub warmup: Option<usize>,
+}
+
+/// `[kernels]`: get_hermitian alone and the CG solvers alone, on the GPU (cuMF_als Fig. 7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelSection {
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub datasets: Vec<String>,
+    #[serde(default = "explicit", deserialize_with = "one_or_many")]
+    pub feedback: Vec<Feedback>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub factors: Vec<usize>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub lambda: Vec<f32>,
+    #[serde(default = "alpha", deserialize_with = "one_or_many")]
+    pub alpha: Vec<f32>,
+    /// Default: none.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub hermitian: Vec<HermitianSel>,
+    /// CG bandwidth cases (default: none).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub cg: Vec<Precision>,
+    #[serde(default = "three_u32", deserialize_with = "one_or_many")]
+    pub cg_steps: Vec<u32>,
+    pub batch_rows: Option<usize>,
+    pub repeats: Option<usize>,
+    pub warmup: Option<usize>,
+}
+
+/// `[infer]`: time per top-k batch of each scorer on random factors of a given shape.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InferSection {
+    #[serde(deserialize_with = "one_or_many")]
+    pub backends: Vec<Backend>,
+    pub users: usize,
+    pub items: usize,
+    #[serde(default = "f64_", deserialize_with = "one_or_many")]
+    pub factors: Vec<usize>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub batch: Vec<usize>,
+    #[serde(default = "k100", deserialize_with = "one_or_many")]
+    pub k: Vec<usize>,
+    /// cpu-mt only (0: all cores).
+    #[serde(default = "zero", deserialize_with = "one_or_many")]
+    pub threads: Vec<usize>,
+    /// Rows of each answer checked against the reference.
+    #[serde(default = "eight")]
+    pub check_rows: usize,
+    pub repeats: Option<usize>,
+    pub warmup: Option<usize>,
+}
+
+/// `[[figure]]`: one figure of `experiment report`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FigureSpec {
+    /// File stem: `<name>.svg`, `<name>.png`.
+    pub name: String,
+    pub kind: FigureKind,
+    pub title: Option<String>,
+    /// Cases of this kind only: train, hermitian, cg, infer (default: all).
+    pub cases: Option<String>,
+    /// Cases whose dimensions have these values only (`{ solver = "cg3" }`).
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, String>,
+    /// Line figures: the dimension along x (`f`, `hermitian`, `batch`, …).
+    pub x: Option<String>,
+    /// Line figures: the dimension that tells lines apart (default: every other varying one).
+    pub series: Option<String>,
+    /// `time` (median with min–max whiskers, the default), `rate` (the case's derived rate) or a
+    /// key of the case's `extra` numbers.
+    #[serde(default = "time")]
+    pub metric: String,
+    #[serde(default)]
+    pub log_y: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FigureKind {
+    /// One bar per case: median, min–max whiskers.
+    Bars,
+    /// One line per series over the `x` dimension, min–max whiskers.
+    Line,
+}
+
+fn cpu() -> Vec<DeviceName> {
+    vec![DeviceName::Cpu]
+}
+fn explicit() -> Vec<Feedback> {
+    vec![Feedback::Explicit]
+}
+fn alpha() -> Vec<f32> {
+    vec![1.0]
+}
+fn cholesky() -> Vec<SolverName> {
+    vec![SolverName::Cholesky]
+}
+fn three() -> Vec<usize> {
+    vec![3]
+}
+fn three_u32() -> Vec<u32> {
+    vec![3]
+}
+fn v_default() -> Vec<HermitianSel> {
+    vec![HermitianSel::One(Hermitian::DEFAULT)]
+}
+fn no() -> Vec<bool> {
+    vec![false]
+}
+fn zero() -> Vec<usize> {
+    vec![0]
+}
+fn f64_() -> Vec<usize> {
+    vec![64]
+}
+fn k100() -> Vec<usize> {
+    vec![100]
+}
+fn eight() -> usize {
+    8
+}
+fn time() -> String {
+    "time".into()
+}
+
+/// A value or a list of values, as a list.
+fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a value or a list of values")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+            Vec::<T>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(s.into_deserializer())?])
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(n.into_deserializer())?])
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(n.into_deserializer())?])
+        }
+        fn visit_f64<E: de::Error>(self, x: f64) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(x.into_deserializer())?])
+        }
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Vec<T>, E> {
+            Ok(vec![T::deserialize(b.into_deserializer())?])
+        }
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+impl Spec {
+    /// Parse `text` (from `origin`, for messages); `stem` names the experiment when the spec does not.
+    pub fn parse(text: &str, origin: &str, stem: &str) -> Result<Spec> {
+        let mut spec: Spec = toml::from_str(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        if spec.name.is_empty() {
+            spec.name = stem.to_string();
+        }
+        spec.check().map_err(|e| {
+            let at = locate(text, &e.to_string()).map(|l| format!(" (line {l})")).unwrap_or_default();
+            anyhow::anyhow!("{origin}{at}: {e:#}")
+        })?;
+        Ok(spec)
+    }
+
+    /// Read and parse a spec file.
+    pub fn load(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("experiment");
+        Spec::parse(&text, &path.display().to_string(), stem)
+    }
+
+    /// Checks that the parser cannot make: names that refer to one another, values in range.
+    fn check(&self) -> Result<()> {
+        anyhow::ensure!(
+            !self.name.is_empty() && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "name {:?}: letters, digits, '-', '_' and '.' only",
+            self.name
+        );
+        anyhow::ensure!(self.repeats >= 1, "repeats must be at least 1");
+        let mut names = Vec::new();
+        for d in &self.datasets {
+            d.input()?;
+            anyhow::ensure!(!names.contains(&&d.name), "dataset {:?} is defined twice", d.name);
+            names.push(&d.name);
+        }
+        let known = |list: &[String], section: &str| -> Result<()> {
+            for n in list {
+                anyhow::ensure!(names.contains(&n), "[{section}] datasets: no dataset named {n:?}");
+            }
+            anyhow::ensure!(!names.is_empty(), "[{section}] needs a [[dataset]]");
+            Ok(())
+        };
+        if let Some(t) = &self.train {
+            known(&t.datasets, "train")?;
+            nonempty(&[t.device.len(), t.feedback.len(), t.factors.len(), t.solver.len(), t.threads.len()], "train")?;
+            nonempty(&[t.alpha.len(), t.cg_steps.len(), t.hermitian.len(), t.fp16.len()], "train")?;
+            anyhow::ensure!(t.factors.iter().all(|&f| f >= 1), "[train] factors must be ≥ 1");
+        }
+        if let Some(k) = &self.kernels {
+            known(&k.datasets, "kernels")?;
+            nonempty(&[k.feedback.len(), k.factors.len(), k.alpha.len(), k.cg_steps.len()], "kernels")?;
+        }
+        if let Some(i) = &self.infer {
+            nonempty(&[i.backends.len(), i.factors.len(), i.batch.len(), i.k.len(), i.threads.len()], "infer")?;
+            anyhow::ensure!(i.users >= 1 && i.items >= 1, "[infer] users and items must be ≥ 1");
+            for &k in &i.k {
+                crate::infer::check_k(k).with_context(|| "[infer] k".to_string())?;
+            }
+            anyhow::ensure!(i.batch.iter().all(|&b| b >= 1), "[infer] batch must be ≥ 1");
+        }
+        for f in &self.figures {
+            if let Some(c) = &f.cases {
+                anyhow::ensure!(
+                    ["train", "hermitian", "cg", "infer"].contains(&c.as_str()),
+                    "figure {:?}: cases = {c:?}: one of train, hermitian, cg, infer",
+                    f.name
+                );
+            }
+            anyhow::ensure!(
+                f.kind != FigureKind::Line || f.x.is_some(),
+                "figure {:?}: a line figure needs x (the dimension along the x axis)",
+                f.name
+            );
+        }
+        Ok(())
+    }
+}
+
+fn nonempty(lens: &[usize], section: &str) -> Result<()> {
+    anyhow::ensure!(lens.iter().all(|&n| n > 0), "[{section}]: every list needs at least one value");
+    Ok(())
+}
+
+/// The line of `text` that a semantic error most likely refers to: the first line holding a
+/// quoted name or the `[section]` the message names.
+fn locate(text: &str, message: &str) -> Option<usize> {
+    let quoted: Vec<&str> = message.split('"').skip(1).step_by(2).filter(|q| !q.is_empty()).collect();
+    let sections: Vec<String> =
+        message.split('[').skip(1).filter_map(|s| s.split(']').next()).map(|s| format!("[{s}]")).collect();
+    let lines: Vec<&str> = text.lines().collect();
+    for q in quoted {
+        let needle = format!("\"{q}\"");
+        if let Some(i) = lines.iter().position(|l| l.contains(&needle)) {
+            return Some(i + 1);
+        }
+    }
+    for s in sections {
+        if let Some(i) = lines.iter().position(|l| l.trim() == s) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
