@@ -10,7 +10,8 @@
 #   scratch DIR  the scratch branch's throwaway version (v10, a copy of v3): its GPU tests and
 #             kernel-bench against v3
 #   versions  kernel-bench of every get_hermitian version of the ABI's list, the cuBLAS baseline
-#             and the solvers on the Netflix shape (f=100); infer-bench of every GPU scorer:
+#             and CG on the Netflix shape (f=100), an iteration with each solver; infer-bench of
+#             every GPU scorer:
 #             the source of the kernel families' version tables
 #   sanitize  compute-sanitizer memcheck and racecheck over the GPU tests
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
@@ -37,6 +38,9 @@ case "$1" in
     step 200 $2/rustmf kernel-bench --input synth:netflix:1 --factors 100 --hermitian 10,3 --no-cg --repeats 3 --warmup 1 --out $R --name scratch-kernel-bench-v10-v3 2>&1 | tail -n 6 ;;
   versions)
     step 400 ./rustmf kernel-bench --input synth:netflix:1 --factors 100 --repeats 3 --warmup 1 --out $R --name kernel-bench-netflix-f100 2>&1 | tail -n 24
+    step 150 ./rustmf train --device gpu --input synth:netflix:1 --explicit --lambda 0.05 --factors 100 --iterations 3 \
+      --bench-warmup 1 --solver cholesky,lu,cg,cg-mf,cublas-lu --cg-steps 3 --hermitian 9 --bench-out $R \
+      --bench-name solvers-netflix-f100 2>&1 | grep -E --line-buffered "median|rror"
     step 150 ./rustmf infer-bench ${IB/gpu-fused,gpu-fused-tf32/gpu-fused,gpu-fused-tf32,gpu-fused-wgmma,gpu-tf32,gpu-sgemm} --out $R --name infer-b1000-scorers 2>&1 | tail -n 8 ;;
   sanitize)
     CS=/usr/local/cuda/bin/compute-sanitizer
