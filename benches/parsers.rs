@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rustmf::cpu::thread_pool;
@@ -72,6 +72,8 @@ fn parsers(c: &mut Criterion) {
     let options = LoadOptions { progress: false, ..LoadOptions::default() };
     let pool = thread_pool(1).expect("a one-thread pool");
     let mut g = c.benchmark_group("parse");
+    // ~50 ms per load: the same number of loads per sample, so 10 samples fit the 2 s.
+    g.sampling_mode(SamplingMode::Flat);
     for (name, file, text, format) in cases {
         let path = dir.path().join(file);
         std::fs::write(&path, &text).expect("write the generated input");
