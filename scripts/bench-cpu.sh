@@ -10,7 +10,7 @@
 # Arguments after `--` go to criterion, e.g. a filter: `scripts/bench-cpu.sh compare main -- half_step`.
 # Baselines live under the target dir (target/criterion/<group>/<bench>/<NAME>/): per machine, never
 # committed. `compare` ends with the benchmarks criterion found slower or faster (p < 0.05, beyond
-# its ±2% noise threshold); with BENCH_FAIL_ON_REGRESSION=1 it exits 1 when any regressed.
+# the benches' ±5% noise threshold); with BENCH_FAIL_ON_REGRESSION=1 it exits 1 when any regressed.
 # Builds without the GPU feature (no kernel toolchain needed); BENCH_CARGO_FLAGS replaces that
 # (e.g. BENCH_CARGO_FLAGS="" for the default build). The output is also written to BENCH_LOG if set.
 set -euo pipefail
