@@ -86,7 +86,7 @@ fn parsers(c: &mut Criterion) {
 }
 
 /// Changes smaller than this are reported as noise: identical code measured twice on the shared
-/// 2-core dev box differs by up to ~9% on single benchmarks (benches/results/cpu/criterion-*.txt).
+/// 2-core dev box differs by up to ~11% on single benchmarks (benches/results/cpu/criterion-*.txt).
 const NOISE: f64 = 0.05;
 
 criterion_group! {
