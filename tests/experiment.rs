@@ -39,12 +39,8 @@ series = "solver"
 
 fn run(spec_text: &str, out: &Path, only: Option<&str>) -> experiment::RunSummary {
     let spec = Spec::parse(spec_text, "tiny.toml", "tiny").unwrap();
-    let opts = RunOptions {
-        out: out.to_path_buf(),
-        only: only.map(str::to_string),
-        kernels: rustmf::kernels::PTX,
-        spec_file: "tiny.toml".into(),
-    };
+    let mut opts = RunOptions::new(out, rustmf::kernels::PTX, "tiny.toml");
+    opts.only = only.map(str::to_string);
     experiment::run(&spec, spec_text, &opts).unwrap()
 }
 
@@ -103,8 +99,7 @@ fn gpu_cases_without_a_gpu_are_recorded_as_skipped_with_the_reason() {
         eprintln!("a GPU is present: the skip path is not exercised here");
         return;
     }
-    let opts =
-        RunOptions { out: out.path().into(), only: None, kernels: rustmf::kernels::PTX, spec_file: "gpu".into() };
+    let opts = RunOptions::new(out.path(), rustmf::kernels::PTX, "gpu");
     let s = experiment::run(&spec, &text, &opts).unwrap();
     assert_eq!((s.cases, s.measured, s.skipped, s.failed), (2, 0, 2, 0));
     let file = ResultsFile::load(&s.dir).unwrap();
@@ -210,4 +205,175 @@ fn the_committed_specs_parse_into_their_grids() {
     }
     assert_eq!(cases.len(), 2 * versions.len() + 2 * 2);
     assert!(cases.iter().all(|c| c.work.needs_gpu()));
+}
+
+#[test]
+fn quick_runs_one_small_case_per_figure_into_its_own_folder() {
+    let text = TINY.replace("repeats = 2", "repeats = 5");
+    let out = tempfile::tempdir().unwrap();
+    let spec = Spec::parse(&text, "tiny.toml", "tiny").unwrap();
+    let mut opts = RunOptions::new(out.path(), rustmf::kernels::PTX, "tiny.toml");
+    opts.quick = true;
+    let q = experiment::run(&spec, &text, &opts).unwrap();
+    // Both figures draw train cases: the first one serves both.
+    assert_eq!((q.cases, q.measured, q.failed), (1, 1, 0));
+    assert!(q.dir.starts_with(out.path().join("tiny-quick")), "{}", q.dir.display());
+    let file = ResultsFile::load(&q.dir).unwrap();
+    assert_eq!(
+        file.records[0].id,
+        "train: dataset=demo device=cpu feedback=explicit f=4 lambda=0.05 solver=cholesky threads=1"
+    );
+    assert_eq!(file.records[0].samples_s.len(), experiment::spec::QUICK_REPEATS);
+    // Resumable like a full run; and a full run does not take the quick case for measured.
+    assert_eq!(experiment::run(&spec, &text, &opts).unwrap().already, 1);
+    opts.quick = false;
+    let full = experiment::run(&spec, &text, &opts).unwrap();
+    assert_eq!((full.measured, full.already), (4, 0));
+    // A figure per kind: a figure limited by `where` picks its own first case.
+    let two = text.replace("name = \"over-f\"", "name = \"over-f\"\ncases = \"train\"\nwhere = { solver = \"cg3\" }");
+    let spec = Spec::parse(&two, "tiny.toml", "tiny").unwrap();
+    let q = spec.quick();
+    let ids: Vec<String> = experiment::quick(&q, &experiment::expand(&q)).into_iter().map(|c| c.id).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids[1].contains("f=4") && ids[1].contains("solver=cg3"), "{ids:?}");
+}
+
+/// Implicit training on the tiny set and a small inference shape, with every peer.
+const PEERS: &str = r#"
+name = "peers"
+repeats = 2
+warmup = 1
+
+[[dataset]]
+name = "demo"
+preset = "demo"
+scale = 0.05
+
+[train]
+feedback = "implicit"
+factors = 4
+solver = ["cholesky", "cg"]
+threads = 1
+
+[infer]
+backends = "cpu1"
+users = 50
+items = 200
+factors = 8
+batch = 4
+k = 5
+
+[peers]
+run = ["implicit-cpu", "implicit-gpu", "torch-topk"]
+"#;
+
+fn python_imports(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn peers_without_their_libraries_are_recorded_as_skipped_never_measured() {
+    let spec = Spec::parse(PEERS, "peers.toml", "peers").unwrap();
+    let peer_ids: Vec<String> =
+        experiment::expand(&spec).into_iter().filter(|c| c.dims.contains_key("peer")).map(|c| c.id).collect();
+    assert_eq!(peer_ids.len(), 4, "{peer_ids:?}"); // implicit-cpu cholesky + cg3, implicit-gpu, torch-topk
+    let cg = "train: peer=implicit-cpu dataset=demo device=cpu feedback=implicit f=4 lambda=0.1 alpha=1 \
+              solver=cg3 threads=1";
+    assert!(peer_ids.iter().any(|id| id == cg), "{peer_ids:?}");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers.py");
+    let skipped = |python: &str, script: &Path| {
+        let out = tempfile::tempdir().unwrap();
+        let mut opts = RunOptions::new(out.path(), rustmf::kernels::PTX, "peers.toml");
+        opts.only = Some("peer=".into());
+        opts.peers.python = python.into();
+        opts.peers.script = script.into();
+        let s = experiment::run(&spec, PEERS, &opts).unwrap();
+        assert_eq!((s.cases, s.measured, s.failed), (4, 0, 0));
+        let file = ResultsFile::load(&s.dir).unwrap();
+        file.records
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, Status::Skipped, "{}", r.id);
+                assert!(r.samples_s.is_empty() && r.summary.is_none(), "{}", r.id);
+                r.reason.clone().unwrap()
+            })
+            .collect::<Vec<String>>()
+    };
+    for reason in skipped("/nonexistent/python3", &script) {
+        assert!(reason.starts_with("no Python interpreter"), "{reason}");
+    }
+    for reason in skipped("python3", Path::new("/nonexistent/peers.py")) {
+        assert!(reason.contains("side-car") && reason.contains("is not there"), "{reason}");
+    }
+    if python_imports("implicit") || python_imports("torch") || !python_imports("json") {
+        eprintln!("implicit or torch is installed here (or no python3): the real side-car's skip is not exercised");
+        return;
+    }
+    for reason in skipped("python3", &script) {
+        assert!(reason.contains("not importable"), "{reason}");
+    }
+}
+
+#[test]
+fn the_reproduction_specs_parse_expand_and_have_a_quick_subset() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/experiments");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    names.sort();
+    for want in [
+        "cumf-fig4-hermitian-phases",
+        "cumf-fig5-solvers",
+        "cumf-fig6-rmse-vs-time",
+        "cumf-fig7a-hermitian-flops",
+        "cumf-fig7b-cg-bandwidth",
+        "cumf-v-f-implicit",
+        "lfm1b-training",
+        "lfm1b-inference",
+    ] {
+        assert!(names.iter().any(|p| p.file_stem().unwrap() == want), "missing {want}.toml");
+    }
+    for path in &names {
+        let spec = Spec::load(path).unwrap();
+        let cases = experiment::expand(&spec);
+        assert!(!cases.is_empty(), "{}", path.display());
+        assert!(!spec.figures.is_empty(), "{}: no figure", path.display());
+        let q = spec.quick();
+        let quick = experiment::quick(&q, &experiment::expand(&q));
+        assert!(
+            !quick.is_empty() && quick.len() <= spec.figures.len() + 4,
+            "{}: {} quick cases",
+            path.display(),
+            quick.len()
+        );
+        assert!(quick.iter().all(|c| !c.dims.contains_key("peer")), "{}", path.display());
+    }
+    let load = |n: &str| experiment::expand(&Spec::load(&root.join(format!("{n}.toml"))).unwrap());
+
+    // Fig. 5: 3 datasets × (LU, CG fp32, CG fp16, Cholesky, cuBLAS LU, matrix-free CG), Table II λ.
+    let fig5 = load("cumf-fig5-solvers");
+    assert_eq!(fig5.len(), 18);
+    for (ds, lambda) in [("netflix", "0.05"), ("yahoo", "1.4"), ("hugewiki", "0.05")] {
+        let of: Vec<_> = fig5.iter().filter(|c| c.dims["dataset"] == ds).collect();
+        assert_eq!(of.len(), 6, "{ds}");
+        assert!(of.iter().all(|c| c.dims["lambda"] == lambda && c.dims["f"] == "100" && c.repeats == 10), "{ds}");
+        assert_eq!(of.iter().filter(|c| c.dims["fp16"] == "true").count(), 1, "{ds}");
+    }
+    // Fig. 4: v3 and v4 alone; Fig. 7a: every version; Fig. 7b: 2 precisions × 2 step counts.
+    assert_eq!(load("cumf-fig4-hermitian-phases").len(), 2);
+    assert_eq!(load("cumf-fig7a-hermitian-flops").len(), Hermitian::all().count());
+    assert_eq!(load("cumf-fig7b-cg-bandwidth").len(), 4);
+    // §V-F: rustmf GPU (2 solvers) and CPU (2 solvers), implicit GPU (1) and CPU (2).
+    let vf = load("cumf-v-f-implicit");
+    assert_eq!(vf.len(), 7);
+    assert_eq!(vf.iter().filter(|c| c.dims.contains_key("peer")).count(), 3);
+    // LFM-1b: CPU 1 and all threads; 7 scorers × 3 batches + PyTorch × 3.
+    let train = load("lfm1b-training");
+    assert!(train.iter().any(|c| c.dims.get("threads").is_some_and(|t| t == "1")));
+    assert_eq!(load("lfm1b-inference").len(), 7 * 3 + 3);
 }

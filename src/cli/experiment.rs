@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! rustmf experiment run benches/experiments/cpu-smoke.toml            # → benches/results/cpu-smoke/<machine>/
+//! rustmf experiment run benches/experiments/cpu-smoke.toml --quick    # one small case per figure → cpu-smoke-quick/
 //! rustmf experiment report benches/results/cpu-smoke/<machine>        # report.md + figures there
 //! rustmf experiment compare OLD_DIR NEW_DIR --fail-on-regression
 //! ```
@@ -32,6 +33,17 @@ pub enum Command {
         /// List the cases and exit.
         #[arg(long)]
         list: bool,
+        /// One small case per figure: the first case each figure draws, datasets at their
+        /// quick_scale, at most 2 repeats and 1 warm-up, no peers; results go to
+        /// OUT/<experiment>-quick/<machine>/.
+        #[arg(long)]
+        quick: bool,
+        /// The Python interpreter for [peers] cases (default: $RUSTMF_PYTHON or python3).
+        #[arg(long)]
+        python: Option<String>,
+        /// The peers' side-car (default: $RUSTMF_PEERS or benches/peers.py).
+        #[arg(long)]
+        peers: Option<PathBuf>,
     },
     /// Figures (SVG, PNG) and a Markdown table from a results folder, or from every machine's
     /// results of a spec.
@@ -57,20 +69,32 @@ pub enum Command {
 
 pub fn run(args: Args) -> Result<()> {
     match args.command {
-        Command::Run { spec, out, only, list } => {
+        Command::Run { spec, out, only, list, quick, python, peers } => {
             let text =
                 std::fs::read_to_string(&spec).map_err(|e| anyhow::anyhow!("reading {}: {e}", spec.display()))?;
             let stem = spec.file_stem().and_then(|s| s.to_str()).unwrap_or("experiment");
             let parsed = Spec::parse(&text, &spec.display().to_string(), stem)?;
             if list {
-                for c in
-                    experiment::expand(&parsed).iter().filter(|c| experiment::matches_filter(&c.id, only.as_deref()))
-                {
+                let cases = if quick {
+                    let q = parsed.quick();
+                    experiment::quick(&q, &experiment::expand(&q))
+                } else {
+                    experiment::expand(&parsed)
+                };
+                for c in cases.iter().filter(|c| experiment::matches_filter(&c.id, only.as_deref())) {
                     println!("{}", c.id);
                 }
                 return Ok(());
             }
-            let opts = RunOptions { out, only, kernels: crate::kernels::PTX, spec_file: spec.display().to_string() };
+            let mut opts = RunOptions::new(out, crate::kernels::PTX, spec.display().to_string());
+            opts.only = only;
+            opts.quick = quick;
+            if let Some(p) = python {
+                opts.peers.python = p;
+            }
+            if let Some(p) = peers {
+                opts.peers.script = p;
+            }
             let s = experiment::run(&parsed, &text, &opts)?;
             println!("{}", s.dir.join(experiment::ResultsFile::JSON).display());
             anyhow::ensure!(s.failed == 0, "{} case(s) failed (recorded in the results with the error)", s.failed);

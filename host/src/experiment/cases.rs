@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use super::spec::{hermitians, DeviceName, Feedback, Precision, SolverName, Spec};
+use super::spec::{hermitians, DeviceName, Feedback, PeerName, Precision, SolverName, Spec};
 use crate::model::Hermitian;
 use crate::serve::ScorerBackend;
 use crate::train::grid::SolverChoice;
 
 /// The order in which dimensions appear in ids, labels and tables.
-pub const DIM_ORDER: [&str; 19] = [
+pub const DIM_ORDER: [&str; 20] = [
+    "peer",
     "dataset",
     "device",
     "feedback",
@@ -64,6 +65,9 @@ pub enum Work {
         /// cpu-mt's thread count (0: all cores).
         threads: usize,
     },
+    /// A peer library through `benches/peers.py`: `args` go to it as JSON; `dataset` is exported
+    /// for it (training peers), `factors` (users, items, f) for the scoring peer.
+    Peer { peer: PeerName, args: serde_json::Value, dataset: Option<String>, factors: Option<(usize, usize, usize)> },
 }
 
 impl Work {
@@ -73,6 +77,8 @@ impl Work {
             Work::Train { device, .. } => *device == DeviceName::Gpu,
             Work::Hermitian { .. } | Work::Cg { .. } => true,
             Work::Infer { backend, .. } => !matches!(backend, ScorerBackend::Cpu1 | ScorerBackend::CpuMt),
+            // The peer's own library finds (or misses) the GPU; peers.py says why it skips.
+            Work::Peer { .. } => false,
         }
     }
 
@@ -80,6 +86,7 @@ impl Work {
         match self {
             Work::Train { dataset, .. } | Work::Hermitian { dataset, .. } | Work::Cg { dataset, .. } => Some(dataset),
             Work::Infer { .. } => None,
+            Work::Peer { dataset, .. } => dataset.as_deref(),
         }
     }
 }
@@ -143,7 +150,14 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
     };
     let all_datasets: Vec<String> = spec.datasets.iter().map(|d| d.name.clone()).collect();
     let pick = |list: &[String]| if list.is_empty() { all_datasets.clone() } else { list.to_vec() };
-    let lambdas = |list: &[f32], fb: Feedback| if list.is_empty() { vec![fb.default_lambda()] } else { list.to_vec() };
+    let lambdas = |list: &[f32], fb: Feedback, ds: &str| {
+        let own = spec.datasets.iter().find(|d| d.name == ds).and_then(|d| d.lambda);
+        if list.is_empty() {
+            vec![own.unwrap_or(fb.default_lambda())]
+        } else {
+            list.to_vec()
+        }
+    };
     let alphas = |list: &[f32], fb: Feedback| if fb.implicit() { list.to_vec() } else { vec![list[0]] };
 
     if let Some(t) = &spec.train {
@@ -154,7 +168,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                 let gpu = device == DeviceName::Gpu;
                 for &fb in &t.feedback {
                     for &f in &t.factors {
-                        for lambda in lambdas(&t.lambda, fb) {
+                        for lambda in lambdas(&t.lambda, fb, &ds) {
                             for alpha in alphas(&t.alpha, fb) {
                                 for &s in &t.solver {
                                     let steps = if s.is_cg() { t.cg_steps.clone() } else { vec![0] };
@@ -215,7 +229,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
         for ds in pick(&k.datasets) {
             for &fb in &k.feedback {
                 for &f in &k.factors {
-                    for lambda in lambdas(&k.lambda, fb) {
+                    for lambda in lambdas(&k.lambda, fb, &ds) {
                         for alpha in alphas(&k.alpha, fb) {
                             let mut base = vec![
                                 ("dataset", ds.clone()),
@@ -298,7 +312,118 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
             }
         }
     }
+    if let Some(p) = &spec.peers {
+        let r = (p.repeats.unwrap_or(spec.repeats), p.warmup.unwrap_or(spec.warmup));
+        for &peer in &p.run {
+            match peer {
+                PeerName::ImplicitCpu | PeerName::ImplicitGpu => {
+                    let Some(t) = &spec.train else { continue };
+                    let gpu = peer == PeerName::ImplicitGpu;
+                    // implicit's GPU ALS is CG only (its own step count); the CPU one has Cholesky and CG.
+                    let mut solvers: Vec<(String, usize)> = Vec::new();
+                    for s in &t.solver {
+                        let add: Vec<(String, usize)> = match s {
+                            _ if gpu => vec![("cg".into(), 3)],
+                            SolverName::Cholesky | SolverName::Lu | SolverName::CublasLu => {
+                                vec![("cholesky".into(), 0)]
+                            }
+                            _ => t.cg_steps.iter().map(|&n| ("cg".to_string(), n)).collect(),
+                        };
+                        for a in add {
+                            if !solvers.contains(&a) {
+                                solvers.push(a);
+                            }
+                        }
+                    }
+                    let threads = if gpu { vec![0] } else { t.threads.clone() };
+                    for ds in pick(&t.datasets) {
+                        for &f in &t.factors {
+                            for lambda in lambdas(&t.lambda, Feedback::Implicit, &ds) {
+                                for &alpha in &t.alpha {
+                                    for (solver, steps) in &solvers {
+                                        for &th in &threads {
+                                            let name =
+                                                if solver == "cg" { format!("cg{steps}") } else { solver.clone() };
+                                            let mut d = vec![
+                                                ("peer", peer.name().to_string()),
+                                                ("dataset", ds.clone()),
+                                                ("device", if gpu { "gpu" } else { "cpu" }.to_string()),
+                                                ("feedback", "implicit".to_string()),
+                                                ("f", f.to_string()),
+                                                ("lambda", lambda.to_string()),
+                                                ("alpha", alpha.to_string()),
+                                                ("solver", name),
+                                            ];
+                                            if !gpu {
+                                                d.push(("threads", th.to_string()));
+                                            }
+                                            let args = serde_json::json!({
+                                                "factors": f, "lambda": lambda, "alpha": alpha, "solver": solver,
+                                                "cg_steps": steps, "threads": th, "warmup": r.1,
+                                                "iterations": r.0 + r.1, "seed": spec.seed,
+                                            });
+                                            let work =
+                                                Work::Peer { peer, args, dataset: Some(ds.clone()), factors: None };
+                                            push("train", dims(&d), work, r, (None, 0));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                PeerName::TorchTopk => {
+                    let Some(i) = &spec.infer else { continue };
+                    for &f in &i.factors {
+                        for &batch in &i.batch {
+                            for &k in &i.k {
+                                let d = vec![
+                                    ("peer", peer.name().to_string()),
+                                    ("backend", "torch-mm-topk".to_string()),
+                                    ("f", f.to_string()),
+                                    ("batch", batch.to_string()),
+                                    ("k", k.to_string()),
+                                    ("users", i.users.to_string()),
+                                    ("items", i.items.to_string()),
+                                ];
+                                let args = serde_json::json!({
+                                    "batch": batch, "k": k, "warmup": r.1, "repeats": r.0, "seed": spec.seed,
+                                });
+                                let work =
+                                    Work::Peer { peer, args, dataset: None, factors: Some((i.users, i.items, f)) };
+                                push("infer", dims(&d), work, r, (None, 0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     out
+}
+
+/// The cases `experiment run --quick` keeps: for each figure the first case it would draw (the
+/// spec's order), and the first case of each kind that no figure draws; rustmf's own cases only
+/// (peers run in full runs).
+pub fn quick(spec: &Spec, cases: &[Case]) -> Vec<Case> {
+    let ours: Vec<usize> = (0..cases.len()).filter(|&i| !matches!(cases[i].work, Work::Peer { .. })).collect();
+    let mut keep: Vec<usize> = Vec::new();
+    for fig in &spec.figures {
+        let shown = |c: &Case| {
+            fig.cases.as_ref().is_none_or(|k| *k == c.kind) && fig.filter.iter().all(|(k, v)| c.dims.get(k) == Some(v))
+        };
+        if let Some(&i) = ours.iter().find(|&&i| shown(&cases[i])) {
+            keep.push(i);
+        }
+    }
+    for &i in &ours {
+        if !keep.iter().any(|&k| cases[k].kind == cases[i].kind) {
+            keep.push(i);
+        }
+    }
+    keep.sort_unstable();
+    keep.dedup();
+    keep.into_iter().map(|i| cases[i].clone()).collect()
 }
 
 /// Whether `id` passes `--only`: every whitespace-separated word of the filter occurs in it.

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::cases::{expand, matches_filter, Case, Work};
+use super::cases::{expand, matches_filter, quick, Case, Work};
 use super::results::{slug, Provenance, Rate, Record, ResultsFile, Stats, Status};
 use super::spec::{DeviceName, Spec};
 use crate::bench::flops::{gflop_per_s, scoring_flop};
@@ -23,6 +23,9 @@ use crate::ptx::PtxImage;
 use crate::serve::make_scorer;
 use crate::train::grid::{self, TrainGrid};
 
+use super::peers::{PeerOutcome, PeerRunner, PeerState};
+use super::spec::PeerName;
+
 /// How to run a spec.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -34,6 +37,25 @@ pub struct RunOptions {
     pub kernels: &'static [PtxImage],
     /// Where the spec came from (recorded).
     pub spec_file: String,
+    /// `--quick`: one small case per figure ([`Spec::quick`], [`quick`]) into `<experiment>-quick/`.
+    pub quick: bool,
+    /// The peers' side-car ([`super::peers`]): the Python interpreter and `benches/peers.py`.
+    pub peers: PeerRunner,
+}
+
+impl RunOptions {
+    /// Options with the defaults: no filter, not quick, peers through `python3 benches/peers.py`
+    /// (or `$RUSTMF_PYTHON` and `$RUSTMF_PEERS`).
+    pub fn new(out: impl Into<PathBuf>, kernels: &'static [PtxImage], spec_file: impl Into<String>) -> RunOptions {
+        RunOptions {
+            out: out.into(),
+            only: None,
+            kernels,
+            spec_file: spec_file.into(),
+            quick: false,
+            peers: PeerRunner::from_env(),
+        }
+    }
 }
 
 /// What a run did.
@@ -92,7 +114,16 @@ impl GpuState {
 
 /// Run `spec` (its text `spec_text`, recorded with the results).
 pub fn run(spec: &Spec, spec_text: &str, opts: &RunOptions) -> Result<RunSummary> {
-    let cases: Vec<Case> = expand(spec).into_iter().filter(|c| matches_filter(&c.id, opts.only.as_deref())).collect();
+    let quick_spec;
+    let spec = if opts.quick {
+        quick_spec = spec.quick();
+        &quick_spec
+    } else {
+        spec
+    };
+    let all = expand(spec);
+    let all = if opts.quick { quick(spec, &all) } else { all };
+    let cases: Vec<Case> = all.into_iter().filter(|c| matches_filter(&c.id, opts.only.as_deref())).collect();
     let mut prov = Provenance::collect();
     let gpu = if cases.iter().any(|c| c.work.needs_gpu()) {
         GpuState::probe(&mut prov, opts.kernels)
@@ -134,8 +165,15 @@ pub fn run(spec: &Spec, spec_text: &str, opts: &RunOptions) -> Result<RunSummary
             .unwrap_or_default(),
         dir.display()
     );
-    let mut ctx =
-        Shared { spec, prov: &prov, gpu: &gpu, kernels: opts.kernels, data: HashMap::new(), factors: HashMap::new() };
+    let mut ctx = Shared {
+        spec,
+        prov: &prov,
+        gpu: &gpu,
+        kernels: opts.kernels,
+        data: HashMap::new(),
+        factors: HashMap::new(),
+        peers: PeerState::new(&opts.peers),
+    };
     let mut summary = RunSummary { dir: dir.clone(), cases: cases.len(), ..Default::default() };
     let start = Instant::now();
     for (i, case) in cases.iter().enumerate() {
@@ -174,6 +212,7 @@ pub fn run(spec: &Spec, spec_text: &str, opts: &RunOptions) -> Result<RunSummary
         file.updated = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         file.save(&dir)?;
     }
+    ctx.peers.clean_up();
     if summary.already == cases.len() && !dir.join(ResultsFile::JSON).is_file() {
         file.save(&dir)?;
     }
@@ -207,6 +246,7 @@ struct Shared<'a> {
     kernels: &'static [PtxImage],
     data: HashMap<String, (String, Interactions)>,
     factors: HashMap<(usize, usize, usize), Factors>,
+    peers: PeerState,
 }
 
 /// A measured case's samples, parameters, derived numbers and rate.
@@ -334,6 +374,50 @@ impl Shared<'_> {
                 Ok(Measured { samples: c.samples_s, params: c.params, extra: c.extra, rate })
             }
             Work::Hermitian { .. } | Work::Cg { .. } => self.kernel(case),
+            Work::Peer { peer, args, dataset, factors } => {
+                let why_not = self.peers.available(peer);
+                if let Some(why) = why_not {
+                    return Err(Skip(why).into());
+                }
+                let mut args = args;
+                if let Some(name) = dataset {
+                    let seed = self.spec.seed;
+                    self.dataset(&name)?;
+                    let (input, data) = &self.data[&name];
+                    let dir = self.peers.export_csr(&name, seed, &data.csr)?;
+                    args["csr"] = dir.display().to_string().into();
+                    args["input"] = input.clone().into();
+                }
+                if let Some((users, items, f)) = factors {
+                    let seed = self.spec.seed;
+                    let fs = self
+                        .factors
+                        .entry((users, items, f))
+                        .or_insert_with(|| init_factors(users, items, f, seed, 1.0));
+                    let files = self.peers.export_factors((users, items, f), seed, fs)?;
+                    args["users_npy"] = files.0.display().to_string().into();
+                    args["items_npy"] = files.1.display().to_string().into();
+                }
+                let out = match self.peers.measure(peer, &args)? {
+                    PeerOutcome::Skipped(why) => return Err(Skip(why).into()),
+                    PeerOutcome::Measured { samples, params, extra } => Measured { samples, params, extra, rate: None },
+                };
+                let rate = match (peer, out.samples.is_empty()) {
+                    (PeerName::TorchTopk, false) => {
+                        let (b, n, f) = (args["batch"].as_u64(), factors.map(|x| x.1), factors.map(|x| x.2));
+                        let (b, n, f) = (b.unwrap_or(0) as usize, n.unwrap_or(0), f.unwrap_or(0));
+                        let g = gflop_per_s(scoring_flop(b, n, f), Summary::of(&out.samples).median_s);
+                        Some(Rate {
+                            value: g,
+                            unit: "GFLOP/s".into(),
+                            what: "exact scoring FLOP (batch·items·f FMAs) over the median batch time".into(),
+                            percent_of_peak: None,
+                        })
+                    }
+                    _ => None,
+                };
+                Ok(Measured { rate, ..out })
+            }
             Work::Infer { backend, users, items, factors, batch, k, threads } => {
                 let seed = self.spec.seed;
                 let f = self

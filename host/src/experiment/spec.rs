@@ -60,9 +60,13 @@ pub struct Spec {
     pub train: Option<TrainSection>,
     pub kernels: Option<KernelSection>,
     pub infer: Option<InferSection>,
+    pub peers: Option<PeerSection>,
     #[serde(default, rename = "figure")]
     pub figures: Vec<FigureSpec>,
 }
+
+/// Timed repeats per case at most in `experiment run --quick`.
+pub const QUICK_REPEATS: usize = 2;
 
 fn five() -> usize {
     5
@@ -86,6 +90,10 @@ pub struct DatasetSpec {
     pub input: Option<String>,
     /// Scale of a preset (users and nnz multiplied; default 1) or of a shaped set (default 0.01).
     pub scale: Option<f64>,
+    /// The scale `experiment run --quick` uses instead (default: `scale`).
+    pub quick_scale: Option<f64>,
+    /// λ on this dataset where a section gives no `lambda` (a paper's per-dataset setting).
+    pub lambda: Option<f32>,
 }
 
 impl DatasetSpec {
@@ -104,7 +112,11 @@ impl DatasetSpec {
         if let Some(s) = &self.shaped {
             return Ok(format!("shaped:{s}:{}", self.scale.unwrap_or(0.01)));
         }
-        anyhow::ensure!(self.scale.is_none(), "dataset {:?}: scale applies to preset and shaped only", self.name);
+        anyhow::ensure!(
+            self.scale.is_none() && self.quick_scale.is_none(),
+            "dataset {:?}: scale and quick_scale apply to preset and shaped only",
+            self.name
+        );
         Ok(match (&self.file, &self.input) {
             (Some(f), _) => f.display().to_string(),
             (_, Some(i)) => i.clone(),
@@ -273,7 +285,7 @@ pub struct TrainSection {
     pub feedback: Vec<Feedback>,
     #[serde(deserialize_with = "one_or_many")]
     pub factors: Vec<usize>,
-    /// Default: 0.05 explicit, 0.1 implicit.
+    /// Default: the dataset's `lambda`, else 0.05 explicit, 0.1 implicit.
     #[serde(default, deserialize_with = "one_or_many")]
     pub lambda: Vec<f32>,
     /// Implicit only.
@@ -345,6 +357,40 @@ pub struct InferSection {
     /// Rows of each answer checked against the reference.
     #[serde(default = "eight")]
     pub check_rows: usize,
+    pub repeats: Option<usize>,
+    pub warmup: Option<usize>,
+}
+
+/// A peer library, run by `benches/peers.py` on the same data as rustmf's cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PeerName {
+    /// `implicit`'s CPU ALS on each implicit `[train]` dataset (solvers cholesky and cg, the
+    /// `[train]` thread counts).
+    ImplicitCpu,
+    /// `implicit`'s GPU ALS (CG) on each implicit `[train]` dataset.
+    ImplicitGpu,
+    /// PyTorch `mm` + `topk` on CUDA on the `[infer]` factors.
+    TorchTopk,
+}
+
+impl PeerName {
+    pub fn name(self) -> &'static str {
+        match self {
+            PeerName::ImplicitCpu => "implicit-cpu",
+            PeerName::ImplicitGpu => "implicit-gpu",
+            PeerName::TorchTopk => "torch-topk",
+        }
+    }
+}
+
+/// `[peers]`: other libraries in the same run, on the same data (`benches/peers.py`); recorded as
+/// skipped with the reason where Python or the library is missing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSection {
+    #[serde(deserialize_with = "one_or_many")]
+    pub run: Vec<PeerName>,
     pub repeats: Option<usize>,
     pub warmup: Option<usize>,
 }
@@ -478,6 +524,39 @@ impl Spec {
         Spec::parse(&text, &path.display().to_string(), stem)
     }
 
+    /// The spec `experiment run --quick` runs: named `<name>-quick` (its own results folder, so a
+    /// full run never takes a quick case for measured), datasets at their `quick_scale`, at most
+    /// [`QUICK_REPEATS`] repeats and one warm-up. Which cases run is [`super::cases::quick`]'s choice.
+    pub fn quick(&self) -> Spec {
+        let mut q = self.clone();
+        q.name = format!("{}-quick", self.name);
+        for d in &mut q.datasets {
+            if d.quick_scale.is_some() {
+                d.scale = d.quick_scale;
+            }
+        }
+        let cap = |n: usize| n.min(QUICK_REPEATS);
+        q.repeats = cap(q.repeats);
+        q.warmup = q.warmup.min(1);
+        let caps = |r: &mut Option<usize>, w: &mut Option<usize>| {
+            *r = r.map(cap);
+            *w = w.map(|w| w.min(1));
+        };
+        if let Some(t) = &mut q.train {
+            caps(&mut t.repeats, &mut t.warmup);
+        }
+        if let Some(k) = &mut q.kernels {
+            caps(&mut k.repeats, &mut k.warmup);
+        }
+        if let Some(i) = &mut q.infer {
+            caps(&mut i.repeats, &mut i.warmup);
+        }
+        if let Some(p) = &mut q.peers {
+            caps(&mut p.repeats, &mut p.warmup);
+        }
+        q
+    }
+
     /// Checks that the parser cannot make: names that refer to one another, values in range.
     fn check(&self) -> Result<()> {
         anyhow::ensure!(
@@ -516,6 +595,29 @@ impl Spec {
                 crate::infer::check_k(k).with_context(|| "[infer] k".to_string())?;
             }
             anyhow::ensure!(i.batch.iter().all(|&b| b >= 1), "[infer] batch must be ≥ 1");
+        }
+        if let Some(p) = &self.peers {
+            for peer in &p.run {
+                match peer {
+                    PeerName::ImplicitCpu | PeerName::ImplicitGpu => anyhow::ensure!(
+                        self.train.as_ref().is_some_and(|t| t.feedback.contains(&Feedback::Implicit)),
+                        "[peers] {:?} runs on the implicit [train] cases: give [train] feedback = \"implicit\"",
+                        peer.name()
+                    ),
+                    PeerName::TorchTopk => anyhow::ensure!(
+                        self.infer.is_some(),
+                        "[peers] {:?} runs on the [infer] shapes: give an [infer] section",
+                        peer.name()
+                    ),
+                }
+            }
+        }
+        for d in &self.datasets {
+            anyhow::ensure!(
+                [d.scale, d.quick_scale].iter().flatten().all(|s| *s > 0.0),
+                "dataset {:?}: scale and quick_scale must be > 0",
+                d.name
+            );
         }
         for f in &self.figures {
             if let Some(c) = &f.cases {
