@@ -5,8 +5,15 @@
 #   ./run.sh sanitize   the GPU tests under compute-sanitizer memcheck and racecheck
 #   ./run.sh ptx        the ptxas resource check (needs ptxas: CUDA toolkit or RUSTMF_PTXAS)
 #   ./run.sh all        all of the above
+#   ./run.sh experiment quick           one small case per figure of every spec in experiments/
+#                                       (rustmf experiment run SPEC --quick), then their reports
+#   ./run.sh experiment full [SPEC...]  every case of the named specs (names or paths; default: all),
+#                                       resumable: cases measured at this revision on this GPU are
+#                                       skipped, so a suite spans several sessions; then the reports
 #   ./run.sh rustmf ... any rustmf command (benchmarks: see the README)
-# Logs and results go to $OUT (default ./results).
+# Logs and results go to $OUT (default ./results); experiment results to $OUT/experiments/<name>/<gpu>/.
+# [peers] cases use python3 (or $RUSTMF_PYTHON) with implicit / torch where installed, else are
+# recorded as skipped.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/results}
@@ -48,13 +55,50 @@ run_ptx() {
   "$here/rustmf" ptx-check --json "$out/ptx-check.json" | tee "$out/ptx-check.txt" || status=1
 }
 
+export RUSTMF_PEERS=${RUSTMF_PEERS:-$here/peers.py}
+
+# experiment quick|full [SPEC...]
+run_experiments() {
+  local mode=${1:-}; shift || true
+  local flag=
+  case "$mode" in
+    quick) flag=--quick ;;
+    full) ;;
+    *) echo "usage: $0 experiment quick|full [SPEC...]" >&2; status=2; return ;;
+  esac
+  local specs=()
+  if [ $# -eq 0 ]; then
+    specs=("$here"/experiments/*.toml)
+  else
+    for s in "$@"; do
+      if [ -f "$s" ]; then specs+=("$s"); else specs+=("$here/experiments/${s%.toml}.toml"); fi
+    done
+  fi
+  local res="$out/experiments"
+  mkdir -p "$res"
+  for spec in "${specs[@]}"; do
+    [ -f "$spec" ] || { echo "no spec $spec" >&2; status=1; continue; }
+    local name; name=$(basename "$spec" .toml)
+    echo "== experiment $mode $name =="
+    "$here/rustmf" experiment run "$spec" $flag --out "$res" 2>&1 | tee -a "$out/experiment-$mode-$name.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  done
+  # Reports of every results folder written so far (figures + report.md beside results.json).
+  for dir in "$res"/*/*/; do
+    [ -f "$dir/results.json" ] || continue
+    "$here/rustmf" experiment report "$dir" > /dev/null 2>> "$out/experiment-report.log" || status=1
+  done
+  echo "results: $res"
+}
+
 case "${1:-all}" in
   info) run_info ;;
   test) run_tests ;;
   sanitize) run_sanitizer ;;
   ptx) run_ptx ;;
   all) run_info; run_ptx; run_tests; run_sanitizer ;;
+  experiment) shift; run_experiments "$@" ;;
   rustmf) shift; "$here/rustmf" "$@" || status=1 ;;
-  *) echo "usage: $0 info|test|sanitize|ptx|all|rustmf ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 info|test|sanitize|ptx|all|experiment quick|full [SPEC...]|rustmf ARGS..." >&2; exit 2 ;;
 esac
 exit $status

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds everything a GPU host needs to run rustmf's GPU tests and benchmarks — the release CLI
-# and the GPU test binaries — into one folder with a run script. The host needs no Rust, only the
+# Builds everything a GPU host needs to run rustmf's GPU tests and benchmarks — the release CLI,
+# the GPU test binaries, the experiment specs (experiments/*.toml) and the peers' side-car
+# (peers.py) — into one folder with a run script. The host needs no Rust, only the
 # NVIDIA driver, the CUDA 13 libraries (libcublas) and glibc ≥ 2.36.
 #
 #   bash scripts/bundle.sh [OUT_DIR]        (default: bundle/, git-ignored)
 #   rsync -a bundle/ gpu-host:rustmf/ && ssh gpu-host 'cd rustmf && ./run.sh all'
+#   ssh gpu-host 'cd rustmf && ./run.sh experiment quick'     (one small case per figure of every spec)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-bundle}")
@@ -22,11 +24,13 @@ for line in sys.stdin:
 ')
 [ ${#test_bins[@]} -gt 0 ] || { echo "bundle: no GPU test binaries were built" >&2; exit 1; }
 
-rm -rf "$out" && mkdir -p "$out/tests"
+rm -rf "$out" && mkdir -p "$out/tests" "$out/experiments"
 cp target/release/rustmf "$out/"
 for entry in "${test_bins[@]}"; do cp "${entry#*$'\t'}" "$out/tests/${entry%%$'\t'*}"; done
 cp scripts/bundle-run.sh "$out/run.sh"
 cp benches/gpu-host/*.sh "$out/"
+cp benches/experiments/*.toml "$out/experiments/"
+cp benches/peers.py benches/implicit_cpu.py "$out/"
 git describe --always --dirty --abbrev=12 > "$out/REVISION"
 strip --strip-debug "$out/rustmf" "$out"/tests/*
 echo "bundle: $out ($(du -sh "$out" | cut -f1)), revision $(cat "$out/REVISION")"
