@@ -535,11 +535,10 @@ impl Spec {
                 d.scale = d.quick_scale;
             }
         }
-        let cap = |n: usize| n.min(QUICK_REPEATS);
-        q.repeats = cap(q.repeats);
+        q.repeats = q.repeats.min(QUICK_REPEATS);
         q.warmup = q.warmup.min(1);
         let caps = |r: &mut Option<usize>, w: &mut Option<usize>| {
-            *r = r.map(cap);
+            *r = r.map(|n| n.min(QUICK_REPEATS));
             *w = w.map(|w| w.min(1));
         };
         if let Some(t) = &mut q.train {
