@@ -8,22 +8,28 @@
 //! ```
 //! with c = 1 + α·r (`MODE_IMPLICIT_LINEAR`) or c = 1 + α·ln(1 + r/ε) (`MODE_IMPLICIT_LOG`).
 //!
-//! Versions, slowest first (each file's header says what changed and why it is faster):
-//! * [`v1_global`]: every output entry summed straight from global memory;
-//! * [`v2_shared`]: θ of a chunk of items staged in shared memory with coalesced loads;
-//! * [`v3_tiled`]: each thread owns a T×T tile of A_u in registers (cuMF §III, Solution 1);
-//! * [`v4_cached`]: the tiles of v3 fed by read-only cached global loads instead of staging
-//!   (cuMF §III, Solution 2: non-coalesced, cache-assisted reads);
-//! * [`v5_pipelined`]: the tiles of v3 fed by asynchronous double-buffered staging (`cp.async`),
-//!   so loading the next items overlaps the current items' FMAs (beyond the paper);
-//! * [`v6_tensor`]: the sum as XᵀX on the tensor cores (`mma.sync` TF32, operands split in two
-//!   for fp32 accuracy), warps owning 16×16 super-tiles, A_u assembled in shared memory;
-//! * [`v7_balanced`]: v5 with the longest rows first and A_u written through shared memory in
-//!   coalesced pieces (what Nsight Compute showed v5 losing time to);
-//! * [`v8_split`]: v7 with rows longer than a limit cut into pieces on several blocks, their
-//!   partial sums added by a second kernel.
-//! * `v9_wgmma` (sm_90a builds only: H100/H200): v8's work units with the sum, and b_u with it,
-//!   as warpgroup `wgmma`s in 3×TF32 from a transposed, split copy of the chunk in shared memory.
+//! Versions (one line each in `hermitian_versions!`, `kernels-abi/src/hermitian.rs`; each file's
+//! header says what changed and why). Run one: `rustmf kernel-bench --input synth:netflix:1
+//! --factors 100 --hermitian N` (all of them: leave out `--hermitian`), or train with it:
+//! `rustmf train --device gpu --hermitian N ...`.
+//!
+//! | v | file | what changed | paper |
+//! |---|---|---|---|
+//! | 1 | [`v1_global`] | every output entry summed straight from global memory | §II, eq. 2 |
+//! | 2 | [`v2_shared`] | θ of 32 items staged in shared memory, coalesced | §III (staging) |
+//! | 3 | [`v3_tiled`] | each thread a T×T register tile of A_u | §III, Solution 1 |
+//! | 4 | [`v4_cached`] | v3's tiles fed by read-only cached loads, no staging | §III, Solution 2 |
+//! | 5 | [`v5_pipelined`] | v3's tiles fed by double-buffered `cp.async` staging | beyond |
+//! | 6 | [`v6_tensor`] | the sum on the tensor cores, `mma.sync` 3×TF32 | beyond |
+//! | 7 | [`v7_balanced`] | v5, longest rows first, A_u stored in coalesced pieces | §III (balance) |
+//! | 8 | [`v8_split`] | v7, long rows split over blocks, a finish kernel adds the pieces | beyond |
+//! | 9 | `v9_wgmma` | v8's work units on warpgroup `wgmma` 3×TF32 (sm_90a: H100/H200) | beyond |
+//!
+//! Same-run times and % of the fp32 peak belong in this table, from one `kernel-bench` run of every
+//! version (`bash bundle/refactor-check.sh versions`); that run has not been made yet (no GPU could
+//! be had on 2026-12-07). Until then the latest numbers per version, from runs on different dates,
+//! are in `benches/HISTORY.md` (e.g. v9 58.5 ms and v8 110.7 ms for both sides on the Netflix
+//! shape at f = 100, H200, 2026-12-03, the same PTX as now).
 //!
 //! The versions take one of three argument structs, declared once in `kernels-abi/src/hermitian.rs`
 //! (`kernel_args!`) and named by each version's line of `hermitian_versions!`, so the host can swap
