@@ -13,23 +13,24 @@
 //! --factors 100 --hermitian N` (all of them: leave out `--hermitian`), or train with it:
 //! `rustmf train --device gpu --hermitian N ...`.
 //!
-//! | v | file | what changed | paper |
-//! |---|---|---|---|
-//! | 1 | [`v1_global`] | every output entry summed straight from global memory | §II, eq. 2 |
-//! | 2 | [`v2_shared`] | θ of 32 items staged in shared memory, coalesced | §III (staging) |
-//! | 3 | [`v3_tiled`] | each thread a T×T register tile of A_u | §III, Solution 1 |
-//! | 4 | [`v4_cached`] | v3's tiles fed by read-only cached loads, no staging | §III, Solution 2 |
-//! | 5 | [`v5_pipelined`] | v3's tiles fed by double-buffered `cp.async` staging | beyond |
-//! | 6 | [`v6_tensor`] | the sum on the tensor cores, `mma.sync` 3×TF32 | beyond |
-//! | 7 | [`v7_balanced`] | v5, longest rows first, A_u stored in coalesced pieces | §III (balance) |
-//! | 8 | [`v8_split`] | v7, long rows split over blocks, a finish kernel adds the pieces | beyond |
-//! | 9 | `v9_wgmma` | v8's work units on warpgroup `wgmma` 3×TF32 (sm_90a: H100/H200) | beyond |
+//! Same run: `rustmf kernel-bench --input synth:netflix:1 --factors 100 --repeats 3 --warmup 1` on
+//! one H100 80GB HBM3, 2026-12-07, revision 8b2fe14 (`benches/results/issue17/`): get_hermitian +
+//! get_bias of both sides of the Netflix-shaped preset (99M ratings), median of 3 (min–max), and the
+//! useful fp32 work against the fp32 FMA peak (66.9 TFLOP/s at 1.98 GHz; v6 and v9 do it on the
+//! tensor cores, in 3×TF32).
 //!
-//! Same-run times and % of the fp32 peak belong in this table, from one `kernel-bench` run of every
-//! version (`bash bundle/refactor-check.sh versions`); that run has not been made yet (no GPU could
-//! be had on 2026-12-07). Until then the latest numbers per version, from runs on different dates,
-//! are in `benches/HISTORY.md` (e.g. v9 58.5 ms and v8 110.7 ms for both sides on the Netflix
-//! shape at f = 100, H200, 2026-12-03, the same PTX as now).
+//! | v | file | what changed | paper | ms | % peak |
+//! |---|---|---|---|---:|---:|
+//! | 0 | `cublas_hermitian.rs` (host) | gathered blocks, grouped batched GEMM | Fig. 7a | 466 (465–470) | 6.4 |
+//! | 1 | [`v1_global`] | every entry summed straight from global memory | §II, eq. 2 | 10305 (10032–10552) | 0.3 |
+//! | 2 | [`v2_shared`] | θ of 32 items staged in shared memory, coalesced | §III | 982 (981–982) | 3.0 |
+//! | 3 | [`v3_tiled`] | each thread a T×T register tile of A_u | §III, Sol. 1 | 233 (231–235) | 12.8 |
+//! | 4 | [`v4_cached`] | v3's tiles fed by read-only cached loads | §III, Sol. 2 | 565 (562–567) | 5.3 |
+//! | 5 | [`v5_pipelined`] | v3's tiles fed by double-buffered `cp.async` | beyond | 190 (190–195) | 15.7 |
+//! | 6 | [`v6_tensor`] | the sum on the tensor cores, `mma.sync` 3×TF32 | beyond | 225 (223–225) | 13.3 |
+//! | 7 | [`v7_balanced`] | v5, longest rows first, coalesced A_u stores | §III | 140 (140–140) | 21.3 |
+//! | 8 | [`v8_split`] | v7, long rows split over blocks, a finish kernel | beyond | 111 (111–111) | 26.9 |
+//! | 9 | `v9_wgmma` | v8's work units on `wgmma` 3×TF32 (sm_90a) | beyond | 59.9 (59.6–60.1) | 49.9 |
 //!
 //! The versions take one of three argument structs, declared once in `kernels-abi/src/hermitian.rs`
 //! (`kernel_args!`) and named by each version's line of `hermitian_versions!`, so the host can swap

@@ -8,6 +8,23 @@
 //! * [`cg_matrix_free`]: the same CG without A: it applies A_u through the row's entries, so it
 //!   replaces get_hermitian as well (its own signature, see the file).
 //!
+//! Same run: `rustmf train --device gpu --input synth:netflix:1 --explicit --lambda 0.05
+//! --factors 100 --iterations 3 --bench-warmup 1 --solver cholesky,lu,cg,cg-mf,cublas-lu --cg-steps 3
+//! --hermitian 9` on one H100 80GB HBM3, 2026-12-07, revision 8b2fe14 (`benches/results/issue17/`):
+//! median of 2 iterations (min–max), both sides, A formed by get_hermitian v9 (60 ms of each
+//! iteration) except matrix-free CG, which forms none.
+//!
+//! | solver | file | paper | iteration ms | solve ms |
+//! |---|---|---|---:|---:|
+//! | Cholesky | [`cholesky`] | §IV | 430 (430–431) | 370 |
+//! | LU, no pivoting | [`lu`] | §IV (cuBLAS parity) | 187 (187–187) | 127 |
+//! | cuBLAS LU (getrf + getrs) | host `cublas_lu.rs` | baseline | 234 (232–236) | 174 |
+//! | CG, 3 steps | [`cg`] | §IV-A, Sol. 3 | 86.4 (85.9–86.9) | 26.3 |
+//! | CG, 3 steps, matrix-free | [`cg_matrix_free`] | beyond | 74.1 (73.9–74.2) | 73.9 |
+//!
+//! CG with A in fp16 (§IV-B, Sol. 4), same run, `kernel-bench`: 23.9 ms for the solve against fp32's
+//! 24.8 ms (both sides, A read once into shared memory: 442 against 827 GB/s of DRAM traffic).
+//!
 //! Shared signature: the argument structs `SolveDirect` and `SolveCg` of `kernels-abi/src/solve.rs`
 //! (`n`, `row_begin`, A as f32 or fp16, b, x, ...), turned by the entry adapters into views of
 //! global memory ([`views`]): the solvers index those.

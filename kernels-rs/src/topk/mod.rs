@@ -20,6 +20,19 @@
 //! * [`exclude`]: marks each user's excluded items in a dense score matrix;
 //! * [`rescore`]: exact scores of approximate candidates (after a TF32 GEMM or `score_tf32`).
 //!
+//! Same run: `rustmf infer-bench --backends gpu-fused,gpu-fused-tf32,gpu-fused-wgmma,gpu-tf32,gpu-sgemm
+//! --threads 0 --items 5600000 --factors 64 --k 100 --exclude 50 --warmup 1 --repeats 7 --batch 1000`
+//! on one H100 80GB HBM3, 2026-12-07, revision 8b2fe14 (`benches/results/issue17/`): one batch of
+//! 1000 users, median of 7 (min–max); every backend's answers have recall 1.0 against `gpu-fused`.
+//!
+//! | backend | kernels | ms per batch |
+//! |---|---|---:|
+//! | `gpu-fused` | [`score`] sample + filter, [`select`] | 17.79 (17.76–17.82) |
+//! | `gpu-fused-tf32` | [`score_tf32`] filter, [`rescore`], [`select`] | 4.78 (4.77–4.82) |
+//! | `gpu-fused-wgmma` | `score_wgmma` filter (sm_90a), [`rescore`], [`select`] | 6.05 (6.01–6.09) |
+//! | `gpu-tf32` | cuBLAS TF32 GEMM, [`select`], [`rescore`] | 51.10 (51.04–51.16) |
+//! | `gpu-sgemm` | cuBLAS SGEMM, [`exclude`], [`select`] (dense) | 59.81 (59.70–59.92) |
+//!
 //! Keys. A score maps to a u32 that orders like the score ([`score_key`]; NaN ranks as −∞, as in
 //! the CPU reference). The 64-bit key of an entry is `score_key << 32 | !item`, so larger keys
 //! are better entries and equal scores rank the lower item first: every key is distinct, and the
