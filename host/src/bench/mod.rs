@@ -11,6 +11,7 @@
 //! b.finish(std::path::Path::new("bench-results")).unwrap();
 //! ```
 
+pub mod figure;
 pub mod flops;
 mod meta;
 mod stats;

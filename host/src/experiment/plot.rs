@@ -3,55 +3,14 @@
 //! min–max whiskers). Text in DejaVu Sans, embedded (as the load simulator's plots).
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::bench::write_atomic;
+use crate::bench::figure::{color, plot_err, tick, write_svg_and_png, FONT};
 
-const FONT: &str = "sans-serif";
 const WIDTH: u32 = 1000;
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font does not parse"));
-    });
-}
-
-fn color(i: usize) -> RGBColor {
-    const C: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(214, 39, 40),
-        RGBColor(44, 160, 44),
-        RGBColor(255, 127, 14),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(23, 190, 207),
-        RGBColor(188, 189, 34),
-        RGBColor(90, 90, 90),
-    ];
-    C[i % C.len()]
-}
-
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("plotting failed: {e:?}")
-}
-
-/// An axis label: at most 3 significant digits, no trailing zeros.
-fn tick(v: f64) -> String {
-    let digits = (2 - v.abs().max(1e-9).log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
 
 /// A value with its spread: (low, median, high).
 #[derive(Debug, Clone, Copy)]
@@ -101,7 +60,7 @@ impl Axis {
 pub fn bars(stem: &Path, title: &str, axis: &Axis, bars: &[(String, Spread)]) -> Result<Vec<PathBuf>> {
     let height = (120 + 30 * bars.len() as u32).max(320);
     let label_px = (bars.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(4) as u32 * 8 + 20).min(560);
-    write_both(
+    write_svg_and_png(
         stem,
         (WIDTH + label_px / 2, height),
         |a| draw_bars(a, title, axis, bars, label_px),
@@ -178,7 +137,7 @@ pub fn lines(
     axis: &Axis,
     series: &[Series],
 ) -> Result<Vec<PathBuf>> {
-    write_both(
+    write_svg_and_png(
         stem,
         (WIDTH, 620),
         |a| draw_lines(a, title, x_title, x_labels, axis, series),
@@ -250,29 +209,4 @@ fn draw_lines<DB: DrawingBackend>(
         .map_err(plot_err)?;
     root.present().map_err(plot_err)?;
     Ok(())
-}
-
-/// Draw one figure into `<stem>.svg` and `<stem>.png`.
-fn write_both(
-    stem: &Path,
-    size: (u32, u32),
-    svg: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<()>,
-    png: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<()>,
-) -> Result<Vec<PathBuf>> {
-    register_font();
-    let mut text = String::new();
-    svg(SVGBackend::with_string(&mut text, size).into_drawing_area())?;
-    let svg_path = stem.with_extension("svg");
-    write_atomic(&svg_path, text.as_bytes())?;
-
-    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
-    png(BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area())?;
-    let mut bytes = Vec::new();
-    let mut enc = png::Encoder::new(&mut bytes, size.0, size.1);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.write_header()?.write_image_data(&rgb)?;
-    let png_path = stem.with_extension("png");
-    write_atomic(&png_path, &bytes)?;
-    Ok(vec![svg_path, png_path])
 }

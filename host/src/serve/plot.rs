@@ -9,66 +9,24 @@
 //! the same on a machine without any fonts installed.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::sim::{SimReport, CDF_PERCENTILES};
-use crate::bench::write_atomic;
+use crate::bench::figure::{color, plot_err, tick, write_svg_and_png, FONT};
 
 const SIZE: (u32, u32) = (960, 600);
-const FONT: &str = "sans-serif";
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font does not parse"));
-    });
-}
-
-/// Distinguishable line colours, cycled.
-fn color(i: usize) -> RGBColor {
-    const C: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(214, 39, 40),
-        RGBColor(44, 160, 44),
-        RGBColor(255, 127, 14),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(23, 190, 207),
-        RGBColor(188, 189, 34),
-        RGBColor(90, 90, 90),
-    ];
-    C[i % C.len()]
-}
-
-/// An axis label: at most 3 significant digits, no trailing zeros.
-fn tick(v: &f64) -> String {
-    let digits = (2 - v.abs().max(1e-9).log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("plotting failed: {e:?}")
-}
 
 /// Write every plot of `report` into `dir`; returns the files written.
 pub fn write_plots(dir: &Path, report: &SimReport) -> Result<Vec<PathBuf>> {
-    register_font();
     std::fs::create_dir_all(dir)?;
-    let mut files = write_both(&dir.join("p95-vs-load"), |a| p95_vs_load(a, report), |a| p95_vs_load(a, report))?;
+    let mut files =
+        write_svg_and_png(&dir.join("p95-vs-load"), SIZE, |a| p95_vs_load(a, report), |a| p95_vs_load(a, report))?;
     for (i, b) in report.backends.iter().enumerate() {
         let stem = dir.join(format!("latency-cdf-{}", slug(&b.backend)));
-        files.extend(write_both(&stem, |a| latency_cdf(a, report, i), |a| latency_cdf(a, report, i))?);
+        files.extend(write_svg_and_png(&stem, SIZE, |a| latency_cdf(a, report, i), |a| latency_cdf(a, report, i))?);
     }
     Ok(files)
 }
@@ -78,29 +36,6 @@ fn slug(name: &str) -> String {
     let s: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
-}
-
-/// Draw one figure into `<stem>.svg` and `<stem>.png`.
-fn write_both(
-    stem: &Path,
-    svg: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<()>,
-    png: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<()>,
-) -> Result<Vec<PathBuf>> {
-    let mut text = String::new();
-    svg(SVGBackend::with_string(&mut text, SIZE).into_drawing_area())?;
-    let svg_path = stem.with_extension("svg");
-    write_atomic(&svg_path, text.as_bytes())?;
-
-    let mut rgb = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
-    png(BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area())?;
-    let mut bytes = Vec::new();
-    let mut enc = png::Encoder::new(&mut bytes, SIZE.0, SIZE.1);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.write_header()?.write_image_data(&rgb)?;
-    let png_path = stem.with_extension("png");
-    write_atomic(&png_path, &bytes)?;
-    Ok(vec![svg_path, png_path])
 }
 
 /// `lo..hi` widened by a factor on both sides (for log axes; both must be > 0).
@@ -131,8 +66,8 @@ fn p95_vs_load<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
         .y_desc("p95 latency (ms)")
         .x_labels(12)
         .y_labels(12)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
         .light_line_style(WHITE)
         .label_style((FONT, 15))
         .draw()
@@ -141,7 +76,7 @@ fn p95_vs_load<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
     chart
         .draw_series(DashedLineSeries::new([(x0, slo_ms), (x1, slo_ms)], 8, 5, BLACK.mix(0.7).stroke_width(2)))
         .map_err(plot_err)?
-        .label(format!("SLO {} ms", tick(&slo_ms)))
+        .label(format!("SLO {} ms", tick(slo_ms)))
         .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.mix(0.7).stroke_width(2)));
     for (i, b) in report.backends.iter().enumerate() {
         let c = color(i);
@@ -187,8 +122,8 @@ fn latency_cdf<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
         .y_desc("requests completed within (%)")
         .x_labels(12)
         .y_labels(11)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
         .light_line_style(WHITE)
         .label_style((FONT, 15))
         .draw()
@@ -200,7 +135,7 @@ fn latency_cdf<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &SimRep
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(2)))
             .map_err(plot_err)?
-            .label(format!("{} req/s{dropped}", tick(&r.offered_rps)))
+            .label(format!("{} req/s{dropped}", tick(r.offered_rps)))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
     }
     chart
