@@ -89,6 +89,98 @@ fn a_tiny_spec_runs_reports_and_resumes() {
     assert_eq!((third.cases, third.already), (1, 1));
 }
 
+/// One CPU case with a held-out test set, its threshold against the planted model, and a curve.
+const CONVERGENCE: &str = r#"
+name = "curve"
+repeats = 3
+warmup = 1
+
+[[dataset]]
+name = "demo"
+preset = "demo"
+scale = 0.05
+
+[train]
+factors = 8
+threads = 1
+test_fraction = 0.2
+threshold_over_oracle = 3.0
+
+[[figure]]
+name = "rmse"
+kind = "curve"
+"#;
+
+#[test]
+fn a_held_out_case_records_its_curve_threshold_and_figure() {
+    let out = tempfile::tempdir().unwrap();
+    let summary = run(CONVERGENCE, out.path(), None);
+    assert_eq!((summary.measured, summary.failed), (1, 0));
+    let file = ResultsFile::load(&summary.dir).unwrap();
+    let r = &file.records[0];
+    assert!(r.id.ends_with("test_fraction=0.2"), "{}", r.id);
+    let curve = r.extra["curve"].as_array().unwrap();
+    assert_eq!(curve.len(), 4, "every iteration, warm-up included: {curve:?}");
+    let times: Vec<f64> = curve.iter().map(|p| p["als_s"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[1] > w[0]), "cumulative ALS time grows: {times:?}");
+    let rmse: Vec<f64> = curve.iter().map(|p| p["rmse"].as_f64().unwrap()).collect();
+    assert!(rmse[3] < rmse[0], "ALS lowers the test RMSE: {rmse:?}");
+    let oracle = r.extra["oracle_test_rmse"].as_f64().unwrap();
+    assert!(oracle > 0.3 && oracle < rmse[3], "the planted model ({oracle}) beats ALS ({rmse:?})");
+    let threshold = r.extra["threshold_rmse"].as_f64().unwrap();
+    assert!((threshold - 3.0 * oracle).abs() < 1e-12);
+    let first_below = curve.iter().find(|p| p["rmse"].as_f64().unwrap() <= threshold).map(|p| p["als_s"].clone());
+    assert_eq!(r.extra["als_s_to_threshold"], first_below.unwrap_or(serde_json::Value::Null));
+    let report = experiment::report(&summary.dir, None).unwrap();
+    assert!(report.markdown.contains("| case | metric | final | best | planted model's"), "{}", report.markdown);
+    let svg = std::fs::read_to_string(summary.dir.join("rmse.svg")).unwrap();
+    assert!(check_svg(&svg).unwrap() > 10);
+    check_png(&summary.dir.join("rmse.png")).unwrap();
+}
+
+/// The load simulator on the CPU scorer at two offered rates, and its latency figure.
+const SERVE: &str = r#"
+name = "serve"
+
+[serve]
+backends = "cpu1"
+users = 300
+items = 2000
+factors = 8
+k = 10
+rates = [20, 400]
+seconds = 0.5
+max_batch = 16
+slo_ms = 5
+
+[[figure]]
+name = "p99"
+kind = "line"
+cases = "serve"
+x = "rate"
+metric = "p99_ms"
+"#;
+
+#[test]
+fn serve_cases_measure_latency_under_load_and_draw_it() {
+    let out = tempfile::tempdir().unwrap();
+    let summary = run(SERVE, out.path(), None);
+    assert_eq!((summary.cases, summary.measured, summary.failed), (2, 2, 0));
+    let file = ResultsFile::load(&summary.dir).unwrap();
+    for (r, rate) in file.records.iter().zip([20.0, 400.0]) {
+        assert_eq!(r.kind, "serve");
+        assert_eq!(r.dims["rate"], rate.to_string());
+        let get = |k: &str| r.extra[k].as_f64().unwrap();
+        assert!(get("p50_ms") > 0.0 && get("p50_ms") <= get("p95_ms") && get("p95_ms") <= get("p99_ms"));
+        assert_eq!(get("arrived") as usize, (rate * 0.5_f64).ceil() as usize, "{}", r.id);
+        assert_eq!(get("arrived"), get("completed") + get("dropped"));
+        assert!(!r.samples_s.is_empty() && r.samples_s.len() <= get("completed") as usize);
+    }
+    let report = experiment::report(&summary.dir, None).unwrap();
+    assert!(report.markdown.contains("| case | p50 ms | p95 ms | p99 ms"), "{}", report.markdown);
+    check_png(&summary.dir.join("p99.png")).unwrap();
+}
+
 #[test]
 fn gpu_cases_without_a_gpu_are_recorded_as_skipped_with_the_reason() {
     let text = TINY.replace("device = [\"cpu\"]", "device = [\"gpu\"]").replace("factors = [4, 8]", "factors = 4");
@@ -372,8 +464,15 @@ fn the_reproduction_specs_parse_expand_and_have_a_quick_subset() {
     let vf = load("cumf-v-f-implicit");
     assert_eq!(vf.len(), 7);
     assert_eq!(vf.iter().filter(|c| c.dims.contains_key("peer")).count(), 3);
-    // LFM-1b: CPU 1 and all threads; 7 scorers × 3 batches + PyTorch × 3.
+    // LFM-1b: CPU 1 and all threads.
     let train = load("lfm1b-training");
     assert!(train.iter().any(|c| c.dims.get("threads").is_some_and(|t| t == "1")));
-    assert_eq!(load("lfm1b-inference").len(), 7 * 3 + 3);
+    // 7 scorers × 3 batches + PyTorch × 3, and the load simulator: 3 GPU scorers × 6 rates.
+    let inference = load("lfm1b-inference");
+    assert_eq!(inference.len(), 7 * 3 + 3 + 3 * 6);
+    assert_eq!(inference.iter().filter(|c| c.kind == "serve" && c.work.needs_gpu()).count(), 18);
+    // Fig. 6: 3 datasets × (CG fp16, CG fp32, Cholesky, matrix-free CG), each with a held-out tenth.
+    let fig6 = load("cumf-fig6-rmse-vs-time");
+    assert_eq!(fig6.len(), 12);
+    assert!(fig6.iter().all(|c| c.dims["test_fraction"] == "0.1"));
 }

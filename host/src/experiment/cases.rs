@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use super::spec::{hermitians, DeviceName, Feedback, PeerName, Precision, SolverName, Spec};
 use crate::model::Hermitian;
+use crate::serve::sim::SimConfig;
 use crate::serve::ScorerBackend;
 use crate::train::grid::SolverChoice;
 
 /// The order in which dimensions appear in ids, labels and tables.
-pub const DIM_ORDER: [&str; 20] = [
+pub const DIM_ORDER: [&str; 22] = [
     "peer",
     "dataset",
     "device",
@@ -22,6 +23,7 @@ pub const DIM_ORDER: [&str; 20] = [
     "hermitian",
     "fp16",
     "threads",
+    "test_fraction",
     "version",
     "precision",
     "steps",
@@ -30,6 +32,7 @@ pub const DIM_ORDER: [&str; 20] = [
     "k",
     "users",
     "items",
+    "rate",
     "batch_rows",
 ];
 
@@ -49,6 +52,8 @@ pub enum Work {
         fp16: bool,
         threads: usize,
         batch_rows: Option<usize>,
+        /// Held out and evaluated after every iteration ([`super::spec::TrainSection::test_fraction`]).
+        test_fraction: Option<f64>,
     },
     /// get_hermitian alone over both half-steps (GPU).
     Hermitian { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, version: Hermitian },
@@ -65,6 +70,17 @@ pub enum Work {
         /// cpu-mt's thread count (0: all cores).
         threads: usize,
     },
+    /// The load simulator at one offered rate (`config.rates[rate_index]`) on one scorer.
+    Serve {
+        backend: ScorerBackend,
+        users: usize,
+        items: usize,
+        factors: usize,
+        k: usize,
+        threads: usize,
+        config: SimConfig,
+        rate_index: usize,
+    },
     /// A peer library through `benches/peers.py`: `args` go to it as JSON; `dataset` is exported
     /// for it (training peers), `factors` (users, items, f) for the scoring peer.
     Peer { peer: PeerName, args: serde_json::Value, dataset: Option<String>, factors: Option<(usize, usize, usize)> },
@@ -76,7 +92,9 @@ impl Work {
         match self {
             Work::Train { device, .. } => *device == DeviceName::Gpu,
             Work::Hermitian { .. } | Work::Cg { .. } => true,
-            Work::Infer { backend, .. } => !matches!(backend, ScorerBackend::Cpu1 | ScorerBackend::CpuMt),
+            Work::Infer { backend, .. } | Work::Serve { backend, .. } => {
+                !matches!(backend, ScorerBackend::Cpu1 | ScorerBackend::CpuMt)
+            }
             // The peer's own library finds (or misses) the GPU; peers.py says why it skips.
             Work::Peer { .. } => false,
         }
@@ -85,7 +103,7 @@ impl Work {
     pub fn dataset(&self) -> Option<&str> {
         match self {
             Work::Train { dataset, .. } | Work::Hermitian { dataset, .. } | Work::Cg { dataset, .. } => Some(dataset),
-            Work::Infer { .. } => None,
+            Work::Infer { .. } | Work::Serve { .. } => None,
             Work::Peer { dataset, .. } => dataset.as_deref(),
         }
     }
@@ -197,6 +215,9 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                                     } else {
                                                         d.push(("threads", th.to_string()));
                                                     }
+                                                    if let Some(x) = t.test_fraction {
+                                                        d.push(("test_fraction", x.to_string()));
+                                                    }
                                                     let work = Work::Train {
                                                         dataset: ds.clone(),
                                                         device,
@@ -209,6 +230,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                                         fp16,
                                                         threads: th,
                                                         batch_rows: t.batch_rows,
+                                                        test_fraction: t.test_fraction,
                                                     };
                                                     push("train", dims(&d), work, r, (t.batch_rows, 0));
                                                 }
@@ -308,6 +330,37 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                             push("infer", dims(&d), work, r, (None, i.check_rows));
                         }
                     }
+                }
+            }
+        }
+    }
+    if let Some(sv) = &spec.serve {
+        let config = spec.serve_config(sv);
+        for &f in &sv.factors {
+            for b in &sv.backends {
+                for (rate_index, rate) in sv.rates.iter().enumerate() {
+                    let mut d = vec![
+                        ("backend", b.0.name().to_string()),
+                        ("f", f.to_string()),
+                        ("k", sv.k.to_string()),
+                        ("users", sv.users.to_string()),
+                        ("items", sv.items.to_string()),
+                        ("rate", rate.to_string()),
+                    ];
+                    if b.0 == ScorerBackend::CpuMt {
+                        d.push(("threads", sv.threads.to_string()));
+                    }
+                    let work = Work::Serve {
+                        backend: b.0,
+                        users: sv.users,
+                        items: sv.items,
+                        factors: f,
+                        k: sv.k,
+                        threads: sv.threads,
+                        config: config.clone(),
+                        rate_index,
+                    };
+                    push("serve", dims(&d), work, (1, 0), (None, 0));
                 }
             }
         }

@@ -197,7 +197,92 @@ fn figure(dir: &Path, fig: &FigureSpec, records: &[&Record]) -> Result<Vec<PathB
             let labels = (!numeric).then_some(&categories[..]);
             plot::lines(&stem, &title, x, labels, &axis, &series)
         }
+        FigureKind::Curve => {
+            let metric = if fig.metric == "time" { "rmse" } else { fig.metric.as_str() };
+            let series: Vec<Series> = records
+                .iter()
+                .filter_map(|r| {
+                    let points: Vec<(f64, Spread)> = r.extra["curve"]
+                        .as_array()?
+                        .iter()
+                        .filter_map(|p| {
+                            let v = p[metric].as_f64()?;
+                            Some((p["als_s"].as_f64()?, Spread { lo: v, mid: v, hi: v }))
+                        })
+                        .collect();
+                    (!points.is_empty()).then(|| Series { name: label(r, &vary, mixed), points })
+                })
+                .collect();
+            anyhow::ensure!(!series.is_empty(), "no case has a {metric} curve (give [train] test_fraction)");
+            let axis = Axis { title: format!("test {}", metric.to_uppercase()), log: fig.log_y };
+            plot::lines(&stem, &title, "cumulative ALS time (s), evaluation excluded", None, &axis, &series)
+        }
     }
+}
+
+/// Latency under load of the load simulator's cases: the percentiles over every request, what was
+/// served and dropped, and how busy the server was (the table above times each batch's service).
+fn serve_table(records: &[&Record]) -> String {
+    let rows: Vec<&&Record> = records.iter().filter(|r| r.kind == "serve" && r.extra.get("p99_ms").is_some()).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let vary = varying(records);
+    let num = |r: &Record, k: &str, digits: usize| {
+        r.extra.get(k).and_then(|v| v.as_f64()).map(|v| format!("{v:.digits$}")).unwrap_or_default()
+    };
+    let mut s = String::from(
+        "\nLatency per request (arrival to completion, simulated clock, measured service times):\n\n\
+         | case | p50 ms | p95 ms | p99 ms | max ms | throughput req/s | dropped | late | mean batch | busy |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            label(r, &vary, false),
+            num(r, "p50_ms", 3),
+            num(r, "p95_ms", 3),
+            num(r, "p99_ms", 3),
+            num(r, "max_ms", 3),
+            num(r, "throughput_rps", 1),
+            num(r, "dropped", 0),
+            num(r, "late", 0),
+            num(r, "mean_batch", 1),
+            num(r, "utilization", 3),
+        );
+    }
+    s
+}
+
+/// The held-out figures of merit of training cases that have them (`runner::convergence`).
+fn convergence_table(records: &[&Record]) -> String {
+    let rows: Vec<&&Record> = records.iter().filter(|r| r.extra.get("final_metric").is_some()).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let vary = varying(records);
+    let num = |r: &Record, k: &str, digits: usize| {
+        r.extra.get(k).and_then(|v| v.as_f64()).map(|v| format!("{v:.digits$}")).unwrap_or_else(|| "—".into())
+    };
+    let mut s = String::from(
+        "\nHeld-out test metric after each iteration (evaluation not timed); times are cumulative ALS seconds \
+         (— : not reached in the run).\n\n| case | metric | final | best | planted model's | threshold | \
+         time to threshold | time to within 0.5% of best |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            label(r, &vary, false),
+            r.extra["metric"].as_str().unwrap_or(""),
+            num(r, "final_metric", 4),
+            num(r, "best_metric", 4),
+            num(r, "oracle_test_rmse", 4),
+            num(r, "threshold_rmse", 4),
+            num(r, "als_s_to_threshold", 3),
+            num(r, "als_s_to_within_0.5pct_of_best", 3),
+        );
+    }
+    s
 }
 
 /// The Markdown tables of every case, one per kind of case (train, hermitian, cg, infer).
@@ -213,6 +298,8 @@ pub fn table(records: &[Record]) -> String {
         let refs: Vec<&Record> = records.iter().filter(|r| r.kind == kind).collect();
         s += &format!("## {kind}\n\n");
         s += &kind_table(&refs);
+        s += &convergence_table(&refs);
+        s += &serve_table(&refs);
         s += "\n";
     }
     s += "± is half the min–max range as a share of the median.";

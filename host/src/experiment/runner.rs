@@ -15,12 +15,14 @@ use super::results::{slug, Provenance, Rate, Record, ResultsFile, Stats, Status}
 use super::spec::{DeviceName, Spec};
 use crate::bench::flops::{gflop_per_s, scoring_flop};
 use crate::bench::{fmt_seconds, Summary};
-use crate::data::input::load_input;
+use crate::data::input::{holdout, load_input};
+use crate::data::synth::{self, Planted, SynthConfig, Values};
 use crate::data::Interactions;
 use crate::infer::{self, Tolerance};
-use crate::model::{init_factors, AlsConfig, Factors};
+use crate::model::{init_factors, AlsConfig, EvalConfig, Factors};
 use crate::ptx::PtxImage;
 use crate::serve::make_scorer;
+use crate::serve::sim::{self, MeasuredService, ServiceModel};
 use crate::train::grid::{self, TrainGrid};
 
 use super::peers::{PeerOutcome, PeerRunner, PeerState};
@@ -171,6 +173,8 @@ pub fn run(spec: &Spec, spec_text: &str, opts: &RunOptions) -> Result<RunSummary
         gpu: &gpu,
         kernels: opts.kernels,
         data: HashMap::new(),
+        planted: HashMap::new(),
+        splits: HashMap::new(),
         factors: HashMap::new(),
         peers: PeerState::new(&opts.peers),
     };
@@ -245,6 +249,10 @@ struct Shared<'a> {
     #[allow(dead_code)]
     kernels: &'static [PtxImage],
     data: HashMap<String, (String, Interactions)>,
+    /// The planted model behind each preset dataset, kept when a case holds out a test set.
+    planted: HashMap<String, (Planted, Values)>,
+    /// (train, test) of a dataset at a test fraction, keyed `name@fraction`.
+    splits: HashMap<String, (Interactions, Interactions)>,
     factors: HashMap<(usize, usize, usize), Factors>,
     peers: PeerState,
 }
@@ -307,7 +315,15 @@ impl Shared<'_> {
             let d = self.spec.datasets.iter().find(|d| d.name == name).context("unknown dataset")?;
             let input = d.input()?;
             let t = Instant::now();
-            let data = load_input(&input, self.spec.seed).with_context(|| format!("dataset {name} ({input})"))?;
+            let data = match d.preset()? {
+                Some((preset, scale)) => {
+                    let cfg = SynthConfig::preset(preset, scale, self.spec.seed);
+                    let synthetic = synth::generate(&cfg);
+                    self.planted.insert(name.to_string(), (synthetic.planted, cfg.values));
+                    synthetic.interactions
+                }
+                None => load_input(&input, self.spec.seed).with_context(|| format!("dataset {name} ({input})"))?,
+            };
             eprintln!(
                 "  dataset {name} ({input}): {} × {}, {} nnz ({:.1} s, reused by later cases)",
                 data.n_users(),
@@ -318,6 +334,22 @@ impl Shared<'_> {
             self.data.insert(name.to_string(), (input, data));
         }
         Ok(&self.data[name])
+    }
+
+    /// (train, test) of dataset `name` with `fraction` of each user's interactions held out, made
+    /// once; the planted model's test RMSE there, for explicit presets.
+    fn split(&mut self, name: &str, fraction: f64) -> Result<(&Interactions, &Interactions, Option<f64>)> {
+        let key = format!("{name}@{fraction}");
+        if !self.splits.contains_key(&key) {
+            let seed = self.spec.seed;
+            let whole = self.dataset(name)?.1.clone();
+            let parts = holdout(whole, fraction, seed).with_context(|| format!("holding out {fraction} of {name}"))?;
+            eprintln!("  dataset {name}: {} held out for testing, {} to train", parts.1.nnz(), parts.0.nnz());
+            self.splits.insert(key.clone(), parts);
+        }
+        let (train, test) = &self.splits[&key];
+        let oracle = self.planted.get(name).and_then(|(p, values)| p.oracle_rmse_on(*values, &test.csr));
+        Ok((train, test, oracle))
     }
 
     fn peak_percent(&self, tflop_per_s: f64) -> Option<f64> {
@@ -338,9 +370,17 @@ impl Shared<'_> {
                 fp16,
                 threads,
                 batch_rows,
+                test_fraction,
             } => {
                 let (spec, kernels) = (self.spec, self.kernels);
-                let (input, data) = self.dataset(&dataset)?;
+                let input = self.dataset(&dataset)?.0.clone();
+                let (data, test, oracle) = match test_fraction {
+                    Some(x) => {
+                        let (train, test, oracle) = self.split(&dataset, x)?;
+                        (train, Some(test), oracle)
+                    }
+                    None => (&self.data[&dataset].1, None, None),
+                };
                 let grid = TrainGrid {
                     device: match device {
                         DeviceName::Cpu => grid::Device::Cpu,
@@ -361,10 +401,15 @@ impl Shared<'_> {
                     solver: solver.solver,
                     seed: spec.seed,
                     compute_objective: false,
+                    eval: EvalConfig { every: 1, ..EvalConfig::default() },
                     ..AlsConfig::default()
                 };
-                let bench = grid.run(&spec.name, input, data, &base)?;
-                let c = bench.cases.into_iter().next().context("the training grid recorded no case")?;
+                let bench = grid.run_evaluated(&spec.name, &input, data, test, &base)?;
+                let mut c = bench.cases.into_iter().next().context("the training grid recorded no case")?;
+                if test.is_some() {
+                    let threshold = spec.train.as_ref().and_then(|t| t.threshold_over_oracle);
+                    convergence(&mut c.extra, oracle, threshold);
+                }
                 let rate = c.extra["hermitian_tflop_per_s"].as_f64().map(|t| Rate {
                     value: t,
                     unit: "TFLOP/s".into(),
@@ -417,6 +462,37 @@ impl Shared<'_> {
                     _ => None,
                 };
                 Ok(Measured { rate, ..out })
+            }
+            Work::Serve { backend, users, items, factors, k, threads, config, rate_index } => {
+                let seed = self.spec.seed;
+                let f = self
+                    .factors
+                    .entry((users, items, factors))
+                    .or_insert_with(|| init_factors(users, items, factors, seed, 1.0));
+                let scorer = make_scorer(backend, &f.items, threads, self.kernels)?;
+                let mut service = Recorded { inner: MeasuredService::new(scorer, &f.users, k)?, times: Vec::new() };
+                let full: Vec<u32> = (0..config.max_batch).map(|i| (i % users) as u32).collect();
+                service.serve(&full)?;
+                service.serve(&full[..1])?;
+                service.times.clear();
+                let r = sim::simulate_rate(&config, rate_index, users, &mut service)?;
+                anyhow::ensure!(!service.times.is_empty(), "no batch was served");
+                Ok(Measured {
+                    params: serde_json::json!({
+                        "backend": backend.name(), "scorer": service.inner.name(), "k": k, "threads": threads,
+                        "n_users": users, "n_items": items, "factors": factors,
+                        "model": "random N(0, 1/f) factors", "simulation": config,
+                        "samples": "service time of each batch",
+                    }),
+                    extra: serde_json::json!({
+                        "p50_ms": r.p50_ms, "p95_ms": r.p95_ms, "p99_ms": r.p99_ms, "max_ms": r.max_ms,
+                        "mean_ms": r.mean_ms, "throughput_rps": r.throughput_rps, "goodput_rps": r.goodput_rps,
+                        "arrived": r.arrived, "completed": r.completed, "dropped": r.dropped, "late": r.late,
+                        "mean_batch": r.mean_batch, "utilization": r.utilization,
+                    }),
+                    rate: None,
+                    samples: service.times,
+                })
             }
             Work::Infer { backend, users, items, factors, batch, k, threads } => {
                 let seed = self.spec.seed;
@@ -556,6 +632,55 @@ impl Shared<'_> {
             }
             _ => unreachable!(),
         }
+    }
+}
+
+/// Adds to a training case's `extra` (holding its `curve`) the held-out figures of merit: the best
+/// and last test metric, the planted model's test RMSE (`oracle_test_rmse`), and the cumulative
+/// ALS time until the test RMSE first reached `threshold × oracle` and until it came within 0.5%
+/// of the best RMSE of the run (null where never reached).
+fn convergence(extra: &mut serde_json::Value, oracle: Option<f64>, threshold: Option<f64>) {
+    let points: Vec<(f64, f64)> = extra["curve"]
+        .as_array()
+        .map(|c| {
+            c.iter().filter_map(|p| Some((p["als_s"].as_f64()?, p["rmse"].as_f64().or(p["ndcg"].as_f64())?))).collect()
+        })
+        .unwrap_or_default();
+    let Some(&(_, last)) = points.last() else { return };
+    let rmse = extra["curve"][0]["rmse"].is_number();
+    let better = |a: f64, b: f64| if rmse { a < b } else { a > b };
+    let best = points.iter().map(|p| p.1).fold(last, |b, v| if better(v, b) { v } else { b });
+    let first_time = |ok: &dyn Fn(f64) -> bool| points.iter().find(|p| ok(p.1)).map(|p| p.0);
+    extra["metric"] = if rmse { "test_rmse" } else { "test_ndcg_at_10" }.into();
+    extra["final_metric"] = last.into();
+    extra["best_metric"] = best.into();
+    let near_best = if rmse { best * 1.005 } else { best * 0.995 };
+    extra["als_s_to_within_0.5pct_of_best"] = first_time(&|v| !better(near_best, v)).into();
+    if let (true, Some(o)) = (rmse, oracle) {
+        extra["oracle_test_rmse"] = o.into();
+        if let Some(x) = threshold {
+            extra["threshold_rmse"] = (x * o).into();
+            extra["threshold_over_oracle"] = x.into();
+            extra["als_s_to_threshold"] = first_time(&|v| v <= x * o).into();
+        }
+    }
+}
+
+/// A service that keeps the time of every batch it serves.
+struct Recorded<'a> {
+    inner: MeasuredService<'a>,
+    times: Vec<f64>,
+}
+
+impl ServiceModel for Recorded<'_> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn serve(&mut self, users: &[u32]) -> Result<f64> {
+        let t = self.inner.serve(users)?;
+        self.times.push(t);
+        Ok(t)
     }
 }
 

@@ -35,6 +35,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::data::synth::Preset;
 use crate::model::{Hermitian, MatrixFree, Solver};
+use crate::serve::sim::{Requests, SimConfig};
 use crate::serve::ScorerBackend;
 use crate::train::grid::SolverChoice;
 
@@ -60,6 +61,7 @@ pub struct Spec {
     pub train: Option<TrainSection>,
     pub kernels: Option<KernelSection>,
     pub infer: Option<InferSection>,
+    pub serve: Option<ServeSection>,
     pub peers: Option<PeerSection>,
     #[serde(default, rename = "figure")]
     pub figures: Vec<FigureSpec>,
@@ -67,6 +69,8 @@ pub struct Spec {
 
 /// Timed repeats per case at most in `experiment run --quick`.
 pub const QUICK_REPEATS: usize = 2;
+/// Seconds of arrivals per rate at most in `experiment run --quick`.
+pub const QUICK_SERVE_SECONDS: f64 = 0.5;
 
 fn five() -> usize {
     5
@@ -97,6 +101,13 @@ pub struct DatasetSpec {
 }
 
 impl DatasetSpec {
+    /// The planted preset and its scale, for a `preset` dataset.
+    pub fn preset(&self) -> Result<Option<(Preset, f64)>> {
+        let Some(p) = &self.preset else { return Ok(None) };
+        let preset: Preset = p.parse().map_err(|e: String| anyhow::anyhow!("dataset {:?}: {e}", self.name))?;
+        Ok(Some((preset, self.scale.unwrap_or(1.0))))
+    }
+
     /// The `--input` spec that `data::input::load_input` reads.
     pub fn input(&self) -> Result<String> {
         let given = [self.file.is_some(), self.preset.is_some(), self.shaped.is_some(), self.input.is_some()];
@@ -105,9 +116,8 @@ impl DatasetSpec {
             "dataset {:?}: give exactly one of file, preset, shaped, input",
             self.name
         );
-        if let Some(p) = &self.preset {
-            let preset: Preset = p.parse().map_err(|e: String| anyhow::anyhow!("dataset {:?}: {e}", self.name))?;
-            return Ok(format!("synth:{preset}:{}", self.scale.unwrap_or(1.0)));
+        if let Some((preset, scale)) = self.preset()? {
+            return Ok(format!("synth:{preset}:{scale}"));
         }
         if let Some(s) = &self.shaped {
             return Ok(format!("shaped:{s}:{}", self.scale.unwrap_or(0.01)));
@@ -306,6 +316,14 @@ pub struct TrainSection {
     #[serde(default = "zero", deserialize_with = "one_or_many")]
     pub threads: Vec<usize>,
     pub batch_rows: Option<usize>,
+    /// Hold out this fraction of each user's interactions (seeded) and evaluate on it after every
+    /// iteration, outside the timed half-steps (test RMSE explicit, NDCG@10 implicit): the case
+    /// records the metric against the cumulative ALS time (cuMF_als Fig. 6). Default: no hold-out.
+    pub test_fraction: Option<f64>,
+    /// With `test_fraction` on a planted preset (explicit): the case also records the ALS time until
+    /// the test RMSE first reaches this multiple of the planted model's own test RMSE (Table IV's
+    /// "acceptable RMSE", stated against what is achievable on synthetic data).
+    pub threshold_over_oracle: Option<f64>,
     pub repeats: Option<usize>,
     pub warmup: Option<usize>,
 }
@@ -359,6 +377,39 @@ pub struct InferSection {
     pub check_rows: usize,
     pub repeats: Option<usize>,
     pub warmup: Option<usize>,
+}
+
+/// `[serve]`: latency against offered load — the load simulator (`rustmf serve-sim`, open-loop
+/// Poisson arrivals, micro-batching, measured service times) for each scorer at each rate, on
+/// random factors of a given shape. One case per (backend, rate).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSection {
+    #[serde(deserialize_with = "one_or_many")]
+    pub backends: Vec<Backend>,
+    pub users: usize,
+    pub items: usize,
+    #[serde(default = "f64_", deserialize_with = "one_or_many")]
+    pub factors: Vec<usize>,
+    #[serde(default = "k100_one")]
+    pub k: usize,
+    /// Offered rates (requests/s).
+    #[serde(deserialize_with = "one_or_many")]
+    pub rates: Vec<f64>,
+    /// Arrivals span this many seconds at every rate (⌈rate × seconds⌉ requests).
+    #[serde(default = "two_f")]
+    pub seconds: f64,
+    #[serde(default = "thousand")]
+    pub max_batch: usize,
+    #[serde(default)]
+    pub max_wait_ms: f64,
+    #[serde(default = "ten_thousand")]
+    pub queue_cap: usize,
+    #[serde(default = "fifty")]
+    pub slo_ms: f64,
+    /// cpu-mt only (0: all cores).
+    #[serde(default)]
+    pub threads: usize,
 }
 
 /// A peer library, run by `benches/peers.py` on the same data as rustmf's cases.
@@ -427,6 +478,9 @@ pub enum FigureKind {
     Bars,
     /// One line per series over the `x` dimension, min–max whiskers.
     Line,
+    /// One line per training case with a held-out test set: its test metric (`metric`: `rmse`,
+    /// the default here, or `ndcg`) after each iteration against the cumulative ALS time.
+    Curve,
 }
 
 fn cpu() -> Vec<DeviceName> {
@@ -464,6 +518,21 @@ fn k100() -> Vec<usize> {
 }
 fn eight() -> usize {
     8
+}
+fn k100_one() -> usize {
+    100
+}
+fn two_f() -> f64 {
+    2.0
+}
+fn thousand() -> usize {
+    1000
+}
+fn ten_thousand() -> usize {
+    10_000
+}
+fn fifty() -> f64 {
+    50.0
 }
 fn time() -> String {
     "time".into()
@@ -553,6 +622,9 @@ impl Spec {
         if let Some(p) = &mut q.peers {
             caps(&mut p.repeats, &mut p.warmup);
         }
+        if let Some(sv) = &mut q.serve {
+            sv.seconds = sv.seconds.min(QUICK_SERVE_SECONDS);
+        }
         q
     }
 
@@ -582,6 +654,13 @@ impl Spec {
             nonempty(&[t.device.len(), t.feedback.len(), t.factors.len(), t.solver.len(), t.threads.len()], "train")?;
             nonempty(&[t.alpha.len(), t.cg_steps.len(), t.hermitian.len(), t.fp16.len()], "train")?;
             anyhow::ensure!(t.factors.iter().all(|&f| f >= 1), "[train] factors must be ≥ 1");
+            if let Some(x) = t.test_fraction {
+                anyhow::ensure!(x > 0.0 && x < 1.0, "[train] test_fraction must be in (0, 1), got {x}");
+            }
+            if let Some(x) = t.threshold_over_oracle {
+                anyhow::ensure!(t.test_fraction.is_some(), "[train] threshold_over_oracle needs test_fraction");
+                anyhow::ensure!(x >= 1.0, "[train] threshold_over_oracle must be ≥ 1, got {x}");
+            }
         }
         if let Some(k) = &self.kernels {
             known(&k.datasets, "kernels")?;
@@ -594,6 +673,12 @@ impl Spec {
                 crate::infer::check_k(k).with_context(|| "[infer] k".to_string())?;
             }
             anyhow::ensure!(i.batch.iter().all(|&b| b >= 1), "[infer] batch must be ≥ 1");
+        }
+        if let Some(sv) = &self.serve {
+            nonempty(&[sv.backends.len(), sv.factors.len(), sv.rates.len()], "serve")?;
+            anyhow::ensure!(sv.users >= 1 && sv.items >= 1, "[serve] users and items must be ≥ 1");
+            crate::infer::check_k(sv.k).with_context(|| "[serve] k".to_string())?;
+            self.serve_config(sv).validate().context("[serve]")?;
         }
         if let Some(p) = &self.peers {
             for peer in &p.run {
@@ -621,11 +706,18 @@ impl Spec {
         for f in &self.figures {
             if let Some(c) = &f.cases {
                 anyhow::ensure!(
-                    ["train", "hermitian", "cg", "infer"].contains(&c.as_str()),
-                    "figure {:?}: cases = {c:?}: one of train, hermitian, cg, infer",
+                    ["train", "hermitian", "cg", "infer", "serve"].contains(&c.as_str()),
+                    "figure {:?}: cases = {c:?}: one of train, hermitian, cg, infer, serve",
                     f.name
                 );
             }
+            anyhow::ensure!(
+                f.kind != FigureKind::Curve
+                    || self.train.as_ref().is_some_and(|t| t.test_fraction.is_some())
+                        && ["time", "rmse", "ndcg"].contains(&f.metric.as_str()),
+                "figure {:?}: a curve needs [train] test_fraction and metric \"rmse\" or \"ndcg\"",
+                f.name
+            );
             anyhow::ensure!(
                 f.kind != FigureKind::Line || f.x.is_some(),
                 "figure {:?}: a line figure needs x (the dimension along the x axis)",
@@ -633,6 +725,21 @@ impl Spec {
             );
         }
         Ok(())
+    }
+}
+
+impl Spec {
+    /// The load simulator's settings of `[serve]` (every rate, as `serve-sim --rates`).
+    pub fn serve_config(&self, sv: &ServeSection) -> SimConfig {
+        SimConfig {
+            rates: sv.rates.clone(),
+            requests: Requests::Duration(sv.seconds),
+            max_batch: sv.max_batch,
+            max_wait_s: sv.max_wait_ms / 1e3,
+            queue_cap: sv.queue_cap,
+            slo_s: sv.slo_ms / 1e3,
+            seed: self.seed,
+        }
     }
 }
 

@@ -83,6 +83,19 @@ impl TrainGrid {
     /// objective) and records it in the benchmark `name`; `input` names the data in each case's
     /// parameters.
     pub fn run(&self, name: &str, input: &str, train: &Interactions, base: &AlsConfig) -> Result<Bench> {
+        self.run_evaluated(name, input, train, None, base)
+    }
+
+    /// [`Self::run`], evaluating every case on `test` (when given) after each iteration, outside
+    /// the timed half-steps: each case's `curve` holds the metric against the cumulative ALS time.
+    pub fn run_evaluated(
+        &self,
+        name: &str,
+        input: &str,
+        train: &Interactions,
+        test: Option<&Interactions>,
+        base: &AlsConfig,
+    ) -> Result<Bench> {
         anyhow::ensure!(
             base.iterations > self.warmup,
             "{} iterations leave none to time after {} warm-up iterations",
@@ -102,7 +115,7 @@ impl TrainGrid {
                 for &t in threads {
                     for &h in hermitians {
                         let cfg = AlsConfig { factors: f, solver: s.solver, compute_objective: false, ..base.clone() };
-                        let r = super::train(train, None, &cfg, self.device.backend(t, h, *s)?)?;
+                        let r = super::train(train, test, &cfg, self.device.backend(t, h, *s)?)?;
                         if gpu && b.meta.gpu.is_none() {
                             b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
                         }
@@ -148,11 +161,20 @@ impl TrainGrid {
         });
         let flop = hermitian_flop(train.nnz(), f);
         let hermitian_s = phase(&|x| x.hermitian_s);
-        b.record(
-            &case,
-            params,
-            samples.clone(),
-            serde_json::json!({
+        let mut elapsed = 0.0;
+        let curve: Vec<serde_json::Value> = r
+            .iterations
+            .iter()
+            .filter_map(|l| {
+                elapsed += l.iteration_s;
+                let m = l.test.as_ref()?;
+                Some(serde_json::json!({
+                    "iteration": l.iteration, "als_s": elapsed, "rmse": m.rmse,
+                    "ndcg": m.ranking.as_ref().map(|r| r.ndcg), "eval_s": l.eval_s,
+                }))
+            })
+            .collect();
+        let mut extra = serde_json::json!({
                 "user_step_median_s": median(&logs.iter().map(|l| l.user_step_s).collect::<Vec<_>>()),
                 "item_step_median_s": median(&logs.iter().map(|l| l.item_step_s).collect::<Vec<_>>()),
                 "gram_median_s": phase(&|x| x.gram_s),
@@ -161,8 +183,11 @@ impl TrainGrid {
                 "other_median_s": phase(&|x| x.other_s()),
                 "hermitian_tflop_per_s":
                     hermitian_s.filter(|_| s.matrix_free == MatrixFree::Off).map(|h| tflop_per_s(flop, h)),
-            }),
-        );
+        });
+        if !curve.is_empty() {
+            extra["curve"] = curve.into();
+        }
+        b.record(&case, params, samples.clone(), extra);
         eprintln!("{case}: median {:.4} s/iteration", median(&samples));
     }
 }

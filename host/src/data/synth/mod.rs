@@ -169,6 +169,34 @@ pub fn generate(cfg: &SynthConfig) -> Synthetic {
     }
 }
 
+impl Planted {
+    /// RMSE of the noise-free planted predictions `clip(mean + x_uᵀy_i, lo, hi)` on `entries` (a
+    /// held-out part of the generated data): the test RMSE a perfect model would reach there.
+    /// `None` for implicit data.
+    pub fn oracle_rmse_on(&self, values: Values, entries: &Csr) -> Option<f64> {
+        let Values::Explicit { lo, hi, mean, .. } = values else { return None };
+        let r = self.rank;
+        let sse: f64 = (0..entries.rows())
+            .into_par_iter()
+            .map(|u| {
+                let x = &self.user_factors[u * r..(u + 1) * r];
+                let range = entries.indptr().outer_inds_sz(u);
+                let items = &entries.indices()[range.clone()];
+                items
+                    .iter()
+                    .zip(&entries.data()[range])
+                    .map(|(&i, &v)| {
+                        let y = &self.item_factors[i as usize * r..(i as usize + 1) * r];
+                        let score: f32 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+                        ((v - (mean + score).clamp(lo, hi)) as f64).powi(2)
+                    })
+                    .sum::<f64>()
+            })
+            .sum();
+        Some((sse / entries.nnz().max(1) as f64).sqrt())
+    }
+}
+
 /// Value for a planted score, and its squared distance from the noise-free prediction.
 fn make_value(values: Values, score: f32, rng: &mut SmallRng) -> (f32, f64) {
     match values {
@@ -250,6 +278,18 @@ mod tests {
         assert!(s.interactions.csr.data().iter().all(|&v| (1.0..=5.0).contains(&v) && v.fract() == 0.0));
         let rmse = s.planted.oracle_rmse.unwrap();
         assert!(rmse > 0.3 && rmse < 0.8, "{rmse}");
+    }
+
+    #[test]
+    fn oracle_rmse_on_every_entry_is_the_generators() {
+        let c = small();
+        let s = generate(&c);
+        let all = s.planted.oracle_rmse_on(c.values, &s.interactions.csr).unwrap();
+        let given = s.planted.oracle_rmse.unwrap();
+        assert!((all - given).abs() < 1e-9 * given.max(1.0), "{all} vs {given}");
+        let mut first_half = s.interactions.csr.clone();
+        first_half.data_mut().iter_mut().step_by(2).for_each(|v| *v += 1.0);
+        assert!(s.planted.oracle_rmse_on(c.values, &first_half).unwrap() > given);
     }
 
     #[test]
