@@ -3,19 +3,22 @@
 //! matrix-free CG against the exact solver's accuracy; batching that must not change a bit.
 //! Each version of the get_hermitian list (`rustmf-kernel-abi`) gets its checks without an edit
 //! here; those of the sm_90a image (`wgmma`) are reported ignored on GPUs other than the H100/H200.
+//! The phase variants of cuMF_als Fig. 4 (`hermitian_phases`) are checked per staging: the full
+//! one against the CPU, the shortened ones for writing nothing.
 mod common;
 
-use common::{case_trials, gpu_trials, GpuCase, GpuCheck};
+use common::{case_trials, expect_equal, gpu_trials, GpuCase, GpuCheck};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::cpu::CpuBackend;
 use rustmf::data::{Duplicates, Interactions};
 use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian, SUPPORTED_F};
-use rustmf::gpu::Gpu;
+use rustmf::gpu::{CudaSlice, Gpu};
 use rustmf::model::{self as als, AlsConfig, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
 use rustmf::train::{self, Backend};
-use rustmf_kernel_abi::hermitian::{Arguments, VERSIONS};
-use rustmf_kernel_abi::Image;
+use rustmf_kernel_abi::hermitian::{Arguments, HermitianRows, Version, MODE_EXPLICIT, MODE_IMPLICIT_LOG, VERSIONS};
+use rustmf_kernel_abi::hermitian_phases::{self as phases, Staging, StopAfter};
+use rustmf_kernel_abi::{Entry, Image};
 use std::sync::Arc;
 
 fn main() {
@@ -35,6 +38,7 @@ fn main() {
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
     trials.extend(case_trials(version_cases()));
+    trials.extend(case_trials(phase_cases()));
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -69,6 +73,26 @@ fn version_cases() -> Vec<(String, bool, GpuCase)> {
         if version.arguments == Arguments::Units {
             cases.push((name("long_rows_in_pieces_match_cpu"), sm90a, Box::new(move |g, r| pieces_match_cpu(g, r, h))));
         }
+    }
+    cases
+}
+
+/// Per staging of the phase family: the full variant, in one ALS iteration, matches the CPU at
+/// every f; the Load and Compute variants write neither A nor b.
+fn phase_cases() -> Vec<(String, bool, GpuCase)> {
+    let mut cases: Vec<(String, bool, GpuCase)> = Vec::new();
+    for staging in Staging::ALL {
+        let name = |check: &str| format!("als::phases::{staging:?}::{check}");
+        cases.push((
+            name("write_matches_cpu_every_f"),
+            false,
+            Box::new(move |g, r| phase_write_matches_cpu(g, r, staging)),
+        ));
+        cases.push((
+            name("load_and_compute_write_nothing"),
+            false,
+            Box::new(move |g, r| phase_stops_write_nothing(g, r, staging)),
+        ));
     }
     cases
 }
@@ -471,4 +495,109 @@ fn cg_reaches_exact_ndcg(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
         ..config(64, true, Solver::Cholesky)
     };
     within_one_percent("test NDCG@10", &final_metrics(&parts.train.interactions, &parts.test.interactions, &base)?)
+}
+
+/// One ALS iteration whose A and b come from the full phase variant of `staging` (random batches,
+/// so `row_begin` varies), explicit and implicit, against the CPU reference, as the versions are.
+fn phase_write_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, staging: Staging) -> Result<(), String> {
+    for f in SUPPORTED_F {
+        for implicit in [false, true] {
+            let (users, items) = (rng.random_range(150..300), rng.random_range(150..400));
+            let data = random_data(rng, users, items, implicit);
+            let cfg = config(f, implicit, Solver::Cholesky);
+            let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
+            let want = cpu_iteration(&data, &start, &cfg)?;
+            let opts = GpuAlsOptions {
+                hermitian: Hermitian::version(3),
+                solver: GpuSolver::Cholesky,
+                batch_rows: Some(rng.random_range(7..60)),
+                matrix_free: MatrixFree::Off,
+            };
+            let mut gpu_als = GpuAls::new(gpu.clone(), &data, &start, opts).map_err(|e| e.to_string())?;
+            for side in [Side::Users, Side::Items] {
+                gpu_als.half_step_phases(side, &cfg, staging).map_err(|e| e.to_string())?;
+            }
+            let err = relative_error(&gpu_als.factors().map_err(|e| e.to_string())?, &want);
+            if err > 1e-3 {
+                let mode = if implicit { "implicit" } else { "explicit" };
+                return Err(format!("{staging:?} f={f} {mode}: relative Frobenius error {err:e} > 1e-3"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What A and b hold before a launch of [`phase_stops_write_nothing`]: no sum of the test's inputs.
+const SENTINEL: f32 = -7.25e30;
+
+/// At every f, on random users' rows, random θ and YᵀY: A and b, filled with [`SENTINEL`], are
+/// untouched by the Load and Compute variants of `staging`; the full variant, launched the same
+/// way, overwrites all of them with v3's A and b, bit for bit (same sums, same order).
+fn phase_stops_write_nothing(gpu: &Arc<Gpu>, rng: &mut StdRng, staging: Staging) -> Result<(), String> {
+    for f in SUPPORTED_F {
+        let implicit = rng.random_bool(0.5);
+        let (users, items) = (rng.random_range(60..120), rng.random_range(150..300));
+        let data = random_data(rng, users, items, implicit);
+        let theta: Vec<f32> = (0..items * f).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let gram: Vec<f32> = (0..f * f).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let launch = |entry: Entry| sentinel_launch(gpu, &data, &theta, &gram, f, implicit, entry);
+        for stop in [StopAfter::Load, StopAfter::Compute] {
+            let (a, b) = launch(phases::entry(staging, stop, f))?;
+            if let Some(i) = a.iter().chain(&b).position(|&v| v != SENTINEL) {
+                return Err(format!("{stop:?} variant of {staging:?} at f={f} wrote value {i} of A‖b"));
+            }
+        }
+        let (a, b) = launch(phases::entry(staging, StopAfter::Write, f))?;
+        if let Some(i) = a.iter().chain(&b).position(|&v| v == SENTINEL) {
+            return Err(format!("Write variant of {staging:?} at f={f} left value {i} of A‖b unwritten"));
+        }
+        let v3 = Version::by_number(3).ok_or("no get_hermitian v3")?;
+        let (want_a, want_b) = launch(v3.entry(f, false))?;
+        expect_equal(&format!("{staging:?} Write variant's A, f={f}"), &a, &want_a)?;
+        expect_equal(&format!("{staging:?} Write variant's b, f={f}"), &b, &want_b)?;
+    }
+    Ok(())
+}
+
+/// `entry` (taking `HermitianRows`, v3's launch) over every user row of `data`, with A and b filled
+/// with [`SENTINEL`]; returns A and b.
+fn sentinel_launch(
+    gpu: &Gpu,
+    data: &Interactions,
+    theta: &[f32],
+    gram: &[f32],
+    f: usize,
+    implicit: bool,
+    entry: Entry,
+) -> Result<(Vec<f32>, Vec<f32>), String> {
+    let err = |e: rustmf::gpu::GpuError| e.to_string();
+    let m = &data.csr;
+    let n = m.outer_dims();
+    let indptr: Vec<u64> = m.indptr().raw_storage().iter().map(|&p| p as u64).collect();
+    let indptr = gpu.upload(&indptr, "indptr").map_err(err)?;
+    let indices = gpu.upload(m.indices(), "indices").map_err(err)?;
+    let values = gpu.upload(m.data(), "values").map_err(err)?;
+    let (theta, gram) = (gpu.upload(theta, "θ").map_err(err)?, gpu.upload(gram, "YᵀY").map_err(err)?);
+    let mut a: CudaSlice<f32> = gpu.upload(&vec![SENTINEL; n * f * f], "A").map_err(err)?;
+    let mut b: CudaSlice<f32> = gpu.upload(&vec![SENTINEL; n * f], "b").map_err(err)?;
+    let kernel = gpu.entry(entry).map_err(err)?;
+    let args = HermitianRows {
+        n_rows: n as u32,
+        row_begin: 0,
+        indptr: gpu.input(&indptr),
+        indices: gpu.input(&indices),
+        values: gpu.input(&values),
+        theta: gpu.input(&theta),
+        gram: gpu.input(&gram),
+        lambda: 0.1,
+        alpha: 2.0,
+        eps: 1.0,
+        mode: if implicit { MODE_IMPLICIT_LOG } else { MODE_EXPLICIT },
+        a_out: gpu.output(&mut a),
+        b_out: gpu.output(&mut b),
+    };
+    // Safety: θ has a row for every item index, YᵀY f×f values, A and b a system per row; the
+    // shape is v3's, which the phase variants share.
+    unsafe { gpu.launch_with(&kernel, &args, phases::launch(f, n)) }.map_err(err)?;
+    Ok((gpu.download(&a).map_err(err)?, gpu.download(&b).map_err(err)?))
 }

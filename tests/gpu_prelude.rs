@@ -25,6 +25,7 @@ fn main() {
         ("prelude::fma", fma),
         ("prelude::f16_conversions", f16_round_trip),
         ("prelude::ldg_scalar", ldg),
+        ("prelude::ld_ca_and_cg", ld_cache_ops),
         ("prelude::mma_tf32_and_3xtf32", mma_3xtf32),
         ("runtime::out_of_memory_error", out_of_memory),
         ("runtime::missing_kernel_error", missing_kernel),
@@ -292,6 +293,19 @@ fn ldg(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     .map_err(gpu_err)?;
     expect_equal("ld.global.nc f32", &gpu.download(&y).map_err(gpu_err)?, &x)?;
     expect_equal("ld.global.nc u32", &gpu.download(&yi).map_err(gpu_err)?, &xi)
+}
+
+fn ld_cache_ops(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let n = rng.random_range(1..200_000u32);
+    let x = random_f32(rng, n as usize);
+    let k = gpu.kernel("prelude_check_ld_cache_ops").map_err(gpu_err)?;
+    let dx = gpu.upload(&x, "x").map_err(gpu_err)?;
+    let mut y_ca = gpu.upload(&vec![f32::NAN; n as usize], "y_ca").map_err(gpu_err)?;
+    let mut y_cg = gpu.upload(&vec![f32::NAN; n as usize], "y_cg").map_err(gpu_err)?;
+    unsafe { gpu.launch(&k).arg(&n).arg(&dx).arg(&mut y_ca).arg(&mut y_cg).run(LaunchShape::cover(n as usize, 256)) }
+        .map_err(gpu_err)?;
+    expect_equal("ld.global.ca f32", &gpu.download(&y_ca).map_err(gpu_err)?, &x)?;
+    expect_equal("ld.global.cg f32", &gpu.download(&y_cg).map_err(gpu_err)?, &x)
 }
 
 /// The tensor-core tile against fp64: 3×TF32 within a few fp32 ulps of each entry's Σ|a·b|, plain

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`args`] | [`kernel_args!`]: per kernel signature a `#[repr(C)]` argument struct, device entries, host push |
 //! | [`hermitian`] | get_hermitian: the version list, the register-tile table, each layout's block and shared memory |
+//! | [`hermitian_phases`] | get_hermitian cut after its load, compute or write phase, per staging of θ (Fig. 4) |
 //! | [`solve`] | the batched solvers and matrix-free CG |
 //! | [`baseline`] | the data movement around the cuBLAS get_hermitian baseline |
 //! | [`topk`] | inference: selection, exclusion, fused scorers |
@@ -18,6 +19,7 @@ pub mod args;
 pub mod baseline;
 pub mod bounds;
 pub mod hermitian;
+pub mod hermitian_phases;
 pub mod registry;
 pub mod solve;
 pub mod topk;

@@ -1,11 +1,12 @@
 //! Every entry point of the PTX, enumerated from the families' own lists: `rustmf ptx-check`
 //! compares it with the PTX (both ways) and the tests iterate it.
 use crate::hermitian::{finish_entry, VERSIONS};
+use crate::hermitian_phases::{self, Staging, StopAfter};
 use crate::solve::{matrix_free, Solver};
 use crate::{baseline, topk, Entry, Image, SUPPORTED_F};
 
 /// One check kernel per prelude primitive (`kernels-rs/src/prelude_checks.rs`).
-pub const PRELUDE_CHECKS: [(&str, Image); 13] = [
+pub const PRELUDE_CHECKS: [(&str, Image); 14] = [
     ("prelude_check_cp_async", Image::Every),
     ("prelude_check_index", Image::Every),
     ("prelude_check_shared_reverse", Image::Every),
@@ -17,6 +18,7 @@ pub const PRELUDE_CHECKS: [(&str, Image); 13] = [
     ("prelude_check_f16_store", Image::Every),
     ("prelude_check_f16_load", Image::Every),
     ("prelude_check_ldg", Image::Every),
+    ("prelude_check_ld_cache_ops", Image::Every),
     ("prelude_check_mma_3xtf32", Image::Every),
     ("prelude_check_wgmma_tf32", Image::Sm90a),
 ];
@@ -39,6 +41,11 @@ pub fn for_each_entry(target: &str, mut visit: impl FnMut(Entry)) {
     for f in SUPPORTED_F {
         visit(finish_entry(f, false));
         visit(finish_entry(f, true));
+        for staging in Staging::ALL {
+            for stop in StopAfter::ALL {
+                visit(hermitian_phases::entry(staging, stop, f));
+            }
+        }
         for solver in Solver::ALL {
             visit(solver.entry(f));
         }

@@ -166,6 +166,16 @@ pub unsafe extern "ptx-kernel" fn prelude_check_ldg(n: u32, x: *const f32, xi: *
     }
 }
 
+/// y_ca[i] = x[i] through `ld.global.ca`, y_cg[i] = x[i] through `ld.global.cg` (i < n).
+#[no_mangle]
+pub unsafe extern "ptx-kernel" fn prelude_check_ld_cache_ops(n: u32, x: *const f32, y_ca: *mut f32, y_cg: *mut f32) {
+    let i = global_index();
+    if i < n as usize {
+        *y_ca.add(i) = ldca_f32(x.add(i));
+        *y_cg.add(i) = ldcg_f32(x.add(i));
+    }
+}
+
 /// The 64-bit and width-choosing loads. Thread i (grid exactly covering n2 threads, block size B
 /// a multiple of 5) reads x[2i..2i+2] with `ldg_f32x2` and stores it to shared memory; after the
 /// barrier it writes its right neighbour's pair (wrapping in the block), read with `load2`, to

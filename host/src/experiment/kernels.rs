@@ -1,6 +1,7 @@
 //! The kernels alone on the GPU (moved here from `rustmf kernel-bench`, which calls them): get_hermitian
 //! of one version over all rows of both half-steps, and the CG solver over both sides with a
-//! device-to-device copy of as many bytes beside it (cuMF_als Fig. 7a and 7b).
+//! device-to-device copy of as many bytes beside it (cuMF_als Fig. 7a and 7b); get_hermitian's
+//! load, compute and write phases under one staging of θ (Fig. 4).
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use serde_json::json;
 use crate::bench::flops::{cg_bytes, gb_per_s};
 use crate::bench::Summary;
 use crate::data::Interactions;
-use crate::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver};
+use crate::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, PhaseTimes, Staging};
 use crate::gpu::{CudaSlice, EventTimer, Gpu, GpuError};
 use crate::model::{AlsConfig, Factors, Hermitian, Side};
 
@@ -56,6 +57,33 @@ pub fn hermitian_case(s: &KernelSetup, v: Hermitian) -> Result<(Vec<f64>, serde_
         "rows_per_batch": als.batch_rows(),
     });
     Ok((samples, extra))
+}
+
+/// Seconds per repeat of get_hermitian's full phase variant of `staging` (v3's kernel) over both
+/// sides, and in `extra` per side (`users`: the paper's update-X, `items`: update-Θ) the medians
+/// of its three stop-after variants
+/// (`until_load_s`, `until_compute_s`, `until_write_s`) and the phases as differences of those
+/// medians: `load_s` = t(Load), `compute_s` = t(Compute) − t(Load), `write_s` = t(Write) − t(Compute).
+pub fn phases_case(s: &KernelSetup, staging: Staging) -> Result<(Vec<f64>, serde_json::Value)> {
+    let mut als = s.open(Hermitian::version(3), GpuSolver::Cholesky)?;
+    let users = als.time_hermitian_phases(Side::Users, s.cfg, staging, s.warmup, s.repeats)?;
+    let items = als.time_hermitian_phases(Side::Items, s.cfg, staging, s.warmup, s.repeats)?;
+    let samples: Vec<f64> = users.until_write.iter().zip(&items.until_write).map(|(u, i)| u + i).collect();
+    let extra = json!({
+        "staging": staging.paper_name(),
+        "users": phase_medians(&users),
+        "items": phase_medians(&items),
+        "rows_per_batch": als.batch_rows(),
+    });
+    Ok((samples, extra))
+}
+
+fn phase_medians(t: &PhaseTimes) -> serde_json::Value {
+    let [load, compute, write] = [&t.until_load, &t.until_compute, &t.until_write].map(|v| Summary::of(v).median_s);
+    json!({
+        "load_s": load, "compute_s": compute - load, "write_s": write - compute,
+        "until_load_s": load, "until_compute_s": compute, "until_write_s": write,
+    })
 }
 
 /// Seconds per repeat of the CG solver over both sides, its bandwidth and a copy's.

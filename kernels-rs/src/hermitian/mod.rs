@@ -32,6 +32,9 @@
 //! | 8 | [`v8_split`] | v7, long rows split over blocks, a finish kernel | beyond | 111 (111–111) | 26.9 |
 //! | 9 | `v9_wgmma` | v8's work units on `wgmma` 3×TF32 (sm_90a) | beyond | 59.9 (59.6–60.1) | 49.9 |
 //!
+//! Beside the list, [`phases`] is v3 cut short after its load or compute phase, with three ways of
+//! staging θ: the measurement of cuMF_als Fig. 4 (`kernels-abi/src/hermitian_phases.rs`).
+//!
 //! The versions take one of three argument structs, declared once in `kernels-abi/src/hermitian.rs`
 //! (`kernel_args!`) and named by each version's line of `hermitian_versions!`, so the host can swap
 //! them: `HermitianRows` (below), `HermitianOrdered` (one more field, `order`, the batch's rows in
@@ -145,6 +148,8 @@ macro_rules! image_gate {
 }
 
 rustmf_kernel_abi::hermitian_versions!(declare_versions!);
+
+pub mod phases;
 
 use crate::prelude::{F32x4, Global, GlobalMut};
 use rustmf_kernel_abi::hermitian::{HermitianFinish, HermitianOrdered, HermitianRows, HermitianUnits};

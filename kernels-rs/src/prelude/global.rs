@@ -25,6 +25,10 @@
 //! is made by [`Global::unbounded`] / [`GlobalMut::unbounded`], which says so: indexing it is
 //! checked for nothing but its sub-views' arithmetic. Each constructor call names its reason.
 //!
+//! Two more cache operators for f32, for get_hermitian's phase measurement (cuMF Fig. 4):
+//! [`Global::ldca`] (`ld.global.ca`, cached in L1 and L2) and [`Global::ldcg`] (`ld.global.cg`,
+//! L2 only, bypassing L1).
+//!
 //! The free functions (`ldg_f32` ...) stay for code that holds raw pointers: `prelude_checks`,
 //! which tests them, and the `cp.async` staging sources that v6 and the fused scorers keep raw
 //! (through a view, LLVM selected addresses instead of indices and their PTX changed).
@@ -52,6 +56,36 @@ pub unsafe fn ldg_u32(p: *const u32) -> u32 {
     let v: u32;
     asm!(
         "{{ .reg .u64 g; cvta.to.global.u64 g, {p}; ld.global.nc.u32 {v}, [g]; }}",
+        p = in(reg64) p, v = out(reg32) v,
+        options(readonly, nostack, preserves_flags)
+    );
+    v
+}
+
+/// A f32 cached in L1 and L2 (`ld.global.ca`).
+///
+/// # Safety
+/// As for [`ldg_f32`].
+#[inline(always)]
+pub unsafe fn ldca_f32(p: *const f32) -> f32 {
+    let v: f32;
+    asm!(
+        "{{ .reg .u64 g; cvta.to.global.u64 g, {p}; ld.global.ca.f32 {v}, [g]; }}",
+        p = in(reg64) p, v = out(reg32) v,
+        options(readonly, nostack, preserves_flags)
+    );
+    v
+}
+
+/// A f32 cached in L2 only, bypassing L1 (`ld.global.cg`).
+///
+/// # Safety
+/// As for [`ldg_f32`].
+#[inline(always)]
+pub unsafe fn ldcg_f32(p: *const f32) -> f32 {
+    let v: f32;
+    asm!(
+        "{{ .reg .u64 g; cvta.to.global.u64 g, {p}; ld.global.cg.f32 {v}, [g]; }}",
         p = in(reg64) p, v = out(reg32) v,
         options(readonly, nostack, preserves_flags)
     );
@@ -317,6 +351,20 @@ impl<T: ReadOnly> Global<T> {
 }
 
 impl Global<f32> {
+    /// Element `i`, cached in L1 and L2 ([`ldca_f32`]).
+    #[inline(always)]
+    pub fn ldca(&self, i: usize) -> f32 {
+        check_index(i, self.len());
+        unsafe { ldca_f32(self.ptr.add(i)) }
+    }
+
+    /// Element `i`, cached in L2 only ([`ldcg_f32`]).
+    #[inline(always)]
+    pub fn ldcg(&self, i: usize) -> f32 {
+        check_index(i, self.len());
+        unsafe { ldcg_f32(self.ptr.add(i)) }
+    }
+
     /// Elements `i..i + 2` in one 64-bit read-only load (element `i` 8-byte aligned).
     #[inline(always)]
     pub fn ldg2(&self, i: usize) -> [f32; 2] {

@@ -23,6 +23,14 @@ pub fn max_nan(a: f32, b: f32) -> f32 {
     r
 }
 
+/// As the first statement of a loop's body: asks ptxas not to unroll the loop (`.pragma
+/// "nounroll"`, which PTX honours in a loop's header block), so that it does not issue the loads of
+/// later iterations early and hold their values in registers.
+#[inline(always)]
+pub fn no_unroll() {
+    unsafe { core::arch::asm!(".pragma \"nounroll\";", options(nomem, nostack, preserves_flags)) };
+}
+
 /// `v`, through an instruction the compiler cannot see through: as a loop bound it keeps LLVM
 /// from unrolling the loop completely (and hoisting every load of the unrolled body).
 #[inline(always)]

@@ -12,15 +12,19 @@
 //!    (`kernels-rs/src/solve/cg_matrix_free.rs`).
 //!
 //! Every phase is timed with CUDA events; [`Breakdown`] is the per-half-step breakdown.
+//! `phases.rs` times get_hermitian's own phases (load, compute, write: cuMF_als Fig. 4).
 
 mod backend;
 mod cublas_hermitian;
 mod cublas_lu;
+mod phases;
 mod schedule;
 mod solver;
 
 pub use crate::model::Hermitian;
 pub use backend::GpuBackend;
+pub use phases::PhaseTimes;
+pub use rustmf_kernel_abi::hermitian_phases::Staging;
 pub use rustmf_kernel_abi::SUPPORTED_F;
 pub use solver::GpuSolver;
 
