@@ -26,30 +26,30 @@ pub struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "cpu1,cpu-mt")]
     pub backends: Vec<ScorerBackendArg>,
     /// Threads of cpu-mt (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: usize,
     /// Offered rates (requests/s), comma-separated.
     #[arg(long, default_value = "10,20,50,100,200,500,1000,2000,5000")]
     pub rates: String,
     /// Requests per rate (default 2000 unless --duration-s is given).
-    #[arg(long, conflicts_with = "duration_s")]
+    #[arg(long, conflicts_with = "duration_s", value_parser = super::args::count1, allow_negative_numbers = true)]
     pub requests_per_rate: Option<usize>,
     /// Arrivals spanning this many seconds at each rate (rate × duration requests).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::positive, allow_negative_numbers = true)]
     pub duration_s: Option<f64>,
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub max_batch: usize,
     /// A batch launches once its oldest request has waited this long (or it is full) and the
     /// server is free; 0: as soon as the server is free.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = super::args::non_negative, allow_negative_numbers = true)]
     pub max_wait_ms: f64,
     /// Most waiting requests; arrivals over it are dropped.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub queue_cap: usize,
     /// Requests slower than this are counted late.
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 100.0, value_parser = super::args::positive, allow_negative_numbers = true)]
     pub slo_ms: f64,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
     #[arg(long, default_value = "serve-sim")]
     pub out: PathBuf,

@@ -93,14 +93,21 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
     anyhow::ensure!(dims.len() == 2, "expected a 2-D array, got shape {dims:?}");
     let (rows, cols) = (dims[0], dims[1]);
     let body = &bytes[start + hlen..];
-    anyhow::ensure!(body.len() == rows * cols * 4, "npy body has {} bytes, expected {}", body.len(), rows * cols * 4);
+    let expected = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
+    anyhow::ensure!(
+        expected == Some(body.len()),
+        "npy body has {} bytes, the shape ({rows}, {cols}) of f32 needs {}",
+        body.len(),
+        expected.map_or("more than fit in memory".to_string(), |b| b.to_string())
+    );
     let data = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     Matrix::from_vec(rows, cols, data)
 }
 
 /// Read a `.npy` written by [`write_npy`] (or numpy, float32 2-D C order).
 pub fn read_npy(path: &Path) -> Result<Matrix> {
-    parse_npy(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_npy(&bytes).with_context(|| format!("reading {}", path.display()))
 }
 
 fn f32_bytes(m: &Matrix) -> Vec<u8> {
@@ -130,7 +137,9 @@ pub fn parse_safetensors(bytes: &[u8]) -> Result<Factors> {
         let data = t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         Matrix::from_vec(t.shape()[0], t.shape()[1], data)
     };
-    Ok(Factors { users: get("user_factors")?, items: get("item_factors")? })
+    let f = Factors { users: get("user_factors")?, items: get("item_factors")? };
+    anyhow::ensure!(f.users.cols == f.items.cols, "user and item factors differ in width");
+    Ok(f)
 }
 
 /// Write `dir/user_factors.npy`, `dir/item_factors.npy` and `dir/factors.safetensors`
