@@ -132,3 +132,35 @@ fn a_directory_or_a_missing_file_is_named_once_and_said_plainly() {
         assert_eq!(e.matches("nowhere.st").count(), 1, "{e}");
     }
 }
+
+/// Without a GPU, a GPU backend fails before the CPU backend's results are written, and the error
+/// names flags that exist. (With a GPU the command succeeds and there is nothing to check.)
+#[test]
+fn a_backend_that_cannot_start_leaves_no_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "serve-sim",
+        "--backends",
+        "cpu1,gpu-fused",
+        "--items",
+        "100",
+        "--users",
+        "10",
+        "--factors",
+        "4",
+        "--rates",
+        "10",
+        "--requests-per-rate",
+        "5",
+        "--no-plots",
+        "--out",
+        "sim",
+    ];
+    let out = rustmf(&args, dir.path());
+    if !out.status.success() {
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains("backend gpu-fused (nothing was written)"), "{e}");
+        assert!(!e.contains("or use --device cpu"), "{e}");
+        assert!(!dir.path().join("sim").exists(), "{e}");
+    }
+}

@@ -11,9 +11,12 @@ use std::path::{Path, PathBuf};
 /// Memory the checks allow a fuzzed reader (libFuzzer's default limit is 2 GB).
 const FUZZ_MEMORY: u64 = 512 << 20;
 
+/// A fuzz target's function.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the `fuzz/fuzz_targets/<name>.rs` file and `fuzz/corpus/<name>/`) and
 /// its function.
-pub const TARGETS: [(&str, fn(&[u8])); 9] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("movielens", movielens),
     ("netflix", netflix),
     ("yahoo", yahoo),

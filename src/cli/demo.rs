@@ -96,8 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("Items most similar to item 0 (cosine): {}", similar.join(", "));
 
     if let Some(path) = args.json {
-        rustmf_host::bench::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        rustmf_host::bench::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
         println!("report written to {}", path.display());
     }
     Ok(())

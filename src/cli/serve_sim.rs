@@ -1,6 +1,8 @@
 //! `rustmf serve-sim`: the load simulator (`rustmf_host::serve::sim`) for each backend over a ramp
 //! of offered rates; writes `serve-sim.json`/`.csv` after every rate and the plots after every
-//! backend (all atomically, so Ctrl-C leaves complete files of what was finished).
+//! backend (all atomically, so Ctrl-C leaves complete files of what was finished). Every backend
+//! is opened once before the first result is written, so one that cannot start (no GPU) fails the
+//! command without leaving the results of the others.
 //!
 //! ```text
 //! rustmf serve-sim --backends cpu1,cpu-mt --items 200000 --rates 5,10,20,50,100,200 \
@@ -9,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rustmf_host::bench::Metadata;
 use rustmf_host::infer;
 use rustmf_host::serve::sim::{self, MeasuredService, Requests, ServiceModel, SimConfig, SimReport};
@@ -74,6 +76,10 @@ pub fn run(args: Args) -> Result<()> {
     config.validate()?;
     infer::check_k(args.k)?;
     let (factors, desc) = args.model.load()?;
+    for &ScorerBackendArg(backend) in &args.backends {
+        make_scorer(backend, &factors.items, args.threads, crate::kernels::PTX)
+            .with_context(|| format!("backend {} (nothing was written)", backend.name()))?;
+    }
     let mut report = SimReport {
         meta: Metadata::collect(),
         params: serde_json::json!({ "model": desc, "k": args.k, "threads": args.threads }),

@@ -46,7 +46,7 @@ pub fn npy_bytes(m: &Matrix) -> Vec<u8> {
 /// `shape.json` in `dir` — what `scipy.sparse.csr_matrix((data, indices, indptr), shape)` takes.
 pub fn export_csr(dir: &Path, m: &crate::data::Csr) -> Result<()> {
     anyhow::ensure!(m.is_csr(), "export_csr needs a CSR matrix");
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let ip = m.indptr();
     let ip = ip.to_proper();
     let b: Vec<u8> = ip.iter().flat_map(|v| (*v as i64).to_le_bytes()).collect();
@@ -62,7 +62,7 @@ pub fn export_csr(dir: &Path, m: &crate::data::Csr) -> Result<()> {
 
 /// Write `m` as `.npy` (atomically).
 pub fn write_npy(path: &Path, m: &Matrix) -> Result<()> {
-    write_atomic(path, &npy_bytes(m)).with_context(|| format!("writing {}", path.display()))
+    Ok(write_atomic(path, &npy_bytes(m))?)
 }
 
 /// Parse a `.npy` holding a 2-D little-endian f32 C-order array (v1, v2 or v3 header).
@@ -149,8 +149,7 @@ pub fn save_factors(dir: &Path, factors: &Factors, metadata: &HashMap<String, St
     let paths = vec![dir.join(USER_NPY), dir.join(ITEM_NPY), dir.join(SAFETENSORS)];
     write_npy(&paths[0], &factors.users)?;
     write_npy(&paths[1], &factors.items)?;
-    write_atomic(&paths[2], &safetensors_bytes(factors, metadata)?)
-        .with_context(|| format!("writing {}", paths[2].display()))?;
+    write_atomic(&paths[2], &safetensors_bytes(factors, metadata)?)?;
     Ok(paths)
 }
 
