@@ -16,6 +16,7 @@
 //! | `infer`  | the device-independent top-k API (`Scorer`, `TopK`, `Exclusions`), the reference, selection |
 //! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data, splits, `--input` specs |
 //! | `io`     | factor files (safetensors) and CSR export |
+//! | `fuzz`   | every reader of untrusted bytes as a function of bytes, for `fuzz/` and `tests/fuzz_corpus.rs` |
 //! | `ptx`    | PTX images (the caller passes the ones it embeds) and the choice among them |
 //!
 //! The host crate never depends on the device crate: it receives PTX images as arguments
@@ -28,6 +29,7 @@ pub mod bench;
 pub mod cpu;
 pub mod data;
 pub mod experiment;
+pub mod fuzz;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod infer;

@@ -12,6 +12,8 @@ use rustmf_host::data::{cache, stats, Dataset, Duplicates};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::outputs::refuse_overwriting;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(subcommand)]
@@ -81,16 +83,16 @@ struct ConvertArgs {
     #[arg(long)]
     header: bool,
     /// triplets: 0-based column of the user id.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     user_col: usize,
     /// triplets: 0-based column of the item id.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::args::count, allow_negative_numbers = true)]
     item_col: usize,
     /// triplets: 0-based column of the value, or `none` (every line counts 1).
     #[arg(long, default_value = "2")]
     value_col: String,
     /// triplets: 0-based column of an integer timestamp.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count, allow_negative_numbers = true)]
     time_col: Option<usize>,
     /// triplets: ids are arbitrary strings (default: non-negative integers).
     #[arg(long)]
@@ -112,9 +114,9 @@ struct SynthArgs {
     #[arg(long, default_value = "demo")]
     preset: Preset,
     /// Multiplies users and interactions (items stay).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::args::positive, allow_negative_numbers = true)]
     scale: f64,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Override the preset's kind of values (explicit ratings 1..5 or implicit play counts).
     #[arg(long, value_enum)]
@@ -137,12 +139,12 @@ struct SplitArgs {
     #[arg(long, value_enum, default_value = "random")]
     by: ByArg,
     /// Hold out this many interactions per user.
-    #[arg(long, conflicts_with = "fraction")]
+    #[arg(long, conflicts_with = "fraction", value_parser = super::args::count1, allow_negative_numbers = true)]
     count: Option<usize>,
     /// Hold out this fraction of each user's interactions [default: 0.2].
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::fraction, allow_negative_numbers = true)]
     fraction: Option<f64>,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     seed: u64,
     #[arg(long)]
     train: PathBuf,
@@ -164,12 +166,12 @@ struct BenchArgs {
     /// Preset to time (netflix and lfm1b are the reference cases).
     #[arg(long, default_value = "netflix")]
     preset: Preset,
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::args::positive, allow_negative_numbers = true)]
     scale: f64,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Timed repeats of each step.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = super::args::count1, allow_negative_numbers = true)]
     repeats: usize,
     /// Folder for the results (`data-<preset>[-<tag>].json` and `.csv`).
     #[arg(long, default_value = "bench-results")]
@@ -232,6 +234,8 @@ fn convert(a: ConvertArgs) -> Result<()> {
         }),
         progress: true,
     };
+    let out = a.out.unwrap_or_else(|| cache::default_path(&a.input));
+    refuse_overwriting("--out", &out, &[("the input", &a.input)])?;
     let t = Instant::now();
     let loaded = load::load(&format, &a.input, &options)?;
     let r = &loaded.report;
@@ -251,17 +255,17 @@ fn convert(a: ConvertArgs) -> Result<()> {
             eprintln!("  {e}");
         }
     }
-    let out = a.out.unwrap_or_else(|| cache::default_path(&a.input));
+    if r.combined > 0 {
+        eprintln!("warning: {} (choose with --duplicates sum|last|mean)", r.duplicates_note().replacen(':', " —", 1));
+    }
     let source = format!("{:?} {}", a.format, a.input.display()).to_lowercase();
-    let info = cache::save(&loaded.dataset, &out, &source)?;
+    let (staged, info) = cache::stage(&loaded.dataset, &out, &source, Some(&r.duplicates_note()))?;
+    staged.commit()?;
     eprintln!("wrote {} ({:.1} MB)", out.display(), info.file_bytes as f64 / 1e6);
     Ok(())
 }
 
 fn synth_config(preset: Preset, scale: f64, seed: u64, values: Option<ValuesArg>) -> Result<SynthConfig> {
-    if !(scale > 0.0 && scale.is_finite()) {
-        bail!("--scale must be a positive number, not {scale}");
-    }
     let mut cfg = SynthConfig::preset(preset, scale, seed);
     match values {
         Some(ValuesArg::Implicit) if matches!(cfg.values, Values::Explicit { .. }) => {
@@ -272,6 +276,7 @@ fn synth_config(preset: Preset, scale: f64, seed: u64, values: Option<ValuesArg>
         }
         _ => {}
     }
+    cfg.check_memory()?;
     Ok(cfg)
 }
 
@@ -298,6 +303,8 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
 }
 
 fn split_cmd(a: SplitArgs) -> Result<()> {
+    refuse_overwriting("--train", &a.train, &[("the input", &a.input)])?;
+    refuse_overwriting("--test", &a.test, &[("the input", &a.input), ("--train", &a.train)])?;
     let d = cache::load(&a.input)?;
     let holdout = match (a.count, a.fraction) {
         (Some(k), _) => Holdout::Count(k),
@@ -308,10 +315,13 @@ fn split_cmd(a: SplitArgs) -> Result<()> {
         ByArg::Time => SplitBy::Time,
     };
     let s = split::split(&d, &SplitConfig { by, holdout, seed: a.seed })?;
-    let source = cache::info(&a.input)?.source;
+    let info = cache::info(&a.input)?;
     let what = format!("{by:?} {holdout:?} seed {}", a.seed).to_lowercase();
-    cache::save(&s.train, &a.train, &format!("{source}; train of split {what}"))?;
-    cache::save(&s.test, &a.test, &format!("{source}; test of split {what}"))?;
+    let dupes = info.duplicates.as_deref();
+    let (train, _) = cache::stage(&s.train, &a.train, &format!("{}; train of split {what}", info.source), dupes)?;
+    let (test, _) = cache::stage(&s.test, &a.test, &format!("{}; test of split {what}", info.source), dupes)?;
+    train.commit()?;
+    test.commit()?;
     eprintln!(
         "train {} interactions → {}, test {} → {}",
         s.train.interactions.nnz(),
@@ -325,10 +335,16 @@ fn split_cmd(a: SplitArgs) -> Result<()> {
 fn stats_cmd(a: StatsArgs) -> Result<()> {
     let info = cache::info(&a.input)?;
     let s = stats::stats(&cache::load(&a.input)?);
+    let duplicates = format!(
+        "each (user, item) pair is stored once; repeated pairs of the source were combined at conversion ({})",
+        info.duplicates.as_deref().unwrap_or("how: not recorded in this cache")
+    );
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"source": info.source, "stats": s}))?);
+        let v = serde_json::json!({"source": info.source, "duplicates": duplicates, "stats": s});
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!("source          {}", info.source);
+        println!("duplicates      {duplicates}");
         print!("{s}");
     }
     Ok(())
@@ -342,7 +358,7 @@ fn bench(a: BenchArgs) -> Result<()> {
     };
     let mut b = Bench::new(&name);
     let params = serde_json::json!({"preset": a.preset, "scale": a.scale, "seed": a.seed, "config": cfg});
-    let repeats = a.repeats.max(1);
+    let repeats = a.repeats;
 
     let mut generated = None;
     b.measure("generate", params.clone(), 0, repeats, || {

@@ -14,19 +14,19 @@ pub struct Args {
     /// Where ALS runs.
     #[arg(long, value_enum, default_value = "cpu")]
     device: Device,
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 15, value_parser = super::args::count1, allow_negative_numbers = true)]
     iterations: usize,
     /// Latent factors (default 8, the demo data's planted rank, on the CPU; 32 on the GPU, whose
     /// kernels exist for f ∈ {32, 64, 96, 100, 128}).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     factors: Option<usize>,
     /// Weighted-λ regularization (λ·n_u·I).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = super::args::non_negative_f32, allow_negative_numbers = true)]
     lambda: f32,
     /// CPU threads (0 = all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     threads: usize,
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = 7, value_parser = super::args::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Also write the training report as JSON here.
     #[arg(long)]
@@ -96,8 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("Items most similar to item 0 (cosine): {}", similar.join(", "));
 
     if let Some(path) = args.json {
-        rustmf_host::bench::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        rustmf_host::bench::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
         println!("report written to {}", path.display());
     }
     Ok(())

@@ -29,23 +29,23 @@ pub struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "cpu1,cpu-mt")]
     pub backends: Vec<ScorerBackendArg>,
     /// Threads of cpu-mt (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: usize,
     /// Query rows per batch (random users).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub batch: usize,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
     /// Random items excluded per query row (0: no exclusion).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub exclude: usize,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub repeats: usize,
     /// Untimed runs before the timed ones (the first run, which is also checked, comes on top).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub warmup: usize,
     /// Rows of each answer checked against the reference (evenly spaced).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = super::args::count, allow_negative_numbers = true)]
     pub check_rows: usize,
     #[arg(long, default_value = "benches/results/infer")]
     pub out: PathBuf,

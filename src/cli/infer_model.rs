@@ -12,14 +12,14 @@ pub struct FactorArgs {
     /// random N(0, 1/f) factors of the shape given by --items, --factors and --users.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    #[arg(long, default_value_t = 5_600_000)]
+    #[arg(long, default_value_t = 5_600_000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub items: usize,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub factors: usize,
-    #[arg(long, default_value_t = 120_322)]
+    #[arg(long, default_value_t = 120_322, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub users: usize,
     /// Seed of the random factors and of everything else drawn at random.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     pub seed: u64,
 }
 
@@ -34,6 +34,10 @@ impl FactorArgs {
                     self.items >= 1 && self.users >= 1 && self.factors >= 1,
                     "--items, --users and --factors must be ≥ 1"
                 );
+                let bytes = (self.users as u128 + self.items as u128) * self.factors as u128 * 4;
+                let what =
+                    format!("random factors for {} users and {} items × {}", self.users, self.items, self.factors);
+                rustmf_host::data::memory::check(&what, bytes).map_err(anyhow::Error::msg)?;
                 let f = init_factors(self.users, self.items, self.factors, self.seed, 1.0);
                 (f, serde_json::json!({ "random_factors": "N(0, 1/f)", "seed": self.seed }))
             }

@@ -19,16 +19,16 @@ pub struct Args {
     /// Input, as for `train`: a data cache file, `synth:PRESET[:SCALE]` or `shaped:netflix[:SCALE]`.
     #[arg(long, default_value = "synth:netflix:1")]
     input: String,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count1, allow_negative_numbers = true)]
     factors: usize,
     /// Implicit feedback (default: explicit, as Netflix).
     #[arg(long)]
     implicit: bool,
     /// Regularisation λ (default 0.05 explicit, 0.1 implicit).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::non_negative_f32, allow_negative_numbers = true)]
     lambda: Option<f32>,
     /// Confidence scale α (implicit, linear confidence).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::args::non_negative_f32, allow_negative_numbers = true)]
     alpha: f32,
     /// get_hermitian versions, comma-separated: version numbers (or v1, v2, …) and cublas;
     /// default: every version this GPU runs (v9 needs an H100/H200).
@@ -41,14 +41,14 @@ pub struct Args {
     #[arg(long)]
     no_cg: bool,
     /// Timed repeats per case (after --warmup untimed ones).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = super::args::count1, allow_negative_numbers = true)]
     repeats: usize,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::args::count, allow_negative_numbers = true)]
     warmup: usize,
     /// GPU rows per batch (default: as many as fit).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     batch_rows: Option<usize>,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Write `<name>.json` and `<name>.csv` here.
     #[arg(long, default_value = "bench-results")]

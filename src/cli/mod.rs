@@ -9,6 +9,7 @@ pub mod infer_bench;
 mod infer_model;
 pub mod info;
 pub mod kernel_bench;
+mod outputs;
 pub mod ptx_check;
 pub mod recommend;
 pub mod serve_sim;

@@ -19,8 +19,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let report = crate::ptx_check::check(&ptxas, crate::kernels::PTX)?;
     print!("{}", crate::ptx_check::table(&report));
     if let Some(path) = args.json {
-        crate::bench::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        crate::bench::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     }
     if !report.problems.is_empty() {
         bail!("PTX check failed:\n  {}", report.problems.join("\n  "));

@@ -23,22 +23,22 @@ pub struct Args {
     /// Comma-separated user indices (rows of the user factors).
     #[arg(long)]
     pub users: String,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
     /// Leave out each user's training items: the dataset as `train --input` takes it.
     #[arg(long)]
     pub exclude_train: Option<String>,
     /// The hold-out fraction the model was trained with (the training part is excluded).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::args::fraction, allow_negative_numbers = true)]
     pub test_fraction: f64,
     /// The seed the model was trained (and split) with.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// The scorer backend.
     #[arg(long, value_enum, default_value = "cpu-mt")]
     pub backend: ScorerBackendArg,
     /// Threads of cpu-mt (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: usize,
     /// Print JSON instead of a table.
     #[arg(long)]

@@ -1,6 +1,8 @@
 //! `rustmf serve-sim`: the load simulator (`rustmf_host::serve::sim`) for each backend over a ramp
 //! of offered rates; writes `serve-sim.json`/`.csv` after every rate and the plots after every
-//! backend (all atomically, so Ctrl-C leaves complete files of what was finished).
+//! backend (all atomically, so Ctrl-C leaves complete files of what was finished). Every backend
+//! is opened once before the first result is written, so one that cannot start (no GPU) fails the
+//! command without leaving the results of the others.
 //!
 //! ```text
 //! rustmf serve-sim --backends cpu1,cpu-mt --items 200000 --rates 5,10,20,50,100,200 \
@@ -9,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rustmf_host::bench::Metadata;
 use rustmf_host::infer;
 use rustmf_host::serve::sim::{self, MeasuredService, Requests, ServiceModel, SimConfig, SimReport};
@@ -26,30 +28,30 @@ pub struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "cpu1,cpu-mt")]
     pub backends: Vec<ScorerBackendArg>,
     /// Threads of cpu-mt (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: usize,
     /// Offered rates (requests/s), comma-separated.
     #[arg(long, default_value = "10,20,50,100,200,500,1000,2000,5000")]
     pub rates: String,
     /// Requests per rate (default 2000 unless --duration-s is given).
-    #[arg(long, conflicts_with = "duration_s")]
+    #[arg(long, conflicts_with = "duration_s", value_parser = super::args::count1, allow_negative_numbers = true)]
     pub requests_per_rate: Option<usize>,
     /// Arrivals spanning this many seconds at each rate (rate × duration requests).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::positive, allow_negative_numbers = true)]
     pub duration_s: Option<f64>,
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub max_batch: usize,
     /// A batch launches once its oldest request has waited this long (or it is full) and the
     /// server is free; 0: as soon as the server is free.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = super::args::non_negative, allow_negative_numbers = true)]
     pub max_wait_ms: f64,
     /// Most waiting requests; arrivals over it are dropped.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub queue_cap: usize,
     /// Requests slower than this are counted late.
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 100.0, value_parser = super::args::positive, allow_negative_numbers = true)]
     pub slo_ms: f64,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
     #[arg(long, default_value = "serve-sim")]
     pub out: PathBuf,
@@ -74,6 +76,10 @@ pub fn run(args: Args) -> Result<()> {
     config.validate()?;
     infer::check_k(args.k)?;
     let (factors, desc) = args.model.load()?;
+    for &ScorerBackendArg(backend) in &args.backends {
+        make_scorer(backend, &factors.items, args.threads, crate::kernels::PTX)
+            .with_context(|| format!("backend {} (nothing was written)", backend.name()))?;
+    }
     let mut report = SimReport {
         meta: Metadata::collect(),
         params: serde_json::json!({ "model": desc, "k": args.k, "threads": args.threads }),

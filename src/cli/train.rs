@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use rustmf_host::data::input::{holdout, load_input};
+use rustmf_host::data::memory;
 use rustmf_host::model::{AlsConfig, Confidence, EarlyStopping, EvalConfig, Hermitian, MatrixFree, Solver};
 use rustmf_host::train as driver;
 use rustmf_host::train::grid::{self, SolverChoice, TrainGrid};
@@ -37,14 +38,15 @@ pub struct TrainOpts {
     pub input: String,
     /// Number of latent factors f (a comma-separated list with --bench-out).
     #[arg(long, value_delimiter = ',', default_value = "64")]
+    #[arg(value_parser = super::args::count1, allow_negative_numbers = true)]
     pub factors: Vec<usize>,
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 15, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub iterations: usize,
     /// Regularisation λ (default 0.1 implicit, 0.05 explicit; explicit is weighted-λ: λ·n_u).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::non_negative_f32, allow_negative_numbers = true)]
     pub lambda: Option<f32>,
     /// Confidence scale α (implicit).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::args::non_negative_f32, allow_negative_numbers = true)]
     pub alpha: f32,
     /// Implicit feedback (Hu, Koren & Volinsky) — the default.
     #[arg(long, conflicts_with = "explicit")]
@@ -55,17 +57,17 @@ pub struct TrainOpts {
     /// Confidence function: linear (1 + α r) or log (1 + α log(1 + r/eps)).
     #[arg(long, value_enum, default_value = "linear")]
     pub confidence: ConfidenceArg,
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::args::positive_f32, allow_negative_numbers = true)]
     pub eps: f32,
     /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) | cg-mf (GPU: CG
     /// without forming A, the fastest) | cg-mf-users | cg-mf-items (matrix-free on one side only)
     /// (a comma-separated list with --bench-out).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "cholesky")]
     pub solver: Vec<SolverArg>,
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub cg_steps: usize,
     /// Stop CG early once ‖r‖ ≤ tol·‖b‖.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::positive, allow_negative_numbers = true)]
     pub cg_tol: Option<f64>,
     /// GPU: get_hermitian version 1–9 (9: H100/H200 only), or cublas (the baseline: gathered blocks and a batched GEMM)
     /// (a comma-separated list with --bench-out).
@@ -75,24 +77,25 @@ pub struct TrainOpts {
     #[arg(long)]
     pub fp16: bool,
     /// GPU: rows per batch (default: as many as fit in 70% of free GPU memory).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub batch_rows: Option<usize>,
     /// CPU threads, 0 = all cores (a comma-separated list with --bench-out).
     #[arg(long, value_delimiter = ',', default_value = "0")]
+    #[arg(value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: Vec<usize>,
     /// Per-user hold-out fraction for the test set (0: no test set).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::args::fraction, allow_negative_numbers = true)]
     pub test_fraction: f64,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Cut-off of the ranking metrics.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
     /// Evaluate ranking metrics on at most this many test users.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub eval_users: Option<usize>,
     /// Early stopping patience (iterations without test improvement).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub patience: Option<usize>,
     /// Skip the per-iteration training objective.
     #[arg(long)]
@@ -107,7 +110,7 @@ pub struct TrainOpts {
     #[arg(long, default_value = "cpu_als")]
     pub bench_name: String,
     /// Leading iterations of each benchmark run left out of the statistics.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::args::count, allow_negative_numbers = true)]
     pub bench_warmup: usize,
     /// Also export the training matrix (indptr/indices/data .npy) here, for benches/implicit_cpu.py.
     #[arg(long)]
@@ -122,19 +125,19 @@ pub struct EvalArgs {
     /// The same input and split settings as at training time.
     #[arg(long)]
     pub input: String,
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, value_parser = super::args::fraction, allow_negative_numbers = true)]
     pub test_fraction: f64,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     pub seed: u64,
     #[arg(long, conflicts_with = "explicit")]
     pub implicit: bool,
     #[arg(long)]
     pub explicit: bool,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub eval_users: Option<usize>,
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: usize,
 }
 
@@ -199,8 +202,14 @@ pub fn train(args: TrainArgs) -> Result<()> {
         eval: EvalConfig { k: args.k, max_users: args.eval_users, every: 1 },
         early_stopping: args.patience.map(|p| EarlyStopping { patience: p, min_delta: 0.0 }),
     };
+    base.validate()?;
+    check_memory(&base, &args.factors, &args.threads, (0, 0))?;
     let t = std::time::Instant::now();
     let data = load_input(&args.input, args.seed)?;
+    check_memory(&base, &args.factors, &args.threads, (data.n_users(), data.n_items()))?;
+    if implicit {
+        refuse_negative(&data, &args.input)?;
+    }
     eprintln!(
         "input {}: {} users × {} items, {} interactions ({:.1} s)",
         args.input,
@@ -215,10 +224,6 @@ pub fn train(args: TrainArgs) -> Result<()> {
     } else {
         (data, None)
     };
-    if let Some(dir) = &args.export_csr {
-        rustmf_host::io::export_csr(dir, &train.csr)?;
-        eprintln!("exported the training matrix to {}", dir.display());
-    }
     if let Some(dir) = &args.bench_out {
         let grid = TrainGrid {
             device,
@@ -229,7 +234,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             warmup: args.bench_warmup,
         };
         grid.run(&args.bench_name, &args.input, &train, &base)?.finish(dir)?;
-        return Ok(());
+        return export_csr(args.export_csr.as_deref(), &train);
     }
     anyhow::ensure!(
         args.factors.len() == 1 && solvers.len() == 1 && args.threads.len() == 1 && args.hermitian.len() == 1,
@@ -257,6 +262,46 @@ pub fn train(args: TrainArgs) -> Result<()> {
         );
     }
     println!("{text}");
+    export_csr(args.export_csr.as_deref(), &train)
+}
+
+/// `--export-csr`, written once training has succeeded, so that a failed run leaves nothing.
+fn export_csr(dir: Option<&std::path::Path>, train: &rustmf_host::data::Interactions) -> Result<()> {
+    if let Some(dir) = dir {
+        rustmf_host::io::export_csr(dir, &train.csr)?;
+        eprintln!("exported the training matrix to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Refuse before reading data (`shape` (0, 0)) what f alone cannot fit, and after reading it what
+/// the factors of its users and items cannot.
+fn check_memory(base: &AlsConfig, factors: &[usize], threads: &[usize], shape: (usize, usize)) -> Result<()> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (&f, &t) in factors.iter().flat_map(|f| threads.iter().map(move |t| (f, t))) {
+        let t = if t == 0 { all } else { t };
+        let bytes = AlsConfig { factors: f, ..base.clone() }.host_bytes(shape.0, shape.1, t);
+        let what = match shape {
+            (0, 0) => format!("--factors {f} with {t} threads"),
+            (u, i) => format!("--factors {f} for {u} users and {i} items with {t} threads"),
+        };
+        memory::check(&what, bytes).map_err(anyhow::Error::msg)?;
+    }
+    Ok(())
+}
+
+/// Implicit feedback reads values as confidences, which cannot be negative.
+fn refuse_negative(data: &rustmf_host::data::Interactions, input: &str) -> Result<()> {
+    if let Some(n) = data.negative_values() {
+        anyhow::bail!(
+            "{input}: implicit feedback needs values ≥ 0, but {} are negative (the first: user {}, item {}, value {}); \
+             train with --explicit, or remove them from the data",
+            n.count,
+            data.users.label(n.user),
+            data.items.label(n.item),
+            n.value
+        );
+    }
     Ok(())
 }
 

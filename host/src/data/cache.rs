@@ -21,12 +21,14 @@
 //! Identity id maps store no tensor. String metadata (`__metadata__`): `format`
 //! (`rustmf-interactions`), `version`, `source`, `n_users`, `n_items`, `nnz`, `created` (RFC 3339),
 //! `users.kind` / `items.kind` (`identity`, `integer`, `string`), `checksum.algorithm` and
-//! `checksum.<tensor>` (16 hex digits). The checksum of a tensor is the xxh3-64 of the
+//! `checksum.<tensor>` (16 hex digits), and `duplicates` (how repeated pairs were combined, when
+//! known). The checksum of a tensor is the xxh3-64 of the
 //! concatenated little-endian xxh3-64 hashes of its bytes cut into 16 MiB blocks. In Python:
 //! `safetensors.numpy.load_file(path)` returns the arrays, `safe_open(path, "np").metadata()`
 //! the metadata.
 
 use super::pod::{bytes, bytes_mut, Pod};
+use super::staged::Staged;
 use super::{Csc, Csr, DataError, Dataset, IdMap, Interactions};
 use rayon::prelude::*;
 use safetensors::{Dtype, SafeTensors};
@@ -50,6 +52,8 @@ pub struct CacheInfo {
     pub nnz: usize,
     pub created: String,
     pub has_times: bool,
+    /// How repeated (user, item) pairs of the source were combined, as written at conversion.
+    pub duplicates: Option<String>,
     pub file_bytes: u64,
 }
 
@@ -67,6 +71,19 @@ fn out<'a, T: Pod>(name: &str, dtype: Dtype, s: &'a [T]) -> Out<'a> {
 
 /// Write `d` to `path` (atomically); `source` says where the data came from.
 pub fn save(d: &Dataset, path: &Path, source: &str) -> Result<CacheInfo, DataError> {
+    let (staged, info) = stage(d, path, source, None)?;
+    staged.commit()?;
+    Ok(info)
+}
+
+/// Write `d` to a temporary file next to `path`, to be renamed into place by [`Staged::commit`];
+/// `duplicates` says how repeated (user, item) pairs of the source were combined, if known.
+pub fn stage(
+    d: &Dataset,
+    path: &Path,
+    source: &str,
+    duplicates: Option<&str>,
+) -> Result<(Staged, CacheInfo), DataError> {
     let x = &d.interactions;
     let mut tensors = vec![
         out("csr.indptr", Dtype::U64, x.user_ptr()),
@@ -107,6 +124,9 @@ pub fn save(d: &Dataset, path: &Path, source: &str) -> Result<CacheInfo, DataErr
     meta.insert("users.kind".into(), id_kind(&x.users).into());
     meta.insert("items.kind".into(), id_kind(&x.items).into());
     meta.insert("checksum.algorithm".into(), CHECKSUM_ALGORITHM.into());
+    if let Some(note) = duplicates {
+        meta.insert("duplicates".into(), note.into());
+    }
     for (t, c) in tensors.iter().zip(&checksums) {
         meta.insert(format!("checksum.{}", t.name), format!("{c:016x}"));
     }
@@ -127,7 +147,7 @@ pub fn save(d: &Dataset, path: &Path, source: &str) -> Result<CacheInfo, DataErr
         header.push(' ');
     }
     let file_bytes = (8 + header.len() + offset) as u64;
-    write_atomic(path, |w| {
+    let staged = Staged::write(path, |w| {
         w.write_all(&(header.len() as u64).to_le_bytes())?;
         w.write_all(header.as_bytes())?;
         for t in &tensors {
@@ -135,7 +155,7 @@ pub fn save(d: &Dataset, path: &Path, source: &str) -> Result<CacheInfo, DataErr
         }
         Ok(())
     })?;
-    Ok(CacheInfo {
+    let info = CacheInfo {
         version: VERSION,
         source: source.into(),
         n_users: x.n_users(),
@@ -143,8 +163,10 @@ pub fn save(d: &Dataset, path: &Path, source: &str) -> Result<CacheInfo, DataErr
         nnz: x.nnz(),
         created,
         has_times: d.times.is_some(),
+        duplicates: duplicates.map(str::to_string),
         file_bytes,
-    })
+    };
+    Ok((staged, info))
 }
 
 /// Offsets and concatenated UTF-8 of a string id map.
@@ -173,29 +195,6 @@ fn checksum(data: &[u8]) -> u64 {
     xxh3_64(bytes(&blocks))
 }
 
-/// Write through a temporary file next to `path`, then rename it over `path`.
-fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
-) -> Result<(), DataError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(8 << 20, &file);
-        write(&mut w)?;
-        w.flush()?;
-        drop(w);
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(DataError::io(path))
-}
-
 /// The header of a cache file, without reading or verifying the arrays.
 pub fn info(path: &Path) -> Result<CacheInfo, DataError> {
     let map = mmap(path)?;
@@ -218,6 +217,7 @@ fn header_info(path: &Path, m: &safetensors::tensor::Metadata, file_bytes: u64) 
         nnz: number("nnz")?,
         created: meta.get("created").cloned().unwrap_or_default(),
         has_times: m.info("times").is_some(),
+        duplicates: meta.get("duplicates").cloned(),
         file_bytes,
     })
 }
@@ -231,10 +231,11 @@ pub fn load(path: &Path) -> Result<Dataset, DataError> {
     let st = SafeTensors::deserialize(&map).map_err(not_safetensors)?;
     let r = Reader { path, st: &st, meta: check_meta(path, m.metadata())? };
 
-    let user_ptr: Vec<usize> = r.tensor("csr.indptr", Dtype::U64, info.n_users + 1)?;
+    let plus_one = |n: usize, what: &str| n.checked_add(1).ok_or_else(|| bad(path, format!("{what} {n} overflows")));
+    let user_ptr: Vec<usize> = r.tensor("csr.indptr", Dtype::U64, plus_one(info.n_users, "n_users")?)?;
     let csr_idx: Vec<u32> = r.tensor("csr.indices", Dtype::U32, info.nnz)?;
     let csr_val: Vec<f32> = r.tensor("csr.data", Dtype::F32, info.nnz)?;
-    let item_ptr: Vec<usize> = r.tensor("csc.indptr", Dtype::U64, info.n_items + 1)?;
+    let item_ptr: Vec<usize> = r.tensor("csc.indptr", Dtype::U64, plus_one(info.n_items, "n_items")?)?;
     let csc_idx: Vec<u32> = r.tensor("csc.indices", Dtype::U32, info.nnz)?;
     let csc_val: Vec<f32> = r.tensor("csc.data", Dtype::F32, info.nnz)?;
     let times = if info.has_times { Some(r.tensor::<i64>("times", Dtype::I64, info.nnz)?) } else { None };
@@ -254,7 +255,7 @@ fn bad(path: &Path, reason: String) -> DataError {
 }
 
 fn mmap(path: &Path) -> Result<memmap2::Mmap, DataError> {
-    let file = std::fs::File::open(path).map_err(DataError::io(path))?;
+    let file = super::open::file(path)?;
     // SAFETY: the map is read-only and private to this process; a cache file modified while it
     // is being read fails its checksum rather than causing undefined reads of the Vecs we build.
     unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(DataError::io(path))
@@ -296,6 +297,9 @@ impl Reader<'_> {
             .get(&format!("checksum.{name}"))
             .and_then(|h| u64::from_str_radix(h, 16).ok())
             .ok_or_else(|| bad(self.path, format!("no checksum for tensor {name}")))?;
+        if view.data().len() != len * std::mem::size_of::<T>() {
+            return Err(bad(self.path, format!("tensor {name} holds {} bytes for [{len}]", view.data().len())));
+        }
         let mut v = vec![T::default(); len];
         let blocks: Vec<u64> = bytes_mut(&mut v)
             .par_chunks_mut(BLOCK)
@@ -320,7 +324,8 @@ impl Reader<'_> {
             Some("identity") => Ok(IdMap::Identity),
             Some("integer") => Ok(IdMap::Integer(self.tensor(&format!("{who}.ids"), Dtype::U64, n)?)),
             Some("string") => {
-                let offsets: Vec<u64> = self.tensor(&format!("{who}.offsets"), Dtype::U64, n + 1)?;
+                let len = n.checked_add(1).ok_or_else(|| bad(self.path, format!("{who}: {n} ids overflow")))?;
+                let offsets: Vec<u64> = self.tensor(&format!("{who}.offsets"), Dtype::U64, len)?;
                 let total = *offsets.last().unwrap() as usize;
                 let text: Vec<u8> = self.tensor(&format!("{who}.bytes"), Dtype::U8, total)?;
                 offsets

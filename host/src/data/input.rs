@@ -19,7 +19,7 @@ pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
             Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
             None => 0.01,
         };
-        anyhow::ensure!(scale > 0.0 && scale <= 1.0, "scale must be in (0, 1]");
+        anyhow::ensure!(scale > 0.0 && scale <= 1.0, "scale must be in (0, 1], got {scale} in {spec}");
         return match shape {
             "netflix" => Ok(shaped::netflix_shaped(scale, seed)),
             _ => anyhow::bail!("unknown shape {shape:?} (known: netflix)"),
@@ -32,12 +32,15 @@ pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
             Some(s) => s.parse().with_context(|| format!("bad scale in {spec}"))?,
             None => 1.0,
         };
-        anyhow::ensure!(scale > 0.0, "scale must be > 0");
-        return Ok(synth::generate(&synth::SynthConfig::preset(preset, scale, seed)).interactions);
+        anyhow::ensure!(scale > 0.0 && scale.is_finite(), "scale must be > 0, got {scale} in {spec}");
+        let config = synth::SynthConfig::preset(preset, scale, seed);
+        config.check_memory()?;
+        return Ok(synth::generate(&config).interactions);
     }
     let path = Path::new(spec);
+    anyhow::ensure!(!path.is_dir(), "{spec} is a directory, not a data cache file");
     anyhow::ensure!(path.is_file(), "{spec:?} is neither shaped:…, synth:… nor a data cache file");
-    Ok(cache::load(path).with_context(|| format!("loading the data cache {spec}"))?.interactions)
+    Ok(cache::load(path)?.interactions)
 }
 
 /// Per-user random hold-out of `fraction` of each user's interactions: (train, test).

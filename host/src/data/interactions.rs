@@ -39,6 +39,15 @@ impl Dataset {
     }
 }
 
+/// Where an interaction matrix holds negative values (see [`Interactions::negative_values`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Negative {
+    pub count: usize,
+    pub user: usize,
+    pub item: usize,
+    pub value: f32,
+}
+
 impl From<Interactions> for Dataset {
     fn from(interactions: Interactions) -> Self {
         Dataset { interactions, times: None }
@@ -89,6 +98,15 @@ impl Interactions {
     /// CSR row pointers (length `n_users + 1`).
     pub fn user_ptr(&self) -> &[usize] {
         self.csr.indptr().into_raw_storage()
+    }
+
+    /// The negative values: how many, and the first in CSR order; `None` when there are none.
+    pub fn negative_values(&self) -> Option<Negative> {
+        let values = self.csr.data();
+        let k = values.par_iter().position_first(|v| *v < 0.0)?;
+        let count = values.par_iter().filter(|v| **v < 0.0).count();
+        let user = self.user_ptr().partition_point(|&p| p <= k) - 1;
+        Some(Negative { count, user, item: self.csr.indices()[k] as usize, value: values[k] })
     }
 
     /// CSC column pointers (length `n_items + 1`).
@@ -160,5 +178,13 @@ mod tests {
         assert!(e.to_string().contains("user index 2 ≥ 2 users"), "{e}");
         let e = Interactions::from_entries(2, 2, &[(0, 0, f32::NAN)], Duplicates::Sum).unwrap_err();
         assert!(e.to_string().contains("not finite"), "{e}");
+    }
+
+    #[test]
+    fn negative_values_are_found_with_the_first_one() {
+        let x = Interactions::from_entries(2, 3, &[(1, 2, -5.0), (0, 1, 3.0), (1, 0, -1.0)], Duplicates::Sum).unwrap();
+        assert_eq!(x.negative_values(), Some(Negative { count: 2, user: 1, item: 0, value: -1.0 }));
+        let x = Interactions::from_entries(1, 1, &[(0, 0, 0.0)], Duplicates::Sum).unwrap();
+        assert_eq!(x.negative_values(), None);
     }
 }

@@ -19,14 +19,17 @@ mod ids;
 pub mod input;
 mod interactions;
 pub mod load;
+pub mod memory;
+mod open;
 mod pod;
 mod rows;
 pub(crate) mod seeds;
 pub mod split;
+pub mod staged;
 pub mod stats;
 pub mod synth;
 
 pub use assemble::{Duplicates, Triplets};
 pub use error::DataError;
 pub use ids::IdMap;
-pub use interactions::{interactions_from_csr, interactions_from_triplets, Csc, Csr, Dataset, Interactions};
+pub use interactions::{interactions_from_csr, interactions_from_triplets, Csc, Csr, Dataset, Interactions, Negative};

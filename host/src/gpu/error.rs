@@ -5,7 +5,10 @@ const GIB: f64 = (1u64 << 30) as f64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
-    #[error("no CUDA driver found (libcuda.so could not be loaded): install the NVIDIA driver, or use --device cpu")]
+    #[error(
+        "no CUDA driver found (libcuda.so could not be loaded): install the NVIDIA driver, or run on the CPU \
+         (train, demo: --device cpu; recommend: --backend cpu-mt; serve-sim, infer-bench: --backends cpu1,cpu-mt)"
+    )]
     NoDriver,
     #[error("the CUDA driver found no GPU ({0})")]
     NoDevice(String),

@@ -46,7 +46,7 @@ pub fn npy_bytes(m: &Matrix) -> Vec<u8> {
 /// `shape.json` in `dir` — what `scipy.sparse.csr_matrix((data, indices, indptr), shape)` takes.
 pub fn export_csr(dir: &Path, m: &crate::data::Csr) -> Result<()> {
     anyhow::ensure!(m.is_csr(), "export_csr needs a CSR matrix");
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let ip = m.indptr();
     let ip = ip.to_proper();
     let b: Vec<u8> = ip.iter().flat_map(|v| (*v as i64).to_le_bytes()).collect();
@@ -62,7 +62,7 @@ pub fn export_csr(dir: &Path, m: &crate::data::Csr) -> Result<()> {
 
 /// Write `m` as `.npy` (atomically).
 pub fn write_npy(path: &Path, m: &Matrix) -> Result<()> {
-    write_atomic(path, &npy_bytes(m)).with_context(|| format!("writing {}", path.display()))
+    Ok(write_atomic(path, &npy_bytes(m))?)
 }
 
 /// Parse a `.npy` holding a 2-D little-endian f32 C-order array (v1, v2 or v3 header).
@@ -93,14 +93,21 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
     anyhow::ensure!(dims.len() == 2, "expected a 2-D array, got shape {dims:?}");
     let (rows, cols) = (dims[0], dims[1]);
     let body = &bytes[start + hlen..];
-    anyhow::ensure!(body.len() == rows * cols * 4, "npy body has {} bytes, expected {}", body.len(), rows * cols * 4);
+    let expected = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
+    anyhow::ensure!(
+        expected == Some(body.len()),
+        "npy body has {} bytes, the shape ({rows}, {cols}) of f32 needs {}",
+        body.len(),
+        expected.map_or("more than fit in memory".to_string(), |b| b.to_string())
+    );
     let data = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     Matrix::from_vec(rows, cols, data)
 }
 
 /// Read a `.npy` written by [`write_npy`] (or numpy, float32 2-D C order).
 pub fn read_npy(path: &Path) -> Result<Matrix> {
-    parse_npy(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_npy(&bytes).with_context(|| format!("reading {}", path.display()))
 }
 
 fn f32_bytes(m: &Matrix) -> Vec<u8> {
@@ -130,7 +137,9 @@ pub fn parse_safetensors(bytes: &[u8]) -> Result<Factors> {
         let data = t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         Matrix::from_vec(t.shape()[0], t.shape()[1], data)
     };
-    Ok(Factors { users: get("user_factors")?, items: get("item_factors")? })
+    let f = Factors { users: get("user_factors")?, items: get("item_factors")? };
+    anyhow::ensure!(f.users.cols == f.items.cols, "user and item factors differ in width");
+    Ok(f)
 }
 
 /// Write `dir/user_factors.npy`, `dir/item_factors.npy` and `dir/factors.safetensors`
@@ -140,8 +149,7 @@ pub fn save_factors(dir: &Path, factors: &Factors, metadata: &HashMap<String, St
     let paths = vec![dir.join(USER_NPY), dir.join(ITEM_NPY), dir.join(SAFETENSORS)];
     write_npy(&paths[0], &factors.users)?;
     write_npy(&paths[1], &factors.items)?;
-    write_atomic(&paths[2], &safetensors_bytes(factors, metadata)?)
-        .with_context(|| format!("writing {}", paths[2].display()))?;
+    write_atomic(&paths[2], &safetensors_bytes(factors, metadata)?)?;
     Ok(paths)
 }
 

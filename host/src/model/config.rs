@@ -115,17 +115,34 @@ impl Default for AlsConfig {
 
 impl AlsConfig {
     pub fn validate(&self) -> Result<()> {
-        anyhow::ensure!(self.factors >= 1, "factors must be at least 1");
-        anyhow::ensure!(self.lambda >= 0.0 && self.lambda.is_finite(), "lambda must be finite and ≥ 0");
-        anyhow::ensure!(self.alpha >= 0.0 && self.alpha.is_finite(), "alpha must be finite and ≥ 0");
+        anyhow::ensure!(self.factors >= 1, "factors must be at least 1, got {}", self.factors);
+        anyhow::ensure!(self.iterations >= 1, "iterations must be at least 1, got {}", self.iterations);
+        anyhow::ensure!(
+            self.lambda >= 0.0 && self.lambda.is_finite(),
+            "lambda must be finite and ≥ 0, got {}",
+            self.lambda
+        );
+        anyhow::ensure!(
+            self.alpha >= 0.0 && self.alpha.is_finite(),
+            "alpha must be finite and ≥ 0, got {}",
+            self.alpha
+        );
         if let Confidence::Log { eps } = self.confidence {
-            anyhow::ensure!(eps > 0.0, "confidence epsilon must be > 0");
+            anyhow::ensure!(eps > 0.0 && eps.is_finite(), "confidence epsilon must be finite and > 0, got {eps}");
         }
         if let Solver::Cg { steps, .. } = self.solver {
             anyhow::ensure!(steps >= 1, "CG needs at least one step");
         }
         anyhow::ensure!(self.eval.k >= 1 && self.eval.every >= 1, "eval k and every must be ≥ 1");
         Ok(())
+    }
+
+    /// A lower bound of the host memory a CPU run takes: both factor matrices (f32), and the f×f
+    /// system of each of `threads` threads and the f×f Gram matrix (f64). With zero users and items
+    /// it is what f alone costs, known before any data is read.
+    pub fn host_bytes(&self, n_users: usize, n_items: usize, threads: usize) -> u128 {
+        let f = self.factors as u128;
+        (n_users as u128 + n_items as u128) * f * 4 + (threads as u128 + 1) * f * f * 8
     }
 }
 

@@ -16,7 +16,11 @@ impl Matrix {
         Matrix { rows, cols, data: vec![0.0; rows * cols] }
     }
     pub fn from_vec(rows: usize, cols: usize, data: Vec<f32>) -> Result<Self> {
-        anyhow::ensure!(data.len() == rows * cols, "matrix data has {} values, expected {rows}×{cols}", data.len());
+        anyhow::ensure!(
+            rows.checked_mul(cols) == Some(data.len()),
+            "matrix data has {} values, expected {rows}×{cols}",
+            data.len()
+        );
         Ok(Matrix { rows, cols, data })
     }
     #[inline]

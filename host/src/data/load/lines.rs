@@ -44,7 +44,7 @@ pub(crate) fn parse_file<P: LineParser>(
     progress: &ProgressBar,
 ) -> Result<u64, DataError> {
     let io = DataError::io;
-    let mut file = std::fs::File::open(path).map_err(io(path))?;
+    let mut file = crate::data::open::file(path)?;
     file.seek(SeekFrom::Start(start.offset)).map_err(io(path))?;
     progress.inc(start.offset);
     let len = file.metadata().map_err(io(path))?.len();

@@ -68,7 +68,7 @@ impl Format {
 }
 
 /// What a load found besides the matrix.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LoadReport {
     /// Lines read (including headers, comments and skipped lines).
     pub lines: u64,
@@ -78,6 +78,23 @@ pub struct LoadReport {
     pub skipped: u64,
     /// The first few skipped lines, as the errors they would have raised.
     pub first_skipped: Vec<DataError>,
+    /// How repeated (user, item) pairs were combined.
+    pub duplicates: Duplicates,
+    /// Entries that repeated an earlier (user, item) pair and were combined with it.
+    pub combined: u64,
+}
+
+impl LoadReport {
+    /// The duplicates policy and what it did, in one sentence (stored in the cache, shown by
+    /// `data stats`).
+    pub fn duplicates_note(&self) -> String {
+        let rule = match self.duplicates {
+            Duplicates::Sum => "their values added",
+            Duplicates::Last => "the last value kept",
+            Duplicates::Mean => "their values averaged",
+        };
+        format!("{}: {} entries repeated an earlier (user, item) pair, {rule}", self.duplicates, self.combined)
+    }
 }
 
 #[derive(Debug)]
@@ -100,7 +117,8 @@ pub fn load(format: &Format, path: &Path, options: &LoadOptions) -> Result<Loade
         Format::MatrixMarket => mtx::load(path, &mut skips, &progress, duplicates)?,
     };
     progress.finish_and_clear();
-    let report = LoadReport { lines, entries, skipped: skips.count, first_skipped: skips.first };
+    let combined = entries.saturating_sub(dataset.interactions.nnz() as u64);
+    let report = LoadReport { lines, entries, skipped: skips.count, first_skipped: skips.first, duplicates, combined };
     Ok(Loaded { dataset, report })
 }
 
@@ -253,7 +271,7 @@ fn dense_len(map: &IdMap) -> usize {
 /// Read the first line of `path` (for formats with a header); returns it and where data starts.
 pub(crate) fn first_line(path: &Path) -> Result<(String, lines::Start), DataError> {
     use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(DataError::io(path))?;
+    let file = crate::data::open::file(path)?;
     let mut line = Vec::new();
     let n = std::io::BufReader::new(file).read_until(b'\n', &mut line).map_err(DataError::io(path))?;
     let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_string();

@@ -4,7 +4,7 @@
 
 use super::lines::{parse_file, Fold, LineParser, Start};
 use super::{fields, Skips};
-use crate::data::{DataError, Dataset, Duplicates, IdMap, Triplets};
+use crate::data::{memory, DataError, Dataset, Duplicates, IdMap, Triplets};
 use indicatif::ProgressBar;
 use std::io::BufRead;
 use std::path::Path;
@@ -15,6 +15,10 @@ enum Field {
     Integer,
     Pattern,
 }
+
+/// Bytes the matrix holds per declared row and per declared column whatever the entries: the
+/// external id (u64), the row or column pointer (usize) and its count while assembling (usize).
+const INDEX_BYTES: u64 = 24;
 
 struct Header {
     field: Field,
@@ -81,7 +85,8 @@ pub(crate) fn load(
     let mut t = Triplets { n_users: h.rows as usize, n_items: h.cols as usize, ..Triplets::default() };
     let parser = Parser { field: h.field, rows: h.rows, cols: h.cols };
     let lines = parse_file(path, h.start, &parser, &mut t, skips, progress)?;
-    let found = t.values.len() as u64 + skips.count;
+    let read = t.values.len() as u64;
+    let found = read + skips.count;
     if found != h.entries {
         let reason = format!("the size line announces {} entries, the file holds {found}", h.entries);
         return Err(DataError::Parse { file: path.to_path_buf(), line: lines, reason });
@@ -90,12 +95,12 @@ pub(crate) fn load(
         return Err(DataError::Empty { file: path.to_path_buf() });
     }
     let one_based = |n: u64| IdMap::Integer((1..=n).collect());
-    Ok((Dataset::from_triplets(&t, duplicates, one_based(h.rows), one_based(h.cols))?, lines, found))
+    Ok((Dataset::from_triplets(&t, duplicates, one_based(h.rows), one_based(h.cols))?, lines, read))
 }
 
 fn read_header(path: &Path) -> Result<Header, DataError> {
     let parse_err = |line: u64, reason: String| DataError::Parse { file: path.to_path_buf(), line, reason };
-    let file = std::fs::File::open(path).map_err(DataError::io(path))?;
+    let file = crate::data::open::file(path)?;
     let mut reader = std::io::BufReader::new(file);
     let (mut offset, mut line_no, mut field) = (0u64, 0u64, None);
     let mut buf = String::new();
@@ -135,6 +140,8 @@ fn read_header(path: &Path) -> Result<Header, DataError> {
         };
         let (rows, cols) = (dim(r, "rows")?, dim(c, "columns")?);
         let entries = fields::id(e, "entries").map_err(|r| parse_err(line_no, r))?;
+        let what = format!("the size line's {rows} rows × {cols} columns ({INDEX_BYTES} bytes of index each)");
+        memory::check(&what, INDEX_BYTES as u128 * (rows as u128 + cols as u128)).map_err(|r| parse_err(line_no, r))?;
         let start = Start { offset, line: line_no + 1 };
         return Ok(Header { field: field.unwrap(), rows, cols, entries, start });
     }

@@ -82,7 +82,7 @@ impl<K: ParseId> LineParser for Parser<'_, K> {
         if line.trim().is_empty() || s.comment.as_deref().is_some_and(|c| line.starts_with(c)) {
             return Ok(None);
         }
-        let mut cols: Vec<&str> = Vec::with_capacity(self.columns);
+        let mut cols: Vec<&str> = Vec::new();
         match &s.delimiter {
             Some(d) => cols.extend(line.split(d.as_str()).take(self.columns)),
             None => cols.extend(line.split_whitespace().take(self.columns)),
@@ -123,7 +123,7 @@ fn load_with<K: ParseId>(
         return Err(DataError::Invalid { what: "triplets", reason: "empty delimiter".into() });
     }
     let used = [Some(spec.user_col), Some(spec.item_col), spec.value_col, spec.time_col];
-    let columns = used.iter().flatten().max().unwrap() + 1;
+    let columns = used.iter().flatten().max().unwrap().saturating_add(1);
     let start: Start = if spec.header { first_line(path)?.1 } else { FILE_START };
     let parser = Parser::<K> { spec, columns, _id: std::marker::PhantomData };
     let mut raw = Raw::new(spec.time_col.is_some());

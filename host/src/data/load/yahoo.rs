@@ -36,7 +36,12 @@ impl LineParser for Parser {
         if day < 0 {
             return Err(format!("date {day} is negative"));
         }
-        Ok(Some(Line::Rating { item: fields::id32(i, "item")?, score, time: day * 86_400 + fields::time_of_day(t)? }))
+        let of_day = fields::time_of_day(t)?;
+        let time = day
+            .checked_mul(86_400)
+            .and_then(|s| s.checked_add(of_day))
+            .ok_or_else(|| format!("date {day} is too far from day zero"))?;
+        Ok(Some(Line::Rating { item: fields::id32(i, "item")?, score, time }))
     }
 }
 

@@ -53,7 +53,19 @@ pub struct SynthConfig {
     pub seed: u64,
 }
 
+/// Bytes a generated entry takes at the peak of [`generate`]: user, item and value (12), the
+/// (key, position) sort order (16), and the CSR and CSC copies (16), rounded up.
+const BYTES_PER_ENTRY: u128 = 48;
+
 impl SynthConfig {
+    /// Refuse a configuration whose data would not fit in the memory available now.
+    pub fn check_memory(&self) -> Result<(), super::DataError> {
+        let rows = (self.n_users as u128 + self.n_items as u128) * (self.rank as u128 * 4 + 24);
+        let what = format!("{} × {} with {} interactions", self.n_users, self.n_items, self.nnz);
+        super::memory::check(&what, self.nnz as u128 * BYTES_PER_ENTRY + rows)
+            .map_err(|reason| super::DataError::Invalid { what: "synthetic data", reason })
+    }
+
     /// [`Preset::config`]: the preset's shape with users and nnz multiplied by `scale`.
     pub fn preset(preset: Preset, scale: f64, seed: u64) -> SynthConfig {
         preset.config(scale, seed)
