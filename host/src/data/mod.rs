@@ -15,11 +15,13 @@
 mod assemble;
 pub mod cache;
 mod error;
+mod fingerprint;
 mod ids;
 pub mod input;
 mod interactions;
 pub mod load;
 mod pod;
+mod remap;
 mod rows;
 pub(crate) mod seeds;
 pub mod split;
@@ -28,5 +30,7 @@ pub mod synth;
 
 pub use assemble::{Duplicates, Triplets};
 pub use error::DataError;
+pub use fingerprint::fingerprint;
 pub use ids::IdMap;
 pub use interactions::{interactions_from_csr, interactions_from_triplets, Csc, Csr, Dataset, Interactions};
+pub use remap::remap;
