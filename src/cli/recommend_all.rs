@@ -1,11 +1,10 @@
 //! `rustmf recommend --all`: the top-k of every user of a model, into a folder written as a whole
 //! (with a `manifest.json` of checksums, as model folders):
 //!
-//! | file | content |
-//! |------|---------|
-//! | `top_items.npy` | `<i8`, users × k: item rows (of `item_factors.npy`), best first; −1 where a user has fewer than k candidates |
-//! | `top_scores.npy` | `<f4`, users × k: their scores (−inf where the item is −1) |
-//! | `recommendations.csv` | `user,rank,item,score` with the original user and item ids |
+//! * `top_items.npy`: `<i8`, users × k: item rows (of `item_factors.npy`), best first; −1 where a
+//!   user has fewer than k candidates;
+//! * `top_scores.npy`: `<f4`, users × k: their scores (−inf where the item is −1);
+//! * `recommendations.csv`: `user,rank,item,score` with the original user and item ids.
 
 use std::fmt::Write as _;
 use std::path::Path;

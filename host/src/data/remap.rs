@@ -19,10 +19,10 @@ pub fn remap(
     let item_index = translation(&x.items, x.n_items(), items, n_items);
     let mut t = Triplets { n_users, n_items, users: vec![], items: vec![], values: vec![], times: None };
     let mut dropped = 0;
-    for u in 0..x.n_users() {
+    for (u, &new_user) in user_index.iter().enumerate() {
         let range = x.csr.indptr().outer_inds_sz(u);
         for (&i, &v) in x.csr.indices()[range.clone()].iter().zip(&x.csr.data()[range]) {
-            match (user_index[u], item_index[i as usize]) {
+            match (new_user, item_index[i as usize]) {
                 (Some(nu), Some(ni)) => {
                     t.users.push(nu);
                     t.items.push(ni);

@@ -1,13 +1,15 @@
 //! Model folders: what `train --out` writes and `recommend`, `similar` and `eval` read.
 //!
-//! | file | content |
-//! |------|---------|
-//! | `model.json` | [`ModelInfo`]: shape, training config, the data's fingerprints and split, rating range, the training summary |
-//! | `user_factors.npy`, `item_factors.npy` | `<f4`, users × f and items × f, C order (`numpy.load`) |
-//! | `factors.safetensors` | the same two tensors (`user_factors`, `item_factors`); metadata `rustmf_model` = `model.json` |
-//! | `user_ids.json`, `item_ids.json` | `{"kind": "integer" or "string", "ids": [...]}`: row r is external id `ids[r]`; absent where the ids are the row numbers |
-//! | `seen_indptr.npy`, `seen_items.npy` | `<u8` (users + 1) and `<u4`: the items of each training user, sorted (the CSR pattern of the training matrix) |
-//! | `manifest.json` | SHA-256 and size of every other file ([`super::manifest`]) |
+//! * `model.json`: [`ModelInfo`]: shape, training config, the data's fingerprints and split, rating
+//!   range, the training summary.
+//! * `user_factors.npy`, `item_factors.npy`: `<f4`, users × f and items × f, C order (`numpy.load`).
+//! * `factors.safetensors`: the same two tensors (`user_factors`, `item_factors`); metadata
+//!   `rustmf_model` = `model.json`.
+//! * `user_ids.json`, `item_ids.json`: `{"kind": "integer" or "string", "ids": [...]}`: row r is
+//!   external id `ids[r]`; absent where the ids are the row numbers (synthetic data).
+//! * `seen_indptr.npy`, `seen_items.npy`: `<u8` (users + 1) and `<u4`: the items of each training
+//!   user, sorted (the CSR pattern of the training matrix), which `recommend` leaves out.
+//! * `manifest.json`: SHA-256 and size of every other file ([`super::manifest`]).
 //!
 //! The folder is written as a whole ([`super::write_dir_atomically`]) and every file is checked
 //! against the manifest when it is loaded.
