@@ -41,6 +41,11 @@ fn string_ids_explicit_end_to_end() {
 
     let eval = ok(dir, &["eval", "--model", "model"]);
     assert!(eval.contains("the recorded test file") && eval.contains("RMSE"), "{eval}");
+    let e = fails(dir, &[&train_args[..3], &["--test", "train.st", "--explicit", "--out", "leaky"]].concat());
+    assert!(e.contains("also in the training data") && !dir.join("leaky").exists(), "{e}");
+    let report = json(&ok(dir, &[&train_args[..], &["--iterations", "2", "--json"]].concat()));
+    assert_eq!(report["iterations"].as_array().unwrap().len(), 2);
+    assert_eq!(report["split"]["kind"], "file");
     let e = fails(dir, &["eval", "--model", "model", "--test", "train.st"]);
     assert!(e.contains("--allow-train-data"), "{e}");
     let on_train = ok(dir, &["eval", "--model", "model", "--test", "train.st", "--allow-train-data", "--json"]);
@@ -92,6 +97,10 @@ fn string_ids_explicit_end_to_end() {
         assert!(seen.contains_key(f[0]) && all_items.contains(f[2]) && !seen[f[0]].contains(f[2]), "{line}");
     }
     assert!(dir.join("recs/top_items.npy").is_file() && dir.join("recs/manifest.json").is_file());
+
+    ok(dir, &["data", "split", "ratings.st", "--seed", "7", "--train", "other-train.st", "--test", "test.st"]);
+    let e = fails(dir, &["eval", "--model", "model"]);
+    assert!(e.contains("has changed since training"), "{e}");
 }
 
 #[test]

@@ -170,9 +170,8 @@ fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
 pub fn train(args: TrainArgs) -> Result<()> {
     let args = *args.opts;
     let implicit = !args.explicit;
-    let default_solver = if args.device == Device::Gpu { SolverArg::CgMf } else { SolverArg::Cholesky };
-    let solver_args = if args.solver.is_empty() { vec![default_solver] } else { args.solver.clone() };
-    let solvers: Vec<SolverChoice> = solver_args.iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
+    let solvers: Vec<SolverChoice> =
+        solver_args(args.device, &args.solver).iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
     let device = match args.device {
         Device::Cpu => grid::Device::Cpu,
         Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows, kernels: crate::kernels::PTX },
@@ -251,6 +250,16 @@ pub fn train(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--solver`, or its default on `device`: the fastest with exact-solver accuracy on the GPU
+/// (matrix-free CG), Cholesky (the reference) on the CPU.
+fn solver_args(device: Device, given: &[SolverArg]) -> Vec<SolverArg> {
+    match (given, device) {
+        ([], Device::Gpu) => vec![SolverArg::CgMf],
+        ([], Device::Cpu) => vec![SolverArg::Cholesky],
+        _ => given.to_vec(),
+    }
+}
+
 /// The λ used without `--lambda` (see its help).
 fn default_lambda(input: &str, implicit: bool) -> f32 {
     let paper = if implicit { None } else { preset_of(input).and_then(|p| p.paper_lambda()) };
@@ -292,4 +301,22 @@ fn split_input(args: &TrainOpts, data: Interactions) -> Result<(Interactions, Op
         );
     }
     Ok((train, test, split))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_device_and_the_paper() {
+        assert_eq!(solver_args(Device::Gpu, &[]), [SolverArg::CgMf]);
+        assert_eq!(solver_args(Device::Cpu, &[]), [SolverArg::Cholesky]);
+        assert_eq!(solver_args(Device::Gpu, &[SolverArg::Lu, SolverArg::Cg]), [SolverArg::Lu, SolverArg::Cg]);
+        assert_eq!(default_lambda("synth:yahoo:0.01", false), 1.4);
+        assert_eq!(default_lambda("synth:hugewiki", false), 0.05);
+        assert_eq!(default_lambda("shaped:netflix:0.1", false), 0.05);
+        assert_eq!(default_lambda("synth:yahoo", true), 0.1);
+        assert_eq!(default_lambda("synth:demo", false), 0.05);
+        assert_eq!(default_lambda("ratings.st", true), 0.1);
+    }
 }
