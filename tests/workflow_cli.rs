@@ -98,6 +98,8 @@ fn string_ids_explicit_end_to_end() {
     }
     assert!(dir.join("recs/top_items.npy").is_file() && dir.join("recs/manifest.json").is_file());
 
+    let e = fails(dir, &["recommend", "--model", "model", "--all", "--out", "./model"]);
+    assert!(e.contains("is the model folder"), "{e}");
     ok(dir, &["data", "split", "ratings.st", "--seed", "7", "--train", "other-train.st", "--test", "test.st"]);
     let e = fails(dir, &["eval", "--model", "model"]);
     assert!(e.contains("has changed since training"), "{e}");

@@ -75,6 +75,8 @@ pub fn run(args: Args) -> Result<()> {
     let model = rustmf_host::io::load_model(&args.model)?;
     if args.all {
         let out = args.out.as_deref().context("--all needs --out")?;
+        let same = |a: &Path, b: &Path| std::fs::canonicalize(a).ok().is_some_and(|a| Some(a) == b.canonicalize().ok());
+        anyhow::ensure!(!same(out, &args.model), "--out {} is the model folder; choose another", out.display());
         return write_all(&model, out, &args);
     }
     let queries = match (&args.users, &args.new_user) {

@@ -27,7 +27,8 @@ pub fn write_dir_atomically(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) 
         let is_empty = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?.next().is_none();
         anyhow::ensure!(
             is_empty || dir.join(MANIFEST).is_file(),
-            "{} exists and is not a folder that rustmf wrote (no {MANIFEST}); refusing to replace it",
+            "{} exists and is not a folder that rustmf wrote (no {MANIFEST}); refusing to replace it (a model of \
+             an older rustmf? remove it or choose another folder)",
             dir.display()
         );
     } else {
