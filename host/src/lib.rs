@@ -10,12 +10,12 @@
 //! | `train`  | the training driver (evaluation, progress), backend factory (`make_backend`), bench grid |
 //! | `serve`  | the top-k scorer factory (`ScorerBackend`, `make_scorer`), the load simulator, its plots |
 //! | `bench`  | benchmark plumbing: metadata, repeats, median/spread, JSON/CSV, table; FLOP counts and peaks |
-//! | `cpu`    | CPU backend (rayon): `cpu::als` (ALS reference), `cpu::infer` (top-k, recommend), test-set metrics |
+//! | `cpu`    | CPU backend (rayon): `cpu::als` (ALS reference, fold-in), `cpu::infer` (top-k, recommend), metrics |
 //! | `gpu`    | the CUDA runtime (cudarc, loaded at run time), `gpu::als` and `gpu::infer` |
-//! | `model`  | the device-independent ALS model: configuration, factors, the backend traits, metric values |
+//! | `model`  | the device-independent ALS model: config, factors, backend traits, metric values, trained model |
 //! | `infer`  | the device-independent top-k API (`Scorer`, `TopK`, `Exclusions`), the reference, selection |
 //! | `data`   | interactions (CSR + CSC + id maps), loaders, cache, synthetic data, splits, `--input` specs |
-//! | `io`     | factor files (safetensors) and CSR export |
+//! | `io`     | factor files (.npy, safetensors), model folders (written as a whole, checksummed), CSR export |
 //! | `fuzz`   | every reader of untrusted bytes as a function of bytes, for `fuzz/` and `tests/fuzz_corpus.rs` |
 //! | `ptx`    | PTX images (the caller passes the ones it embeds) and the choice among them |
 //!

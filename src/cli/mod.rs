@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 mod args;
 pub mod data;
 pub mod demo;
+pub mod eval;
 pub mod experiment;
 pub mod infer_bench;
 mod infer_model;
@@ -12,7 +13,10 @@ pub mod kernel_bench;
 mod outputs;
 pub mod ptx_check;
 pub mod recommend;
+mod recommend_all;
 pub mod serve_sim;
+pub mod similar;
+mod test_set;
 pub mod train;
 
 #[derive(Parser, Debug)]
@@ -32,12 +36,14 @@ pub enum Command {
     Data(data::Args),
     /// Train ALS factors.
     Train(train::TrainArgs),
-    /// Evaluate saved factors on a test set.
-    Eval(train::EvalArgs),
+    /// Evaluate a model on its recorded test set, or on --test FILE.
+    Eval(eval::EvalArgs),
     /// Train on the built-in synthetic dataset and print metrics and a few recommendations.
     Demo(demo::Args),
-    /// Top-k recommendations for given users from saved factors.
+    /// Top-k recommendations for users of a model (by their ids), a new user, or every user.
     Recommend(recommend::Args),
+    /// The items most similar to given items (cosine of the item factors).
+    Similar(similar::Args),
     /// Load simulation: Poisson arrivals, micro-batching, latency percentiles per backend and rate.
     ServeSim(serve_sim::Args),
     /// Time per batch of each inference backend, checked against the reference.
@@ -55,9 +61,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PtxCheck(a) => ptx_check::run(a),
         Command::Data(a) => data::run(a),
         Command::Train(a) => train::train(a),
-        Command::Eval(a) => train::eval(a),
+        Command::Eval(a) => eval::eval(a),
         Command::Demo(a) => demo::run(a),
         Command::Recommend(a) => recommend::run(a),
+        Command::Similar(a) => similar::run(a),
         Command::ServeSim(a) => serve_sim::run(a),
         Command::InferBench(a) => infer_bench::run(a),
         Command::KernelBench(a) => kernel_bench::run(a),

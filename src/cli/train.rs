@@ -1,23 +1,28 @@
-//! `rustmf train` and `rustmf eval`.
+//! `rustmf train`.
 //!
 //! ```text
 //! rustmf train --device cpu --input shaped:netflix:0.01 --implicit --factors 64 --iterations 15 \
-//!     --test-fraction 0.2 --out factors/
+//!     --test-fraction 0.2 --out model/
+//! rustmf train --input train.st --test test.st --explicit --out model/   # the files of `data split`
 //! # benchmark: every combination of the comma-separated lists, per-iteration times
 //! rustmf train --input shaped:netflix:0.05 --implicit --factors 64,100 --solver cholesky,cg \
 //!     --threads 1,0 --iterations 4 --bench-out benches/results
 //! ```
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rustmf_host::data::input::{holdout, load_input};
+use rustmf_host::data::input::{holdout, load_input, preset_of};
 use rustmf_host::data::memory;
-use rustmf_host::model::{AlsConfig, Confidence, EarlyStopping, EvalConfig, Hermitian, MatrixFree, Solver};
+use rustmf_host::data::Interactions;
+use rustmf_host::model::{
+    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, MatrixFree, SeenItems, Solver,
+    SplitRecord, TrainedModel,
+};
 use rustmf_host::train as driver;
 use rustmf_host::train::grid::{self, SolverChoice, TrainGrid};
 
 use super::args::{hermitian, Device};
+use super::test_set::load_test_file;
 
 /// `rustmf train` arguments (boxed: the options are many).
 #[derive(clap::Args, Debug)]
@@ -42,7 +47,9 @@ pub struct TrainOpts {
     pub factors: Vec<usize>,
     #[arg(long, default_value_t = 15, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub iterations: usize,
-    /// Regularisation λ (default 0.1 implicit, 0.05 explicit; explicit is weighted-λ: λ·n_u).
+    /// Regularisation λ (explicit is weighted-λ: λ·n_u). Default: explicit on the synthetic netflix,
+    /// yahoo and hugewiki presets, the cuMF_als paper's Table II (0.05, 1.4, 0.05); else 0.05
+    /// explicit, 0.1 implicit.
     #[arg(long, value_parser = super::args::non_negative_f32, allow_negative_numbers = true)]
     pub lambda: Option<f32>,
     /// Confidence scale α (implicit).
@@ -61,8 +68,8 @@ pub struct TrainOpts {
     pub eps: f32,
     /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) | cg-mf (GPU: CG
     /// without forming A, the fastest) | cg-mf-users | cg-mf-items (matrix-free on one side only)
-    /// (a comma-separated list with --bench-out).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "cholesky")]
+    /// (a comma-separated list with --bench-out) [default: cholesky on the CPU, cg-mf on the GPU].
+    #[arg(long, value_enum, value_delimiter = ',')]
     pub solver: Vec<SolverArg>,
     #[arg(long, default_value_t = 3, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub cg_steps: usize,
@@ -83,9 +90,17 @@ pub struct TrainOpts {
     #[arg(long, value_delimiter = ',', default_value = "0")]
     #[arg(value_parser = super::args::count, allow_negative_numbers = true)]
     pub threads: Vec<usize>,
-    /// Per-user hold-out fraction for the test set (0: no test set).
+    /// Per-user hold-out fraction for the test set (0: no test set). Recorded in the model, so
+    /// that `eval` evaluates on the same held-out interactions.
     #[arg(long, default_value_t = 0.0, value_parser = super::args::fraction, allow_negative_numbers = true)]
     pub test_fraction: f64,
+    /// The test set: a data cache with the same ids as the input (e.g. the `--test` of `data split`).
+    /// Recorded in the model (path and fingerprint).
+    #[arg(long, conflicts_with = "test_fraction")]
+    pub test: Option<PathBuf>,
+    /// Accept a test set that shares interactions with the training data.
+    #[arg(long)]
+    pub allow_train_data: bool,
     #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Cut-off of the ranking metrics.
@@ -100,9 +115,13 @@ pub struct TrainOpts {
     /// Skip the per-iteration training objective.
     #[arg(long)]
     pub no_objective: bool,
-    /// Write factors (.npy + .safetensors) and summary.json here.
+    /// Write the model folder here (factors as .npy and .safetensors, ids, seen items, model.json,
+    /// manifest.json), replacing a model folder already there as a whole.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print the training report as JSON instead of a summary.
+    #[arg(long)]
+    pub json: bool,
     /// Benchmark mode: time every combination of --factors × --solver × --threads and write
     /// `<bench-name>.json/.csv` here (no test set, no objective).
     #[arg(long)]
@@ -115,30 +134,6 @@ pub struct TrainOpts {
     /// Also export the training matrix (indptr/indices/data .npy) here, for benches/implicit_cpu.py.
     #[arg(long)]
     pub export_csr: Option<PathBuf>,
-}
-
-#[derive(clap::Args, Debug)]
-pub struct EvalArgs {
-    /// Saved factors: a folder written by `train --out`, or a .safetensors file.
-    #[arg(long)]
-    pub factors: PathBuf,
-    /// The same input and split settings as at training time.
-    #[arg(long)]
-    pub input: String,
-    #[arg(long, default_value_t = 0.2, value_parser = super::args::fraction, allow_negative_numbers = true)]
-    pub test_fraction: f64,
-    #[arg(long, default_value_t = 42, value_parser = super::args::seed, allow_negative_numbers = true)]
-    pub seed: u64,
-    #[arg(long, conflicts_with = "explicit")]
-    pub implicit: bool,
-    #[arg(long)]
-    pub explicit: bool,
-    #[arg(long, default_value_t = 10, value_parser = super::args::count1, allow_negative_numbers = true)]
-    pub k: usize,
-    #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
-    pub eval_users: Option<usize>,
-    #[arg(long, default_value_t = 0, value_parser = super::args::count, allow_negative_numbers = true)]
-    pub threads: usize,
 }
 
 /// `--confidence`.
@@ -178,7 +173,8 @@ fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
 pub fn train(args: TrainArgs) -> Result<()> {
     let args = *args.opts;
     let implicit = !args.explicit;
-    let solvers: Vec<SolverChoice> = args.solver.iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
+    let solvers: Vec<SolverChoice> =
+        solver_args(args.device, &args.solver).iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
     let device = match args.device {
         Device::Cpu => grid::Device::Cpu,
         Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows, kernels: crate::kernels::PTX },
@@ -191,7 +187,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
     let base = AlsConfig {
         factors: args.factors[0],
         iterations: args.iterations,
-        lambda: args.lambda.unwrap_or(if implicit { 0.1 } else { 0.05 }),
+        lambda: args.lambda.unwrap_or_else(|| default_lambda(&args.input, implicit)),
         implicit,
         alpha: args.alpha,
         confidence,
@@ -218,12 +214,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         data.nnz(),
         t.elapsed().as_secs_f64()
     );
-    let (train, test) = if args.test_fraction > 0.0 {
-        let (a, b) = holdout(data, args.test_fraction, args.seed)?;
-        (a, Some(b))
-    } else {
-        (data, None)
-    };
+    let (train, test, split) = split_input(&args, data)?;
     if let Some(dir) = &args.bench_out {
         let grid = TrainGrid {
             device,
@@ -240,33 +231,32 @@ pub fn train(args: TrainArgs) -> Result<()> {
         args.factors.len() == 1 && solvers.len() == 1 && args.threads.len() == 1 && args.hermitian.len() == 1,
         "lists of --factors/--solver/--threads/--hermitian need --bench-out"
     );
-    let mut progress = driver::progress_bar(base.iterations);
+    let mut progress = driver::progress(base.iterations);
     let report = driver::train_with(&train, test.as_ref(), &base, backend, None, &mut progress)?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
-    summary["test_fraction"] = serde_json::json!(args.test_fraction);
+    summary["split"] = serde_json::to_value(&split)?;
     if let (Some(test), true) = (&test, implicit) {
         let users = rustmf_host::cpu::metrics::eval_users(&test.csr, args.eval_users, args.seed);
         let pop = rustmf_host::cpu::metrics::popularity_metrics(&train.csr, &test.csr, args.k, &users);
         summary["popularity_baseline"] = serde_json::to_value(pop)?;
     }
-    let text = serde_json::to_string_pretty(&summary)?;
     if let Some(dir) = &args.out {
-        let md = HashMap::from([("rustmf_summary".to_string(), summary.to_string())]);
-        let factors = report.factors.as_ref().context("no factors")?;
-        let paths = rustmf_host::io::save_factors(dir, factors, &md)?;
-        rustmf_host::bench::write_atomic(&dir.join("summary.json"), text.as_bytes())?;
-        eprintln!(
-            "wrote {} and summary.json",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        );
+        let factors = report.factors.clone().context("the training run returned no factors")?;
+        let model = TrainedModel::new(factors, &train, &source_of(&args.input), &base, split, summary.clone())?;
+        rustmf_host::io::save_model(dir, &model)?;
+        eprintln!("wrote the model folder {}", dir.display());
     }
-    println!("{text}");
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", driver::summary_text(&report));
+    }
     export_csr(args.export_csr.as_deref(), &train)
 }
 
 /// `--export-csr`, written once training has succeeded, so that a failed run leaves nothing.
-fn export_csr(dir: Option<&std::path::Path>, train: &rustmf_host::data::Interactions) -> Result<()> {
+fn export_csr(dir: Option<&std::path::Path>, train: &Interactions) -> Result<()> {
     if let Some(dir) = dir {
         rustmf_host::io::export_csr(dir, &train.csr)?;
         eprintln!("exported the training matrix to {}", dir.display());
@@ -305,38 +295,73 @@ fn refuse_negative(data: &rustmf_host::data::Interactions, input: &str) -> Resul
     Ok(())
 }
 
-pub fn eval(args: EvalArgs) -> Result<()> {
-    let implicit = !args.explicit;
-    let data = load_input(&args.input, args.seed)?;
-    anyhow::ensure!(args.test_fraction > 0.0, "--test-fraction must be > 0");
-    let (train, test) = holdout(data, args.test_fraction, args.seed)?;
-    let factors = rustmf_host::io::load_factors(&args.factors)?;
-    anyhow::ensure!(
-        factors.n_users() == train.n_users() && factors.n_items() == train.n_items(),
-        "factors are {}×{} users×items, data is {}×{}",
-        factors.n_users(),
-        factors.n_items(),
-        train.n_users(),
-        train.n_items()
-    );
-    let cfg = AlsConfig {
-        factors: factors.n_factors(),
-        implicit,
-        seed: args.seed,
-        eval: EvalConfig { k: args.k, max_users: args.eval_users, every: 1 },
-        ..AlsConfig::default()
-    };
-    let pool = rustmf_host::cpu::thread_pool(args.threads)?;
-    let out = pool.install(|| -> Result<serde_json::Value> {
-        let users = rustmf_host::cpu::metrics::eval_users(&test.csr, args.eval_users, args.seed);
-        let m = rustmf_host::cpu::metrics::evaluate(&factors, &train.csr, &test.csr, &cfg, Some(&users));
-        let mut v = serde_json::json!({ "factors": args.factors, "input": args.input, "test": m });
-        if implicit {
-            let pop = rustmf_host::cpu::metrics::popularity_metrics(&train.csr, &test.csr, args.k, &users);
-            v["popularity_baseline"] = serde_json::to_value(pop)?;
+/// `--solver`, or its default on `device`: the fastest with exact-solver accuracy on the GPU
+/// (matrix-free CG), Cholesky (the reference) on the CPU.
+fn solver_args(device: Device, given: &[SolverArg]) -> Vec<SolverArg> {
+    match (given, device) {
+        ([], Device::Gpu) => vec![SolverArg::CgMf],
+        ([], Device::Cpu) => vec![SolverArg::Cholesky],
+        _ => given.to_vec(),
+    }
+}
+
+/// The λ used without `--lambda` (see its help).
+fn default_lambda(input: &str, implicit: bool) -> f32 {
+    let paper = if implicit { None } else { preset_of(input).and_then(|p| p.paper_lambda()) };
+    paper.unwrap_or(if implicit { 0.1 } else { 0.05 })
+}
+
+/// An input spec as a model records it: files by their absolute path, so that `eval` finds them
+/// from any folder.
+fn source_of(input: &str) -> String {
+    std::fs::canonicalize(input).map(|p| p.display().to_string()).unwrap_or_else(|_| input.to_string())
+}
+
+/// Training data, test data and the record of how they were split, from `--test` or `--test-fraction`.
+fn split_input(args: &TrainOpts, data: Interactions) -> Result<(Interactions, Option<Interactions>, SplitRecord)> {
+    let (train, test, split) = match &args.test {
+        Some(path) => {
+            let test = load_test_file(path, (&data.users, data.n_users()), (&data.items, data.n_items()))?;
+            let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()).display().to_string();
+            let split = SplitRecord::File { test: DataRecord::of(&source, &test) };
+            (data, Some(test), split)
         }
-        Ok(v)
-    })?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(())
+        None if args.test_fraction > 0.0 => {
+            let input = DataRecord::of(&source_of(&args.input), &data);
+            let (train, test) = holdout(data, args.test_fraction, args.seed)?;
+            let test_record = DataRecord::of("held out of the input", &test);
+            let split =
+                SplitRecord::Holdout { input, fraction: args.test_fraction, seed: args.seed, test: test_record };
+            (train, Some(test), split)
+        }
+        None => (data, None, SplitRecord::None),
+    };
+    if let Some(test) = &test {
+        let shared = SeenItems::from_csr(&train.csr).count_in(&test.csr);
+        anyhow::ensure!(
+            shared == 0 || args.allow_train_data,
+            "{shared} of the {} test interactions are also in the training data; pass --allow-train-data to \
+             train with such a test set anyway",
+            test.nnz()
+        );
+    }
+    Ok((train, test, split))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_device_and_the_paper() {
+        assert_eq!(solver_args(Device::Gpu, &[]), [SolverArg::CgMf]);
+        assert_eq!(solver_args(Device::Cpu, &[]), [SolverArg::Cholesky]);
+        assert_eq!(solver_args(Device::Gpu, &[SolverArg::Lu, SolverArg::Cg]), [SolverArg::Lu, SolverArg::Cg]);
+        assert_eq!(default_lambda("synth:yahoo:0.01", false), 1.4);
+        assert_eq!(default_lambda("synth:hugewiki", false), 0.05);
+        assert_eq!(default_lambda("shaped:netflix:0.1", false), 0.05);
+        assert_eq!(default_lambda("synth:yahoo", true), 0.1);
+        assert_eq!(default_lambda("synth:demo", false), 0.05);
+        assert_eq!(default_lambda("ratings.st", true), 0.1);
+    }
 }

@@ -43,6 +43,14 @@ pub fn load_input(spec: &str, seed: u64) -> Result<Interactions> {
     Ok(cache::load(path)?.interactions)
 }
 
+/// The synthetic preset an input spec names: `synth:PRESET…`, or Netflix for `shaped:netflix…`.
+pub fn preset_of(spec: &str) -> Option<synth::Preset> {
+    if spec.starts_with("shaped:netflix") {
+        return Some(synth::Preset::Netflix);
+    }
+    spec.strip_prefix("synth:")?.split(':').next()?.parse().ok()
+}
+
 /// Per-user random hold-out of `fraction` of each user's interactions: (train, test).
 pub fn holdout(data: Interactions, fraction: f64, seed: u64) -> Result<(Interactions, Interactions)> {
     let d = Dataset { interactions: data, times: None };

@@ -15,6 +15,7 @@
 mod assemble;
 pub mod cache;
 mod error;
+mod fingerprint;
 mod ids;
 pub mod input;
 mod interactions;
@@ -22,6 +23,7 @@ pub mod load;
 pub mod memory;
 mod open;
 mod pod;
+mod remap;
 mod rows;
 pub(crate) mod seeds;
 pub mod split;
@@ -31,5 +33,7 @@ pub mod synth;
 
 pub use assemble::{Duplicates, Triplets};
 pub use error::DataError;
+pub use fingerprint::fingerprint;
 pub use ids::IdMap;
 pub use interactions::{interactions_from_csr, interactions_from_triplets, Csc, Csr, Dataset, Interactions, Negative};
+pub use remap::remap;

@@ -1,6 +1,14 @@
 //! Factor export/import: NumPy `.npy` (v1.0, `<f4`, C order; readable by `numpy.load` and
 //! `torch.from_numpy`) and safetensors (`user_factors`, `item_factors`, F32). Every write is
-//! atomic (temporary file + rename, [`crate::bench::write_atomic`]).
+//! atomic (temporary file + rename, [`crate::bench::write_atomic`]). Model folders (factors, ids,
+//! seen items, `model.json`, checksums; written as a whole) are [`model`].
+
+mod atomic_dir;
+pub mod manifest;
+pub mod model;
+
+pub use atomic_dir::write_dir_atomically;
+pub use model::{load_model, save_model};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -65,8 +73,8 @@ pub fn write_npy(path: &Path, m: &Matrix) -> Result<()> {
     Ok(write_atomic(path, &npy_bytes(m))?)
 }
 
-/// Parse a `.npy` holding a 2-D little-endian f32 C-order array (v1, v2 or v3 header).
-pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
+/// The header text and the body of a `.npy` file (v1, v2 or v3 header).
+fn npy_parts(bytes: &[u8]) -> Result<(&str, &[u8])> {
     anyhow::ensure!(bytes.len() >= 10 && &bytes[..6] == b"\x93NUMPY", "not a .npy file");
     let (hlen, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
@@ -77,22 +85,32 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
         v => anyhow::bail!("unsupported .npy version {v}"),
     };
     anyhow::ensure!(bytes.len() >= start + hlen, "truncated .npy header");
-    let header = std::str::from_utf8(&bytes[start..start + hlen])?;
-    let descr_ok = header.contains("'descr': '<f4'") || header.contains("'descr': '=f4'");
-    anyhow::ensure!(descr_ok, "only little-endian float32 .npy is supported (header: {header})");
+    Ok((std::str::from_utf8(&bytes[start..start + hlen])?, &bytes[start + hlen..]))
+}
+
+/// The shape of a C-order, little-endian `.npy` of element type `descr` (`<f4`, `<u8`, …).
+fn npy_shape(header: &str, descr: &str) -> Result<Vec<usize>> {
+    let native = descr.replacen('<', "=", 1);
+    let descr_ok = header.contains(&format!("'descr': '{descr}'")) || header.contains(&format!("'descr': '{native}'"));
+    anyhow::ensure!(descr_ok, "expected a .npy of {descr} (header: {header})");
     anyhow::ensure!(header.contains("'fortran_order': False"), "only C-order .npy is supported");
     let shape_start = header.find("'shape': (").context("no shape in .npy header")? + "'shape': (".len();
     let shape_end = shape_start + header[shape_start..].find(')').context("bad shape in .npy header")?;
-    let dims: Vec<usize> = header[shape_start..shape_end]
+    header[shape_start..shape_end]
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<usize>())
         .collect::<Result<_, _>>()
-        .context("bad shape in .npy header")?;
+        .context("bad shape in .npy header")
+}
+
+/// Parse a `.npy` holding a 2-D little-endian f32 C-order array (v1, v2 or v3 header).
+pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
+    let (header, body) = npy_parts(bytes)?;
+    let dims = npy_shape(header, "<f4")?;
     anyhow::ensure!(dims.len() == 2, "expected a 2-D array, got shape {dims:?}");
     let (rows, cols) = (dims[0], dims[1]);
-    let body = &bytes[start + hlen..];
     let expected = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
     anyhow::ensure!(
         expected == Some(body.len()),
@@ -102,6 +120,20 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
     );
     let data = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     Matrix::from_vec(rows, cols, data)
+}
+
+/// The body of a 1-D `.npy` of element type `descr` whose elements are `width` bytes.
+pub fn parse_npy_vector<'a>(bytes: &'a [u8], descr: &str, width: usize) -> Result<&'a [u8]> {
+    let (header, body) = npy_parts(bytes)?;
+    let dims = npy_shape(header, descr)?;
+    anyhow::ensure!(dims.len() == 1, "expected a 1-D array, got shape {dims:?}");
+    anyhow::ensure!(
+        dims[0].checked_mul(width) == Some(body.len()),
+        "npy body has {} bytes, expected {} elements of {width} bytes",
+        body.len(),
+        dims[0]
+    );
+    Ok(body)
 }
 
 /// Read a `.npy` written by [`write_npy`] (or numpy, float32 2-D C order).
@@ -153,9 +185,12 @@ pub fn save_factors(dir: &Path, factors: &Factors, metadata: &HashMap<String, St
     Ok(paths)
 }
 
-/// Load factors from a `.safetensors` file, or from a folder holding `factors.safetensors` or
-/// the two `.npy` files.
+/// Load factors from a model folder (checked against its manifest, [`load_model`]), a
+/// `.safetensors` file, or a folder holding `factors.safetensors` or the two `.npy` files.
 pub fn load_factors(path: &Path) -> Result<Factors> {
+    if path.join(manifest::MANIFEST).is_file() {
+        return Ok(load_model(path)?.factors);
+    }
     let st = if path.is_dir() { path.join(SAFETENSORS) } else { path.to_path_buf() };
     if st.is_file() {
         return parse_safetensors(&std::fs::read(&st).with_context(|| format!("reading {}", st.display()))?)

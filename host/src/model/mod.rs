@@ -1,6 +1,7 @@
 //! The device-independent ALS model: configuration ([`AlsConfig`]), dense factors ([`Matrix`],
-//! [`Factors`]), the backend trait ([`AlsBackend`]), the recommend API ([`Recommender`]) and the
-//! test-set metrics' values ([`Metrics`]). It names no backend: backends depend on it, and the
+//! [`Factors`]), the backend trait ([`AlsBackend`]), the recommend API ([`Recommender`]), the
+//! test-set metrics' values ([`Metrics`]) and a trained model with its ids and history
+//! ([`TrainedModel`]). It names no backend: backends depend on it, and the
 //! training driver (`train`) picks one.
 //!
 //! # Model
@@ -33,6 +34,7 @@ mod factors;
 mod hermitian;
 mod init;
 mod metrics;
+mod trained;
 
 pub use backend::{AlsBackend, Breakdown, Recommender, Side};
 pub use config::{AlsConfig, Confidence, EarlyStopping, EvalConfig, GpuOptions, MatrixFree, Solver};
@@ -40,3 +42,4 @@ pub use factors::{Factors, Matrix};
 pub use hermitian::Hermitian;
 pub use init::init_factors;
 pub use metrics::{Metrics, RankingMetrics};
+pub use trained::{DataRecord, ModelInfo, SeenItems, SplitRecord, TrainedModel, MODEL_FORMAT, MODEL_VERSION};

@@ -5,9 +5,11 @@
 mod factory;
 pub mod grid;
 mod progress;
+mod summary;
 
 pub use factory::{make_backend, Backend};
-pub use progress::progress_bar;
+pub use progress::{progress, progress_bar, progress_lines, LINE_INTERVAL};
+pub use summary::summary_text;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
 //! ALS on the CPU: [`CpuBackend`], the reference every GPU version is checked against. Half-steps
-//! solve every row with Cholesky, LU or CG ([`solve`]), parallel over rows (`step`).
+//! solve every row with Cholesky, LU or CG ([`solve`]), parallel over rows (`step`); [`fold_in`]
+//! solves the rows of users who were not in training.
 //!
 //! # Numerics of the CPU reference
 //!
@@ -10,6 +11,7 @@
 //! thread counts (every row is computed by one thread, every reduction has a fixed order). They
 //! can differ in the last bits between machines with and without AVX2/FMA (runtime dispatch).
 
+mod fold_in;
 pub mod solve;
 mod step;
 
@@ -19,6 +21,7 @@ use super::{isa, thread_pool, Isa};
 use crate::data::{Csr, Interactions};
 use crate::model::{AlsBackend, AlsConfig, Breakdown, Factors, Matrix, Side};
 
+pub use fold_in::{fold_in, UserRow};
 pub(crate) use step::dot_mixed;
 pub use step::{cg_dense_fast, cholesky_fast, GRAM_CHUNK_ROWS};
 

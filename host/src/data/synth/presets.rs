@@ -57,6 +57,16 @@ impl Preset {
         }
     }
 
+    /// λ of the cuMF_als paper's Table II (weighted-λ explicit ALS) for the datasets it lists:
+    /// Netflix 0.05, Yahoo! Music 1.4, Hugewiki 0.05.
+    pub fn paper_lambda(self) -> Option<f32> {
+        match self {
+            Preset::Netflix | Preset::Hugewiki => Some(0.05),
+            Preset::Yahoo => Some(1.4),
+            _ => None,
+        }
+    }
+
     /// The preset's configuration with users and nnz multiplied by `scale` (items unchanged).
     pub fn config(self, scale: f64, seed: u64) -> SynthConfig {
         let (users, items, nnz) = self.shape();
