@@ -456,8 +456,11 @@ fn the_reproduction_specs_parse_expand_and_have_a_quick_subset() {
         assert!(of.iter().all(|c| c.dims["lambda"] == lambda && c.dims["f"] == "100" && c.repeats == 10), "{ds}");
         assert_eq!(of.iter().filter(|c| c.dims["fp16"] == "true").count(), 1, "{ds}");
     }
-    // Fig. 4: v3 and v4 alone; Fig. 7a: every version; Fig. 7b: 2 precisions × 2 step counts.
-    assert_eq!(load("cumf-fig4-hermitian-phases").len(), 2);
+    // Fig. 4: v3 and v4 alone and the three stagings' phases; Fig. 7a: every version; Fig. 7b: 2 precisions × 2 step counts.
+    let fig4 = load("cumf-fig4-hermitian-phases");
+    assert_eq!(fig4.len(), 2 + 3);
+    let stagings: Vec<&str> = fig4.iter().filter_map(|c| c.dims.get("staging").map(String::as_str)).collect();
+    assert_eq!(stagings, ["coal", "nonCoal-L1", "nonCoal-noL1"]);
     assert_eq!(load("cumf-fig7a-hermitian-flops").len(), Hermitian::all().count());
     assert_eq!(load("cumf-fig7b-cg-bandwidth").len(), 4);
     // §V-F: rustmf GPU (2 solvers) and CPU (2 solvers), implicit GPU (1) and CPU (2).

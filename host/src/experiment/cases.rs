@@ -4,14 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use super::spec::{hermitians, DeviceName, Feedback, PeerName, Precision, SolverName, Spec};
+use super::spec::{hermitians, DeviceName, Feedback, PeerName, PhaseStaging, Precision, SolverName, Spec};
 use crate::model::Hermitian;
 use crate::serve::sim::SimConfig;
 use crate::serve::ScorerBackend;
 use crate::train::grid::SolverChoice;
+use rustmf_kernel_abi::hermitian_phases::Staging;
 
 /// The order in which dimensions appear in ids, labels and tables.
-pub const DIM_ORDER: [&str; 22] = [
+pub const DIM_ORDER: [&str; 23] = [
     "peer",
     "dataset",
     "device",
@@ -25,6 +26,7 @@ pub const DIM_ORDER: [&str; 22] = [
     "threads",
     "test_fraction",
     "version",
+    "staging",
     "precision",
     "steps",
     "backend",
@@ -59,6 +61,8 @@ pub enum Work {
     Hermitian { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, version: Hermitian },
     /// The CG solver alone over both sides, against a device-to-device copy (GPU).
     Cg { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, fp16: bool, steps: u32 },
+    /// get_hermitian's load / compute / write phases for one way of staging θ (GPU).
+    Phases { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, staging: Staging },
     /// One top-k batch of a scorer on random factors.
     Infer {
         backend: ScorerBackend,
@@ -91,7 +95,7 @@ impl Work {
     pub fn needs_gpu(&self) -> bool {
         match self {
             Work::Train { device, .. } => *device == DeviceName::Gpu,
-            Work::Hermitian { .. } | Work::Cg { .. } => true,
+            Work::Hermitian { .. } | Work::Cg { .. } | Work::Phases { .. } => true,
             Work::Infer { backend, .. } | Work::Serve { backend, .. } => {
                 !matches!(backend, ScorerBackend::Cpu1 | ScorerBackend::CpuMt)
             }
@@ -102,7 +106,10 @@ impl Work {
 
     pub fn dataset(&self) -> Option<&str> {
         match self {
-            Work::Train { dataset, .. } | Work::Hermitian { dataset, .. } | Work::Cg { dataset, .. } => Some(dataset),
+            Work::Train { dataset, .. }
+            | Work::Hermitian { dataset, .. }
+            | Work::Cg { dataset, .. }
+            | Work::Phases { dataset, .. } => Some(dataset),
             Work::Infer { .. } | Work::Serve { .. } => None,
             Work::Peer { dataset, .. } => dataset.as_deref(),
         }
@@ -114,7 +121,7 @@ impl Work {
 pub struct Case {
     /// `<kind>: dim=value …` in [`DIM_ORDER`].
     pub id: String,
-    /// train, hermitian, cg or infer.
+    /// train, hermitian, cg, phases, infer or serve.
     pub kind: &'static str,
     pub dims: BTreeMap<String, String>,
     pub work: Work,
@@ -274,6 +281,19 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                     version: v,
                                 };
                                 push("hermitian", dims(&d), work, r, (k.batch_rows, 0));
+                            }
+                            for &PhaseStaging(staging) in &k.phases {
+                                let mut d = base.clone();
+                                d.push(("staging", staging.paper_name().to_string()));
+                                let work = Work::Phases {
+                                    dataset: ds.clone(),
+                                    feedback: fb,
+                                    factors: f,
+                                    lambda,
+                                    alpha,
+                                    staging,
+                                };
+                                push("phases", dims(&d), work, r, (k.batch_rows, 0));
                             }
                             for &p in &k.cg {
                                 for &steps in &k.cg_steps {

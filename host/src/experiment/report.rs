@@ -133,9 +133,18 @@ fn value(r: &Record, metric: &str, scale: f64) -> Option<Spread> {
             Some(Spread { lo: v * m.median_s / m.max_s, mid: v, hi: v * m.median_s / m.min_s })
         }
         key => {
-            let v = r.extra.get(key)?.as_f64()?;
-            Some(Spread { lo: v, mid: v, hi: v })
+            let v = key.split('.').try_fold(&r.extra, |x, k| x.get(k))?.as_f64()?;
+            Some(Spread { lo: v * scale_of(key, scale), mid: v * scale_of(key, scale), hi: v * scale_of(key, scale) })
         }
+    }
+}
+
+/// Seconds in `extra` (keys ending in `_s`) are drawn in the figure's time unit.
+fn scale_of(key: &str, time_scale: f64) -> f64 {
+    if key.ends_with("_s") {
+        time_scale
+    } else {
+        1.0
     }
 }
 
@@ -147,6 +156,7 @@ fn figure(dir: &Path, fig: &FigureSpec, records: &[&Record]) -> Result<Vec<PathB
             .iter()
             .find_map(|r| r.rate.as_ref().map(|x| format!("{} (median time; whiskers from min–max)", x.unit)))
             .unwrap_or_else(|| "rate".into()),
+        key if key.ends_with("_s") => format!("{key} ({unit})"),
         key => key.to_string(),
     };
     let axis = Axis { title: axis_title, log: fig.log_y };
@@ -156,6 +166,20 @@ fn figure(dir: &Path, fig: &FigureSpec, records: &[&Record]) -> Result<Vec<PathB
     let title = fig.title.clone().unwrap_or_else(|| fig.name.clone());
     let stem = dir.join(&fig.name);
     match fig.kind {
+        FigureKind::Bars if !fig.metrics.is_empty() => {
+            let vary = &vary;
+            let bars: Vec<(String, Spread)> = records
+                .iter()
+                .flat_map(|r| {
+                    fig.metrics
+                        .iter()
+                        .filter_map(move |m| Some((format!("{} · {m}", label(r, &vary, mixed)), value(r, m, scale)?)))
+                })
+                .collect();
+            anyhow::ensure!(!bars.is_empty(), "no case has any of the metrics {:?}", fig.metrics);
+            let axis = Axis { title: format!("median ({unit})"), log: fig.log_y };
+            plot::bars(&stem, &title, &axis, &bars)
+        }
         FigureKind::Bars => {
             let bars: Vec<(String, Spread)> =
                 records.iter().filter_map(|r| Some((label(r, &vary, mixed), value(r, &fig.metric, scale)?))).collect();

@@ -418,7 +418,7 @@ impl Shared<'_> {
                 });
                 Ok(Measured { samples: c.samples_s, params: c.params, extra: c.extra, rate })
             }
-            Work::Hermitian { .. } | Work::Cg { .. } => self.kernel(case),
+            Work::Hermitian { .. } | Work::Cg { .. } | Work::Phases { .. } => self.kernel(case),
             Work::Peer { peer, args, dataset, factors } => {
                 let why_not = self.peers.available(peer);
                 if let Some(why) = why_not {
@@ -552,14 +552,15 @@ impl Shared<'_> {
 
     #[cfg(feature = "gpu")]
     fn kernel(&mut self, case: &Case) -> Result<Measured> {
-        use super::kernels::{cg_case, hermitian_case, KernelSetup};
+        use super::kernels::{cg_case, hermitian_case, phases_case, KernelSetup};
         use crate::bench::flops::hermitian_flop;
         use crate::gpu::als::GpuSolver;
         let gpu = self.gpu.gpu.clone().context("no GPU opened")?;
         let (spec, prov) = (self.spec, self.prov.clone());
         let (dataset, feedback, factors, lambda, alpha) = match &case.work {
             Work::Hermitian { dataset, feedback, factors, lambda, alpha, .. }
-            | Work::Cg { dataset, feedback, factors, lambda, alpha, .. } => {
+            | Work::Cg { dataset, feedback, factors, lambda, alpha, .. }
+            | Work::Phases { dataset, feedback, factors, lambda, alpha, .. } => {
                 (dataset.clone(), *feedback, *factors, *lambda, *alpha)
             }
             _ => unreachable!(),
@@ -614,6 +615,12 @@ impl Shared<'_> {
                     percent_of_peak: prov.fp32_peak_tflop_per_s.map(|p| 100.0 * gflops / 1e3 / p),
                 };
                 Ok(Measured { samples, params, extra, rate: Some(rate) })
+            }
+            Work::Phases { staging, .. } => {
+                let (samples, extra) = phases_case(&setup, staging)?;
+                params["hermitian"] = "v3 with the staging of the case, stopped after each phase".into();
+                params["staging"] = staging.paper_name().into();
+                Ok(Measured { samples, params, extra, rate: None })
             }
             Work::Cg { fp16, steps, .. } => {
                 let solver =

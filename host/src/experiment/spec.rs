@@ -38,6 +38,7 @@ use crate::model::{Hermitian, MatrixFree, Solver};
 use crate::serve::sim::{Requests, SimConfig};
 use crate::serve::ScorerBackend;
 use crate::train::grid::SolverChoice;
+use rustmf_kernel_abi::hermitian_phases::Staging;
 
 /// A parsed spec.
 #[derive(Debug, Clone, Deserialize)]
@@ -274,6 +275,20 @@ impl<'de> Deserialize<'de> for Backend {
     }
 }
 
+/// A way of staging θ in the phase kernels, by its name in the paper's Fig. 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhaseStaging(pub Staging);
+
+impl<'de> Deserialize<'de> for PhaseStaging {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Staging::ALL.into_iter().find(|x| x.paper_name() == s).map(PhaseStaging).ok_or_else(|| {
+            let names: Vec<&str> = Staging::ALL.iter().map(|x| x.paper_name()).collect();
+            de::Error::custom(format!("unknown staging {s:?} (known: {})", names.join(", ")))
+        })
+    }
+}
+
 /// CG precision of the kernel benchmark: A in fp32 or fp16.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -350,6 +365,10 @@ pub struct KernelSection {
     pub cg: Vec<Precision>,
     #[serde(default = "three_u32", deserialize_with = "one_or_many")]
     pub cg_steps: Vec<u32>,
+    /// get_hermitian's load / compute / write phases (cuMF_als Fig. 4) for these ways of staging θ,
+    /// by the paper's names: `coal`, `nonCoal-L1`, `nonCoal-noL1` (default: none).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub phases: Vec<PhaseStaging>,
     pub batch_rows: Option<usize>,
     pub repeats: Option<usize>,
     pub warmup: Option<usize>,
@@ -464,9 +483,13 @@ pub struct FigureSpec {
     /// Line figures: the dimension that tells lines apart (default: every other varying one).
     pub series: Option<String>,
     /// `time` (median with min–max whiskers, the default), `rate` (the case's derived rate) or a
-    /// key of the case's `extra` numbers.
+    /// key of the case's `extra` numbers (`a.b` for `extra["a"]["b"]`).
     #[serde(default = "time")]
     pub metric: String,
+    /// Bar figures: one bar per case and listed metric, instead of `metric` (a case's phases side
+    /// by side).
+    #[serde(default)]
+    pub metrics: Vec<String>,
     #[serde(default)]
     pub log_y: bool,
 }
@@ -706,8 +729,8 @@ impl Spec {
         for f in &self.figures {
             if let Some(c) = &f.cases {
                 anyhow::ensure!(
-                    ["train", "hermitian", "cg", "infer", "serve"].contains(&c.as_str()),
-                    "figure {:?}: cases = {c:?}: one of train, hermitian, cg, infer, serve",
+                    ["train", "hermitian", "cg", "phases", "infer", "serve"].contains(&c.as_str()),
+                    "figure {:?}: cases = {c:?}: one of train, hermitian, cg, phases, infer, serve",
                     f.name
                 );
             }
