@@ -182,6 +182,31 @@ fn serve_cases_measure_latency_under_load_and_draw_it() {
 }
 
 #[test]
+fn quoted_tables_come_from_the_results_and_the_committed_readmes_are_current() {
+    let out = tempfile::tempdir().unwrap();
+    let summary = run(TINY, out.path(), Some("f=4 cholesky"));
+    let rel = summary.dir.strip_prefix(out.path()).unwrap().display().to_string();
+    let stale =
+        format!("intro\n<!-- experiment-table: {rel} -->\n| typed | by hand |\n<!-- end experiment-table -->\nend\n");
+    let quoted = experiment::quote(&stale, out.path()).unwrap();
+    let file = ResultsFile::load(&summary.dir).unwrap();
+    let table = rustmf::experiment::report::table(&file.records);
+    assert_eq!(quoted, stale.replace("| typed | by hand |\n", &table));
+    assert_eq!(experiment::quote(&quoted, out.path()).unwrap(), quoted, "quoting twice changes nothing");
+    let unclosed = format!("<!-- experiment-table: {rel} -->\n| x |\n");
+    let err = format!("{:#}", experiment::quote(&unclosed, out.path()).unwrap_err());
+    assert!(err.contains("line 1") && err.contains("end experiment-table"), "{err}");
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in
+        ["benches/README.md", "papers/cumf-als-icpp2018/REPRODUCE.md", "papers/schedl-lfm1b-icmr2016/REPRODUCE.md"]
+    {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        assert_eq!(experiment::quote(&text, root).unwrap(), text, "{doc}: run `rustmf experiment quote {doc}`");
+    }
+}
+
+#[test]
 fn gpu_cases_without_a_gpu_are_recorded_as_skipped_with_the_reason() {
     let text = TINY.replace("device = [\"cpu\"]", "device = [\"gpu\"]").replace("factors = [4, 8]", "factors = 4");
     let out = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@
 //! ```
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rustmf_host::experiment::{self, compare::DEFAULT_THRESHOLD, RunOptions, Spec};
 
 #[derive(clap::Args, Debug)]
@@ -53,6 +53,17 @@ pub enum Command {
         /// Where the spec's results are (with a spec).
         #[arg(long, default_value = "benches/results")]
         out: PathBuf,
+    },
+    /// Rewrite the results tables marked in a Markdown file (`<!-- experiment-table: DIR -->` …
+    /// `<!-- end experiment-table -->`) from the results they name; `--check` only says whether any
+    /// is out of date.
+    Quote {
+        file: PathBuf,
+        /// Where the markers' paths start (default: the current folder, the repository root).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        check: bool,
     },
     /// Per-case ratios B/A of the medians; flags regressions beyond the spread and the threshold.
     Compare {
@@ -107,6 +118,18 @@ pub fn run(args: Args) -> Result<()> {
                 for f in &r.files {
                     eprintln!("wrote {}", f.display());
                 }
+            }
+            Ok(())
+        }
+        Command::Quote { file, root, check } => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+            let quoted = experiment::quote(&text, &root).with_context(|| file.display().to_string())?;
+            if check {
+                anyhow::ensure!(quoted == text, "{}: a quoted results table is out of date", file.display());
+            } else if quoted != text {
+                rustmf_host::bench::write_atomic(&file, quoted.as_bytes())?;
+                eprintln!("rewrote the results tables of {}", file.display());
             }
             Ok(())
         }
