@@ -66,7 +66,7 @@ fn numeric_options_reach_their_rule_even_when_negative() {
         (&["train", "--input", "synth:demo", "--iterations", "0"], "'--iterations <ITERATIONS>': must be ≥ 1, got 0"),
         (&["train", "--input", "synth:demo", "--test-fraction=-0.1"], "must be in [0, 1), got -0.1"),
         (&["train", "--input", "synth:demo", "--factors", "64,-2"], "'--factors <FACTORS>': must be ≥ 1, got -2"),
-        (&["eval", "--factors", "m", "--input", "synth:demo", "--k", "0"], "'--k <K>': must be ≥ 1, got 0"),
+        (&["eval", "--model", "m", "--k", "0"], "'--k <K>': must be ≥ 1, got 0"),
         (&["infer-bench", "--repeats", "0"], "'--repeats <REPEATS>': must be ≥ 1, got 0"),
         (&["data", "bench", "--repeats", "0"], "'--repeats <REPEATS>': must be ≥ 1, got 0"),
         (&["data", "synth", "--scale", "-2", "-o", "x.st"], "'--scale <SCALE>': must be > 0, got -2"),

@@ -191,7 +191,7 @@ fn quoted_tables_come_from_the_results_and_the_committed_readmes_are_current() {
     let quoted = experiment::quote(&stale, out.path()).unwrap();
     let file = ResultsFile::load(&summary.dir).unwrap();
     let table = rustmf::experiment::report::table(&file.records);
-    assert_eq!(quoted, stale.replace("| typed | by hand |\n", &table));
+    assert_eq!(quoted, stale.replace("| typed | by hand |\n", &table.replace("## train", "*train cases*")));
     assert_eq!(experiment::quote(&quoted, out.path()).unwrap(), quoted, "quoting twice changes nothing");
     let unclosed = format!("<!-- experiment-table: {rel} -->\n| x |\n");
     let err = format!("{:#}", experiment::quote(&unclosed, out.path()).unwrap_err());
@@ -481,7 +481,8 @@ fn the_reproduction_specs_parse_expand_and_have_a_quick_subset() {
         assert!(of.iter().all(|c| c.dims["lambda"] == lambda && c.dims["f"] == "100" && c.repeats == 10), "{ds}");
         assert_eq!(of.iter().filter(|c| c.dims["fp16"] == "true").count(), 1, "{ds}");
     }
-    // Fig. 4: v3 and v4 alone and the three stagings' phases; Fig. 7a: every version; Fig. 7b: 2 precisions × 2 step counts.
+    // Fig. 4: v3 and v4 alone and the three stagings' phases; Fig. 7a: every version;
+    // Fig. 7b: 2 precisions × 2 step counts.
     let fig4 = load("cumf-fig4-hermitian-phases");
     assert_eq!(fig4.len(), 2 + 3);
     let stagings: Vec<&str> = fig4.iter().filter_map(|c| c.dims.get("staging").map(String::as_str)).collect();

@@ -1,7 +1,8 @@
 //! Tables in prose files that come from results, never typed: a Markdown file marks a block with
 //! `<!-- experiment-table: RESULTS_DIR -->` … `<!-- end experiment-table -->` (RESULTS_DIR relative
 //! to the repository root), and [`quote`] replaces each block's body with the table that
-//! `experiment report` renders from that folder's `results.json`.
+//! `experiment report` renders from that folder's `results.json` (its `## kind` headings as
+//! `*kind cases*`, so that they do not become sections of the quoting document).
 
 use std::path::Path;
 
@@ -25,7 +26,13 @@ pub fn quote(text: &str, root: &Path) -> Result<String> {
         let dir =
             rest.strip_suffix("-->").map(str::trim).with_context(|| format!("line {}: unclosed marker", n + 1))?;
         let file = ResultsFile::load(&root.join(dir)).with_context(|| format!("line {}: results {dir}", n + 1))?;
-        out.push_str(&table(&file.records));
+        for l in table(&file.records).lines() {
+            match l.strip_prefix("## ") {
+                Some(kind) => out.push_str(&format!("*{kind} cases*")),
+                None => out.push_str(l),
+            }
+            out.push('\n');
+        }
         loop {
             match lines.next() {
                 Some((_, l)) if l.trim() == CLOSE => {

@@ -173,7 +173,7 @@ fn figure(dir: &Path, fig: &FigureSpec, records: &[&Record]) -> Result<Vec<PathB
                 .flat_map(|r| {
                     fig.metrics
                         .iter()
-                        .filter_map(move |m| Some((format!("{} · {m}", label(r, &vary, mixed)), value(r, m, scale)?)))
+                        .filter_map(move |m| Some((format!("{} · {m}", label(r, vary, mixed)), value(r, m, scale)?)))
                 })
                 .collect();
             anyhow::ensure!(!bars.is_empty(), "no case has any of the metrics {:?}", fig.metrics);
