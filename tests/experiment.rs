@@ -135,6 +135,7 @@ fn a_held_out_case_records_its_curve_threshold_and_figure() {
     assert!(report.markdown.contains("| case | metric | final | best | planted model's"), "{}", report.markdown);
     let svg = std::fs::read_to_string(summary.dir.join("rmse.svg")).unwrap();
     assert!(check_svg(&svg).unwrap() > 10);
+    assert!(svg.contains("planted model"), "the curve figure draws the planted model's test RMSE");
     check_png(&summary.dir.join("rmse.png")).unwrap();
 }
 

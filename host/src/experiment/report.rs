@@ -238,6 +238,10 @@ fn figure(dir: &Path, fig: &FigureSpec, records: &[&Record]) -> Result<Vec<PathB
                 })
                 .collect();
             anyhow::ensure!(!series.is_empty(), "no case has a {metric} curve (give [train] test_fraction)");
+            let mut series = series;
+            if let Some(reference) = planted_line(records, &series) {
+                series.push(reference);
+            }
             let axis = Axis { title: format!("test {}", metric.to_uppercase()), log: fig.log_y };
             plot::lines(&stem, &title, "cumulative ALS time (s), evaluation excluded", None, &axis, &series)
         }
@@ -276,6 +280,20 @@ fn serve_table(records: &[&Record]) -> String {
         );
     }
     s
+}
+
+/// A flat line at the planted model's test RMSE across the curves' time span, when every drawn case
+/// holds out the same test set (one `oracle_test_rmse`).
+fn planted_line(records: &[&Record], curves: &[Series]) -> Option<Series> {
+    let oracles: Vec<f64> = records.iter().filter_map(|r| r.extra.get("oracle_test_rmse")?.as_f64()).collect();
+    let &o = oracles.first()?;
+    if oracles.len() != records.len() || oracles.iter().any(|x| (x - o).abs() > 1e-12 * o.abs().max(1.0)) {
+        return None;
+    }
+    let xs = curves.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let at = Spread { lo: o, mid: o, hi: o };
+    Some(Series { name: "planted model's test RMSE".into(), points: vec![(lo, at), (hi, at)] })
 }
 
 /// The held-out figures of merit of training cases that have them (`runner::convergence`).
