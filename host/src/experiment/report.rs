@@ -251,35 +251,19 @@ fn figure(dir: &Path, fig: &FigureSpec, records: &[&Record]) -> Result<Vec<PathB
 /// Latency under load of the load simulator's cases: the percentiles over every request, what was
 /// served and dropped, and how busy the server was (the table above times each batch's service).
 fn serve_table(records: &[&Record]) -> String {
-    let rows: Vec<&&Record> = records.iter().filter(|r| r.kind == "serve" && r.extra.get("p99_ms").is_some()).collect();
-    if rows.is_empty() {
-        return String::new();
-    }
-    let vary = varying(records);
-    let num = |r: &Record, k: &str, digits: usize| {
-        r.extra.get(k).and_then(|v| v.as_f64()).map(|v| format!("{v:.digits$}")).unwrap_or_default()
-    };
-    let mut s = String::from(
-        "\nLatency per request (arrival to completion, simulated clock, measured service times):\n\n\
-         | case | p50 ms | p95 ms | p99 ms | max ms | throughput req/s | dropped | late | mean batch | busy |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for r in rows {
-        s += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            label(r, &vary, false),
-            num(r, "p50_ms", 3),
-            num(r, "p95_ms", 3),
-            num(r, "p99_ms", 3),
-            num(r, "max_ms", 3),
-            num(r, "throughput_rps", 1),
-            num(r, "dropped", 0),
-            num(r, "late", 0),
-            num(r, "mean_batch", 1),
-            num(r, "utilization", 3),
-        );
-    }
-    s
+    let columns = [
+        ("p50 ms", "p50_ms", 3),
+        ("p95 ms", "p95_ms", 3),
+        ("p99 ms", "p99_ms", 3),
+        ("max ms", "max_ms", 3),
+        ("throughput req/s", "throughput_rps", 1),
+        ("dropped", "dropped", 0),
+        ("late", "late", 0),
+        ("mean batch", "mean_batch", 1),
+        ("busy", "utilization", 3),
+    ];
+    let intro = "Latency per request (arrival to completion, simulated clock, measured service times):";
+    extra_table(records, "p99_ms", intro, &columns)
 }
 
 /// A flat line at the planted model's test RMSE across the curves' time span, when every drawn case
@@ -298,31 +282,40 @@ fn planted_line(records: &[&Record], curves: &[Series]) -> Option<Series> {
 
 /// The held-out figures of merit of training cases that have them (`runner::convergence`).
 fn convergence_table(records: &[&Record]) -> String {
-    let rows: Vec<&&Record> = records.iter().filter(|r| r.extra.get("final_metric").is_some()).collect();
+    let columns = [
+        ("metric", "metric", 0),
+        ("final", "final_metric", 4),
+        ("best", "best_metric", 4),
+        ("planted model's", "oracle_test_rmse", 4),
+        ("threshold", "threshold_rmse", 4),
+        ("time to threshold", "als_s_to_threshold", 3),
+        ("time to within 0.5% of best", "als_s_to_within_0.5pct_of_best", 3),
+    ];
+    let intro = "Held-out test metric after each iteration (evaluation not timed); times are cumulative ALS \
+                 seconds (— : not reached in the run).";
+    extra_table(records, "final_metric", intro, &columns)
+}
+
+/// A table of the records that have `extra[marker]`: the case, then per column (heading, `extra` key,
+/// digits) its number with those digits, its text, or — where it has none.
+fn extra_table(records: &[&Record], marker: &str, intro: &str, columns: &[(&str, &str, usize)]) -> String {
+    let rows: Vec<&&Record> = records.iter().filter(|r| r.extra.get(marker).is_some()).collect();
     if rows.is_empty() {
         return String::new();
     }
     let vary = varying(records);
-    let num = |r: &Record, k: &str, digits: usize| {
-        r.extra.get(k).and_then(|v| v.as_f64()).map(|v| format!("{v:.digits$}")).unwrap_or_else(|| "—".into())
-    };
-    let mut s = String::from(
-        "\nHeld-out test metric after each iteration (evaluation not timed); times are cumulative ALS seconds \
-         (— : not reached in the run).\n\n| case | metric | final | best | planted model's | threshold | \
-         time to threshold | time to within 0.5% of best |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
-    );
+    let headings: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    let mut s = format!("\n{intro}\n\n| case | {} |\n|---|{}\n", headings.join(" | "), "---:|".repeat(columns.len()));
     for r in rows {
-        s += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            label(r, &vary, false),
-            r.extra["metric"].as_str().unwrap_or(""),
-            num(r, "final_metric", 4),
-            num(r, "best_metric", 4),
-            num(r, "oracle_test_rmse", 4),
-            num(r, "threshold_rmse", 4),
-            num(r, "als_s_to_threshold", 3),
-            num(r, "als_s_to_within_0.5pct_of_best", 3),
-        );
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|&(_, key, digits)| match r.extra.get(key) {
+                Some(serde_json::Value::Number(n)) => format!("{:.digits$}", n.as_f64().unwrap_or(f64::NAN)),
+                Some(serde_json::Value::String(t)) => t.clone(),
+                _ => "—".into(),
+            })
+            .collect();
+        s += &format!("| {} | {} |\n", label(r, &vary, false), cells.join(" | "));
     }
     s
 }
