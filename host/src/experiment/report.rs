@@ -296,8 +296,25 @@ fn convergence_table(records: &[&Record]) -> String {
     extra_table(records, "final_metric", intro, &columns)
 }
 
+/// The phase split of the Fig. 4 cases (`runner`'s phases kind): each phase is the difference of
+/// two early-stopped kernels' times, so phases that overlap in the full kernel can come out small
+/// or slightly negative.
+fn phases_table(records: &[&Record]) -> String {
+    let columns = [
+        ("update-X load", "users.load_s", 4),
+        ("update-X compute", "users.compute_s", 4),
+        ("update-X write", "users.write_s", 4),
+        ("update-Θ load", "items.load_s", 4),
+        ("update-Θ compute", "items.compute_s", 4),
+        ("update-Θ write", "items.write_s", 4),
+    ];
+    let intro = "Phases in seconds (medians; load = t(stop after load), compute = t(stop after compute) − t(load), \
+                 write = t(full) − t(stop after compute)):";
+    extra_table(records, "staging", intro, &columns)
+}
+
 /// A table of the records that have `extra[marker]`: the case, then per column (heading, `extra` key,
-/// digits) its number with those digits, its text, or — where it has none.
+/// digits; `a.b` is key `b` of object `a`) its number with those digits, its text, or — where it has none.
 fn extra_table(records: &[&Record], marker: &str, intro: &str, columns: &[(&str, &str, usize)]) -> String {
     let rows: Vec<&&Record> = records.iter().filter(|r| r.extra.get(marker).is_some()).collect();
     if rows.is_empty() {
@@ -309,7 +326,7 @@ fn extra_table(records: &[&Record], marker: &str, intro: &str, columns: &[(&str,
     for r in rows {
         let cells: Vec<String> = columns
             .iter()
-            .map(|&(_, key, digits)| match r.extra.get(key) {
+            .map(|&(_, key, digits)| match key.split('.').try_fold(&r.extra, |x, k| x.get(k)) {
                 Some(serde_json::Value::Number(n)) => format!("{:.digits$}", n.as_f64().unwrap_or(f64::NAN)),
                 Some(serde_json::Value::String(t)) => t.clone(),
                 _ => "—".into(),
@@ -335,6 +352,7 @@ pub fn table(records: &[Record]) -> String {
         s += &kind_table(&refs);
         s += &convergence_table(&refs);
         s += &serve_table(&refs);
+        s += &phases_table(&refs);
         s += "\n";
     }
     s += "± is half the min–max range as a share of the median.";
