@@ -13,11 +13,9 @@ use anyhow::Result;
 use rustmf_host::io::manifest::ManifestWriter;
 use rustmf_host::io::{npy_raw, write_dir_atomically};
 use rustmf_host::model::TrainedModel;
+use rustmf_host::serve::SCORE_BATCH_ROWS;
 
 use super::recommend::{reported, rows_of, score, Args};
-
-/// Users scored per call of the scorer.
-const BATCH_USERS: usize = 4096;
 
 pub fn write_all(model: &TrainedModel, out: &Path, args: &Args) -> Result<()> {
     let (n_users, k) = (model.info.n_users, args.k);
@@ -25,8 +23,8 @@ pub fn write_all(model: &TrainedModel, out: &Path, args: &Args) -> Result<()> {
     let mut scores = Vec::with_capacity(n_users * k);
     let mut csv = String::from("user,rank,item,score\n");
     let mut outside = 0usize;
-    for start in (0..n_users).step_by(BATCH_USERS) {
-        let rows = start..(start + BATCH_USERS).min(n_users);
+    for start in (0..n_users).step_by(SCORE_BATCH_ROWS) {
+        let rows = start..(start + SCORE_BATCH_ROWS).min(n_users);
         let exclude: Vec<Vec<u32>> = rows.clone().map(|u| model.seen.row(u).to_vec()).collect();
         let top = score(model, args, rows_of(&model.factors.users, rows.clone()), &exclude)?;
         for (r, u) in rows.enumerate() {

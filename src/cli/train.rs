@@ -15,8 +15,7 @@ use rustmf_host::data::input::{holdout, load_input, preset_of};
 use rustmf_host::data::memory;
 use rustmf_host::data::Interactions;
 use rustmf_host::model::{
-    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, MatrixFree, SeenItems, Solver,
-    SplitRecord, TrainedModel,
+    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, SeenItems, SplitRecord, TrainedModel,
 };
 use rustmf_host::train as driver;
 use rustmf_host::train::grid::{self, SolverChoice, TrainGrid};
@@ -155,26 +154,18 @@ pub enum SolverArg {
     CgMfItems,
 }
 
-fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> SolverChoice {
-    let matrix_free = match arg {
-        SolverArg::CgMf => MatrixFree::Both,
-        SolverArg::CgMfUsers => MatrixFree::Users,
-        SolverArg::CgMfItems => MatrixFree::Items,
-        _ => MatrixFree::Off,
-    };
-    let solver = match arg {
-        SolverArg::Cholesky => Solver::Cholesky,
-        SolverArg::Lu | SolverArg::CublasLu => Solver::Lu,
-        SolverArg::Cg | SolverArg::CgMf | SolverArg::CgMfUsers | SolverArg::CgMfItems => Solver::Cg { steps, tol },
-    };
-    SolverChoice { solver, cublas_lu: arg == SolverArg::CublasLu, matrix_free }
+fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
+    let name = clap::ValueEnum::to_possible_value(&arg).context("every --solver value has a name")?;
+    SolverChoice::from_name(name.get_name(), steps, tol)
 }
 
 pub fn train(args: TrainArgs) -> Result<()> {
     let args = *args.opts;
     let implicit = !args.explicit;
-    let solvers: Vec<SolverChoice> =
-        solver_args(args.device, &args.solver).iter().map(|&s| solver(s, args.cg_steps, args.cg_tol)).collect();
+    let solvers: Vec<SolverChoice> = solver_args(args.device, &args.solver)
+        .iter()
+        .map(|&s| solver(s, args.cg_steps, args.cg_tol))
+        .collect::<Result<_>>()?;
     let device = match args.device {
         Device::Cpu => grid::Device::Cpu,
         Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows, kernels: crate::kernels::PTX },
@@ -232,7 +223,11 @@ pub fn train(args: TrainArgs) -> Result<()> {
         "lists of --factors/--solver/--threads/--hermitian need --bench-out"
     );
     let mut progress = driver::progress(base.iterations);
-    let report = driver::train_with(&train, test.as_ref(), &base, backend, None, &mut progress)?;
+    let mut on_iteration = |log: &driver::IterationLog| {
+        progress(log);
+        Ok(())
+    };
+    let report = driver::train_with(&train, test.as_ref(), &base, backend, None, &mut on_iteration)?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
     summary["split"] = serde_json::to_value(&split)?;

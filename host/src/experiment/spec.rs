@@ -264,14 +264,7 @@ pub struct Backend(pub ScorerBackend);
 impl<'de> Deserialize<'de> for Backend {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        ScorerBackend::ALL
-            .into_iter()
-            .find(|b| b.name() == s || b.aliases().contains(&s.as_str()))
-            .map(Backend)
-            .ok_or_else(|| {
-                let names: Vec<&str> = ScorerBackend::ALL.iter().map(|b| b.name()).collect();
-                de::Error::custom(format!("unknown inference backend {s:?} (known: {})", names.join(", ")))
-            })
+        ScorerBackend::from_name(&s).map(Backend).map_err(de::Error::custom)
     }
 }
 

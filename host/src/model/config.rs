@@ -30,6 +30,9 @@ pub enum Confidence {
     Linear,
     /// `c = 1 + α log(1 + r/ε)`
     Log { eps: f32 },
+    /// `c = α r`: the `implicit` library's convention, where `c − 1` is negative for `α r < 1`.
+    /// CPU backend only (the GPU kernels take `c ≥ 1`; the tensor-core v6–v9 scale rows by √(c − 1)).
+    Proportional,
 }
 
 impl Confidence {
@@ -42,6 +45,7 @@ impl Confidence {
         match *self {
             Confidence::Linear => alpha * r,
             Confidence::Log { eps } => alpha * (1.0 + r / eps).ln(),
+            Confidence::Proportional => alpha * r - 1.0,
         }
     }
 }

@@ -11,7 +11,8 @@
 //!   Row update: `A_u = Σ_{i∈Ω_u} y_i y_iᵀ + λ n_u I`, `b_u = Σ r_ui y_i`. Rows with no
 //!   interactions get a zero factor.
 //! * **Implicit** (Hu, Koren & Volinsky 2008): preference `p = [r > 0]`, confidence
-//!   `c = 1 + α r` ([`Confidence::Linear`]) or `c = 1 + α log(1 + r/ε)` ([`Confidence::Log`]);
+//!   `c = 1 + α r` ([`Confidence::Linear`]) or `c = 1 + α log(1 + r/ε)` ([`Confidence::Log`])
+//!   (or `implicit`'s `c = α r`, [`Confidence::Proportional`], CPU only);
 //!   minimise `Σ_{all u,i} c_ui (p_ui − x_uᵀy_i)² + λ(Σ‖x_u‖² + Σ‖y_i‖²)`.
 //!   Row update: `A_u = YᵀY + Σ_{i∈Ω_u} (c_ui − 1) y_i y_iᵀ + λI`, `b_u = Σ c_ui p_ui y_i`, with
 //!   `YᵀY` computed once per half-step. Stored values `r ≤ 0` are treated as "not observed"

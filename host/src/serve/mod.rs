@@ -5,4 +5,4 @@ pub mod plot;
 mod scorers;
 pub mod sim;
 
-pub use scorers::{make_scorer, ScorerBackend};
+pub use scorers::{make_scorer, ScorerBackend, SCORE_BATCH_ROWS};

@@ -22,7 +22,19 @@ pub enum ScorerBackend {
     GpuFusedWgmma,
 }
 
+/// Query rows per call of a scorer when a caller scores many (`recommend --all`, the Python
+/// package's batched `recommend`): enough to fill a GPU, few enough to bound the result buffers.
+pub const SCORE_BATCH_ROWS: usize = 4096;
+
 impl ScorerBackend {
+    /// The backend named `name` or one of its [`aliases`](Self::aliases).
+    pub fn from_name(name: &str) -> Result<ScorerBackend> {
+        Self::ALL.into_iter().find(|b| b.name() == name || b.aliases().contains(&name)).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|b| b.name()).collect();
+            anyhow::anyhow!("unknown inference backend {name:?} (known: {})", names.join(", "))
+        })
+    }
+
     pub const ALL: [ScorerBackend; 7] = [
         ScorerBackend::Cpu1,
         ScorerBackend::CpuMt,

@@ -22,6 +22,27 @@ pub struct SolverChoice {
 }
 
 impl SolverChoice {
+    /// The solver names of `rustmf train --solver` (and the Python package's `solver=`).
+    pub const NAMES: [&'static str; 7] = ["cholesky", "lu", "cg", "cublas-lu", "cg-mf", "cg-mf-users", "cg-mf-items"];
+
+    /// The solver named `name` (one of [`SolverChoice::NAMES`]); CG ones run `steps` steps, stopping
+    /// early at `tol` when given.
+    pub fn from_name(name: &str, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
+        let matrix_free = match name {
+            "cg-mf" => MatrixFree::Both,
+            "cg-mf-users" => MatrixFree::Users,
+            "cg-mf-items" => MatrixFree::Items,
+            _ => MatrixFree::Off,
+        };
+        let solver = match name {
+            "cholesky" => Solver::Cholesky,
+            "lu" | "cublas-lu" => Solver::Lu,
+            "cg" | "cg-mf" | "cg-mf-users" | "cg-mf-items" => Solver::Cg { steps, tol },
+            _ => anyhow::bail!("unknown solver {name:?} (known: {})", Self::NAMES.join(", ")),
+        };
+        Ok(SolverChoice { solver, cublas_lu: name == "cublas-lu", matrix_free })
+    }
+
     /// The name in case labels: cholesky, lu, cublas-lu, cg3, cg3-mf, ...
     pub fn name(&self) -> String {
         match self.solver {

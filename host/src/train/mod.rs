@@ -63,17 +63,18 @@ pub fn train(
     cfg: &AlsConfig,
     backend: Backend,
 ) -> Result<TrainReport> {
-    train_with(train, test, cfg, backend, None, &mut |_| {})
+    train_with(train, test, cfg, backend, None, &mut |_| Ok(()))
 }
 
-/// [`train`] with an optional start point and a callback after each iteration (progress bars).
+/// [`train`] with an optional start point and a callback after each iteration (progress bars);
+/// an error from the callback stops training and is returned.
 pub fn train_with(
     train: &Interactions,
     test: Option<&Interactions>,
     cfg: &AlsConfig,
     backend: Backend,
     init: Option<Factors>,
-    on_iteration: &mut dyn FnMut(&IterationLog),
+    on_iteration: &mut dyn FnMut(&IterationLog) -> Result<()>,
 ) -> Result<TrainReport> {
     cfg.validate()?;
     let mut be = make_backend(backend)?;
@@ -147,7 +148,7 @@ pub fn train_with(
             user_breakdown,
             item_breakdown,
         };
-        on_iteration(&log);
+        on_iteration(&log)?;
         logs.push(log);
         if let (Some(es), Some((v, higher))) = (cfg.early_stopping, metrics.as_ref().and_then(|m| m.monitored())) {
             let improved = match &best {

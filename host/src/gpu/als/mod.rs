@@ -244,7 +244,7 @@ impl GpuAls {
         if cfg.implicit {
             t.gram_s = timer.time(|| self.fixed_gram(side))?;
         }
-        let s = scalars(cfg);
+        let s = scalars(cfg)?;
         if self.opts.matrix_free.covers(side) {
             t.solve_s = timer.time(|| self.solve_matrix_free(side, s))?;
             t.total_s = whole.stop()?;
@@ -269,7 +269,7 @@ impl GpuAls {
         if cfg.implicit {
             self.fixed_gram(side)?;
         }
-        let s = scalars(cfg);
+        let s = scalars(cfg)?;
         let mut samples = vec![0.0; repeats];
         for (begin, n) in self.batches(side) {
             for sample in samples.iter_mut() {
@@ -288,7 +288,7 @@ impl GpuAls {
         if cfg.implicit {
             self.fixed_gram(side)?;
         }
-        let s = scalars(cfg);
+        let s = scalars(cfg)?;
         let f = self.f;
         let saved = gpu.stream().clone_dtod(self.target(side)).map_err(GpuError::driver("saving the factors"))?;
         let mut samples = vec![0.0; repeats];
@@ -600,15 +600,18 @@ impl Schedule {
 }
 
 /// The half-step's scalar kernel arguments.
-fn scalars(cfg: &AlsConfig) -> Scalars {
-    let mode = match (cfg.implicit, cfg.confidence) {
-        (false, _) => 0,
-        (true, Confidence::Linear) => 1,
-        (true, Confidence::Log { .. }) => 2,
+fn scalars(cfg: &AlsConfig) -> Result<Scalars, GpuError> {
+    let (mode, eps) = match (cfg.implicit, cfg.confidence) {
+        (false, _) => (0, 1.0),
+        (true, Confidence::Linear) => (1, 1.0),
+        (true, Confidence::Log { eps }) => (2, eps),
+        (true, Confidence::Proportional) => {
+            return Err(GpuError::Unsupported(
+                "the confidence c = α·r (implicit's convention) is supported on the CPU only; \
+                 the GPU kernels use c = 1 + α·r"
+                    .into(),
+            ))
+        }
     };
-    let eps = match cfg.confidence {
-        Confidence::Log { eps } => eps,
-        Confidence::Linear => 1.0,
-    };
-    Scalars { lambda: cfg.lambda, alpha: cfg.alpha, eps, mode }
+    Ok(Scalars { lambda: cfg.lambda, alpha: cfg.alpha, eps, mode })
 }

@@ -38,7 +38,7 @@ impl GpuAls {
         if cfg.implicit {
             self.fixed_gram(side)?;
         }
-        let s = scalars(cfg);
+        let s = scalars(cfg)?;
         let mut samples = [vec![0.0; repeats], vec![0.0; repeats], vec![0.0; repeats]];
         for (begin, n) in self.batches(side) {
             for (kernel, times) in kernels.iter().zip(samples.iter_mut()) {
@@ -60,7 +60,7 @@ impl GpuAls {
         if cfg.implicit {
             self.fixed_gram(side)?;
         }
-        let s = scalars(cfg);
+        let s = scalars(cfg)?;
         for (begin, n) in self.batches(side) {
             self.phase_batch(&full, side, begin, n, s)?;
             self.solve_batch(side, begin, n)?;
