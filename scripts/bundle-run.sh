@@ -4,12 +4,15 @@
 #   ./run.sh test       every GPU test (a missing GPU is a failure here, not a skip)
 #   ./run.sh sanitize   the GPU tests under compute-sanitizer memcheck and racecheck
 #   ./run.sh ptx        the ptxas resource check (needs ptxas: CUDA toolkit or RUSTMF_PTXAS)
-#   ./run.sh all        all of the above
+#   ./run.sh all        all of the above, and `python`
 #   ./run.sh experiment quick           one small case per figure of every spec in experiments/
 #                                       (rustmf experiment run SPEC --quick), then their reports
 #   ./run.sh experiment full [SPEC...]  every case of the named specs (names or paths; default: all),
 #                                       resumable: cases measured at this revision on this GPU are
 #                                       skipped, so a suite spans several sessions; then the reports
+#   ./run.sh python     install wheels/rustmf-*.whl (+ the wheels in $RUSTMF_EXTRA_WHEELS: pytest,
+#                       implicit, ...) into $RUSTMF_PY_SITE and run its pytest suite, GPU tests required
+#   ./run.sh python-bench [ARGS]  benches/python_api.py: Python API vs CLI vs implicit's GPU model
 #   ./run.sh rustmf ... any rustmf command (benchmarks: see the README)
 # Logs and results go to $OUT (default ./results); experiment results to $OUT/experiments/<name>/<gpu>/.
 # [peers] cases use python3 (or $RUSTMF_PYTHON) with implicit / torch where installed, else are
@@ -91,14 +94,35 @@ run_experiments() {
   echo "results: $res"
 }
 
+py_site=${RUSTMF_PY_SITE:-/tmp/rustmf-site}
+install_python() {
+  local wheels=("$here"/wheels/*.whl)
+  [ -n "${RUSTMF_EXTRA_WHEELS:-}" ] && wheels+=("$RUSTMF_EXTRA_WHEELS"/*.whl)
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$py_site" "${wheels[@]}" \
+    || { status=1; return 1; }
+  export PYTHONPATH=$py_site${PYTHONPATH:+:$PYTHONPATH}
+}
+run_python() {
+  install_python || return
+  (cd "$here/python-tests" && RUSTMF_CLI="$here/rustmf" python3 -m pytest -q -rs -p no:cacheprovider . 2>&1) \
+    | tee "$out/pytest.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+run_python_bench() {
+  install_python || return
+  python3 "$here/python_api.py" --cli "$here/rustmf" --out "$out/python-api" "$@" 2>&1 | tee "$out/python-api.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
 case "${1:-all}" in
   info) run_info ;;
   test) run_tests ;;
   sanitize) run_sanitizer ;;
   ptx) run_ptx ;;
-  all) run_info; run_ptx; run_tests; run_sanitizer ;;
+  all) run_info; run_ptx; run_tests; run_sanitizer; run_python ;;
   experiment) shift; run_experiments "$@" ;;
+  python) run_python ;;
+  python-bench) shift; run_python_bench "$@" ;;
   rustmf) shift; "$here/rustmf" "$@" || status=1 ;;
-  *) echo "usage: $0 info|test|sanitize|ptx|all|experiment quick|full [SPEC...]|rustmf ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 info|test|sanitize|ptx|all|experiment quick|full [SPEC...]|python|python-bench [ARGS]|rustmf ARGS..." >&2; exit 2 ;;
 esac
 exit $status

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything a GPU host needs to run rustmf's GPU tests and benchmarks — the release CLI,
-# the GPU test binaries, the experiment specs (experiments/*.toml) and the peers' side-car
-# (peers.py) — into one folder with a run script. The host needs no Rust, only the
+# the GPU test binaries, the experiment specs (experiments/*.toml), the peers' side-car
+# (peers.py) and the Python package (the rustmf wheel, its pytest suite and benches/python_api.py)
+# — into one folder with a run script. The host needs no Rust, only the
 # NVIDIA driver, the CUDA 13 libraries (libcublas) and glibc ≥ 2.36.
 #
 #   bash scripts/bundle.sh [OUT_DIR]        (default: bundle/, git-ignored)
@@ -24,7 +25,15 @@ for line in sys.stdin:
 ')
 [ ${#test_bins[@]} -gt 0 ] || { echo "bundle: no GPU test binaries were built" >&2; exit 1; }
 
-rm -rf "$out" && mkdir -p "$out/tests" "$out/experiments"
+venv=target/maturin-venv
+[ -x "$venv/bin/maturin" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q "maturin>=1.9,<2"; }
+rm -rf target/wheels
+"$venv/bin/maturin" build --locked --release --strip -m python/Cargo.toml --out target/wheels
+
+rm -rf "$out" && mkdir -p "$out/tests" "$out/experiments" "$out/wheels"
+cp target/wheels/rustmf-*.whl "$out/wheels/"
+cp -r python/tests "$out/python-tests"
+cp benches/python_api.py "$out/"
 cp target/release/rustmf "$out/"
 for entry in "${test_bins[@]}"; do cp "${entry#*$'\t'}" "$out/tests/${entry%%$'\t'*}"; done
 cp scripts/bundle-run.sh "$out/run.sh"

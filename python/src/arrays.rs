@@ -11,6 +11,11 @@ use pyo3::prelude::*;
 use rustmf::data::{Csr, IdMap, Interactions};
 use rustmf::model::Matrix;
 
+/// A float32 matrix handed to Python.
+pub type PyMatrix<'py> = Bound<'py, PyArray2<f32>>;
+/// A trained model's parts handed to Python: user factors, item factors, the rest.
+pub type PyModelParts<'py, M> = (PyMatrix<'py>, PyMatrix<'py>, M);
+
 /// A CSR matrix as numpy views.
 #[derive(FromPyObject)]
 pub struct CsrArrays<'py> {
@@ -85,7 +90,7 @@ pub fn matrix(a: &PyReadonlyArray2<'_, f32>, what: &str) -> Result<Matrix> {
 }
 
 /// A [`Matrix`] as a numpy array, without copying its values.
-pub fn to_numpy<'py>(py: Python<'py>, m: Matrix) -> PyResult<Bound<'py, PyArray2<f32>>> {
+pub fn to_numpy<'py>(py: Python<'py>, m: Matrix) -> PyResult<PyMatrix<'py>> {
     PyArray1::from_vec(py, m.data).reshape([m.rows, m.cols])
 }
 

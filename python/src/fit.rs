@@ -2,13 +2,13 @@
 //! (the CLI's seeded start point) and `fold_in` (users' factors from fixed item factors).
 
 use anyhow::{ensure, Result};
-use numpy::{PyArray2, PyReadonlyArray2};
+use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use rustmf::model::{AlsConfig, Confidence, EvalConfig, Factors, Hermitian, SplitRecord, TrainedModel};
 use rustmf::train::grid::{Device, SolverChoice};
 use rustmf::train::{train_with, Backend, IterationLog};
 
-use crate::arrays::{matrix, to_numpy, CsrArrays};
+use crate::arrays::{matrix, to_numpy, CsrArrays, PyMatrix, PyModelParts};
 use crate::errors::{bad_input, failed};
 use crate::model_io::Model;
 
@@ -92,7 +92,7 @@ pub fn fit<'py>(
     user_factors: Option<PyReadonlyArray2<'py, f32>>,
     item_factors: Option<PyReadonlyArray2<'py, f32>>,
     callback: Option<Py<PyAny>>,
-) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<f32>>, Model)> {
+) -> PyResult<PyModelParts<'py, Model>> {
     let train = user_items.to_interactions("user_items").map_err(bad_input)?;
     let config = settings.config().map_err(bad_input)?;
     let backend = settings.backend().map_err(bad_input)?;
@@ -154,7 +154,7 @@ pub fn init_factors(
     n_items: usize,
     factors: usize,
     seed: u64,
-) -> PyResult<(Bound<'_, PyArray2<f32>>, Bound<'_, PyArray2<f32>>)> {
+) -> PyResult<(PyMatrix<'_>, PyMatrix<'_>)> {
     let start = rustmf::model::init_factors(n_users, n_items, factors, seed, AlsConfig::default().init_scale);
     Ok((to_numpy(py, start.users)?, to_numpy(py, start.items)?))
 }
@@ -167,7 +167,7 @@ pub fn fold_in<'py>(
     item_factors: PyReadonlyArray2<'py, f32>,
     user_items: CsrArrays<'py>,
     settings: Settings,
-) -> PyResult<Bound<'py, PyArray2<f32>>> {
+) -> PyResult<PyMatrix<'py>> {
     let items = matrix(&item_factors, "item_factors").map_err(bad_input)?;
     let rows = user_items.to_csr("user_items").map_err(bad_input)?;
     let config = settings.config().map_err(bad_input)?;

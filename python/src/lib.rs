@@ -41,10 +41,13 @@ fn _rustmf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The GPUs rustmf can use, as (ordinal, name, compute capability) — empty where there is no
+/// (ordinal, name, compute capability).
+type GpuDevice = (usize, String, (u32, u32));
+
+/// The GPUs rustmf can use, as [`GpuDevice`]s — empty where there is no
 /// NVIDIA driver or no device; `reason` says why when empty.
 #[pyfunction]
-fn gpu_devices() -> (Vec<(usize, String, (u32, u32))>, Option<String>) {
+fn gpu_devices() -> (Vec<GpuDevice>, Option<String>) {
     #[cfg(feature = "gpu")]
     match rustmf::gpu::devices() {
         Ok(list) => (list.into_iter().map(|d| (d.ordinal, d.name, d.compute_capability)).collect(), None),

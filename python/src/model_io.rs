@@ -8,12 +8,12 @@
 
 use std::path::PathBuf;
 
-use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
+use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use rustmf::data::IdMap;
 use rustmf::model::{Factors, Matrix, TrainedModel};
 
-use crate::arrays::{matrix, to_numpy};
+use crate::arrays::{matrix, to_numpy, PyModelParts};
 use crate::errors::{bad_input, failed};
 
 #[pyclass(module = "rustmf._rustmf")]
@@ -24,10 +24,7 @@ pub struct Model {
 
 impl Model {
     /// Split `model` into its factors (for numpy) and the rest.
-    pub fn split<'py>(
-        py: Python<'py>,
-        mut model: TrainedModel,
-    ) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<f32>>, Model)> {
+    pub fn split<'py>(py: Python<'py>, mut model: TrainedModel) -> PyResult<PyModelParts<'py, Model>> {
         let empty = Factors { users: Matrix::zeros(0, 0), items: Matrix::zeros(0, 0) };
         let factors = std::mem::replace(&mut model.factors, empty);
         Ok((to_numpy(py, factors.users)?, to_numpy(py, factors.items)?, Model { inner: model }))
@@ -102,10 +99,7 @@ fn ids(py: Python<'_>, map: &IdMap) -> PyResult<Option<Py<PyAny>>> {
 
 /// Read the model folder `path` (checked against its manifest): (user_factors, item_factors, Model).
 #[pyfunction]
-pub fn load_model(
-    py: Python<'_>,
-    path: PathBuf,
-) -> PyResult<(Bound<'_, PyArray2<f32>>, Bound<'_, PyArray2<f32>>, Model)> {
+pub fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<PyModelParts<'_, Model>> {
     let model = py.detach(|| rustmf::io::load_model(&path)).map_err(failed)?;
     Model::split(py, model)
 }

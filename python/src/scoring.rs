@@ -14,6 +14,9 @@ use rustmf::serve::{make_scorer, ScorerBackend, SCORE_BATCH_ROWS};
 use crate::arrays::{matrix, CsrArrays};
 use crate::errors::{bad_input, failed};
 
+/// (items int64 B × k, scores float32 B × k).
+type TopKArrays<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f32>>);
+
 #[pyclass(module = "rustmf._rustmf")]
 pub struct Scorer {
     inner: Mutex<Box<dyn rustmf::infer::Scorer>>,
@@ -46,7 +49,7 @@ impl Scorer {
         k: usize,
         exclude: Option<CsrArrays<'py>>,
         filter_items: Option<PyReadonlyArray1<'py, i64>>,
-    ) -> PyResult<(Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f32>>)> {
+    ) -> PyResult<TopKArrays<'py>> {
         rustmf::infer::check_k(k).map_err(bad_input)?;
         let queries = matrix(&queries, "queries").map_err(bad_input)?;
         let exclude = match &exclude {
