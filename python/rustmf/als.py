@@ -154,7 +154,7 @@ class _AlsBase:
         self.alpha = alpha
         self.dtype = np.float32
         self.use_cg = use_cg
-        self.use_gpu = _rustmf_has_gpu() if use_gpu is None else bool(use_gpu)
+        self.use_gpu = (_rustmf_has_gpu() and factors in _rustmf.GPU_FACTORS) if use_gpu is None else bool(use_gpu)
         self.iterations = iterations
         self.calculate_training_loss = calculate_training_loss
         self.num_threads = num_threads
@@ -222,6 +222,13 @@ class _AlsBase:
             "calculate_training_loss": bool(self.calculate_training_loss),
         }
 
+    def _check_gpu_factors(self, factors):
+        if self.use_gpu and factors not in _rustmf.GPU_FACTORS:
+            raise ValueError(
+                f"the GPU kernels are built for factors in {tuple(_rustmf.GPU_FACTORS)}, not {factors}: "
+                "choose one of those or use_gpu=False"
+            )
+
     def fit(self, user_items, show_progress=True, callback=None):
         """Factorise `user_items` (scipy CSR, users x items). Starts from the factors already set
         when both are, else from rustmf's start point for `random_state`. `callback(iteration,
@@ -229,6 +236,7 @@ class _AlsBase:
         training and is raised here, leaving the model as it was."""
         if self.use_gpu and self.confidence == "implicit":
             raise ValueError("confidence='implicit' (c = alpha * r) runs on the CPU only: use use_gpu=False")
+        self._check_gpu_factors(self.factors)
         arrays = _arrays(user_items, "user_items")
         start = {}
         if self._user_factors is not None and self._item_factors is not None:
@@ -264,6 +272,7 @@ class _AlsBase:
     def _scorer_name(self):
         if self.scorer is not None:
             return self.scorer
+        self._check_gpu_factors(self._item_factors.shape[1])
         return "gpu-fused" if self.use_gpu else "cpu-mt"
 
     def _scorer_over(self, key, factors):
@@ -488,6 +497,7 @@ class _AlsBase:
 
 
 def _rustmf_has_gpu():
+    """Whether a GPU can be used (`use_gpu=None` also needs `factors` in `rustmf._rustmf.GPU_FACTORS`)."""
     return bool(_rustmf.gpu_devices()[0])
 
 
@@ -497,7 +507,8 @@ class AlternatingLeastSquares(_AlsBase):
     log(1 + r/eps), "implicit": c = alpha r), `solver` (cholesky, lu, cg, cg-mf, cublas-lu, ...;
     default from `use_cg` and the device), `cg_steps`, `hermitian` (the GPU's get_hermitian
     version, v1-v9 or cublas), `fp16` (CG with A stored in fp16) and `scorer` (the top-k backend:
-    cpu-mt, gpu-fused, gpu-sgemm, ...). `use_gpu=None` uses a GPU when one can be used."""
+    cpu-mt, gpu-fused, gpu-sgemm, ...). `use_gpu=None` uses a GPU when one can be used and the GPU
+    kernels are built for `factors` (rustmf._rustmf.GPU_FACTORS: 32, 64, 96, 100, 128)."""
 
     _implicit = True
 

@@ -40,25 +40,63 @@ impl CsrArrays<'_> {
     }
 }
 
+/// The column indices of a CSR matrix's rows, without values: what a query row leaves out.
+#[derive(Clone, Copy)]
+pub struct CsrPattern<'a> {
+    indptr: &'a [i64],
+    indices: &'a [i32],
+}
+
+impl<'a> CsrPattern<'a> {
+    /// Row `r`'s column indices, as given (the caller checks their order and range).
+    pub fn row(&self, r: usize) -> &'a [i32] {
+        &self.indices[self.indptr[r] as usize..self.indptr[r + 1] as usize]
+    }
+}
+
+impl CsrArrays<'_> {
+    /// The pattern of a `rows` × `n_cols` CSR matrix, its indptr checked (the rows' indices are
+    /// checked where they are read).
+    pub fn pattern(&self, what: &str, rows: usize, n_cols: usize) -> Result<CsrPattern<'_>> {
+        let indptr = contiguous(&self.indptr, what, "indptr")?;
+        let indices = contiguous(&self.indices, what, "indices")?;
+        ensure!(
+            indptr.len() == rows + 1 && self.n_cols == n_cols,
+            "{what} is {}×{}, it needs one row per query ({rows}) and one column per item ({n_cols})",
+            indptr.len().saturating_sub(1),
+            self.n_cols
+        );
+        check_indptr(indptr, indices.len()).with_context(|| format!("{what} is not a valid CSR matrix"))?;
+        Ok(CsrPattern { indptr, indices })
+    }
+}
+
+fn check_indptr(indptr: &[i64], nnz: usize) -> Result<()> {
+    ensure!(!indptr.is_empty(), "indptr is empty (it needs n_rows + 1 entries)");
+    ensure!(indptr[0] == 0, "indptr[0] is {}, must be 0", indptr[0]);
+    let n_rows = indptr.len() - 1;
+    ensure!(
+        indptr[n_rows] >= 0 && indptr[n_rows] as usize == nnz,
+        "indptr[{n_rows}] is {}, but there are {nnz} entries",
+        indptr[n_rows]
+    );
+    if let Some(row) = indptr.windows(2).position(|w| w[0] > w[1]) {
+        bail!("indptr decreases at row {row} ({} > {})", indptr[row], indptr[row + 1]);
+    }
+    Ok(())
+}
+
 fn contiguous<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>, what: &str, part: &str) -> Result<&'a [T]> {
     a.as_slice().map_err(|_| anyhow::anyhow!("{what}.{part} is not a contiguous array"))
 }
 
 fn csr(indptr: &[i64], indices: &[i32], data: &[f32], n_cols: usize) -> Result<Csr> {
-    ensure!(!indptr.is_empty(), "indptr is empty (it needs n_rows + 1 entries)");
-    ensure!(indptr[0] == 0, "indptr[0] is {}, must be 0", indptr[0]);
     ensure!(indices.len() == data.len(), "{} indices but {} values", indices.len(), data.len());
+    check_indptr(indptr, indices.len())?;
     let n_rows = indptr.len() - 1;
-    ensure!(
-        indptr[n_rows] as usize == indices.len() && indptr[n_rows] >= 0,
-        "indptr[{n_rows}] is {}, but there are {} entries",
-        indptr[n_rows],
-        indices.len()
-    );
     ensure!(n_cols < u32::MAX as usize, "{n_cols} columns: at most {} are supported", u32::MAX - 1);
     for row in 0..n_rows {
         let (start, end) = (indptr[row], indptr[row + 1]);
-        ensure!(start <= end, "indptr decreases at row {row} ({start} > {end})");
         let cols = &indices[start as usize..end as usize];
         for (j, &col) in cols.iter().enumerate() {
             let at = start as usize + j;

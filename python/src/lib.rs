@@ -9,7 +9,7 @@
 //! | `Scorer` | `scoring.rs` | top-k over item factors on a CPU or GPU scorer, kept open between calls |
 //! | `Model`, `load_model` | `model_io.rs` | settings, ids, seen items; model folders as `rustmf train --out` writes them |
 //! | `ranking_metrics`, `holdout` | `evaluation.rs` | precision / recall / MAP / NDCG@k; per-user hold-out |
-//! | `gpu_devices` | `lib.rs` | the GPUs rustmf can use (none without a driver) |
+//! | `gpu_devices`, `GPU_FACTORS` | `lib.rs` | the GPUs rustmf can use (none without a driver); the f the GPU kernels are built for |
 //! | `GpuError` | `errors.rs` | the exception for GPU failures (no driver, no device, out of memory) |
 //!
 //! Every input is checked here (shapes, ranges, finiteness) and a bad one raises `ValueError`
@@ -28,6 +28,7 @@ use pyo3::prelude::*;
 fn _rustmf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("GPU_BUILD", cfg!(feature = "gpu"))?;
+    m.add("GPU_FACTORS", rustmf_kernel_abi::SUPPORTED_F.to_vec())?;
     m.add("GpuError", m.py().get_type::<errors::GpuError>())?;
     m.add_function(wrap_pyfunction!(gpu_devices, m)?)?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;

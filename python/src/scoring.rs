@@ -7,11 +7,10 @@ use std::sync::Mutex;
 use anyhow::{ensure, Result};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use rustmf::data::Csr;
 use rustmf::infer::{Exclusions, TopK};
 use rustmf::serve::{make_scorer, ScorerBackend, SCORE_BATCH_ROWS};
 
-use crate::arrays::{matrix, CsrArrays};
+use crate::arrays::{matrix, CsrArrays, CsrPattern};
 use crate::errors::{bad_input, failed};
 
 /// (items int64 B × k, scores float32 B × k).
@@ -52,17 +51,16 @@ impl Scorer {
     ) -> PyResult<TopKArrays<'py>> {
         rustmf::infer::check_k(k).map_err(bad_input)?;
         let queries = matrix(&queries, "queries").map_err(bad_input)?;
-        let exclude = match &exclude {
-            Some(e) => Some(e.to_csr("user_items").map_err(bad_input)?),
+        let liked = match &exclude {
+            Some(e) => Some(e.pattern("user_items", queries.rows, self.n_items).map_err(bad_input)?),
             None => None,
         };
-        let filter = match &filter_items {
+        let mut filter = match &filter_items {
             Some(f) => self.item_list(f).map_err(bad_input)?,
             None => Vec::new(),
         };
-        if let Some(e) = &exclude {
-            check_exclude(e, queries.rows, self.n_items).map_err(bad_input)?;
-        }
+        filter.sort_unstable();
+        filter.dedup();
         let (items, scores) = py
             .detach(|| -> Result<(Vec<i64>, Vec<f32>)> {
                 let mut scorer =
@@ -71,23 +69,13 @@ impl Scorer {
                 let (mut items, mut scores) = (Vec::with_capacity(n * k), Vec::with_capacity(n * k));
                 for start in (0..n).step_by(SCORE_BATCH_ROWS) {
                     let rows = start..(start + SCORE_BATCH_ROWS).min(n);
-                    let lists: Vec<Vec<u32>> = rows
-                        .clone()
-                        .map(|r| {
-                            let mut row: Vec<u32> = filter.clone();
-                            if let Some(e) = &exclude {
-                                row.extend_from_slice(&e.indices()[e.indptr().outer_inds_sz(r)]);
-                            }
-                            row
-                        })
-                        .collect();
-                    let exclusions = Exclusions::from_lists(&lists)?;
-                    let top = scorer.top_k(&queries.data[rows.start * f..rows.end * f], Some(&exclusions), k)?;
+                    let exclusions = batch_exclusions(rows.clone(), liked, &filter, self.n_items)?;
+                    let top = scorer.top_k(&queries.data[rows.start * f..rows.end * f], exclusions.as_ref(), k)?;
                     append(&top, &mut items, &mut scores);
                 }
                 Ok((items, scores))
             })
-            .map_err(failed)?;
+            .map_err(|e| if e.is::<BadRow>() { bad_input(e) } else { failed(e) })?;
         let n = queries.rows;
         Ok((PyArray1::from_vec(py, items).reshape([n, k])?, PyArray1::from_vec(py, scores).reshape([n, k])?))
     }
@@ -110,14 +98,70 @@ impl Scorer {
     }
 }
 
-fn check_exclude(e: &Csr, queries: usize, n_items: usize) -> Result<()> {
-    ensure!(
-        e.rows() == queries && e.cols() == n_items,
-        "user_items is {}×{}, it needs one row per query ({queries}) and one column per item ({n_items})",
-        e.rows(),
-        e.cols()
-    );
-    Ok(())
+/// A row of `user_items` that is not sorted ascending without duplicates, or names an item out of range.
+#[derive(Debug, thiserror::Error)]
+#[error("user_items row {row}: {what}")]
+struct BadRow {
+    row: usize,
+    what: String,
+}
+
+/// What query rows `rows` leave out: row r's items in `liked` (a CSR pattern with one row per query)
+/// and every item of `filter` (sorted, distinct); `None` when nothing is left out, so that the
+/// scorer runs as `rustmf infer-bench` does without exclusions.
+fn batch_exclusions(
+    rows: std::ops::Range<usize>,
+    liked: Option<CsrPattern<'_>>,
+    filter: &[u32],
+    n_items: usize,
+) -> Result<Option<Exclusions>> {
+    if liked.is_none() && filter.is_empty() {
+        return Ok(None);
+    }
+    let mut e = Exclusions { indptr: Vec::with_capacity(rows.len() + 1), items: Vec::new() };
+    e.indptr.push(0);
+    for r in rows {
+        let row = liked.map(|p| p.row(r)).unwrap_or(&[]);
+        for (j, &c) in row.iter().enumerate() {
+            if c < 0 || c as usize >= n_items {
+                return Err(BadRow { row: r, what: format!("item {c} is out of range (0..{n_items})") }.into());
+            }
+            if j > 0 && row[j - 1] >= c {
+                let what = format!("items are not sorted ascending without duplicates ({} then {c})", row[j - 1]);
+                return Err(BadRow { row: r, what }.into());
+            }
+        }
+        let (mut a, mut b) = (0, 0);
+        while a < row.len() || b < filter.len() {
+            let x = row.get(a).map(|&c| c as u32);
+            let y = filter.get(b).copied();
+            let next = match (x, y) {
+                (Some(x), Some(y)) if x == y => {
+                    a += 1;
+                    b += 1;
+                    x
+                }
+                (Some(x), Some(y)) if x < y => {
+                    a += 1;
+                    x
+                }
+                (Some(x), None) => {
+                    a += 1;
+                    x
+                }
+                (_, Some(y)) => {
+                    b += 1;
+                    y
+                }
+                (None, None) => unreachable!("the loop runs while either list has items"),
+            };
+            e.items.push(next);
+        }
+        let end =
+            u32::try_from(e.items.len()).map_err(|_| anyhow::anyhow!("more than 2^32 excluded items in a batch"))?;
+        e.indptr.push(end);
+    }
+    Ok(Some(e))
 }
 
 /// Row by row, k slots each: the valid entries, then −1 / −inf.

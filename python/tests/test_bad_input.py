@@ -100,8 +100,34 @@ def test_missing_folders_and_gpus(tmp_path, user_items):
     if rustmf.has_gpu():
         return
     with pytest.raises(rustmf.GpuError, match="CUDA driver|GPU"):
-        model(use_gpu=True, solver="cholesky").fit(user_items, show_progress=False)
+        model(factors=32, use_gpu=True, solver="cholesky").fit(user_items, show_progress=False)
     with pytest.raises(rustmf.GpuError):
         model().to_gpu()
     with pytest.raises(ValueError, match="CPU only"):
-        model(use_gpu=True, confidence="implicit").fit(user_items, show_progress=False)
+        model(factors=32, use_gpu=True, confidence="implicit").fit(user_items, show_progress=False)
+    with pytest.raises(ValueError, match="GPU kernels are built for factors in"):
+        model(factors=4, use_gpu=True).fit(user_items, show_progress=False)
+
+
+def test_scorer_checks_the_rows_it_leaves_out():
+    import types
+
+    scorer = rustmf._rustmf.Scorer(np.eye(4, 3, dtype=np.float32), "cpu1")
+    queries = np.ones((2, 3), np.float32)
+
+    def rows(indptr, indices, n_cols=4):
+        return types.SimpleNamespace(
+            indptr=np.array(indptr, np.int64), indices=np.array(indices, np.int32),
+            data=np.ones(len(indices), np.float32), n_cols=n_cols,
+        )
+
+    ids, _ = scorer.top_k(queries, 2, exclude=rows([0, 1, 3], [0, 1, 2]))
+    assert ids.tolist() == [[1, 2], [0, 3]]
+    with pytest.raises(ValueError, match="user_items row 1: items are not sorted"):
+        scorer.top_k(queries, 2, exclude=rows([0, 1, 3], [0, 2, 1]))
+    with pytest.raises(ValueError, match="user_items row 0: item 7 is out of range"):
+        scorer.top_k(queries, 2, exclude=rows([0, 1, 1], [7]))
+    with pytest.raises(ValueError, match="one row per query"):
+        scorer.top_k(queries, 2, exclude=rows([0, 1], [0]))
+    with pytest.raises(ValueError, match="indptr decreases at row 1"):
+        scorer.top_k(queries, 2, exclude=rows([0, 2, 1], [0]))

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.gpu
 
 
 def pair(user_items, **kwargs):
-    settings = dict(factors=16, iterations=3, random_state=9, regularization=0.1, alpha=2.0)
+    settings = dict(factors=32, iterations=3, random_state=9, regularization=0.1, alpha=2.0)
     settings.update(kwargs)
     cpu = rustmf.als.AlternatingLeastSquares(use_gpu=False, **settings)
     gpu = rustmf.als.AlternatingLeastSquares(use_gpu=True, **settings)
@@ -34,7 +34,7 @@ def test_gpu_matrix_free_cg_matches_cpu_cg(user_items):
 
 @pytest.mark.parametrize("scorer", ["gpu-fused", "gpu-sgemm"])
 def test_gpu_recommend_and_similar_match_brute_force(user_items, rng, scorer):
-    model = rustmf.als.AlternatingLeastSquares(factors=16, iterations=2, use_gpu=True, random_state=2, scorer=scorer)
+    model = rustmf.als.AlternatingLeastSquares(factors=32, iterations=2, use_gpu=True, random_state=2, scorer=scorer)
     model.fit(user_items, show_progress=False)
     scores = model.user_factors.astype(np.float64) @ model.item_factors.T.astype(np.float64)
     users = rng.choice(300, 50, replace=False)
@@ -53,9 +53,16 @@ def test_gpu_recommend_and_similar_match_brute_force(user_items, rng, scorer):
 
 def test_gpu_save_load_and_train_with_every_solver(user_items, tmp_path):
     for solver in ["cholesky", "lu", "cg", "cublas-lu", "cg-mf-users"]:
-        m = rustmf.als.AlternatingLeastSquares(factors=8, iterations=2, use_gpu=True, solver=solver, random_state=1)
+        m = rustmf.als.AlternatingLeastSquares(factors=32, iterations=2, use_gpu=True, solver=solver, random_state=1)
         m.fit(user_items, show_progress=False)
         assert np.isfinite(m.user_factors).all()
     m.save(tmp_path / "g")
     back = rustmf.als.load(tmp_path / "g").to_gpu()
     np.testing.assert_array_equal(back.recommend(np.arange(5))[0], m.recommend(np.arange(5))[0])
+
+
+def test_gpu_refuses_factor_counts_it_has_no_kernels_for(user_items):
+    with pytest.raises(ValueError, match="GPU kernels are built for factors in"):
+        rustmf.als.AlternatingLeastSquares(factors=20, use_gpu=True).fit(user_items, show_progress=False)
+    assert not rustmf.als.AlternatingLeastSquares(factors=20).use_gpu
+    assert rustmf.als.AlternatingLeastSquares(factors=64).use_gpu
