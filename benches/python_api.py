@@ -8,8 +8,9 @@ and for every user, on the LFM-1b-shaped planted matrix.
 Steps (the same matrix, f, λ, α, CG steps and seed everywhere):
 1. `rustmf train --device gpu` (cg-mf, the GPU default) writes the model and exports the
    training CSR; its per-iteration times come from `--json`.
-2. `rustmf infer-bench --backends gpu-fused` times top-k for a batch of 1,000 random users and
-   for a batch of as many users as the model has (drawn with replacement: the same work as all).
+2. `rustmf infer-bench --backends gpu-fused --user-rows FILE` times top-k for the same 1,000 random
+   users and for every user, in one batch each (the top-k work depends on the users' scores, so
+   both sides score the same queries).
 3. The Python API: `rustmf.als.AlternatingLeastSquares(use_gpu=True)` fits the exported CSR
    (per-iteration times from its callback, which reports what the CLI reports, and fit()'s wall
    time including the upload), then `recommend` for 1,000 random users and for every user,
@@ -62,10 +63,12 @@ def cli_train(a, work):
     return [it["iteration_s"] for it in report["iterations"]][a.warmup:]
 
 
-def cli_topk(a, work, batch, name):
+def cli_topk(a, work, users, name):
+    path = os.path.join(work, name + "-users.npy")
+    np.save(path, np.asarray(users, dtype="<i8"))
     args = [
         a.cli, "infer-bench", "--model", os.path.join(work, "model"), "--backends", "gpu-fused",
-        "--batch", str(batch), "--k", "10", "--repeats", str(a.repeats), "--warmup", str(a.warmup),
+        "--user-rows", path, "--k", "10", "--repeats", str(a.repeats), "--warmup", str(a.warmup),
         "--out", work, "--name", name,
     ]
     subprocess.run(args, check=True, capture_output=True, text=True)
@@ -156,8 +159,8 @@ def main():
     users_1000 = np.random.default_rng(a.seed).choice(n_users, min(1000, n_users), replace=False)
     cli = {
         "iteration": summary(cli_iterations),
-        "top10_1000": cli_topk(a, work, len(users_1000), "cli_top10_1000"),
-        "top10_all": cli_topk(a, work, n_users, "cli_top10_all"),
+        "top10_1000": cli_topk(a, work, users_1000, "cli_top10_1000"),
+        "top10_all": cli_topk(a, work, np.arange(n_users), "cli_top10_all"),
     }
     model, python = python_side(a, user_items, users_1000)
     del model

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rustmf_host::bench::flops::{gflop_per_s, scoring_flop};
@@ -34,6 +34,10 @@ pub struct Args {
     /// Query rows per batch (random users).
     #[arg(long, default_value_t = 1000, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub batch: usize,
+    /// The batch's users instead of random ones: a 1-D `<i8` .npy file of user rows (what
+    /// benches/python_api.py scores through the Python API, so both time the same queries).
+    #[arg(long, conflicts_with = "batch")]
+    pub user_rows: Option<PathBuf>,
     #[arg(long, default_value_t = 100, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub k: usize,
     /// Random items excluded per query row (0: no exclusion).
@@ -59,11 +63,15 @@ pub fn run(args: Args) -> Result<()> {
     anyhow::ensure!(args.batch >= 1, "--batch must be ≥ 1");
     let (factors, desc) = args.model.load()?;
     let mut rng = StdRng::seed_from_u64(args.model.seed ^ 0xB47C);
-    let users: Vec<usize> = (0..args.batch).map(|_| rng.random_range(0..factors.n_users())).collect();
+    let users: Vec<usize> = match &args.user_rows {
+        Some(path) => user_rows(path, factors.n_users())?,
+        None => (0..args.batch).map(|_| rng.random_range(0..factors.n_users())).collect(),
+    };
+    let batch = users.len();
     let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u).iter().copied()).collect();
-    let exclude = random_exclusions(&mut rng, args.batch, args.exclude, factors.n_items())?;
+    let exclude = random_exclusions(&mut rng, batch, args.exclude, factors.n_items())?;
     let check: Vec<usize> =
-        (0..args.check_rows.min(args.batch)).map(|i| i * args.batch / args.check_rows.min(args.batch)).collect();
+        (0..args.check_rows.min(batch)).map(|i| i * batch / args.check_rows.min(batch)).collect();
 
     let mut bench = Bench::new(&args.name);
     let mut failures = Vec::new();
@@ -85,7 +93,7 @@ pub fn run(args: Args) -> Result<()> {
         let recall = match &yardstick {
             Some((first, answer)) => {
                 let r = infer::recall_at_k(&got, answer)?;
-                println!("{name}: recall@{} against {first} over all {} rows: {r:.6}", args.k, args.batch);
+                println!("{name}: recall@{} against {first} over all {} rows: {r:.6}", args.k, batch);
                 Some(serde_json::json!({ "against": first, "recall": r }))
             }
             None => None,
@@ -94,7 +102,7 @@ pub fn run(args: Args) -> Result<()> {
             failures.push(format!("{name}: {agreement}"));
         }
         let params = serde_json::json!({
-            "backend": backend.name(), "scorer": name, "batch": args.batch, "k": args.k,
+            "backend": backend.name(), "scorer": name, "batch": batch, "k": args.k,
             "excluded_per_row": args.exclude, "model": desc, "threads": args.threads,
         });
         let mut error = None;
@@ -107,10 +115,10 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(e) = error {
             return Err(e.context(format!("{name} failed during the timed runs")));
         }
-        let flop = scoring_flop(args.batch, factors.n_items(), factors.n_factors());
+        let flop = scoring_flop(batch, factors.n_items(), factors.n_factors());
         bench.annotate_last(serde_json::json!({
             "gflop_per_s": gflop_per_s(flop, median),
-            "items_scored_per_s": (args.batch * factors.n_items()) as f64 / median,
+            "items_scored_per_s": (batch * factors.n_items()) as f64 / median,
             "agreement": agreement,
             "recall_at_k_against_first_backend": recall,
         }));
@@ -121,6 +129,25 @@ pub fn run(args: Args) -> Result<()> {
     bench.finish(&args.out)?;
     anyhow::ensure!(failures.is_empty(), "backends disagree with the reference:\n{}", failures.join("\n"));
     Ok(())
+}
+
+/// The user rows listed in the `<i8` .npy file `path`, each below `n_users`.
+fn user_rows(path: &std::path::Path, n_users: usize) -> Result<Vec<usize>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let body = rustmf_host::io::parse_npy_vector(&bytes, "<i8", 8).with_context(|| path.display().to_string())?;
+    let rows: Vec<i64> = body.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+    anyhow::ensure!(!rows.is_empty(), "{}: no users listed", path.display());
+    rows.iter()
+        .enumerate()
+        .map(|(j, &u)| {
+            anyhow::ensure!(
+                u >= 0 && (u as usize) < n_users,
+                "{}: entry {j} is user {u}, out of range (0..{n_users})",
+                path.display()
+            );
+            Ok(u as usize)
+        })
+        .collect()
 }
 
 /// `per_row` distinct random items excluded in each of `rows` rows (`None` when 0).
