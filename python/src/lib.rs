@@ -7,9 +7,9 @@
 //! | `fit`, `init_factors` | `fit.rs` | ALS on the CPU or a GPU from a CSR matrix; rustmf's seeded start point |
 //! | `fold_in` | `fit.rs` | new or changed users' factors from fixed item factors (CPU, exact) |
 //! | `Scorer` | `scoring.rs` | top-k over item factors on a CPU or GPU scorer, kept open between calls |
-//! | `Model`, `load_model` | `model_io.rs` | settings, ids, seen items; model folders as `rustmf train --out` writes them |
+//! | `Model`, `load_model` | `model_io.rs` | settings, ids, seen items; model folders as `train --out` writes |
 //! | `ranking_metrics`, `holdout` | `evaluation.rs` | precision / recall / MAP / NDCG@k; per-user hold-out |
-//! | `gpu_devices`, `GPU_FACTORS` | `lib.rs` | the GPUs rustmf can use (none without a driver); the f the GPU kernels are built for |
+//! | `gpu_devices`, `GPU_FACTORS` | `lib.rs` | the usable GPUs (none without a driver); the f of the GPU kernels |
 //! | `GpuError` | `errors.rs` | the exception for GPU failures (no driver, no device, out of memory) |
 //!
 //! Every input is checked here (shapes, ranges, finiteness) and a bad one raises `ValueError`
