@@ -70,8 +70,7 @@ pub fn run(args: Args) -> Result<()> {
     let batch = users.len();
     let queries: Vec<f32> = users.iter().flat_map(|&u| factors.users.row(u).iter().copied()).collect();
     let exclude = random_exclusions(&mut rng, batch, args.exclude, factors.n_items())?;
-    let check: Vec<usize> =
-        (0..args.check_rows.min(batch)).map(|i| i * batch / args.check_rows.min(batch)).collect();
+    let check: Vec<usize> = (0..args.check_rows.min(batch)).map(|i| i * batch / args.check_rows.min(batch)).collect();
 
     let mut bench = Bench::new(&args.name);
     let mut failures = Vec::new();

@@ -13,24 +13,45 @@
 //! --factors 100 --hermitian N` (all of them: leave out `--hermitian`), or train with it:
 //! `rustmf train --device gpu --hermitian N ...`.
 //!
-//! Same run: `rustmf kernel-bench --input synth:netflix:1 --factors 100 --repeats 3 --warmup 1` on
-//! one H100 80GB HBM3, 2026-12-07, revision 8b2fe14 (`benches/results/issue17/`): get_hermitian +
-//! get_bias of both sides of the Netflix-shaped preset (99M ratings), median of 3 (min–max), and the
-//! useful fp32 work against the fp32 FMA peak (66.9 TFLOP/s at 1.98 GHz; v6 and v9 do it on the
-//! tensor cores, in 3×TF32).
+//! | v | file | what changed | paper |
+//! |---|---|---|---|
+//! | 0 | `cublas_hermitian.rs` (host) | gathered blocks, grouped batched GEMM | Fig. 7a |
+//! | 1 | [`v1_global`] | every entry summed straight from global memory | §II, eq. 2 |
+//! | 2 | [`v2_shared`] | θ of 32 items staged in shared memory, coalesced | §III |
+//! | 3 | [`v3_tiled`] | each thread a T×T register tile of A_u | §III, Sol. 1 |
+//! | 4 | [`v4_cached`] | v3's tiles fed by read-only cached loads | §III, Sol. 2 |
+//! | 5 | [`v5_pipelined`] | v3's tiles fed by double-buffered `cp.async` | beyond |
+//! | 6 | [`v6_tensor`] | the sum on the tensor cores, `mma.sync` 3×TF32 | beyond |
+//! | 7 | [`v7_balanced`] | v5, longest rows first, coalesced A_u stores | §III |
+//! | 8 | [`v8_split`] | v7, long rows split over blocks, a finish kernel | beyond |
+//! | 9 | `v9_wgmma` | v8's work units on `wgmma` 3×TF32 (sm_90a) | beyond |
 //!
-//! | v | file | what changed | paper | ms | % peak |
-//! |---|---|---|---|---:|---:|
-//! | 0 | `cublas_hermitian.rs` (host) | gathered blocks, grouped batched GEMM | Fig. 7a | 466 (465–470) | 6.4 |
-//! | 1 | [`v1_global`] | every entry summed straight from global memory | §II, eq. 2 | 10305 (10032–10552) | 0.3 |
-//! | 2 | [`v2_shared`] | θ of 32 items staged in shared memory, coalesced | §III | 982 (981–982) | 3.0 |
-//! | 3 | [`v3_tiled`] | each thread a T×T register tile of A_u | §III, Sol. 1 | 233 (231–235) | 12.8 |
-//! | 4 | [`v4_cached`] | v3's tiles fed by read-only cached loads | §III, Sol. 2 | 565 (562–567) | 5.3 |
-//! | 5 | [`v5_pipelined`] | v3's tiles fed by double-buffered `cp.async` | beyond | 190 (190–195) | 15.7 |
-//! | 6 | [`v6_tensor`] | the sum on the tensor cores, `mma.sync` 3×TF32 | beyond | 225 (223–225) | 13.3 |
-//! | 7 | [`v7_balanced`] | v5, longest rows first, coalesced A_u stores | §III | 140 (140–140) | 21.3 |
-//! | 8 | [`v8_split`] | v7, long rows split over blocks, a finish kernel | beyond | 111 (111–111) | 26.9 |
-//! | 9 | `v9_wgmma` | v8's work units on `wgmma` 3×TF32 (sm_90a) | beyond | 59.9 (59.6–60.1) | 49.9 |
+//! Same run, quoted from the results by `rustmf experiment quote` (`rustmf experiment run
+//! benches/experiments/cumf-fig7a-hermitian-flops.toml`, cuMF_als Fig. 7a): get_hermitian + get_bias
+//! of both sides of the Netflix-shaped preset (99M ratings), the useful fp32 work against the fp32
+//! FMA peak (v6 and v9 do it on the tensor cores, in 3×TF32; `cublas` is v0).
+//!
+//! <!-- experiment-table: benches/results/cumf-fig7a-hermitian-flops/nvidia-h100-80gb-hbm3 -->
+//! *hermitian cases*
+//!
+//! Every case: dataset=netflix, feedback=explicit, f=100, lambda=0.05.
+//!
+//! | case | status | median | min – max | ± | n | rate | % of peak |
+//! |---|---|---:|---:|---:|---:|---:|---:|
+//! | version=cublas | measured | 465.390 ms | 463.894 ms – 469.993 ms | 0.7% | 5 | 4.300 TFLOP/s | 6.4% |
+//! | version=v1 | measured | 10.301 s | 9.977 s – 11.144 s | 5.7% | 5 | 0.194 TFLOP/s | 0.3% |
+//! | version=v2 | measured | 981.389 ms | 981.122 ms – 981.774 ms | 0.0% | 5 | 2.039 TFLOP/s | 3.0% |
+//! | version=v3 | measured | 233.179 ms | 232.239 ms – 240.924 ms | 1.9% | 5 | 8.582 TFLOP/s | 12.8% |
+//! | version=v4 | measured | 565.474 ms | 563.347 ms – 569.230 ms | 0.5% | 5 | 3.539 TFLOP/s | 5.3% |
+//! | version=v5 | measured | 189.707 ms | 189.359 ms – 192.811 ms | 0.9% | 5 | 10.549 TFLOP/s | 15.8% |
+//! | version=v6 | measured | 223.190 ms | 221.399 ms – 227.697 ms | 1.4% | 5 | 8.967 TFLOP/s | 13.4% |
+//! | version=v7 | measured | 139.962 ms | 139.875 ms – 140.205 ms | 0.1% | 5 | 14.299 TFLOP/s | 21.4% |
+//! | version=v8 | measured | 111.165 ms | 111.143 ms – 111.179 ms | 0.0% | 5 | 18.003 TFLOP/s | 26.9% |
+//! | version=v9 | measured | 59.550 ms | 59.379 ms – 59.788 ms | 0.3% | 5 | 33.607 TFLOP/s | 50.2% |
+//!
+//! ± is half the min–max range as a share of the median. Rates — hermitian (TFLOP/s): useful FLOP (nnz·f(f+1)/2 FMAs
+//! per side, 2 FLOP each) over the median time.
+//! <!-- end experiment-table -->
 //!
 //! Beside the list, [`phases`] is v3 cut short after its load or compute phase, with three ways of
 //! staging θ: the measurement of cuMF_als Fig. 4 (`kernels-abi/src/hermitian_phases.rs`).

@@ -8,22 +8,55 @@
 //! * [`cg_matrix_free`]: the same CG without A: it applies A_u through the row's entries, so it
 //!   replaces get_hermitian as well (its own signature, see the file).
 //!
-//! Same run: `rustmf train --device gpu --input synth:netflix:1 --explicit --lambda 0.05
-//! --factors 100 --iterations 3 --bench-warmup 1 --solver cholesky,lu,cg,cg-mf,cublas-lu --cg-steps 3
-//! --hermitian 9` on one H100 80GB HBM3, 2026-12-07, revision 8b2fe14 (`benches/results/issue17/`):
-//! median of 2 iterations (min–max), both sides, A formed by get_hermitian v9 (60 ms of each
-//! iteration) except matrix-free CG, which forms none.
+//! | solver | file | paper |
+//! |---|---|---|
+//! | Cholesky | [`cholesky`] | §IV |
+//! | LU, no pivoting | [`lu`] | §IV (cuBLAS parity) |
+//! | cuBLAS LU (getrf + getrs) | host `cublas_lu.rs` | baseline |
+//! | CG, 3 steps, fp32 or fp16 A | [`cg`] | §IV-A, Sol. 3; §IV-B, Sol. 4 |
+//! | CG, 3 steps, matrix-free | [`cg_matrix_free`] | beyond |
 //!
-//! | solver | file | paper | iteration ms | solve ms |
-//! |---|---|---|---:|---:|
-//! | Cholesky | [`cholesky`] | §IV | 430 (430–431) | 370 |
-//! | LU, no pivoting | [`lu`] | §IV (cuBLAS parity) | 187 (187–187) | 127 |
-//! | cuBLAS LU (getrf + getrs) | host `cublas_lu.rs` | baseline | 234 (232–236) | 174 |
-//! | CG, 3 steps | [`cg`] | §IV-A, Sol. 3 | 86.4 (85.9–86.9) | 26.3 |
-//! | CG, 3 steps, matrix-free | [`cg_matrix_free`] | beyond | 74.1 (73.9–74.2) | 73.9 |
+//! Same run, quoted from the results by `rustmf experiment quote` (`rustmf experiment run
+//! benches/experiments/cumf-fig5-solvers.toml`, cuMF_als Fig. 5): one ALS iteration of the
+//! Netflix-shaped preset, both sides, A formed by get_hermitian v8 (the GPU default) except
+//! matrix-free CG, which forms none; the rate is get_hermitian's.
 //!
-//! CG with A in fp16 (§IV-B, Sol. 4), same run, `kernel-bench`: 23.9 ms for the solve against fp32's
-//! 24.8 ms (both sides, A read once into shared memory: 442 against 827 GB/s of DRAM traffic).
+//! <!-- experiment-table: benches/results/cumf-fig5-solvers/nvidia-h100-80gb-hbm3 only: netflix -->
+//! *train cases*
+//!
+//! Every case: dataset=netflix, device=gpu, feedback=explicit, f=100, lambda=0.05, hermitian=v8.
+//!
+//! | case | status | median | min – max | ± | n | rate | % of peak |
+//! |---|---|---:|---:|---:|---:|---:|---:|
+//! | solver=lu fp16=false | measured | 241.635 ms | 241.592 ms – 241.679 ms | 0.0% | 10 | 18.001 TFLOP/s | 26.9% |
+//! | solver=cg3 fp16=false | measured | 137.784 ms | 137.747 ms – 137.938 ms | 0.1% | 10 | 18.002 TFLOP/s | 26.9% |
+//! | solver=cg3 fp16=true | measured | 137.025 ms | 136.948 ms – 137.167 ms | 0.1% | 10 | 17.993 TFLOP/s | 26.9% |
+//! | solver=cholesky fp16=false | measured | 485.666 ms | 485.609 ms – 485.725 ms | 0.0% | 10 | 18.003 TFLOP/s | 26.9% |
+//! | solver=cublas-lu fp16=false | measured | 286.035 ms | 285.997 ms – 289.381 ms | 0.6% | 10 | 18.001 TFLOP/s | 26.9% |
+//! | solver=cg3-mf fp16=false | measured | 74.459 ms | 73.653 ms – 74.892 ms | 0.8% | 10 |  |  |
+//!
+//! ± is half the min–max range as a share of the median. Rates — train (TFLOP/s): get_hermitian's useful FLOP
+//! (nnz·f(f+1)/2 FMAs per side) over its median time.
+//! <!-- end experiment-table -->
+//!
+//! CG's solve alone, fp32 against fp16 A (`cumf-fig7b-cg-bandwidth.toml`, Fig. 7b): the bytes CG
+//! moves over its time.
+//!
+//! <!-- experiment-table: benches/results/cumf-fig7b-cg-bandwidth/nvidia-h100-80gb-hbm3 -->
+//! *cg cases*
+//!
+//! Every case: dataset=netflix, feedback=explicit, f=100, lambda=0.05.
+//!
+//! | case | status | median | min – max | ± | n | rate | % of peak |
+//! |---|---|---:|---:|---:|---:|---:|---:|
+//! | precision=fp32 steps=3 | measured | 24.840 ms | 24.791 ms – 24.842 ms | 0.1% | 5 | 825.917 GB/s | 31.4% |
+//! | precision=fp32 steps=6 | measured | 24.802 ms | 24.801 ms – 24.803 ms | 0.0% | 5 | 827.190 GB/s | 31.4% |
+//! | precision=fp16 steps=3 | measured | 23.950 ms | 23.942 ms – 23.952 ms | 0.0% | 5 | 440.774 GB/s | 16.8% |
+//! | precision=fp16 steps=6 | measured | 23.913 ms | 23.866 ms – 23.916 ms | 0.1% | 5 | 441.457 GB/s | 16.8% |
+//!
+//! ± is half the min–max range as a share of the median. Rates — cg (GB/s): DRAM bytes CG moves (A once, b and x) over
+//! the median time; % of a device copy's rate.
+//! <!-- end experiment-table -->
 //!
 //! Shared signature: the argument structs `SolveDirect` and `SolveCg` of `kernels-abi/src/solve.rs`
 //! (`n`, `row_begin`, A as f32 or fp16, b, x, ...), turned by the entry adapters into views of

@@ -20,18 +20,37 @@
 //! * [`exclude`]: marks each user's excluded items in a dense score matrix;
 //! * [`rescore`]: exact scores of approximate candidates (after a TF32 GEMM or `score_tf32`).
 //!
-//! Same run: `rustmf infer-bench --backends gpu-fused,gpu-fused-tf32,gpu-fused-wgmma,gpu-tf32,gpu-sgemm
-//! --threads 0 --items 5600000 --factors 64 --k 100 --exclude 50 --warmup 1 --repeats 7 --batch 1000`
-//! on one H100 80GB HBM3, 2026-12-07, revision 8b2fe14 (`benches/results/issue17/`): one batch of
-//! 1000 users, median of 7 (min–max); every backend's answers have recall 1.0 against `gpu-fused`.
+//! | backend | kernels |
+//! |---|---|
+//! | `gpu-fused` | [`score`] sample + filter, [`select`] |
+//! | `gpu-fused-tf32` | [`score_tf32`] filter, [`rescore`], [`select`] |
+//! | `gpu-fused-wgmma` | `score_wgmma` filter (sm_90a), [`rescore`], [`select`] |
+//! | `gpu-tf32` | cuBLAS TF32 GEMM, [`select`], [`rescore`] |
+//! | `gpu-sgemm` | cuBLAS SGEMM, [`exclude`], [`select`] (dense) |
 //!
-//! | backend | kernels | ms per batch |
-//! |---|---|---:|
-//! | `gpu-fused` | [`score`] sample + filter, [`select`] | 17.79 (17.76–17.82) |
-//! | `gpu-fused-tf32` | [`score_tf32`] filter, [`rescore`], [`select`] | 4.78 (4.77–4.82) |
-//! | `gpu-fused-wgmma` | `score_wgmma` filter (sm_90a), [`rescore`], [`select`] | 6.05 (6.01–6.09) |
-//! | `gpu-tf32` | cuBLAS TF32 GEMM, [`select`], [`rescore`] | 51.10 (51.04–51.16) |
-//! | `gpu-sgemm` | cuBLAS SGEMM, [`exclude`], [`select`] (dense) | 59.81 (59.70–59.92) |
+//! Same run, quoted from the results by `rustmf experiment quote` (`rustmf experiment run
+//! benches/experiments/lfm1b-inference.toml`): one batch of 1000 users against 5.6M items, f = 64,
+//! k = 100, beside the CPU scorers and PyTorch `mm` + `topk` on the same GPU.
+//!
+//! <!-- experiment-table: benches/results/lfm1b-inference/nvidia-h100-80gb-hbm3 only: batch=1000 -->
+//! *infer cases*
+//!
+//! Every case: f=64, batch=1000, k=100, users=120322, items=5600000.
+//!
+//! | case | status | median | min – max | ± | n | rate | % of peak |
+//! |---|---|---:|---:|---:|---:|---:|---:|
+//! | backend=gpu-fused | measured | 17.755 ms | 17.754 ms – 17.785 ms | 0.1% | 3 | 40371.206 GFLOP/s |  |
+//! | backend=gpu-fused-tf32 | measured | 4.702 ms | 4.702 ms – 4.718 ms | 0.2% | 3 | 152432.022 GFLOP/s |  |
+//! | backend=gpu-fused-wgmma | measured | 5.908 ms | 5.861 ms – 5.936 ms | 0.6% | 3 | 121321.347 GFLOP/s |  |
+//! | backend=gpu-sgemm | measured | 59.757 ms | 59.753 ms – 59.759 ms | 0.0% | 3 | 11995.249 GFLOP/s |  |
+//! | backend=gpu-tf32 | measured | 50.836 ms | 50.805 ms – 50.878 ms | 0.1% | 3 | 14100.265 GFLOP/s |  |
+//! | threads=0 backend=cpu-mt | measured | 597.773 ms | 597.145 ms – 599.495 ms | 0.2% | 3 | 1199.117 GFLOP/s |  |
+//! | backend=cpu1 | measured | 8.054 s | 8.034 s – 8.166 s | 0.8% | 3 | 88.999 GFLOP/s |  |
+//! | peer=torch-topk backend=torch-mm-topk | measured | 91.288 ms | 91.273 ms – 91.450 ms | 0.1% | 3 | 7852.093 GFLOP/s |  |
+//!
+//! ± is half the min–max range as a share of the median. Rates — infer (GFLOP/s): exact scoring FLOP (batch·items·f
+//! FMAs) over the median batch time.
+//! <!-- end experiment-table -->
 //!
 //! Keys. A score maps to a u32 that orders like the score ([`score_key`]; NaN ranks as −∞, as in
 //! the CPU reference). The 64-bit key of an entry is `score_key << 32 | !item`, so larger keys
