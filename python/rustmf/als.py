@@ -348,32 +348,47 @@ class _AlsBase:
         pass on the model's scorer (the GPU's fused kernels with use_gpu)."""
         self._check_fitted()
         single = np.isscalar(userid)
-        n_users = self._user_factors.shape[0]
-        if recalculate_user:
-            if user_items is None:
-                raise ValueError("recalculate_user=True needs user_items (the users' interactions)")
-            users = np.atleast_1d(np.asarray(userid))
-            rows = self._rows_for(users, user_items, n_users, "user_items")
-            queries = self._fold_in(self._item_factors, rows)
-        else:
-            users = _ids(userid, n_users, "userid")
-            rows = self._rows_for(users, user_items, n_users, "user_items")
-            queries = self._user_factors[users]
+        users, rows, queries = self._queries(
+            userid, user_items, recalculate_user, self._user_factors, self._item_factors, "user"
+        )
         exclude = None
         if filter_already_liked_items:
             exclude = rows if rows is not None else self._seen_rows(users)
         ids, scores = self._top(queries, N, exclude, filter_items, items, self._item_factors, "items")
         return self._one_or_many(single, ids, scores)
 
+    def _queries(self, ids, interactions, recalculate, own, fixed, kind):
+        """(ids, their rows of `interactions` or None, their query vectors) for `kind` ("user" or
+        "item"): the rows of `own` at `ids`, or with `recalculate` the factors their interactions
+        give against `fixed`."""
+        n = own.shape[0]
+        rows_name = f"{kind}_items" if kind == "user" else "item_users"
+        if not recalculate:
+            ids = _ids(ids, n, f"{kind}id")
+            return ids, self._rows_for(ids, interactions, n, rows_name), own[ids]
+        if interactions is None:
+            raise ValueError(f"recalculate_{kind}=True needs {rows_name} (the {kind}s' interactions)")
+        ids = np.atleast_1d(np.asarray(ids))
+        rows = self._rows_for(ids, interactions, n, rows_name)
+        return ids, rows, self._fold_in(fixed, rows)
+
+    def _unit_rows(self, name, factors):
+        """`factors` with rows scaled to unit length (kept until the factors change)."""
+        key = f"{name}-normalized-factors"
+        if key not in self._cache:
+            self._cache[key] = _normalized(factors)
+        return self._cache[key]
+
     def _seen_rows(self, users):
         """The training items of `users`, as recorded at fit (or in the loaded folder)."""
         if self._model is None:
             raise ValueError("filter_already_liked_items needs user_items for a model that was not fitted here")
-        indptr, indices = self._model.seen
-        n_items = self._item_factors.shape[0]
-        seen = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(indptr) - 1, n_items)
-        )
+        seen = self._cache.get("seen")
+        if seen is None:
+            indptr, indices = self._model.seen
+            shape = (len(indptr) - 1, self._item_factors.shape[0])
+            seen = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=shape)
+            self._cache["seen"] = seen
         return seen[users]
 
     def similar_items(self, itemid, N=10, recalculate_item=False, item_users=None, filter_items=None, items=None):
@@ -381,18 +396,10 @@ class _AlsBase:
         (ids, scores) for one id, or arrays for many."""
         self._check_fitted()
         single = np.isscalar(itemid)
-        n_items = self._item_factors.shape[0]
-        if recalculate_item:
-            if item_users is None:
-                raise ValueError("recalculate_item=True needs item_users (the items' interactions)")
-            ids = np.atleast_1d(np.asarray(itemid))
-            rows = self._rows_for(ids, item_users, n_items, "item_users")
-            queries = self._fold_in(self._user_factors, rows)
-        else:
-            queries = self._item_factors[_ids(itemid, n_items, "itemid")]
-        normal = self._cache.get("items-normalized-factors")
-        if normal is None:
-            normal = self._cache["items-normalized-factors"] = _normalized(self._item_factors)
+        _, _, queries = self._queries(
+            itemid, item_users, recalculate_item, self._item_factors, self._user_factors, "item"
+        )
+        normal = self._unit_rows("items", self._item_factors)
         ids, scores = self._top(_normalized(queries), N, None, filter_items, items, normal, "items-cosine")
         return self._one_or_many(single, ids, scores)
 
@@ -401,9 +408,7 @@ class _AlsBase:
         self._check_fitted()
         single = np.isscalar(userid)
         queries = self._user_factors[_ids(userid, self._user_factors.shape[0], "userid")]
-        normal = self._cache.get("users-normalized-factors")
-        if normal is None:
-            normal = self._cache["users-normalized-factors"] = _normalized(self._user_factors)
+        normal = self._unit_rows("users", self._user_factors)
         ids, scores = self._top(_normalized(queries), N, None, filter_users, users, normal, "users-cosine")
         return self._one_or_many(single, ids, scores)
 
