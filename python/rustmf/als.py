@@ -500,6 +500,18 @@ class _AlsBase:
         """As `user_ids`, for items."""
         return None if self._model is None else self._model.item_ids
 
+    def user_index(self, user_id):
+        """The row of the user with original id `user_id` (KeyError where the model has none)."""
+        if self._model is None:
+            raise ValueError("the model has no ids yet: call fit() or load() first")
+        return self._model.user_index(str(user_id))
+
+    def item_index(self, item_id):
+        """The row of the item with original id `item_id` (KeyError where the model has none)."""
+        if self._model is None:
+            raise ValueError("the model has no ids yet: call fit() or load() first")
+        return self._model.item_index(str(item_id))
+
 
 def _rustmf_has_gpu():
     """Whether a GPU can be used (`use_gpu=None` also needs `factors` in `rustmf._rustmf.GPU_FACTORS`)."""

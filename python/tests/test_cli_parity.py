@@ -14,7 +14,7 @@ import rustmf
 
 def cli():
     if os.environ.get("RUSTMF_CLI"):
-        return os.environ["RUSTMF_CLI"]
+        return os.path.abspath(os.environ["RUSTMF_CLI"])
     root = pathlib.Path(__file__).resolve().parents[2]
     for profile in ("release", "debug"):
         path = root / "target" / profile / "rustmf"
@@ -48,3 +48,28 @@ def test_python_and_cli_train_the_same_factors(tmp_path, solver, use_cg):
     theirs = rustmf.als.load(tmp_path / "model")
     np.testing.assert_array_equal(ours.user_factors, theirs.user_factors)
     np.testing.assert_array_equal(ours.item_factors, theirs.item_factors)
+
+
+def test_a_cli_model_with_string_ids_recommends_the_same_in_python(tmp_path, rng):
+    users = [f"user_{i}" for i in range(60)]
+    films = [f"film_{j}" for j in range(45)]
+    lines = ["userId,movieId,rating"]
+    for u in users:
+        for j in rng.choice(len(films), int(rng.integers(3, 15)), replace=False):
+            lines.append(f"{u},{films[j]},{rng.integers(1, 6)}.0")
+    (tmp_path / "ratings.csv").write_text("\n".join(lines) + "\n")
+    run = lambda *args: subprocess.run([cli(), *args], check=True, capture_output=True, text=True, cwd=tmp_path)
+    run("data", "convert", "ratings.csv", "--format", "triplets", "--header", "--string-ids", "-o", "ratings.st")
+    run("train", "--input", "ratings.st", "--explicit", "--factors", "8", "--iterations", "5", "--out", "model")
+    asked = [users[i] for i in rng.choice(len(users), 4, replace=False)]
+    import json
+
+    expected = json.loads(run("recommend", "--model", "model", "--users", ",".join(asked), "--k", "5", "--json").stdout)
+    model = rustmf.als.load(tmp_path / "model").to_cpu()
+    assert isinstance(model, rustmf.als.ExplicitAlternatingLeastSquares)
+    for rec in expected["recommendations"]:
+        ids, scores = model.recommend(model.user_index(rec["user"]), N=5)
+        assert [model.item_ids[i] for i in ids] == rec["items"]
+        np.testing.assert_allclose(scores, rec["scores"], rtol=1e-6)
+    with pytest.raises(KeyError, match="nobody.*is not in the model"):
+        model.user_index("nobody")

@@ -187,21 +187,22 @@ impl TrainedModel {
         self.seen.validate(i.n_users, i.n_items)
     }
 
-    /// The row of the user with external id `id`.
+    /// The row of the user with external id `id` (of the `model.json` shape, so that it works on a
+    /// model whose factors are held elsewhere, as the Python bindings do).
     pub fn user_index(&self, id: &str) -> Result<usize> {
-        lookup(&self.users, self.factors.n_users(), id).ok_or_else(|| {
+        lookup(&self.users, self.info.n_users, id).ok_or_else(|| {
             anyhow::anyhow!(
-                "user {id:?} is not in the model's training data ({} users); for a new user, pass their \
-                 interactions with --new-user",
-                self.factors.n_users()
+                "user {id:?} is not in the model's training data ({} users); for a new user, fold in their \
+                 interactions (CLI: --new-user; Python: recalculate_user)",
+                self.info.n_users
             )
         })
     }
 
     /// The row of the item with external id `id`.
     pub fn item_index(&self, id: &str) -> Result<usize> {
-        lookup(&self.items, self.factors.n_items(), id).ok_or_else(|| {
-            anyhow::anyhow!("item {id:?} is not in the model's training data ({} items)", self.factors.n_items())
+        lookup(&self.items, self.info.n_items, id).ok_or_else(|| {
+            anyhow::anyhow!("item {id:?} is not in the model's training data ({} items)", self.info.n_items)
         })
     }
 
