@@ -60,7 +60,7 @@ fn factors_that_cannot_fit_are_refused_before_reading_data() {
 #[test]
 fn numeric_options_reach_their_rule_even_when_negative() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["train", "--input", "synth:demo", "--lambda", "-1"], "'--lambda <LAMBDA>': must be ≥ 0, got -1"),
         (&["train", "--input", "synth:demo", "--alpha", "inf"], "'--alpha <ALPHA>': must be a finite number, got inf"),
         (&["train", "--input", "synth:demo", "--iterations", "0"], "'--iterations <ITERATIONS>': must be ≥ 1, got 0"),
@@ -68,6 +68,8 @@ fn numeric_options_reach_their_rule_even_when_negative() {
         (&["train", "--input", "synth:demo", "--factors", "64,-2"], "'--factors <FACTORS>': must be ≥ 1, got -2"),
         (&["eval", "--model", "m", "--k", "0"], "'--k <K>': must be ≥ 1, got 0"),
         (&["infer-bench", "--repeats", "0"], "'--repeats <REPEATS>': must be ≥ 1, got 0"),
+        (&["kernel-bench", "--cg-steps", "-1"], "'--cg-steps <CG_STEPS>': must be ≥ 1, got -1"),
+        (&["infer-bench", "--items", "9", "--users", "5", "--user-rows", "nowhere.npy"], "reading nowhere.npy"),
         (&["data", "bench", "--repeats", "0"], "'--repeats <REPEATS>': must be ≥ 1, got 0"),
         (&["data", "synth", "--scale", "-2", "-o", "x.st"], "'--scale <SCALE>': must be > 0, got -2"),
     ];

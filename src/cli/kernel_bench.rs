@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = super::args::hermitian)]
     hermitian: Vec<Hermitian>,
     /// CG steps of the bandwidth measurement.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = cg_steps, allow_negative_numbers = true)]
     cg_steps: u32,
     /// Skip the CG bandwidth measurement.
     #[arg(long)]
@@ -242,4 +242,10 @@ mod gpu {
         p.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
         p
     }
+}
+
+/// `--cg-steps`: an integer in 1..=u32::MAX.
+fn cg_steps(s: &str) -> Result<u32, String> {
+    let v = super::args::count1(s)?;
+    u32::try_from(v).map_err(|_| format!("must be ≤ {}, got {s}", u32::MAX))
 }

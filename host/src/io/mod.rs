@@ -51,21 +51,26 @@ pub fn npy_bytes(m: &Matrix) -> Vec<u8> {
 }
 
 /// Export a CSR matrix as `indptr.npy` (int64), `indices.npy` (int32), `data.npy` (float32) and
-/// `shape.json` in `dir` — what `scipy.sparse.csr_matrix((data, indices, indptr), shape)` takes.
+/// `shape.json` in `dir` — what `scipy.sparse.csr_matrix((data, indices, indptr), shape)` takes —
+/// written as a whole with a `manifest.json` of checksums, as model folders
+/// ([`write_dir_atomically`]): a failed or killed export leaves the old folder or none.
 pub fn export_csr(dir: &Path, m: &crate::data::Csr) -> Result<()> {
     anyhow::ensure!(m.is_csr(), "export_csr needs a CSR matrix");
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let ip = m.indptr();
     let ip = ip.to_proper();
-    let b: Vec<u8> = ip.iter().flat_map(|v| (*v as i64).to_le_bytes()).collect();
-    write_atomic(&dir.join("indptr.npy"), &npy_raw("<i8", &[ip.len()], &b))?;
-    let b: Vec<u8> = m.indices().iter().flat_map(|v| (*v as i32).to_le_bytes()).collect();
-    write_atomic(&dir.join("indices.npy"), &npy_raw("<i4", &[m.nnz()], &b))?;
-    let b: Vec<u8> = m.data().iter().flat_map(|v| v.to_le_bytes()).collect();
-    write_atomic(&dir.join("data.npy"), &npy_raw("<f4", &[m.nnz()], &b))?;
-    let shape = serde_json::json!({"rows": m.rows(), "cols": m.cols(), "nnz": m.nnz()});
-    write_atomic(&dir.join("shape.json"), shape.to_string().as_bytes())?;
-    Ok(())
+    write_dir_atomically(dir, |tmp| {
+        let mut files = manifest::ManifestWriter::new(tmp);
+        let b: Vec<u8> = ip.iter().flat_map(|v| (*v as i64).to_le_bytes()).collect();
+        files.add("indptr.npy", &npy_raw("<i8", &[ip.len()], &b))?;
+        let b: Vec<u8> = m.indices().iter().flat_map(|v| (*v as i32).to_le_bytes()).collect();
+        files.add("indices.npy", &npy_raw("<i4", &[m.nnz()], &b))?;
+        let b: Vec<u8> = m.data().iter().flat_map(|v| v.to_le_bytes()).collect();
+        files.add("data.npy", &npy_raw("<f4", &[m.nnz()], &b))?;
+        let shape = serde_json::json!({"rows": m.rows(), "cols": m.cols(), "nnz": m.nnz()});
+        files.add("shape.json", shape.to_string().as_bytes())?;
+        files.finish()
+    })
+    .with_context(|| format!("exporting the CSR matrix to {}", dir.display()))
 }
 
 /// Write `m` as `.npy` (atomically).
@@ -205,6 +210,26 @@ pub fn load_factors(path: &Path) -> Result<Factors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csr_export_is_written_as_a_whole_with_checksums() {
+        let csr = crate::data::interactions_from_triplets(3, 4, &[(0, 1, 2.0), (2, 3, 5.0), (2, 0, 1.5)]).csr;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("csr");
+        export_csr(&dir, &csr).unwrap();
+        let files = manifest::read_verified(&dir).unwrap();
+        let names: Vec<&str> = files.keys().map(String::as_str).collect();
+        assert_eq!(names, ["data.npy", "indices.npy", "indptr.npy", "shape.json"]);
+        let indptr = parse_npy_vector(&files["indptr.npy"], "<i8", 8).unwrap();
+        let indptr: Vec<i64> = indptr.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(indptr, [0, 1, 1, 3]);
+        export_csr(&dir, &csr).unwrap();
+        let foreign = root.path().join("not-ours");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+        assert!(export_csr(&foreign, &csr).is_err());
+        assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "keep me");
+    }
 
     #[test]
     fn npy_header_is_aligned_and_roundtrips() {
