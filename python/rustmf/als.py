@@ -86,6 +86,35 @@ def _ids(ids, n, what):
     return a
 
 
+def _new_ids(ids, what):
+    """`ids` (one or many) as an int64 array of ids >= 0 (they may be past the model's end)."""
+    a = np.atleast_1d(np.asarray(ids))
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise TypeError(f"{what} must be an integer or a 1-d array of integers, got {a.dtype} with shape {a.shape}")
+    a = a.astype(np.int64, copy=False)
+    if (a < 0).any():
+        raise IndexError(f"{what} {a[a < 0][0]} is negative")
+    return a
+
+
+def _one_row_each(matrix, ids, what):
+    rows = _csr(matrix, what)
+    if rows.shape[0] != len(ids):
+        raise ValueError(f"{what} has {rows.shape[0]} rows: it needs one per id ({len(ids)})")
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError(f"the ids for {what} repeat: give each row once")
+    return rows
+
+
+def _with_rows(factors, ids, rows):
+    """`factors` with rows `ids` set to `rows`, grown with zero rows to cover every id."""
+    n = max(factors.shape[0], int(ids.max()) + 1)
+    out = np.zeros((n, factors.shape[1]), dtype=np.float32)
+    out[: factors.shape[0]] = factors
+    out[ids] = rows
+    return out
+
+
 def _normalized(factors):
     norms = np.linalg.norm(factors, axis=1, keepdims=True)
     return np.ascontiguousarray(factors / np.maximum(norms, np.finfo(np.float32).tiny), dtype=np.float32)
@@ -433,6 +462,29 @@ class _AlsBase:
         ids = np.atleast_1d(np.asarray(itemid))
         x = self._fold_in(self._user_factors, self._rows_for(ids, item_users, self._item_factors.shape[0], "item_users"))
         return x[0] if np.isscalar(itemid) else x
+
+    def partial_fit_users(self, userids, user_items):
+        """Update (or add) the factors of `userids` from their rows of `user_items`, solved exactly
+        against the fixed item factors; ids past the end add users (those skipped get zero
+        factors). Their rows become the items `recommend` leaves out for them."""
+        self._check_fitted()
+        users = _new_ids(userids, "userids")
+        rows = _one_row_each(user_items, users, "user_items")
+        self._user_factors = _with_rows(self._user_factors, users, self._fold_in(self._item_factors, rows))
+        if self._model is not None:
+            self._model.set_user_rows(users, _arrays(rows, "user_items"))
+        self._cache.clear()
+
+    def partial_fit_items(self, itemids, item_users):
+        """As `partial_fit_users`, for items from their users' interactions (`item_users`, items x
+        users)."""
+        self._check_fitted()
+        items = _new_ids(itemids, "itemids")
+        rows = _one_row_each(item_users, items, "item_users")
+        self._item_factors = _with_rows(self._item_factors, items, self._fold_in(self._user_factors, rows))
+        if self._model is not None:
+            self._model.set_item_count(self._item_factors.shape[0])
+        self._cache.clear()
 
     # -- devices and files ---------------------------------------------------------------------
 

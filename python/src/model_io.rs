@@ -8,12 +8,12 @@
 
 use std::path::PathBuf;
 
-use numpy::{PyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use rustmf::data::IdMap;
 use rustmf::model::{Factors, Matrix, TrainedModel};
 
-use crate::arrays::{matrix, to_numpy, PyModelParts};
+use crate::arrays::{matrix, to_numpy, CsrArrays, PyModelParts};
 use crate::errors::{bad_input, failed};
 
 #[pyclass(module = "rustmf._rustmf")]
@@ -71,6 +71,42 @@ impl Model {
         self.inner.item_index(id).map_err(|e| pyo3::exceptions::PyKeyError::new_err(format!("{e:#}")))
     }
 
+    /// After `partial_fit_users`: the training items of users `users` become the rows of
+    /// `user_items` (what `recommend` leaves out for them), and the model covers every user up to the
+    /// largest of them. New users need a model whose user ids are its row numbers.
+    fn set_user_rows(&mut self, users: PyReadonlyArray1<'_, i64>, user_items: CsrArrays<'_>) -> PyResult<()> {
+        let users = users.as_slice().map_err(|_| bad_input(anyhow::anyhow!("users is not a contiguous array")))?;
+        let rows = user_items.to_csr("user_items").map_err(bad_input)?;
+        if rows.rows() != users.len() || rows.cols() != self.inner.info.n_items {
+            return Err(bad_input(anyhow::anyhow!(
+                "user_items is {}×{}, it needs one row per user ({}) and one column per item ({})",
+                rows.rows(),
+                rows.cols(),
+                users.len(),
+                self.inner.info.n_items
+            )));
+        }
+        let users: Vec<usize> = users
+            .iter()
+            .map(|&u| usize::try_from(u).map_err(|_| bad_input(anyhow::anyhow!("user {u} is negative"))))
+            .collect::<PyResult<_>>()?;
+        let n_users = users.iter().map(|&u| u + 1).max().unwrap_or(0).max(self.inner.info.n_users);
+        self.grow("user", n_users)?;
+        let lists: Vec<Vec<u32>> = rows.outer_iterator().map(|row| row.indices().to_vec()).collect();
+        self.inner.seen = self.inner.seen.with_rows(&users, &lists);
+        self.inner.info.n_users = n_users;
+        Ok(())
+    }
+
+    /// After `partial_fit_items`: the model covers `n_items` items (new items need a model whose
+    /// item ids are its row numbers).
+    fn set_item_count(&mut self, n_items: usize) -> PyResult<()> {
+        let n_items = n_items.max(self.inner.info.n_items);
+        self.grow("item", n_items)?;
+        self.inner.info.n_items = n_items;
+        Ok(())
+    }
+
     /// Write the model folder `path` with these factors, replacing a folder already there as a whole.
     fn save(
         &self,
@@ -86,6 +122,27 @@ impl Model {
         let model = TrainedModel { factors, ..self.inner.clone() };
         model.validate().map_err(bad_input)?;
         py.detach(|| rustmf::io::save_model(&path, &model)).map_err(failed)
+    }
+}
+
+impl Model {
+    /// Refuse to add `kind`s (rows past the end) to a model whose ids for them are not row numbers,
+    /// and say in `model.json` that the model was updated after training.
+    fn grow(&mut self, kind: &str, n: usize) -> PyResult<()> {
+        let (map, current) = match kind {
+            "user" => (&self.inner.users, self.inner.info.n_users),
+            _ => (&self.inner.items, self.inner.info.n_items),
+        };
+        if n > current && *map != IdMap::Identity {
+            return Err(bad_input(anyhow::anyhow!(
+                "this model's {kind}s have original ids; new {kind}s (rows {current}..{n}) would have none"
+            )));
+        }
+        let note = format!(" + partial_fit_{kind}s");
+        if !self.inner.info.train.source.ends_with(&note) {
+            self.inner.info.train.source += &note;
+        }
+        Ok(())
     }
 }
 

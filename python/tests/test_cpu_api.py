@@ -167,3 +167,35 @@ def test_split_and_metrics(user_items):
     assert rustmf.evaluation.precision_at_k(model, train, test, K=5) == m["precision"]
     for key in ("map", "ndcg", "recall"):
         assert 0.0 <= m[key] <= 1.0
+
+
+def test_partial_fit_updates_and_adds_users_and_items(user_items, rng, tmp_path):
+    model = fitted(user_items, use_cg=False, regularization=0.2, alpha=2.0)
+    items_before = model.item_factors.copy()
+    new_rows = user_items[[5, 6]]
+    model.partial_fit_users(np.array([3, 302]), new_rows)
+    assert model.user_factors.shape == (303, 8)
+    np.testing.assert_array_equal(model.user_factors[301], np.zeros(8, np.float32))
+    for r, u in enumerate([3, 302]):
+        x = implicit_row(items_before, new_rows[r].indices, new_rows[r].data, 0.2, 2.0)
+        np.testing.assert_allclose(model.user_factors[u], x, rtol=2e-4, atol=2e-5)
+    # The new rows are what recommend leaves out for them now, and the model saves and loads.
+    ids, _ = model.recommend(302, N=200)
+    assert not set(ids) & set(new_rows[1].indices)
+    model.save(tmp_path / "m")
+    assert rustmf.als.load(tmp_path / "m").user_factors.shape == (303, 8)
+    row = sp_rows(user_items, 7, 303)
+    model.partial_fit_items([200], row)
+    assert model.item_factors.shape == (201, 8)
+    x = implicit_row(model.user_factors, row.indices, row.data, 0.2, 2.0)
+    np.testing.assert_allclose(model.item_factors[200], x, rtol=2e-4, atol=2e-5)
+    with pytest.raises(ValueError, match="one per id"):
+        model.partial_fit_users([1, 2], new_rows[:1])
+
+
+def sp_rows(user_items, item, n_users):
+    """Item `item`'s users as one row over `n_users` columns."""
+    import scipy.sparse as sp
+
+    col = user_items.T.tocsr()[item]
+    return sp.csr_matrix((col.data, col.indices, [0, col.nnz]), shape=(1, n_users))

@@ -107,6 +107,24 @@ impl SeenItems {
             .map_err(|e| anyhow::anyhow!("seen items are not a valid CSR pattern: {}", e.3))
     }
 
+    /// These items with the rows of `users` replaced by `rows` (each sorted, distinct); users at or
+    /// past the end are added, and those between the old end and them have none.
+    pub fn with_rows(&self, users: &[usize], rows: &[Vec<u32>]) -> SeenItems {
+        let replaced: std::collections::HashMap<usize, &Vec<u32>> = users.iter().copied().zip(rows).collect();
+        let n = users.iter().map(|&u| u + 1).max().unwrap_or(0).max(self.n_users());
+        let mut out = SeenItems { indptr: Vec::with_capacity(n + 1), items: Vec::with_capacity(self.items.len()) };
+        out.indptr.push(0);
+        for u in 0..n {
+            match replaced.get(&u) {
+                Some(row) => out.items.extend_from_slice(row),
+                None if u < self.n_users() => out.items.extend_from_slice(self.row(u)),
+                None => {}
+            }
+            out.indptr.push(out.items.len() as u64);
+        }
+        out
+    }
+
     /// Check the shape against a model of `n_users` × `n_items`.
     pub fn validate(&self, n_users: usize, n_items: usize) -> Result<()> {
         anyhow::ensure!(self.n_users() == n_users, "seen items list {} users, the model {n_users}", self.n_users());
@@ -235,6 +253,15 @@ mod tests {
         let cfg = AlsConfig { implicit: false, factors: 2, ..AlsConfig::default() };
         TrainedModel::new(init_factors(2, 3, 2, 1, 1.0), &x, "x", &cfg, SplitRecord::None, serde_json::Value::Null)
             .unwrap()
+    }
+
+    #[test]
+    fn seen_rows_are_replaced_and_added() {
+        let seen = model().seen;
+        let next = seen.with_rows(&[1, 3], &[vec![0, 2], vec![1]]);
+        assert_eq!((next.n_users(), next.row(0), next.row(1)), (4, &[0, 2][..], &[0, 2][..]));
+        assert_eq!((next.row(2), next.row(3)), (&[][..], &[1][..]));
+        next.validate(4, 3).unwrap();
     }
 
     #[test]
