@@ -260,7 +260,7 @@ fn malformed_specs_name_the_line() {
     assert!(e.contains("line 3"), "{e}");
     // An unknown value.
     let e = err(&TINY.replace("\"cholesky\", \"cg\"", "\"cholesky\", \"qr\""));
-    assert!(e.contains("line 14") && e.contains("unknown variant `qr`"), "{e}");
+    assert!(e.contains("line 14") && e.contains("unknown solver \"qr\""), "{e}");
     // A name that refers to nothing.
     let e = err(&TINY.replace("threads = 1", "threads = 1\ndatasets = \"netflix\""));
     assert!(e.contains("no dataset named \"netflix\"") && e.contains("line 16"), "{e}");

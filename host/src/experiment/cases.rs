@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::spec::{hermitians, DeviceName, Feedback, PeerName, PhaseStaging, Precision, SolverName, Spec};
+use super::spec::{hermitians, DeviceName, Feedback, PeerName, PhaseStaging, Precision, Spec};
 use crate::model::Hermitian;
 use crate::serve::sim::SimConfig;
 use crate::serve::ScorerBackend;
@@ -198,7 +198,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                 for &s in &t.solver {
                                     let steps = if s.is_cg() { t.cg_steps.clone() } else { vec![0] };
                                     let hs = if gpu { versions.clone() } else { vec![Hermitian::DEFAULT] };
-                                    let fp16s = if gpu && s == SolverName::Cg { t.fp16.clone() } else { vec![false] };
+                                    let fp16s = if gpu && s.is_cg_on_formed_a() { t.fp16.clone() } else { vec![false] };
                                     let threads = if gpu { vec![0] } else { t.threads.clone() };
                                     for &n in &steps {
                                         for &h in &hs {
@@ -397,9 +397,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                     for s in &t.solver {
                         let add: Vec<(String, usize)> = match s {
                             _ if gpu => vec![("cg".into(), 3)],
-                            SolverName::Cholesky | SolverName::Lu | SolverName::CublasLu => {
-                                vec![("cholesky".into(), 0)]
-                            }
+                            _ if !s.is_cg() => vec![("cholesky".into(), 0)],
                             _ => t.cg_steps.iter().map(|&n| ("cg".to_string(), n)).collect(),
                         };
                         for a in add {

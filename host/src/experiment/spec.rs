@@ -173,40 +173,37 @@ impl Feedback {
     }
 }
 
-/// A solver as `train --solver` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SolverName {
-    Cholesky,
-    Lu,
-    Cg,
-    CublasLu,
-    CgMf,
-    CgMfUsers,
-    CgMfItems,
+/// A solver as `train --solver` spells it: one of [`SolverChoice::NAMES`], whose meaning
+/// [`SolverChoice::from_name`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SolverName(&'static str);
+
+impl<'de> Deserialize<'de> for SolverName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SolverChoice::NAMES.iter().find(|&&n| n == s).map(|&n| SolverName(n)).ok_or_else(|| {
+            de::Error::custom(format!("unknown solver {s:?} (known: {})", SolverChoice::NAMES.join(", ")))
+        })
+    }
 }
 
 impl SolverName {
-    pub fn is_cg(self) -> bool {
-        matches!(self, SolverName::Cg | SolverName::CgMf | SolverName::CgMfUsers | SolverName::CgMfItems)
-    }
-    pub fn gpu_only(self) -> bool {
-        matches!(self, SolverName::CublasLu | SolverName::CgMf | SolverName::CgMfUsers | SolverName::CgMfItems)
-    }
+    pub const CHOLESKY: SolverName = SolverName("cholesky");
+
     /// The training grid's choice, with `steps` CG steps.
     pub fn choice(self, steps: usize) -> SolverChoice {
-        let matrix_free = match self {
-            SolverName::CgMf => MatrixFree::Both,
-            SolverName::CgMfUsers => MatrixFree::Users,
-            SolverName::CgMfItems => MatrixFree::Items,
-            _ => MatrixFree::Off,
-        };
-        let solver = match self {
-            SolverName::Cholesky => Solver::Cholesky,
-            SolverName::Lu | SolverName::CublasLu => Solver::Lu,
-            _ => Solver::Cg { steps, tol: None },
-        };
-        SolverChoice { solver, cublas_lu: self == SolverName::CublasLu, matrix_free }
+        SolverChoice::from_name(self.0, steps, None).expect("a SolverName is one of SolverChoice::NAMES")
+    }
+    pub fn is_cg(self) -> bool {
+        matches!(self.choice(1).solver, Solver::Cg { .. })
+    }
+    pub fn gpu_only(self) -> bool {
+        let c = self.choice(1);
+        c.cublas_lu || c.matrix_free != MatrixFree::Off
+    }
+    /// CG on a formed A (the solver that can store A in fp16).
+    pub fn is_cg_on_formed_a(self) -> bool {
+        self.is_cg() && self.choice(1).matrix_free == MatrixFree::Off
     }
 }
 
@@ -509,7 +506,7 @@ fn alpha() -> Vec<f32> {
     vec![1.0]
 }
 fn cholesky() -> Vec<SolverName> {
-    vec![SolverName::Cholesky]
+    vec![SolverName::CHOLESKY]
 }
 fn three() -> Vec<usize> {
     vec![3]
