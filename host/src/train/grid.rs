@@ -251,4 +251,13 @@ mod tests {
         };
         assert!(options.fp16 && options.batch_rows == Some(64) && options.matrix_free == MatrixFree::Both);
     }
+
+    #[test]
+    fn every_solver_name_parses_to_its_label() {
+        let labels: Vec<String> =
+            SolverChoice::NAMES.iter().map(|n| SolverChoice::from_name(n, 3, None).unwrap().name()).collect();
+        assert_eq!(labels, ["cholesky", "lu", "cg3", "cublas-lu", "cg3-mf", "cg3-mf-users", "cg3-mf-items"]);
+        let e = SolverChoice::from_name("qr", 3, None).unwrap_err().to_string();
+        assert!(e.contains("unknown solver \"qr\"") && e.contains("cg-mf-items"), "{e}");
+    }
 }
