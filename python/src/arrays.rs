@@ -26,17 +26,20 @@ pub struct CsrArrays<'py> {
 }
 
 impl CsrArrays<'_> {
-    /// The checked CSR matrix (`what` names it in errors: "user_items", "test_user_items").
-    pub fn to_csr(&self, what: &str) -> Result<Csr> {
+    /// The checked CSR matrix (`what` names it in errors: "user_items", "test_user_items"),
+    /// checked and copied without the GIL.
+    pub fn to_csr(&self, py: Python<'_>, what: &str) -> Result<Csr> {
         let indptr = contiguous(&self.indptr, what, "indptr")?;
         let indices = contiguous(&self.indices, what, "indices")?;
         let data = contiguous(&self.data, what, "data")?;
-        csr(indptr, indices, data, self.n_cols).with_context(|| format!("{what} is not a valid CSR matrix"))
+        let n_cols = self.n_cols;
+        py.detach(|| csr(indptr, indices, data, n_cols)).with_context(|| format!("{what} is not a valid CSR matrix"))
     }
 
     /// [`CsrArrays::to_csr`] with identity id maps, and its column-major copy.
-    pub fn to_interactions(&self, what: &str) -> Result<Interactions> {
-        Ok(Interactions::from_csr(self.to_csr(what)?, IdMap::Identity, IdMap::Identity))
+    pub fn to_interactions(&self, py: Python<'_>, what: &str) -> Result<Interactions> {
+        let rows = self.to_csr(py, what)?;
+        Ok(py.detach(|| Interactions::from_csr(rows, IdMap::Identity, IdMap::Identity)))
     }
 }
 

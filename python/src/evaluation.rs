@@ -25,8 +25,8 @@ pub fn ranking_metrics<'py>(
         users: matrix(&user_factors, "user_factors").map_err(bad_input)?,
         items: matrix(&item_factors, "item_factors").map_err(bad_input)?,
     };
-    let train = train_user_items.to_csr("train_user_items").map_err(bad_input)?;
-    let test = test_user_items.to_csr("test_user_items").map_err(bad_input)?;
+    let train = train_user_items.to_csr(py, "train_user_items").map_err(bad_input)?;
+    let test = test_user_items.to_csr(py, "test_user_items").map_err(bad_input)?;
     let shape = (factors.users.rows, factors.items.rows);
     for (what, m) in [("train_user_items", &train), ("test_user_items", &test)] {
         if (m.rows(), m.cols()) != shape {
@@ -61,7 +61,7 @@ pub fn holdout<'py>(
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
         return Err(bad_input(anyhow::anyhow!("the test fraction must be in (0, 1), got {test_fraction}")));
     }
-    let data = user_items.to_interactions("ratings").map_err(bad_input)?;
+    let data = user_items.to_interactions(py, "ratings").map_err(bad_input)?;
     let (train, test) = py.detach(|| rustmf::data::input::holdout(data, test_fraction, seed)).map_err(failed)?;
     Ok((csr_to_numpy(py, &train.csr)?, csr_to_numpy(py, &test.csr)?))
 }

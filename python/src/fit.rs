@@ -93,7 +93,7 @@ pub fn fit<'py>(
     item_factors: Option<PyReadonlyArray2<'py, f32>>,
     callback: Option<Py<PyAny>>,
 ) -> PyResult<PyModelParts<'py, Model>> {
-    let train = user_items.to_interactions("user_items").map_err(bad_input)?;
+    let train = user_items.to_interactions(py, "user_items").map_err(bad_input)?;
     let config = settings.config().map_err(bad_input)?;
     let backend = settings.backend().map_err(bad_input)?;
     let init = match (user_factors, item_factors) {
@@ -169,7 +169,7 @@ pub fn fold_in<'py>(
     settings: Settings,
 ) -> PyResult<PyMatrix<'py>> {
     let items = matrix(&item_factors, "item_factors").map_err(bad_input)?;
-    let rows = user_items.to_csr("user_items").map_err(bad_input)?;
+    let rows = user_items.to_csr(py, "user_items").map_err(bad_input)?;
     let config = settings.config().map_err(bad_input)?;
     let users: Vec<rustmf::cpu::als::UserRow> =
         rows.outer_iterator().map(|row| row.iter().map(|(i, &v)| (i as u32, v)).collect()).collect();

@@ -74,9 +74,14 @@ impl Model {
     /// After `partial_fit_users`: the training items of users `users` become the rows of
     /// `user_items` (what `recommend` leaves out for them), and the model covers every user up to the
     /// largest of them. New users need a model whose user ids are its row numbers.
-    fn set_user_rows(&mut self, users: PyReadonlyArray1<'_, i64>, user_items: CsrArrays<'_>) -> PyResult<()> {
+    fn set_user_rows(
+        &mut self,
+        py: Python<'_>,
+        users: PyReadonlyArray1<'_, i64>,
+        user_items: CsrArrays<'_>,
+    ) -> PyResult<()> {
         let users = users.as_slice().map_err(|_| bad_input(anyhow::anyhow!("users is not a contiguous array")))?;
-        let rows = user_items.to_csr("user_items").map_err(bad_input)?;
+        let rows = user_items.to_csr(py, "user_items").map_err(bad_input)?;
         if rows.rows() != users.len() || rows.cols() != self.inner.info.n_items {
             return Err(bad_input(anyhow::anyhow!(
                 "user_items is {}×{}, it needs one row per user ({}) and one column per item ({})",
