@@ -195,7 +195,8 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                     for &f in &t.factors {
                         for lambda in lambdas(&t.lambda, fb, &ds) {
                             for alpha in alphas(&t.alpha, fb) {
-                                for &s in &t.solver {
+                                // cublas-lu and cg-mf* are GPU solvers: a CPU device leaves them out.
+                                for &s in t.solver.iter().filter(|s| gpu || !s.gpu_only()) {
                                     let steps = if s.is_cg() { t.cg_steps.clone() } else { vec![0] };
                                     let hs = if gpu { versions.clone() } else { vec![Hermitian::DEFAULT] };
                                     let fp16s = if gpu && s.is_cg_on_formed_a() { t.fp16.clone() } else { vec![false] };
