@@ -289,7 +289,8 @@ class _AlsBase:
     @property
     def training_report(self):
         """The last fit's (or the loaded model's) per-iteration times and losses, as a dict."""
-        self._check_fitted()
+        if self._model is None:
+            raise ValueError("no training report: the model was not fitted or loaded")
         return json.loads(self._model.info_json)["training"]
 
     # -- recommending --------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def test_bad_recommend_requests(trained, user_items):
         trained.recommend(0, user_items[0], filter_items=[999])
     with pytest.raises(ValueError, match="no factors yet"):
         model().recommend(0)
+    with pytest.raises(ValueError, match="no training report"):
+        model().training_report
 
 
 def test_nan_factors_are_refused_when_scoring(trained):
