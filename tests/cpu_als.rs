@@ -72,7 +72,7 @@ fn objective_matches_definition() {
     for implicit in [false, true] {
         let c = cfg(4, implicit, Solver::Cholesky);
         let fa = init_factors(12, 9, 4, 3, 1.0);
-        let be = CpuBackend::new(1).unwrap();
+        let mut be = CpuBackend::new(1).unwrap();
         let got = be.objective(&data, &fa, &c).unwrap();
         let dense = data.csr.to_dense();
         let mut want = 0.0f64;

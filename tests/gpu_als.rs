@@ -4,7 +4,8 @@
 //! Each version of the get_hermitian list (`rustmf-kernel-abi`) gets its checks without an edit
 //! here; those of the sm_90a image (`wgmma`) are reported ignored on GPUs other than the H100/H200.
 //! The phase variants of cuMF_als Fig. 4 (`hermitian_phases`) are checked per staging: the full
-//! one against the CPU, the shortened ones for writing nothing.
+//! one against the CPU, the shortened ones for writing nothing. The objective and the test RMSE
+//! computed on the device (`loss`) against the CPU's.
 mod common;
 
 use common::{case_trials, expect_equal, gpu_trials, GpuCase, GpuCheck};
@@ -34,6 +35,10 @@ fn main() {
         ("als::cg3_matrix_free_on_each_side_matches_cpu_cg3", cg3_matrix_free_matches_cpu_cg3),
         ("als::cg_and_fp16_reach_exact_rmse", cg_reaches_exact_rmse),
         ("als::cg_and_fp16_reach_exact_ndcg", cg_reaches_exact_ndcg),
+        ("loss::objective_matches_cpu_every_f", objective_matches_cpu),
+        ("loss::objective_over_many_chunks_per_warp_matches_cpu", objective_many_chunks_matches_cpu),
+        ("loss::test_rmse_mae_match_cpu", test_rmse_mae_match_cpu),
+        ("loss::training_logs_the_cpu_objective_and_rmse", training_logs_match_cpu),
     ];
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
@@ -600,4 +605,134 @@ fn sentinel_launch(
     // shape is v3's, which the phase variants share.
     unsafe { gpu.launch_with(&kernel, &args, phases::launch(f, n)) }.map_err(err)?;
     Ok((gpu.download(&a).map_err(err)?, gpu.download(&b).map_err(err)?))
+}
+
+/// Random rows of 0..=`longest` entries (row 0 empty), so that rows span the loss kernel's chunks
+/// and some are longer than one; explicit ratings 1..5 or implicit counts 1..20, some implicit
+/// values 0 (which carry no weight).
+fn random_rows(rng: &mut StdRng, users: usize, items: usize, longest: usize, implicit: bool) -> Interactions {
+    let mut e = Vec::new();
+    for u in 1..users as u32 {
+        for _ in 0..rng.random_range(0..=longest) {
+            let v = if implicit { rng.random_range(0..=20) as f32 } else { rng.random_range(1..=5) as f32 };
+            e.push((u, rng.random_range(0..items as u32), v));
+        }
+    }
+    Interactions::from_entries(users, items, &e, Duplicates::Last).unwrap()
+}
+
+fn relative(got: f64, want: f64) -> f64 {
+    (got - want).abs() / want.abs().max(f64::MIN_POSITIVE)
+}
+
+/// The GPU objective of random factors on `data` against the CPU reference's.
+fn objective_against_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, data: &Interactions, cfg: &AlsConfig) -> Result<(), String> {
+    let start = als::init_factors(data.n_users(), data.n_items(), cfg.factors, rng.random(), 0.5);
+    let opts = GpuAlsOptions { solver: GpuSolver::Cholesky, ..GpuAlsOptions::default() };
+    let mut gpu_als = GpuAls::new(gpu.clone(), data, &start, opts).map_err(|e| e.to_string())?;
+    let got = gpu_als.objective(cfg).map_err(|e| e.to_string())?;
+    let mut cpu = CpuBackend::new(0).map_err(|e| e.to_string())?;
+    let want = als::AlsBackend::objective(&mut cpu, data, &start, cfg).map_err(|e| e.to_string())?;
+    // Explicit: the same fp64 products, summed in another order, and ‖θ‖² in fp32; implicit also
+    // takes the grams from cuBLAS in fp32.
+    let tolerance = if cfg.implicit { 1e-5 } else { 1e-6 };
+    let err = relative(got, want);
+    if err > tolerance || !got.is_finite() {
+        return Err(format!(
+            "f = {}, {}: GPU objective {got}, CPU {want} (relative error {err:.2e} > {tolerance:.0e})",
+            cfg.factors,
+            if cfg.implicit { "implicit" } else { "explicit" }
+        ));
+    }
+    Ok(())
+}
+
+fn objective_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    for f in SUPPORTED_F {
+        for implicit in [false, true] {
+            let data = random_rows(rng, 300, 2000, 1500, implicit);
+            let mut cfg = config(f, implicit, Solver::Cholesky);
+            cfg.lambda = rng.random_range(0.01..1.0);
+            objective_against_cpu(gpu, rng, &data, &cfg)?;
+            if implicit {
+                cfg.confidence = Confidence::Linear;
+                objective_against_cpu(gpu, rng, &data, &cfg)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// More entries than one launch has warps times chunk entries, so that every warp takes several
+/// chunks.
+fn objective_many_chunks_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    use rustmf_kernel_abi::loss;
+    let most = loss::partials(loss::launch(usize::MAX, gpu.info.multiprocessors)) / loss::SUMS * loss::CHUNK;
+    let users = 2 * most / 2000 + 2;
+    let data = random_rows(rng, users, 30_000, 4000, false);
+    if data.nnz() <= most {
+        return Err(format!("{} entries do not exceed one launch's {most}", data.nnz()));
+    }
+    objective_against_cpu(gpu, rng, &data, &config(32, false, Solver::Cholesky))
+}
+
+fn test_rmse_mae_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (users, items) = (400, 3000);
+    let data = random_rows(rng, users, items, 1200, false);
+    for f in [32, 100] {
+        let start = als::init_factors(users, items, f, rng.random(), 0.5);
+        let opts = GpuAlsOptions { solver: GpuSolver::Cholesky, ..GpuAlsOptions::default() };
+        let mut gpu_als = GpuAls::new(gpu.clone(), &data, &start, opts).map_err(|e| e.to_string())?;
+        if gpu_als.test_rmse_mae().map_err(|e| e.to_string())?.is_some() {
+            return Err("test metrics before a test matrix was given".into());
+        }
+        let test = random_rows(rng, users, items, 700, false);
+        gpu_als.set_test(&test.csr).map_err(|e| e.to_string())?;
+        let (rmse, mae) = gpu_als.test_rmse_mae().map_err(|e| e.to_string())?.ok_or("no test metrics")?;
+        let (want_rmse, want_mae) = rustmf::cpu::metrics::rmse_mae(&start, &test.csr);
+        if relative(rmse, want_rmse) > 1e-9 || relative(mae, want_mae) > 1e-9 {
+            return Err(format!("f = {f}: GPU RMSE {rmse} MAE {mae}, CPU {want_rmse} {want_mae}"));
+        }
+        let empty = Interactions::from_entries(users, items, &[], Duplicates::Last).map_err(|e| e.to_string())?;
+        gpu_als.set_test(&empty.csr).map_err(|e| e.to_string())?;
+        if gpu_als.test_rmse_mae().map_err(|e| e.to_string())? != Some((0.0, 0.0)) {
+            return Err("an empty test matrix should give RMSE 0 and MAE 0, as the CPU's".into());
+        }
+        let wrong = Interactions::from_entries(users + 1, items, &[], Duplicates::Last).map_err(|e| e.to_string())?;
+        if gpu_als.set_test(&wrong.csr).is_ok() {
+            return Err("a test matrix of another shape was accepted".into());
+        }
+    }
+    Ok(())
+}
+
+/// `train` on the GPU logs, every iteration, the objective and test RMSE the CPU computes from the
+/// factors it returns (the last iteration's, fetched at the end).
+fn training_logs_match_cpu(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (users, items) = (500, 2500);
+    let (data, test) = (random_rows(rng, users, items, 600, false), random_rows(rng, users, items, 200, false));
+    for solver in [Solver::Cholesky, Solver::Cg { steps: 3, tol: None }] {
+        let cfg = AlsConfig { iterations: 2, compute_objective: true, seed: rng.random(), ..config(64, false, solver) };
+        let matrix_free = if matches!(solver, Solver::Cg { .. }) { MatrixFree::Both } else { MatrixFree::Off };
+        let backend = Backend::Gpu {
+            device: 0,
+            options: GpuOptions { hermitian: Hermitian::version(3), matrix_free, ..GpuOptions::default() },
+            kernels: rustmf::kernels::PTX,
+        };
+        let report = train::train(&data, Some(&test), &cfg, backend).map_err(|e| e.to_string())?;
+        let last = report.iterations.last().ok_or("no iteration logged")?;
+        let factors = report.factors.as_ref().ok_or("no factors returned")?;
+        let mut cpu = CpuBackend::new(0).map_err(|e| e.to_string())?;
+        let want = als::AlsBackend::objective(&mut cpu, &data, factors, &cfg).map_err(|e| e.to_string())?;
+        let got = last.objective.ok_or("no objective logged")?;
+        let (want_rmse, _) = rustmf::cpu::metrics::rmse_mae(factors, &test.csr);
+        let got_rmse = last.test.as_ref().and_then(|m| m.rmse).ok_or("no test RMSE logged")?;
+        if relative(got, want) > 1e-6 || relative(got_rmse, want_rmse) > 1e-9 {
+            return Err(format!(
+                "{solver:?}: logged objective {got} and RMSE {got_rmse}, \
+                 CPU on the returned factors {want} and {want_rmse}"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -154,6 +154,7 @@ fn shuffles(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let out = || gpu.alloc_zeros::<f32>(n as usize, "shuffle output").map_err(gpu_err);
     let (mut o_xor, mut o_down, mut o_idx) = (out()?, out()?, out()?);
     let mut bits = gpu.alloc_zeros::<u32>(n as usize, "bits").map_err(gpu_err)?;
+    let mut wide = gpu.alloc_zeros::<f64>(n as usize, "fp64 shuffle output").map_err(gpu_err)?;
     unsafe {
         gpu.launch(&k)
             .arg(&n)
@@ -165,6 +166,7 @@ fn shuffles(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             .arg(&mut o_down)
             .arg(&mut o_idx)
             .arg(&mut bits)
+            .arg(&mut wide)
             .run(LaunchShape::cover(n as usize, 128))
     }
     .map_err(gpu_err)?;
@@ -200,7 +202,15 @@ fn shuffles(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     expect_equal(&format!("shfl_xor mask {mask}"), &gpu.download(&o_xor).map_err(gpu_err)?, &want_xor)?;
     expect_equal(&format!("shfl_down delta {delta}"), &gpu.download(&o_down).map_err(gpu_err)?, &want_down)?;
     expect_equal(&format!("shfl_idx src {src}"), &gpu.download(&o_idx).map_err(gpu_err)?, &want_idx)?;
-    expect_equal("shfl_xor on u32", &gpu.download(&bits).map_err(gpu_err)?, &want_bits)
+    let want_wide: Vec<f64> = (0..n)
+        .map(|i| {
+            let (b, l) = lane_of(i);
+            let j = b + (l ^ mask);
+            x[j as usize] as f64 + j as f64 / (1u64 << 40) as f64
+        })
+        .collect();
+    expect_equal("shfl_xor on u32", &gpu.download(&bits).map_err(gpu_err)?, &want_bits)?;
+    expect_equal("shfl_xor_f64", &gpu.download(&wide).map_err(gpu_err)?, &want_wide)
 }
 
 fn reductions(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {

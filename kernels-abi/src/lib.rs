@@ -10,6 +10,7 @@
 //! | [`hermitian_phases`] | get_hermitian cut after its load, compute or write phase, per staging of θ (Fig. 4) |
 //! | [`solve`] | the batched solvers and matrix-free CG |
 //! | [`baseline`] | the data movement around the cuBLAS get_hermitian baseline |
+//! | [`loss`] | the objective's and the test error's sums over a sparse matrix's entries |
 //! | [`topk`] | inference: selection, exclusion, fused scorers |
 //! | [`bounds`] | launch bounds (`.maxntid`, `.minnctapersm`) written into the PTX by `build.rs` |
 //! | [`registry`] | every entry point of each PTX image, for `ptx-check` and the tests |
@@ -20,6 +21,7 @@ pub mod baseline;
 pub mod bounds;
 pub mod hermitian;
 pub mod hermitian_phases;
+pub mod loss;
 pub mod registry;
 pub mod solve;
 pub mod topk;

@@ -3,7 +3,7 @@
 use crate::hermitian::{finish_entry, VERSIONS};
 use crate::hermitian_phases::{self, Staging, StopAfter};
 use crate::solve::{matrix_free, Solver};
-use crate::{baseline, topk, Entry, Image, SUPPORTED_F};
+use crate::{baseline, loss, topk, Entry, Image, SUPPORTED_F};
 
 /// One check kernel per prelude primitive (`kernels-rs/src/prelude_checks.rs`).
 pub const PRELUDE_CHECKS: [(&str, Image); 14] = [
@@ -52,6 +52,7 @@ pub fn for_each_entry(target: &str, mut visit: impl FnMut(Entry)) {
         visit(matrix_free::entry(f));
         visit(baseline::gather_entry(f));
         visit(baseline::finish_entry(f));
+        visit(loss::entry(f));
     }
     for entry in topk::SINGLE {
         visit(entry);

@@ -7,7 +7,8 @@
 //!   runs each on random data and compares with a CPU computation.
 //! * [`hermitian`], [`solve`]: the ALS kernels (get_hermitian versions, batched solvers);
 //!   [`baseline`]: the data movement around cuBLAS for the cuBLAS get_hermitian baseline;
-//!   [`topk`]: inference (top-K selection, fused scoring).
+//!   [`topk`]: inference (top-K selection, fused scoring); [`loss`]: the objective's and the test
+//!   error's sums, on the device.
 //!
 //! Every kernel is `#[no_mangle] extern "ptx-kernel"`, declared through `rustmf-kernel-abi`
 //! (`kernels-abi/`): its parameters are the fields of an argument struct (`kernel_args!`: pointers
@@ -24,6 +25,7 @@
 
 pub mod baseline;
 pub mod hermitian;
+pub mod loss;
 pub mod prelude;
 pub mod prelude_checks;
 pub mod solve;

@@ -59,7 +59,8 @@ pub unsafe extern "ptx-kernel" fn prelude_check_shared_vec4(n4: u32, x: *const f
 }
 
 /// Per thread i (n a multiple of 32): xor[i] = shfl_xor(x, mask), down[i] = shfl_down(x, delta),
-/// idx[i] = shfl_idx(x, (7·lane + src) mod 32), bits[i] = shfl_xor(bits of i, mask) as u32.
+/// idx[i] = shfl_idx(x, (7·lane + src) mod 32), bits[i] = shfl_xor(bits of i, mask) as u32,
+/// wide[i] = shfl_xor_f64(x + i·2⁻⁴⁰ in fp64, mask), a value whose low 32 bits are in use.
 #[no_mangle]
 pub unsafe extern "ptx-kernel" fn prelude_check_shuffles(
     n: u32,
@@ -71,6 +72,7 @@ pub unsafe extern "ptx-kernel" fn prelude_check_shuffles(
     out_down: *mut f32,
     out_idx: *mut f32,
     out_bits: *mut u32,
+    out_wide: *mut f64,
 ) {
     let i = global_index();
     if i >= n as usize {
@@ -81,6 +83,7 @@ pub unsafe extern "ptx-kernel" fn prelude_check_shuffles(
     *out_down.add(i) = shfl_down(v, delta);
     *out_idx.add(i) = shfl_idx(v, (7 * lane_id() + src) % 32);
     *out_bits.add(i) = shfl_xor(i as u32, mask);
+    *out_wide.add(i) = shfl_xor_f64(v as f64 + i as f64 / (1u64 << 40) as f64, mask);
 }
 
 /// Reductions over x (n elements, grid exactly covering them): for every warp w,

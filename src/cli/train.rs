@@ -215,6 +215,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             hermitians: args.hermitian.clone(),
             warmup: args.bench_warmup,
         };
+        let base = AlsConfig { compute_objective: false, ..base };
         grid.run(&args.bench_name, &args.input, &train, &base)?.finish(dir)?;
         return export_csr(args.export_csr.as_deref(), &train);
     }

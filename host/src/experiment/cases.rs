@@ -12,7 +12,7 @@ use crate::train::grid::SolverChoice;
 use rustmf_kernel_abi::hermitian_phases::Staging;
 
 /// The order in which dimensions appear in ids, labels and tables.
-pub const DIM_ORDER: [&str; 23] = [
+pub const DIM_ORDER: [&str; 24] = [
     "peer",
     "dataset",
     "device",
@@ -25,6 +25,7 @@ pub const DIM_ORDER: [&str; 23] = [
     "fp16",
     "threads",
     "test_fraction",
+    "with_metrics",
     "version",
     "staging",
     "precision",
@@ -56,6 +57,8 @@ pub enum Work {
         batch_rows: Option<usize>,
         /// Held out and evaluated after every iteration ([`super::spec::TrainSection::test_fraction`]).
         test_fraction: Option<f64>,
+        /// Samples include the objective and test metrics ([`super::spec::TrainSection::with_metrics`]).
+        with_metrics: bool,
     },
     /// get_hermitian alone over both half-steps (GPU).
     Hermitian { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, version: Hermitian },
@@ -204,7 +207,10 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                     for &n in &steps {
                                         for &h in &hs {
                                             for &fp16 in &fp16s {
-                                                for &th in &threads {
+                                                for (&th, &with_metrics) in threads
+                                                    .iter()
+                                                    .flat_map(|th| t.with_metrics.iter().map(move |m| (th, m)))
+                                                {
                                                     let choice = s.choice(n);
                                                     let mut d = vec![
                                                         ("dataset", ds.clone()),
@@ -226,6 +232,9 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                                     if let Some(x) = t.test_fraction {
                                                         d.push(("test_fraction", x.to_string()));
                                                     }
+                                                    if with_metrics {
+                                                        d.push(("with_metrics", "true".to_string()));
+                                                    }
                                                     let work = Work::Train {
                                                         dataset: ds.clone(),
                                                         device,
@@ -239,6 +248,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                                         threads: th,
                                                         batch_rows: t.batch_rows,
                                                         test_fraction: t.test_fraction,
+                                                        with_metrics,
                                                     };
                                                     push("train", dims(&d), work, r, (t.batch_rows, 0));
                                                 }

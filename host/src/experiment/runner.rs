@@ -371,6 +371,7 @@ impl Shared<'_> {
                 threads,
                 batch_rows,
                 test_fraction,
+                with_metrics,
             } => {
                 let (spec, kernels) = (self.spec, self.kernels);
                 let input = self.dataset(&dataset)?.0.clone();
@@ -400,7 +401,7 @@ impl Shared<'_> {
                     alpha,
                     solver: solver.solver,
                     seed: spec.seed,
-                    compute_objective: false,
+                    compute_objective: with_metrics,
                     eval: EvalConfig { every: 1, ..EvalConfig::default() },
                     ..AlsConfig::default()
                 };

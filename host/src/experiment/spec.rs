@@ -329,6 +329,11 @@ pub struct TrainSection {
     /// the test RMSE first reaches this multiple of the planted model's own test RMSE (Table IV's
     /// "acceptable RMSE", stated against what is achievable on synthetic data).
     pub threshold_over_oracle: Option<f64>,
+    /// With `true`, the training objective is computed after every iteration (and the test metrics,
+    /// with `test_fraction`), and each sample is the iteration with them: what watching training
+    /// costs. Default: `false`, samples are the half-steps alone.
+    #[serde(default = "no", deserialize_with = "one_or_many")]
+    pub with_metrics: Vec<bool>,
     pub repeats: Option<usize>,
     pub warmup: Option<usize>,
 }
@@ -665,7 +670,10 @@ impl Spec {
         if let Some(t) = &self.train {
             known(&t.datasets, "train")?;
             nonempty(&[t.device.len(), t.feedback.len(), t.factors.len(), t.solver.len(), t.threads.len()], "train")?;
-            nonempty(&[t.alpha.len(), t.cg_steps.len(), t.hermitian.len(), t.fp16.len()], "train")?;
+            nonempty(
+                &[t.alpha.len(), t.cg_steps.len(), t.hermitian.len(), t.fp16.len(), t.with_metrics.len()],
+                "train",
+            )?;
             anyhow::ensure!(t.factors.iter().all(|&f| f >= 1), "[train] factors must be ≥ 1");
             if let Some(x) = t.test_fraction {
                 anyhow::ensure!(x > 0.0 && x < 1.0, "[train] test_fraction must be in (0, 1), got {x}");

@@ -39,8 +39,15 @@ impl Breakdown {
 /// copy is stale.
 pub trait AlsBackend {
     fn name(&self) -> String;
-    /// Called once before the first half-step.
-    fn begin(&mut self, _train: &Interactions, _start: &Factors, _cfg: &AlsConfig) -> Result<()> {
+    /// Called once before the first half-step, with the test matrix (if any) that
+    /// [`AlsBackend::test_rmse_mae`] measures on.
+    fn begin(
+        &mut self,
+        _train: &Interactions,
+        _test: Option<&Interactions>,
+        _start: &Factors,
+        _cfg: &AlsConfig,
+    ) -> Result<()> {
         Ok(())
     }
     /// Recompute every row of `side` against the other side's factors.
@@ -55,8 +62,16 @@ pub trait AlsBackend {
     fn fetch(&mut self, _factors: &mut Factors) -> Result<()> {
         Ok(())
     }
-    /// The training objective of `factors` on `train` (see the module docs).
-    fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64>;
+    /// The training objective of the backend's current factors on `train` (see the module docs).
+    /// `factors` is the host copy: a backend that keeps its own (the GPU) computes from those,
+    /// so that no fetch is needed.
+    fn objective(&mut self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64>;
+    /// Test RMSE and MAE of the backend's current factors on the test matrix given to
+    /// [`AlsBackend::begin`], where the backend computes them itself; `None`: the caller computes
+    /// them from fetched factors.
+    fn test_rmse_mae(&mut self) -> Result<Option<(f64, f64)>> {
+        Ok(None)
+    }
 }
 
 /// The recommend API every backend's model implements.

@@ -10,7 +10,7 @@ use crate::data::Interactions;
 use crate::model::{AlsConfig, Breakdown, GpuOptions, Hermitian, MatrixFree, Solver};
 use crate::ptx::PtxImage;
 
-use super::{Backend, TrainReport};
+use super::{Backend, IterationLog, TrainReport};
 
 /// A solver as the CLI offers it: the solver, whether LU is cuBLAS's batched LU, and which sides
 /// CG solves matrix-free (the last two GPU only).
@@ -100,15 +100,16 @@ pub struct TrainGrid {
 }
 
 impl TrainGrid {
-    /// Trains every case on `train` with `base` (its factors and solver set per case, no
-    /// objective) and records it in the benchmark `name`; `input` names the data in each case's
-    /// parameters.
+    /// Trains every case on `train` with `base` (its factors and solver set per case) and records
+    /// it in the benchmark `name`; `input` names the data in each case's parameters.
     pub fn run(&self, name: &str, input: &str, train: &Interactions, base: &AlsConfig) -> Result<Bench> {
         self.run_evaluated(name, input, train, None, base)
     }
 
     /// [`Self::run`], evaluating every case on `test` (when given) after each iteration, outside
     /// the timed half-steps: each case's `curve` holds the metric against the cumulative ALS time.
+    /// With `base.compute_objective`, each sample is the iteration plus its objective and test
+    /// metrics (the cost of watching training), and their medians are in the case's extra.
     pub fn run_evaluated(
         &self,
         name: &str,
@@ -135,7 +136,7 @@ impl TrainGrid {
             for s in &self.solvers {
                 for &t in threads {
                     for &h in hermitians {
-                        let cfg = AlsConfig { factors: f, solver: s.solver, compute_objective: false, ..base.clone() };
+                        let cfg = AlsConfig { factors: f, solver: s.solver, ..base.clone() };
                         let r = super::train(train, test, &cfg, self.device.backend(t, h, *s)?)?;
                         if gpu && b.meta.gpu.is_none() {
                             b.set_gpu(r.backend.split(['(', ',']).nth(1).unwrap_or("").trim(), "", "");
@@ -162,7 +163,19 @@ impl TrainGrid {
     ) {
         let cfg = &r.config;
         let logs = &r.iterations[self.warmup..];
-        let samples: Vec<f64> = logs.iter().map(|l| l.iteration_s).collect();
+        // With the objective on, a sample is the iteration with its metrics (objective and test).
+        let samples: Vec<f64> = logs
+            .iter()
+            .map(|l| {
+                let metrics_s =
+                    if cfg.compute_objective { l.objective_s.unwrap_or(0.0) + l.eval_s.unwrap_or(0.0) } else { 0.0 };
+                l.iteration_s + metrics_s
+            })
+            .collect();
+        let medians = |get: &dyn Fn(&IterationLog) -> Option<f64>| -> Option<f64> {
+            let v: Vec<f64> = logs.iter().filter_map(get).collect();
+            (!v.is_empty()).then(|| median(&v))
+        };
         let phase = |get: &dyn Fn(&Breakdown) -> f64| -> Option<f64> {
             let v: Vec<f64> = logs
                 .iter()
@@ -202,6 +215,9 @@ impl TrainGrid {
                 "hermitian_median_s": hermitian_s,
                 "solve_median_s": phase(&|x| x.solve_s),
                 "other_median_s": phase(&|x| x.other_s()),
+                "iteration_median_s": median(&logs.iter().map(|l| l.iteration_s).collect::<Vec<_>>()),
+                "objective_median_s": medians(&|l| l.objective_s),
+                "eval_median_s": medians(&|l| l.eval_s),
                 "hermitian_tflop_per_s":
                     hermitian_s.filter(|_| s.matrix_free == MatrixFree::Off).map(|h| tflop_per_s(flop, h)),
         });

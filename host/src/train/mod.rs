@@ -104,7 +104,7 @@ pub fn train_with(
         None => init_factors(nu, ni, f, cfg.seed, cfg.init_scale),
     };
     let eval_users = test.map(|t| metrics::eval_users(&t.csr, cfg.eval.max_users, cfg.seed));
-    be.begin(train, &factors, cfg)?;
+    be.begin(train, test, &factors, cfg)?;
     let mut logs = Vec::with_capacity(cfg.iterations);
     let mut best: Option<(f64, usize, Factors)> = None;
     let mut since_best = 0usize;
@@ -117,9 +117,6 @@ pub fn train_with(
         let item_breakdown = be.half_step(Side::Items, train, &mut factors, cfg)?;
         let item_step_s = t.elapsed().as_secs_f64();
         let evaluate = it % cfg.eval.every == 0 || it == cfg.iterations;
-        if cfg.compute_objective || (evaluate && test.is_some()) {
-            be.fetch(&mut factors)?;
-        }
         let (objective, objective_s) = if cfg.compute_objective {
             let t = std::time::Instant::now();
             let o = be.objective(train, &factors, cfg)?;
@@ -130,8 +127,15 @@ pub fn train_with(
         let (metrics, eval_s) = match (test, evaluate) {
             (Some(t), true) => {
                 let tt = std::time::Instant::now();
-                let m =
-                    eval_pool.install(|| metrics::evaluate(&factors, &train.csr, &t.csr, cfg, eval_users.as_deref()));
+                let on_backend = if cfg.implicit { None } else { be.test_rmse_mae()? };
+                let m = match on_backend {
+                    Some((rmse, mae)) => Metrics { rmse: Some(rmse), mae: Some(mae), ..Metrics::default() },
+                    None => {
+                        be.fetch(&mut factors)?;
+                        eval_pool
+                            .install(|| metrics::evaluate(&factors, &train.csr, &t.csr, cfg, eval_users.as_deref()))
+                    }
+                };
                 (Some(m), Some(tt.elapsed().as_secs_f64()))
             }
             _ => (None, None),
@@ -162,6 +166,7 @@ pub fn train_with(
                 }
             };
             if improved {
+                be.fetch(&mut factors)?;
                 best = Some((v, it, factors.clone()));
                 since_best = 0;
             } else {

@@ -159,6 +159,7 @@ unsafe impl Element for u32 {}
 unsafe impl Element for u64 {}
 unsafe impl Element for f16 {}
 unsafe impl Element for f32 {}
+unsafe impl Element for f64 {}
 
 /// An element with a read-only cached load (`ld.global.nc`).
 pub trait ReadOnly: Element {

@@ -46,4 +46,7 @@ pub use math::{fma, max_nan, no_unroll, opaque, sqrt};
 pub use mma::{mma_3xtf32, mma_tf32, split_tf32, to_tf32};
 pub use shared::{dynamic_shared_bytes, F32x4, Shared};
 pub use sync::{sync_threads, sync_warp, trap};
-pub use warp::{ballot, block_exclusive_scan, block_sum, shfl_down, shfl_idx, shfl_up, shfl_xor, warp_max, warp_sum};
+pub use warp::{
+    ballot, block_exclusive_scan, block_sum, shfl_down, shfl_idx, shfl_up, shfl_xor, shfl_xor_f64, warp_max, warp_sum,
+    warp_sum_f64,
+};

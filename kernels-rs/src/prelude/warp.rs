@@ -107,6 +107,26 @@ pub fn warp_sum(mut v: f32) -> f32 {
     v
 }
 
+/// The f64 held by lane `lane_id ^ lane_mask`: its two 32-bit halves, each by [`shfl_xor`].
+#[inline(always)]
+pub fn shfl_xor_f64(v: f64, lane_mask: u32) -> f64 {
+    let bits = v.to_bits();
+    let low = shfl_xor(bits as u32, lane_mask);
+    let high = shfl_xor((bits >> 32) as u32, lane_mask);
+    f64::from_bits(((high as u64) << 32) | low as u64)
+}
+
+/// [`warp_sum`] in fp64.
+#[inline(always)]
+pub fn warp_sum_f64(mut v: f64) -> f64 {
+    let mut m = WARP_SIZE / 2;
+    while m > 0 {
+        v += shfl_xor_f64(v, m);
+        m /= 2;
+    }
+    v
+}
+
 /// Maximum over the 32 lanes, returned to every lane.
 #[inline(always)]
 pub fn warp_max(mut v: f32) -> f32 {

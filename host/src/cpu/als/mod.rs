@@ -96,7 +96,7 @@ impl AlsBackend for CpuBackend {
         Ok(None)
     }
 
-    fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64> {
+    fn objective(&mut self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64> {
         Ok(self.pool.install(|| step::objective(self.isa, &train.csr, &train.csc, &factors.users, &factors.items, cfg)))
     }
 }

@@ -1,6 +1,6 @@
 //! [`GpuBackend`]: the GPU behind the device-independent ALS API (`als::train` with
-//! `Backend::Gpu`). Factors live on the device from `begin` to `fetch`; the training objective is
-//! computed by the CPU reference on fetched factors.
+//! `Backend::Gpu`). Factors live on the device from `begin` to `fetch`; the training objective and
+//! the test RMSE are computed there too (`loss.rs`).
 use super::{GpuAls, GpuAlsOptions, GpuSolver};
 use crate::data::Interactions;
 use crate::gpu::Gpu;
@@ -13,23 +13,21 @@ pub struct GpuBackend {
     gpu: Arc<Gpu>,
     options: GpuOptions,
     state: Option<GpuAls>,
-    objective: crate::cpu::CpuBackend,
 }
 
 impl GpuBackend {
     /// Opens GPU `device` with the PTX `images` (`rustmf::kernels::PTX`).
     pub fn open(device: usize, options: GpuOptions, images: &[PtxImage]) -> Result<GpuBackend> {
         anyhow::ensure!(!images.is_empty(), "this program embeds no GPU kernels (built without the gpu feature)");
-        Ok(GpuBackend {
-            gpu: Arc::new(Gpu::open(device, images)?),
-            options,
-            state: None,
-            objective: crate::cpu::CpuBackend::new(0)?,
-        })
+        Ok(GpuBackend { gpu: Arc::new(Gpu::open(device, images)?), options, state: None })
     }
 
     pub fn gpu(&self) -> &Gpu {
         &self.gpu
+    }
+
+    fn state_mut(&mut self) -> Result<&mut GpuAls> {
+        self.state.as_mut().context("the GPU backend was used before `begin`")
     }
 
     fn solver(&self, cfg: &AlsConfig) -> Result<GpuSolver> {
@@ -75,14 +73,24 @@ impl AlsBackend for GpuBackend {
         )
     }
 
-    fn begin(&mut self, train: &Interactions, start: &Factors, cfg: &AlsConfig) -> Result<()> {
+    fn begin(
+        &mut self,
+        train: &Interactions,
+        test: Option<&Interactions>,
+        start: &Factors,
+        cfg: &AlsConfig,
+    ) -> Result<()> {
         let opts = GpuAlsOptions {
             hermitian: self.options.hermitian,
             solver: self.solver(cfg)?,
             batch_rows: self.options.batch_rows,
             matrix_free: self.options.matrix_free,
         };
-        self.state = Some(GpuAls::new(self.gpu.clone(), train, start, opts)?);
+        let mut state = GpuAls::new(self.gpu.clone(), train, start, opts)?;
+        if let Some(t) = test {
+            state.set_test(&t.csr)?;
+        }
+        self.state = Some(state);
         Ok(())
     }
 
@@ -93,8 +101,7 @@ impl AlsBackend for GpuBackend {
         _factors: &mut Factors,
         cfg: &AlsConfig,
     ) -> Result<Option<Breakdown>> {
-        let state = self.state.as_mut().context("GpuBackend::half_step before begin")?;
-        Ok(Some(state.half_step(side, cfg)?))
+        Ok(Some(self.state_mut()?.half_step(side, cfg)?))
     }
 
     fn fetch(&mut self, factors: &mut Factors) -> Result<()> {
@@ -104,7 +111,11 @@ impl AlsBackend for GpuBackend {
         Ok(())
     }
 
-    fn objective(&self, train: &Interactions, factors: &Factors, cfg: &AlsConfig) -> Result<f64> {
-        self.objective.objective(train, factors, cfg)
+    fn objective(&mut self, _train: &Interactions, _factors: &Factors, cfg: &AlsConfig) -> Result<f64> {
+        Ok(self.state_mut()?.objective(cfg)?)
+    }
+
+    fn test_rmse_mae(&mut self) -> Result<Option<(f64, f64)>> {
+        Ok(self.state_mut()?.test_rmse_mae()?)
     }
 }

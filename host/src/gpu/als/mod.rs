@@ -12,11 +12,13 @@
 //!    (`kernels-rs/src/solve/cg_matrix_free.rs`).
 //!
 //! Every phase is timed with CUDA events; [`Breakdown`] is the per-half-step breakdown.
+//! `loss.rs` computes the training objective and the test error from the factors on the device.
 //! `phases.rs` times get_hermitian's own phases (load, compute, write: cuMF_als Fig. 4).
 
 mod backend;
 mod cublas_hermitian;
 mod cublas_lu;
+mod loss;
 mod phases;
 mod schedule;
 mod solver;
@@ -115,6 +117,7 @@ pub struct GpuAls {
     hermitian: HermitianStep,
     solve: SolveStep,
     matrix_free: Option<MatrixFreeCg>,
+    loss: loss::Loss,
 }
 
 /// Matrix-free CG: its kernel, and for each side it runs on, that side's rows longest first.
@@ -226,6 +229,7 @@ impl GpuAls {
             hermitian,
             solve,
             matrix_free,
+            loss: loss::Loss::new(g, f)?,
             gpu,
         })
     }
