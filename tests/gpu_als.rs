@@ -5,7 +5,7 @@
 //! here; those of the sm_90a image (`wgmma`) are reported ignored on GPUs other than the H100/H200.
 //! The phase variants of cuMF_als Fig. 4 (`hermitian_phases`) are checked per staging: the full
 //! one against the CPU, the shortened ones for writing nothing. The objective and the test RMSE
-//! computed on the device (`loss`) against the CPU's.
+//! computed on the device (`loss`) and GPU fold-in against the CPU's.
 mod common;
 
 use common::{case_trials, expect_equal, gpu_trials, GpuCase, GpuCheck};
@@ -39,6 +39,7 @@ fn main() {
         ("loss::objective_over_many_chunks_per_warp_matches_cpu", objective_many_chunks_matches_cpu),
         ("loss::test_rmse_mae_match_cpu", test_rmse_mae_match_cpu),
         ("loss::training_logs_the_cpu_objective_and_rmse", training_logs_match_cpu),
+        ("fold_in::matches_cpu_explicit_and_implicit", fold_in_matches_cpu),
     ];
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
@@ -731,6 +732,40 @@ fn training_logs_match_cpu(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
             return Err(format!(
                 "{solver:?}: logged objective {got} and RMSE {got_rmse}, \
                  CPU on the returned factors {want} and {want_rmse}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// GPU fold-in against the CPU's for new users of random lengths (one with no items, whose factors
+/// are zero: b = 0), explicit and implicit, at two f.
+fn fold_in_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let items = 3000;
+    for (f, implicit) in [(64, false), (64, true), (100, false), (100, true)] {
+        let item_factors = als::init_factors(1, items, f, rng.random(), 0.5).items;
+        let users: Vec<Vec<(u32, f32)>> = (0..17)
+            .map(|u| {
+                let n = if u == 0 { 0 } else { rng.random_range(1..=600) };
+                let value =
+                    |rng: &mut StdRng| if implicit { rng.random_range(1..=20) } else { rng.random_range(1..=5) };
+                (0..n).map(|_| (rng.random_range(0..items as u32), value(rng) as f32)).collect()
+            })
+            .collect();
+        let cfg = config(f, implicit, Solver::Cholesky);
+        let got = rustmf::gpu::als::fold_in(gpu.clone(), &item_factors, &users, &cfg).map_err(|e| format!("{e:#}"))?;
+        let want = rustmf::cpu::als::fold_in(&item_factors, &users, &cfg, 0).map_err(|e| format!("{e:#}"))?;
+        let (mut diff, mut norm) = (0.0f64, 0.0f64);
+        for (g, w) in got.data.iter().zip(&want.data) {
+            diff += (*g as f64 - *w as f64).powi(2);
+            norm += (*w as f64).powi(2);
+        }
+        let err = (diff / norm).sqrt();
+        if err.is_nan() || err > 1e-4 || got.rows != users.len() || got.data[..f].iter().any(|v| *v != 0.0) {
+            return Err(format!(
+                "f = {f}, implicit {implicit}: relative error {err:.2e} (≤ 1e-4), {} rows, empty user {:?}",
+                got.rows,
+                &got.data[..4]
             ));
         }
     }

@@ -17,8 +17,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rustmf_host::cpu::als::UserRow;
 use rustmf_host::infer::{Exclusions, TopK};
-use rustmf_host::model::{Matrix, TrainedModel};
+use rustmf_host::model::{AlsConfig, Matrix, TrainedModel};
 use rustmf_host::serve::make_scorer;
 
 use super::args::ScorerBackendArg;
@@ -35,7 +36,8 @@ pub struct Args {
     pub users: Option<String>,
     /// A user who was not in training: a file of `item_id[,rating]` lines (original item ids;
     /// the rating defaults to 1 for implicit models; `#` starts a comment). Their factors are
-    /// folded in from the item factors (one exact ALS half-step row).
+    /// folded in from the item factors (one exact ALS half-step row), on the GPU with a GPU
+    /// --backend.
     #[arg(long)]
     pub new_user: Option<PathBuf>,
     /// Every user of the model: writes `top_items.npy`, `top_scores.npy` and `recommendations.csv`
@@ -81,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let queries = match (&args.users, &args.new_user) {
         (Some(users), _) => known_users(&model, users)?,
-        (None, Some(file)) => new_user(&model, file, args.threads)?,
+        (None, Some(file)) => new_user(&model, file, &args)?,
         (None, None) => anyhow::bail!("give --users, --new-user or --all"),
     };
     let top = score(&model, &args, &queries.factors, &queries.exclude)?;
@@ -104,12 +106,29 @@ fn known_users(model: &TrainedModel, list: &str) -> Result<Queries> {
     Ok(Queries { names, factors, exclude })
 }
 
-fn new_user(model: &TrainedModel, file: &Path, threads: usize) -> Result<Queries> {
+/// The new user's factors, folded in where the scorer runs (GPU or CPU).
+fn new_user(model: &TrainedModel, file: &Path, args: &Args) -> Result<Queries> {
     let row = read_new_user(model, file)?;
     let items: Vec<u32> = row.iter().map(|e| e.0).collect();
-    let folded = rustmf_host::cpu::als::fold_in(&model.factors.items, &[row], &model.info.config, threads)?;
+    let (factors, config) = (&model.factors.items, &model.info.config);
+    let folded = if args.backend.0.on_gpu() {
+        fold_in_on_gpu(factors, row, config)?
+    } else {
+        rustmf_host::cpu::als::fold_in(factors, &[row], config, args.threads)?
+    };
     let name = format!("new user ({})", file.display());
     Ok(Queries { names: vec![name], factors: folded.data, exclude: vec![items] })
+}
+
+#[cfg(feature = "gpu")]
+fn fold_in_on_gpu(items: &Matrix, row: UserRow, config: &AlsConfig) -> Result<Matrix> {
+    let gpu = std::sync::Arc::new(crate::kernels::open_gpu(0)?);
+    rustmf_host::gpu::als::fold_in(gpu, items, &[row], config)
+}
+
+#[cfg(not(feature = "gpu"))]
+fn fold_in_on_gpu(_: &Matrix, _: UserRow, _: &AlsConfig) -> Result<Matrix> {
+    anyhow::bail!("a GPU scorer: this rustmf was built without the gpu feature")
 }
 
 /// The `item_id[,rating]` lines of a new user's file, in the model's item indices.

@@ -57,6 +57,11 @@ impl ScorerBackend {
         }
     }
 
+    /// Whether the backend runs on the GPU.
+    pub fn on_gpu(self) -> bool {
+        !matches!(self, ScorerBackend::Cpu1 | ScorerBackend::CpuMt)
+    }
+
     /// Other accepted spellings of [`name`](Self::name).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {

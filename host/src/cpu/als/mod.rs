@@ -21,7 +21,7 @@ use super::{isa, thread_pool, Isa};
 use crate::data::{Csr, Interactions};
 use crate::model::{AlsBackend, AlsConfig, Breakdown, Factors, Matrix, Side};
 
-pub use fold_in::{fold_in, UserRow};
+pub use fold_in::{fold_in, fold_in_problem, UserRow};
 pub(crate) use step::dot_mixed;
 pub use step::{cg_dense_fast, cholesky_fast, GRAM_CHUNK_ROWS};
 

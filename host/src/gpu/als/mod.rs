@@ -12,12 +12,14 @@
 //!    (`kernels-rs/src/solve/cg_matrix_free.rs`).
 //!
 //! Every phase is timed with CUDA events; [`Breakdown`] is the per-half-step breakdown.
-//! `loss.rs` computes the training objective and the test error from the factors on the device.
+//! `loss.rs` computes the training objective and the test error from the factors on the device;
+//! `fold_in.rs` solves new users' rows with the same kernels.
 //! `phases.rs` times get_hermitian's own phases (load, compute, write: cuMF_als Fig. 4).
 
 mod backend;
 mod cublas_hermitian;
 mod cublas_lu;
+mod fold_in;
 mod loss;
 mod phases;
 mod schedule;
@@ -25,6 +27,7 @@ mod solver;
 
 pub use crate::model::Hermitian;
 pub use backend::GpuBackend;
+pub use fold_in::fold_in;
 pub use phases::PhaseTimes;
 pub use rustmf_kernel_abi::hermitian_phases::Staging;
 pub use rustmf_kernel_abi::SUPPORTED_F;
