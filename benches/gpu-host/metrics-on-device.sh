@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run on the GPU host from the bundle: bash bundle/metrics-on-device.sh  (results in /tmp/r, tarred to $OUT)
-# Issue 19, items 4 and 5: GPU fold-in; the objective and test RMSE on the device. The loss kernel's tests, fold-in's and
-# the prelude's shuffle check (fp64 shuffle), benches/experiments/metrics-cost.toml (iteration alone
-# against iteration + objective + test RMSE), then compute-sanitizer memcheck and racecheck on the tests.
+# Issue 19, items 4 and 5: GPU fold-in; the objective and test RMSE on the device. The loss
+# kernel's tests, fold-in's and the prelude's shuffle check (fp64 shuffle), then
+# benches/experiments/metrics-cost.toml (iteration alone against iteration + objective + test
+# RMSE), then compute-sanitizer memcheck and racecheck on the tests.
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
 step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp r; }
 CS=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
