@@ -166,3 +166,19 @@ fn a_backend_that_cannot_start_leaves_no_results() {
         assert!(!dir.path().join("sim").exists(), "{e}");
     }
 }
+
+/// `rustmf plan` lists the GPU buffers of a preset, says whether they fit, and names a bad preset
+/// or scale.
+#[test]
+fn plan_says_what_fits_and_refuses_unknown_presets() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = succeeds(&["plan", "--preset", "netflix", "--factors", "100", "--gpu-memory", "85e9"], dir.path());
+    assert!(
+        small.contains("CSR (users × items)") && small.contains("fits") && !small.contains("does not fit"),
+        "{small}"
+    );
+    let big = succeeds(&["plan", "--preset", "hugewiki", "--factors", "256", "--gpu-memory", "85e9"], dir.path());
+    assert!(big.contains("does not fit"), "{big}");
+    assert!(fails(&["plan", "--preset", "netflx"], dir.path()).contains("unknown preset \"netflx\""));
+    assert!(fails(&["plan", "--preset", "netflix:-1"], dir.path()).contains("scale must be positive"));
+}

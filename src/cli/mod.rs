@@ -11,6 +11,7 @@ mod infer_model;
 pub mod info;
 pub mod kernel_bench;
 mod outputs;
+pub mod plan;
 pub mod ptx_check;
 pub mod recommend;
 mod recommend_all;
@@ -36,6 +37,8 @@ pub enum Command {
     Data(data::Args),
     /// Train ALS factors.
     Train(train::TrainArgs),
+    /// The GPU memory a training run needs, buffer by buffer, and whether it fits.
+    Plan(plan::Args),
     /// Evaluate a model on its recorded test set, or on --test FILE.
     Eval(eval::EvalArgs),
     /// Train on the built-in synthetic dataset and print metrics and a few recommendations.
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PtxCheck(a) => ptx_check::run(a),
         Command::Data(a) => data::run(a),
         Command::Train(a) => train::train(a),
+        Command::Plan(a) => plan::run(a),
         Command::Eval(a) => eval::eval(a),
         Command::Demo(a) => demo::run(a),
         Command::Recommend(a) => recommend::run(a),

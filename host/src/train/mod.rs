@@ -3,6 +3,7 @@
 //! training benchmark over lists of settings.
 
 mod factory;
+pub mod gpu_memory;
 pub mod grid;
 mod progress;
 mod summary;

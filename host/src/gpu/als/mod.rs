@@ -36,6 +36,7 @@ pub use solver::GpuSolver;
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
 use crate::data::{Csr, Interactions};
 use crate::model::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
+use crate::train::gpu_memory::{GpuMemoryPlan, TrainShape};
 use cublas_hermitian::CublasHermitian;
 use cublas_lu::CublasLu;
 use rustmf_kernel_abi::hermitian::{
@@ -177,6 +178,28 @@ impl GpuAls {
                 g.info.name,
                 g.ptx_arch
             )));
+        }
+        let plan = GpuMemoryPlan::new(
+            TrainShape::of(train, None),
+            f,
+            opts.matrix_free,
+            half,
+            opts.matrix_free != MatrixFree::Both && opts.hermitian.arguments() == Arguments::Ordered,
+        );
+        let (free, total) = g.memory()?;
+        if plan.minimum_bytes() > free {
+            return Err(GpuError::OutOfMemory {
+                what: format!(
+                    "GPU ALS of {} × {} with {} entries at f = {f} (`rustmf plan` lists the buffers; \
+                     streaming what does not fit is not implemented)",
+                    train.n_users(),
+                    train.n_items(),
+                    train.nnz()
+                ),
+                needed: plan.minimum_bytes(),
+                free,
+                total,
+            });
         }
         let by_user = DeviceRows::upload(g, &train.csr, "CSR (users × items)")?;
         let by_item = DeviceRows::upload(g, &train.csc, "CSC (items × users)")?;

@@ -1,0 +1,121 @@
+//! `rustmf plan`: the GPU memory a training run needs, buffer by buffer, before anything is
+//! loaded or uploaded (`rustmf_host::train::gpu_memory`).
+//!
+//! ```text
+//! rustmf plan --preset hugewiki --factors 256                  # one table, against GPU 0's free memory
+//! rustmf plan --preset netflix,yahoo,lfm1b,hugewiki --factors 64,100,256 --markdown --gpu-memory 80e9
+//! ```
+use anyhow::{Context, Result};
+use rustmf_host::data::synth::{Preset, PRESETS};
+use rustmf_host::model::{MatrixFree, Solver};
+use rustmf_host::train::gpu_memory::{GpuMemoryPlan, TrainShape};
+use rustmf_host::train::grid::SolverChoice;
+
+use super::train::SolverArg;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Synthetic presets by shape, NAME or NAME:SCALE (comma-separated): demo, movielens1m,
+    /// movielens20m, netflix, yahoo, lfm1b, hugewiki.
+    #[arg(long, value_delimiter = ',', required = true)]
+    preset: Vec<String>,
+    /// Latent factors f (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "100")]
+    factors: Vec<usize>,
+    /// The GPU solver (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "cg-mf")]
+    solver: Vec<SolverArg>,
+    /// CG solvers on formed A: store A in fp16.
+    #[arg(long)]
+    fp16: bool,
+    /// Hold out this fraction of the entries as a test set kept on the GPU.
+    #[arg(long, default_value_t = 0.0)]
+    test_fraction: f64,
+    /// Compare with this many bytes (e.g. 80e9) instead of GPU 0's free memory.
+    #[arg(long)]
+    gpu_memory: Option<f64>,
+    /// One Markdown table row per combination instead of the buffer lists.
+    #[arg(long)]
+    markdown: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    anyhow::ensure!(
+        (0.0..1.0).contains(&args.test_fraction),
+        "--test-fraction {} is not in [0, 1)",
+        args.test_fraction
+    );
+    if let Some(b) = args.gpu_memory {
+        anyhow::ensure!(b.is_finite() && b > 0.0, "--gpu-memory {b} is not a positive number of bytes");
+    }
+    let free = match args.gpu_memory {
+        Some(b) => Some(b as usize),
+        None => gpu_free_memory(),
+    };
+    let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
+    if args.markdown {
+        let against = free.map(|f| format!("fits {:.1} GiB", gib(f))).unwrap_or_else(|| "fits".into());
+        println!("| preset | users × items | entries | f | solver | resident GiB | minimum GiB | {against} |");
+        println!("|---|---:|---:|---:|---|---:|---:|---|");
+    }
+    for spec in &args.preset {
+        let (preset, scale) = parse_preset(spec)?;
+        let (users, items, nnz) = preset.shape();
+        let scaled = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+        let (users, nnz) = (scaled(users), scaled(nnz));
+        let test_nnz = (nnz as f64 * args.test_fraction).round() as usize;
+        let shape = TrainShape { users, items, nnz: nnz - test_nnz, test_nnz };
+        for &f in &args.factors {
+            for &solver in &args.solver {
+                let name = clap::ValueEnum::to_possible_value(&solver).context("every --solver value has a name")?;
+                let choice = SolverChoice::from_name(name.get_name(), 3, None)?;
+                let fp16 =
+                    args.fp16 && matches!(choice.solver, Solver::Cg { .. }) && choice.matrix_free == MatrixFree::Off;
+                let plan = GpuMemoryPlan::new(shape, f, choice.matrix_free, fp16, false);
+                if args.markdown {
+                    let fits = free.map(|b| if plan.minimum_bytes() <= b { "yes" } else { "no" }).unwrap_or("");
+                    println!(
+                        "| {spec} | {users} × {items} | {} | {f} | {} | {:.1} | {:.1} | {fits} |",
+                        shape.nnz,
+                        choice.name(),
+                        gib(plan.resident_bytes()),
+                        gib(plan.minimum_bytes())
+                    );
+                } else {
+                    println!(
+                        "{spec}: {users} × {items}, {} entries (+{test_nnz} test), f = {f}, {}{}:",
+                        shape.nnz,
+                        choice.name(),
+                        if fp16 { ", A in fp16" } else { "" }
+                    );
+                    print!("{}", plan.table(free));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_preset(spec: &str) -> Result<(Preset, f64)> {
+    let (name, scale) = match spec.split_once(':') {
+        Some((n, s)) => (n, s.parse::<f64>().with_context(|| format!("preset {spec:?}: scale {s:?} is not a number"))?),
+        None => (spec, 1.0),
+    };
+    anyhow::ensure!(scale > 0.0 && scale.is_finite(), "preset {spec:?}: the scale must be positive");
+    let preset = PRESETS.into_iter().find(|p| p.name() == name).with_context(|| {
+        let known: Vec<&str> = PRESETS.iter().map(|p| p.name()).collect();
+        format!("unknown preset {name:?} (known: {})", known.join(", "))
+    })?;
+    Ok((preset, scale))
+}
+
+#[cfg(feature = "gpu")]
+fn gpu_free_memory() -> Option<usize> {
+    let gpu = crate::kernels::open_gpu(0).ok()?;
+    gpu.memory().ok().map(|(free, _)| free)
+}
+
+#[cfg(not(feature = "gpu"))]
+fn gpu_free_memory() -> Option<usize> {
+    None
+}
