@@ -149,6 +149,24 @@ class _Progress:
             self.bar.close()
 
 
+class _FactorMatrix:
+    """A factor matrix attribute: stored C-contiguous float32 (in `_<name>`); setting one drops
+    the model's cached scorers and normalised factors."""
+
+    def __init__(self, doc):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, model, owner=None):
+        return self if model is None else getattr(model, self.slot)
+
+    def __set__(self, model, value):
+        setattr(model, self.slot, None if value is None else np.ascontiguousarray(value, dtype=np.float32))
+        model._cache.clear()
+
+
 class _AlsBase:
     """What both models share: fitting, recommending, similarity, fold-in, model folders."""
 
@@ -203,25 +221,8 @@ class _AlsBase:
 
     # -- factors -------------------------------------------------------------------------------
 
-    @property
-    def user_factors(self):
-        """Users x factors, float32, on the host (numpy)."""
-        return self._user_factors
-
-    @user_factors.setter
-    def user_factors(self, value):
-        self._user_factors = None if value is None else np.ascontiguousarray(value, dtype=np.float32)
-        self._cache.clear()
-
-    @property
-    def item_factors(self):
-        """Items x factors, float32, on the host (numpy)."""
-        return self._item_factors
-
-    @item_factors.setter
-    def item_factors(self, value):
-        self._item_factors = None if value is None else np.ascontiguousarray(value, dtype=np.float32)
-        self._cache.clear()
+    user_factors = _FactorMatrix("Users x factors, float32, on the host (numpy).")
+    item_factors = _FactorMatrix("Items x factors, float32, on the host (numpy).")
 
     # -- training ------------------------------------------------------------------------------
 
