@@ -15,3 +15,18 @@ fn readme_memory_table_is_current() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     assert!(readme.contains(&table), "README.md's table differs from `rustmf {}`:\n{table}", args.join(" "));
 }
+
+/// `train --plan` prints the run's buffers, the test set's among them, and trains nothing.
+#[test]
+fn train_plan_prints_the_buffers_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let args = ["train", "--input", "synth:demo", "--device", "gpu", "--test-fraction", "0.1", "--plan", "--out"];
+    let out = Command::new(env!("CARGO_BIN_EXE_rustmf")).args(args).arg(&model).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for buffer in ["CSR (users × items)", "item factors", "test matrix", "minimum"] {
+        assert!(stdout.contains(buffer), "no {buffer:?} in\n{stdout}");
+    }
+    assert!(!model.exists(), "--plan trained and wrote a model");
+}

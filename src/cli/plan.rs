@@ -7,7 +7,7 @@
 //! ```
 use anyhow::{Context, Result};
 use rustmf_host::data::synth::{Preset, PRESETS};
-use rustmf_host::model::{MatrixFree, Solver};
+use rustmf_host::model::Hermitian;
 use rustmf_host::train::gpu_memory::{GpuMemoryPlan, TrainShape};
 use rustmf_host::train::grid::SolverChoice;
 
@@ -69,9 +69,7 @@ pub fn run(args: Args) -> Result<()> {
             for &solver in &args.solver {
                 let name = clap::ValueEnum::to_possible_value(&solver).context("every --solver value has a name")?;
                 let choice = SolverChoice::from_name(name.get_name(), 3, None)?;
-                let fp16 =
-                    args.fp16 && matches!(choice.solver, Solver::Cg { .. }) && choice.matrix_free == MatrixFree::Off;
-                let plan = GpuMemoryPlan::new(shape, f, choice.matrix_free, fp16, false);
+                let plan = GpuMemoryPlan::for_solver(shape, f, choice, args.fp16, Hermitian::DEFAULT);
                 if args.markdown {
                     let fits = free.map(|b| if plan.minimum_bytes() <= b { "yes" } else { "no" }).unwrap_or("");
                     println!(
@@ -86,7 +84,7 @@ pub fn run(args: Args) -> Result<()> {
                         "{spec}: {users} × {items}, {} entries (+{test_nnz} test), f = {f}, {}{}:",
                         shape.nnz,
                         choice.name(),
-                        if fp16 { ", A in fp16" } else { "" }
+                        if args.fp16 && plan.per_batch_row > 0 { ", A in fp16 where formed" } else { "" }
                     );
                     print!("{}", plan.table(free));
                 }
@@ -109,13 +107,14 @@ fn parse_preset(spec: &str) -> Result<(Preset, f64)> {
     Ok((preset, scale))
 }
 
+/// GPU 0's free memory, if there is a usable GPU.
 #[cfg(feature = "gpu")]
-fn gpu_free_memory() -> Option<usize> {
+pub(crate) fn gpu_free_memory() -> Option<usize> {
     let gpu = crate::kernels::open_gpu(0).ok()?;
     gpu.memory().ok().map(|(free, _)| free)
 }
 
 #[cfg(not(feature = "gpu"))]
-fn gpu_free_memory() -> Option<usize> {
+pub(crate) fn gpu_free_memory() -> Option<usize> {
     None
 }

@@ -15,10 +15,13 @@ use rustmf_host::data::input::{holdout, load_input, preset_of};
 use rustmf_host::data::memory;
 use rustmf_host::data::Interactions;
 use rustmf_host::model::{
-    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, SeenItems, SplitRecord, TrainedModel,
+    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, MatrixFree, SeenItems, Solver,
+    SplitRecord, TrainedModel,
 };
 use rustmf_host::train as driver;
+use rustmf_host::train::gpu_memory::{GpuMemoryPlan, TrainShape};
 use rustmf_host::train::grid::{self, SolverChoice, TrainGrid};
+use rustmf_kernel_abi::hermitian::Arguments;
 
 use super::args::{hermitian, Device};
 use super::test_set::load_test_file;
@@ -133,6 +136,10 @@ pub struct TrainOpts {
     /// Also export the training matrix (indptr/indices/data .npy) here, for benches/implicit_cpu.py.
     #[arg(long)]
     pub export_csr: Option<PathBuf>,
+    /// Print the GPU memory this run needs, buffer by buffer, against the GPU's free memory, and
+    /// exit without training (`rustmf plan` does the same from a preset's shape).
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// `--confidence`.
@@ -206,6 +213,21 @@ pub fn train(args: TrainArgs) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
     let (train, test, split) = split_input(&args, data)?;
+    if args.plan {
+        let choice = solvers[0];
+        let fp16 = args.fp16 && matches!(choice.solver, Solver::Cg { .. }) && choice.matrix_free == MatrixFree::Off;
+        let ordered = choice.matrix_free != MatrixFree::Both && args.hermitian[0].arguments() == Arguments::Ordered;
+        let plan = GpuMemoryPlan::new(
+            TrainShape::of(&train, test.as_ref()),
+            args.factors[0],
+            choice.matrix_free,
+            fp16,
+            ordered,
+        );
+        println!("GPU memory of `{}` at f = {}, {}:", args.input, args.factors[0], choice.name());
+        print!("{}", plan.table(super::plan::gpu_free_memory()));
+        return Ok(());
+    }
     if let Some(dir) = &args.bench_out {
         let grid = TrainGrid {
             device,

@@ -4,8 +4,10 @@
 //! table comes from it. Everything listed is resident for the whole run; streaming what does not
 //! fit is issue 21. Not counted: the v8/v9 work plans (24 bytes per piece of a long row), the loss
 //! kernel's partial sums (~200 KB), cuBLAS's own workspace and the CUDA context.
+use super::grid::SolverChoice;
 use crate::data::Interactions;
-use crate::model::MatrixFree;
+use crate::model::{Hermitian, MatrixFree, Solver};
+use rustmf_kernel_abi::hermitian::Arguments;
 
 /// The sizes training depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +82,15 @@ impl GpuMemoryPlan {
             per_batch_row: if formed { f * f * if half { 2 } else { 4 } + 4 * f } else { 0 },
             most_batch_rows: users.max(items),
         }
+    }
+
+    /// The plan of a run with the training grid's `choice` of solver, `fp16` asked for (it applies
+    /// to CG on formed A only) and get_hermitian `hermitian`.
+    pub fn for_solver(shape: TrainShape, f: usize, choice: SolverChoice, fp16: bool, hermitian: Hermitian) -> Self {
+        let mf = choice.matrix_free;
+        let half = fp16 && matches!(choice.solver, Solver::Cg { .. }) && mf == MatrixFree::Off;
+        let ordered = mf != MatrixFree::Both && hermitian.arguments() == Arguments::Ordered;
+        GpuMemoryPlan::new(shape, f, mf, half, ordered)
     }
 
     pub fn resident_bytes(&self) -> usize {
