@@ -112,7 +112,7 @@ unsafe fn entry_sums<const F: usize, const L: usize>(
         chunk += warps;
     }
     for (k, v) in sums.into_iter().enumerate() {
-        let total = warp_sum_f64(v);
+        let total = warp_sum(v);
         if lane == 0 {
             partials.set(SUMS * warp + k, total);
         }

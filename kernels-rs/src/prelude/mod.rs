@@ -48,5 +48,5 @@ pub use shared::{dynamic_shared_bytes, F32x4, Shared};
 pub use sync::{sync_threads, sync_warp, trap};
 pub use warp::{
     ballot, block_exclusive_scan, block_sum, shfl_down, shfl_idx, shfl_up, shfl_xor, shfl_xor_f64, warp_max, warp_sum,
-    warp_sum_f64,
+    LaneSum,
 };

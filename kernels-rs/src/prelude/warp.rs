@@ -95,18 +95,6 @@ pub fn shfl_idx<T: Shuffle>(v: T, src_lane: u32) -> T {
     T::from_bits32(r)
 }
 
-/// Sum over the 32 lanes, returned to every lane (butterfly: the same order of additions in every
-/// lane, so all lanes get bit-identical results).
-#[inline(always)]
-pub fn warp_sum(mut v: f32) -> f32 {
-    let mut m = WARP_SIZE / 2;
-    while m > 0 {
-        v += shfl_xor(v, m);
-        m /= 2;
-    }
-    v
-}
-
 /// The f64 held by lane `lane_id ^ lane_mask`: its two 32-bit halves, each by [`shfl_xor`].
 #[inline(always)]
 pub fn shfl_xor_f64(v: f64, lane_mask: u32) -> f64 {
@@ -116,12 +104,33 @@ pub fn shfl_xor_f64(v: f64, lane_mask: u32) -> f64 {
     f64::from_bits(((high as u64) << 32) | low as u64)
 }
 
-/// [`warp_sum`] in fp64.
+/// A value [`warp_sum`] adds across lanes: f32 (one shuffle) or f64 (two).
+pub trait LaneSum: Copy + core::ops::Add<Output = Self> {
+    /// The value of lane `lane_id ^ lane_mask`.
+    fn from_lane(self, lane_mask: u32) -> Self;
+}
+
+impl LaneSum for f32 {
+    #[inline(always)]
+    fn from_lane(self, lane_mask: u32) -> f32 {
+        shfl_xor(self, lane_mask)
+    }
+}
+
+impl LaneSum for f64 {
+    #[inline(always)]
+    fn from_lane(self, lane_mask: u32) -> f64 {
+        shfl_xor_f64(self, lane_mask)
+    }
+}
+
+/// Sum over the 32 lanes, returned to every lane (butterfly: the same order of additions in every
+/// lane, so all lanes get bit-identical results).
 #[inline(always)]
-pub fn warp_sum_f64(mut v: f64) -> f64 {
+pub fn warp_sum<T: LaneSum>(mut v: T) -> T {
     let mut m = WARP_SIZE / 2;
     while m > 0 {
-        v += shfl_xor_f64(v, m);
+        v = v + v.from_lane(m);
         m /= 2;
     }
     v
