@@ -6,7 +6,7 @@
 //! rustmf plan --preset netflix,yahoo,lfm1b,hugewiki --factors 64,100,256 --markdown --gpu-memory 80e9
 //! ```
 use anyhow::{Context, Result};
-use rustmf_host::data::synth::{Preset, PRESETS};
+use rustmf_host::data::synth::Preset;
 use rustmf_host::model::Hermitian;
 use rustmf_host::train::gpu_memory::{GpuMemoryPlan, TrainShape};
 use rustmf_host::train::grid::SolverChoice;
@@ -60,9 +60,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     for spec in &args.preset {
         let (preset, scale) = parse_preset(spec)?;
-        let (users, items, nnz) = preset.shape();
-        let scaled = |n: usize| ((n as f64 * scale).round() as usize).max(1);
-        let (users, nnz) = (scaled(users), scaled(nnz));
+        let synth = preset.config(scale, 0);
+        let (users, items, nnz) = (synth.n_users, synth.n_items, synth.nnz);
         let test_nnz = (nnz as f64 * args.test_fraction).round() as usize;
         let shape = TrainShape { users, items, nnz: nnz - test_nnz, test_nnz };
         for &f in &args.factors {
@@ -100,11 +99,7 @@ fn parse_preset(spec: &str) -> Result<(Preset, f64)> {
         None => (spec, 1.0),
     };
     anyhow::ensure!(scale > 0.0 && scale.is_finite(), "preset {spec:?}: the scale must be positive");
-    let preset = PRESETS.into_iter().find(|p| p.name() == name).with_context(|| {
-        let known: Vec<&str> = PRESETS.iter().map(|p| p.name()).collect();
-        format!("unknown preset {name:?} (known: {})", known.join(", "))
-    })?;
-    Ok((preset, scale))
+    Ok((name.parse::<Preset>().map_err(anyhow::Error::msg)?, scale))
 }
 
 /// GPU 0's free memory, if there is a usable GPU.
