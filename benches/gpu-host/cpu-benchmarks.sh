@@ -4,7 +4,7 @@
 # wheel for CPython 3.12 in .whl/ (pip download --no-deps --only-binary=:all: --python-version 3.12
 # --platform manylinux2014_x86_64 -d .whl implicit==0.7.3):  bash bundle/cpu-benchmarks.sh
 R=/tmp/r; mkdir -p $R/data $R/cpu; B="$(cd "$(dirname "$0")" && pwd)"; export RUSTMF_GIT_REV=$(cat $B/REVISION)
-step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp r; }
+step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 nproc; lscpu | grep -m1 "Model name"
 step 80 $B/rustmf data bench --preset netflix --scale 1 --repeats 3 --tag h200host-16c --out $R/data 2>&1 | tail -8

@@ -6,7 +6,7 @@
 # implicit's wheels); compute-sanitizer memcheck on the loss and fold-in tests.
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
 export RUSTMF_EXTRA_WHEELS=$(realpath "$1")
-step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp r; }
+step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 CS=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 ./rustmf info > $R/info.txt; nvidia-smi > $R/nvidia-smi.txt 2>&1; cp REVISION $R/
 step 120 ./tests/gpu_als --test-threads=1 loss:: 2>&1 | tee $R/test-gpu_als-loss.log | grep -E "^test |test result|^---- "
@@ -20,4 +20,4 @@ step 90 $CS --tool memcheck --error-exitcode 99 ./tests/gpu_als --test-threads=1
 grep -E "^test |SUMMARY|test result" $R/sanitize-memcheck-loss.log
 step 60 $CS --tool memcheck --error-exitcode 99 ./tests/gpu_als --test-threads=1 fold_in:: > $R/sanitize-memcheck-fold_in.log 2>&1
 grep -E "SUMMARY|test result" $R/sanitize-memcheck-fold_in.log
-tar czf $OUT/r.tgz -C /tmp r
+tar czf $OUT/r.tgz -C /tmp --exclude=work r

@@ -5,7 +5,7 @@
 # benches/experiments/metrics-cost.toml (iteration alone against iteration + objective + test
 # RMSE), then compute-sanitizer memcheck and racecheck on the tests.
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
-step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp r; }
+step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 CS=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 ./rustmf info > $R/info.txt; nvidia-smi > $R/nvidia-smi.txt 2>&1; cp REVISION $R/
 step 150 ./tests/gpu_als --test-threads=1 loss:: 2>&1 | tee $R/test-gpu_als-loss.log | grep -E --line-buffered "^test |test result|panicked|^---- "
@@ -21,4 +21,4 @@ for tool in memcheck racecheck; do
 done
 step 60 $CS --tool memcheck --error-exitcode 99 ./tests/gpu_prelude --test-threads=1 shuffles > $R/sanitize-memcheck-shuffles.log 2>&1
 grep -E "SUMMARY|test result" $R/sanitize-memcheck-shuffles.log
-tar czf $OUT/r.tgz -C /tmp r
+tar czf $OUT/r.tgz -C /tmp --exclude=work r

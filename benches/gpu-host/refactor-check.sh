@@ -15,7 +15,7 @@
 #             the source of the kernel families' version tables
 #   sanitize  compute-sanitizer memcheck and racecheck over the GPU tests
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
-step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp r; }
+step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 ./rustmf info > $R/info.txt 2>&1; nvidia-smi > $R/nvidia-smi.txt 2>&1; cp REVISION $R/
 NF="--device gpu --input synth:netflix:1 --explicit --lambda 0.05 --factors 100 --iterations 4 --bench-warmup 1 --solver cg,cg-mf --cg-steps 3 --hermitian 9"
 IB="--backends gpu-fused,gpu-fused-tf32 --threads 0 --items 5600000 --factors 64 --k 100 --exclude 50 --warmup 1 --repeats 7 --batch 1000"
