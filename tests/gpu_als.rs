@@ -16,6 +16,7 @@ use rustmf::data::{Duplicates, Interactions};
 use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian, SUPPORTED_F};
 use rustmf::gpu::{CudaSlice, Gpu};
 use rustmf::model::{self as als, AlsConfig, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
+use rustmf::train::gpu_memory::{Fit, GpuMemoryPlan, Streamed, TrainShape};
 use rustmf::train::{self, Backend};
 use rustmf_kernel_abi::hermitian::{Arguments, HermitianRows, Version, MODE_EXPLICIT, MODE_IMPLICIT_LOG, VERSIONS};
 use rustmf_kernel_abi::hermitian_phases::{self as phases, Staging, StopAfter};
@@ -40,6 +41,8 @@ fn main() {
         ("loss::test_rmse_mae_match_cpu", test_rmse_mae_match_cpu),
         ("loss::training_logs_the_cpu_objective_and_rmse", training_logs_match_cpu),
         ("fold_in::matches_cpu_explicit_and_implicit", fold_in_matches_cpu),
+        ("streamed::tiny_gpu_memory_streams_both_sides_and_matches_in_core", tiny_gpu_memory_streams),
+        ("streamed::sides_that_cannot_stream_are_refused", streaming_refusals),
     ];
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
@@ -68,6 +71,11 @@ fn version_cases() -> Vec<(String, bool, GpuCase)> {
             name("batches_do_not_change_results"),
             sm90a,
             Box::new(move |g, r| batching_is_invisible(g, r, h)),
+        ));
+        cases.push((
+            name("streamed_rows_match_in_core_bit_for_bit"),
+            sm90a,
+            Box::new(move |g, r| streamed_matches_in_core(g, r, h)),
         ));
         if version.half_output {
             cases.push((
@@ -221,7 +229,7 @@ fn versions_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, v: Hermitian, fs: &[usiz
                 hermitian: v,
                 solver: GpuSolver::Cholesky,
                 batch_rows: None,
-                matrix_free: MatrixFree::Off,
+                ..GpuAlsOptions::default()
             };
             compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
         }
@@ -235,7 +243,7 @@ fn lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             hermitian: Hermitian::version(3),
             solver: GpuSolver::Lu,
             batch_rows: None,
-            matrix_free: MatrixFree::Off,
+            ..GpuAlsOptions::default()
         };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
@@ -251,7 +259,7 @@ fn cublas_lu_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
         (100, true, Hermitian::version(5)),
     ] {
         let opts =
-            GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None, matrix_free: MatrixFree::Off };
+            GpuAlsOptions { hermitian, solver: GpuSolver::CublasLu, batch_rows: None, ..GpuAlsOptions::default() };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
     Ok(())
@@ -264,7 +272,7 @@ fn cublas_hermitian_in_batches(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), S
             hermitian: Hermitian::Cublas,
             solver: GpuSolver::Cholesky,
             batch_rows: Some(rng.random_range(7..60)),
-            matrix_free: MatrixFree::Off,
+            ..GpuAlsOptions::default()
         };
         compare(gpu, rng, 64, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
@@ -278,7 +286,7 @@ fn cg_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             hermitian: Hermitian::version(3),
             solver: GpuSolver::Cg { steps: f as u32, tol: 0.0 },
             batch_rows: None,
-            matrix_free: MatrixFree::Off,
+            ..GpuAlsOptions::default()
         };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 1e-3)?;
     }
@@ -356,7 +364,7 @@ fn cg_half_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -
             hermitian,
             solver: GpuSolver::CgHalf { steps: f as u32, tol: 0.0 },
             batch_rows: None,
-            matrix_free: MatrixFree::Off,
+            ..GpuAlsOptions::default()
         };
         compare(gpu, rng, f, implicit, Solver::Cholesky, opts, 2e-2)?;
     }
@@ -367,8 +375,7 @@ fn batching_is_invisible(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian)
     let data = random_data(rng, 300, 200, false);
     let cfg = config(64, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 64, rng.random(), 1.0);
-    let whole =
-        GpuAlsOptions { hermitian, solver: GpuSolver::Cholesky, batch_rows: None, matrix_free: MatrixFree::Off };
+    let whole = GpuAlsOptions { hermitian, solver: GpuSolver::Cholesky, ..GpuAlsOptions::default() };
     let batched = GpuAlsOptions { batch_rows: Some(rng.random_range(3..40)), ..whole };
     let a = gpu_iteration(gpu, &data, &start, &cfg, whole)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, batched)?;
@@ -385,12 +392,8 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let data = random_data(rng, 300, 200, false);
     let cfg = config(100, false, Solver::Cholesky);
     let start = als::init_factors(data.n_users(), data.n_items(), 100, rng.random(), 1.0);
-    let v5 = GpuAlsOptions {
-        hermitian: Hermitian::version(5),
-        solver: GpuSolver::Cholesky,
-        batch_rows: None,
-        matrix_free: MatrixFree::Off,
-    };
+    let v5 =
+        GpuAlsOptions { hermitian: Hermitian::version(5), solver: GpuSolver::Cholesky, ..GpuAlsOptions::default() };
     let v7 = GpuAlsOptions { hermitian: Hermitian::version(7), batch_rows: Some(rng.random_range(3..40)), ..v5 };
     let a = gpu_iteration(gpu, &data, &start, &cfg, v5)?;
     let b = gpu_iteration(gpu, &data, &start, &cfg, v7)?;
@@ -401,6 +404,18 @@ fn v7_equals_v5(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     }
 }
 
+/// Thousands of users and a dozen or two items (items of ~300–700 entries), or its transpose;
+/// and the number of the few.
+fn skinny_data(rng: &mut StdRng, implicit: bool, transpose: bool) -> (Interactions, usize) {
+    let (many, few) = (rng.random_range(2000..3000), rng.random_range(12..24));
+    let skinny = random_data(rng, many, few, implicit);
+    if !transpose {
+        return (skinny, few);
+    }
+    let e: Vec<(u32, u32, f32)> = skinny.csr.iter().map(|(&v, (u, i))| (i, u, v)).collect();
+    (Interactions::from_entries(few, many, &e, Duplicates::Last).unwrap(), few)
+}
+
 /// v8 or v9 with rows cut into pieces (the piece limit is at least 256 entries): skinny data,
 /// whose items have ~300–700 entries, and its transpose, whose users do; exact solver and CG-fp16
 /// (the fp16 finish kernel), in random batches.
@@ -408,14 +423,7 @@ fn pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> R
     for (f, implicit, transpose, half) in
         [(64, true, false, false), (100, false, true, false), (32, false, false, true), (128, true, true, false)]
     {
-        let (many, few) = (rng.random_range(2000..3000), rng.random_range(12..24));
-        let skinny = random_data(rng, many, few, implicit);
-        let data = if transpose {
-            let e: Vec<(u32, u32, f32)> = skinny.csr.iter().map(|(&v, (u, i))| (i, u, v)).collect();
-            Interactions::from_entries(few, many, &e, Duplicates::Last).unwrap()
-        } else {
-            skinny
-        };
+        let (data, few) = skinny_data(rng, implicit, transpose);
         let longest = if transpose {
             data.csr.outer_iterator().map(|r| r.nnz()).max()
         } else {
@@ -429,7 +437,7 @@ fn pieces_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> R
             hermitian,
             solver,
             batch_rows: Some(rng.random_range(5..few + 5)),
-            matrix_free: MatrixFree::Off,
+            ..GpuAlsOptions::default()
         };
         compare_on(gpu, rng, &data, f, implicit, Solver::Cholesky, opts, if half { 2e-2 } else { 1e-3 })?;
     }
@@ -448,8 +456,7 @@ fn final_metrics(data: &Interactions, test: &Interactions, base: &AlsConfig) -> 
     runs.iter()
         .map(|&(name, solver, fp16, matrix_free)| {
             let cfg = AlsConfig { solver, ..base.clone() };
-            let options =
-                GpuOptions { hermitian: Hermitian::version(3), fp16, cublas_lu: false, batch_rows: None, matrix_free };
+            let options = GpuOptions { hermitian: Hermitian::version(3), fp16, matrix_free, ..GpuOptions::default() };
             let backend = Backend::Gpu { device: 0, options, kernels: rustmf::kernels::PTX };
             let r = train::train(data, Some(test), &cfg, backend).map_err(|e| format!("{name}: {e:#}"))?;
             let m = r
@@ -517,7 +524,7 @@ fn phase_write_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng, staging: Staging) -
                 hermitian: Hermitian::version(3),
                 solver: GpuSolver::Cholesky,
                 batch_rows: Some(rng.random_range(7..60)),
-                matrix_free: MatrixFree::Off,
+                ..GpuAlsOptions::default()
             };
             let mut gpu_als = GpuAls::new(gpu.clone(), &data, &start, opts).map_err(|e| e.to_string())?;
             for side in [Side::Users, Side::Items] {
@@ -767,6 +774,147 @@ fn fold_in_matches_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
                 got.rows,
                 &got.data[..4]
             ));
+        }
+    }
+    Ok(())
+}
+
+fn longest_row(m: &rustmf::data::Csr) -> usize {
+    m.outer_iterator().map(|r| r.nnz()).max().unwrap_or(0)
+}
+
+/// One iteration with `fit` (what streams, rows per batch, slot entries) instead of the plan's;
+/// checks that the run streams what `fit` says.
+fn streamed_iteration(
+    gpu: &Arc<Gpu>,
+    data: &Interactions,
+    start: &Factors,
+    cfg: &AlsConfig,
+    opts: GpuAlsOptions,
+    fit: Fit,
+) -> Result<Factors, String> {
+    let mut als = GpuAls::with_fit(gpu.clone(), data, start, opts, fit).map_err(|e| e.to_string())?;
+    if als.streamed() != fit.streamed {
+        return Err(format!(
+            "asked to stream {}, the run streams {}",
+            fit.streamed.describe(),
+            als.streamed().describe()
+        ));
+    }
+    als.half_step(Side::Users, cfg).map_err(|e| e.to_string())?;
+    als.half_step(Side::Items, cfg).map_err(|e| e.to_string())?;
+    als.factors().map_err(|e| e.to_string())
+}
+
+/// Issue 21: a side's rows streamed batch by batch through two slots give the in-core factors bit
+/// for bit — the users', the items' or both sides' rows, in batches of random rows and slots of
+/// random size (at least the longest row), explicit and implicit, on data whose long rows v8 and
+/// v9 cut into pieces.
+fn streamed_matches_in_core(gpu: &Arc<Gpu>, rng: &mut StdRng, hermitian: Hermitian) -> Result<(), String> {
+    for (f, implicit, transpose) in [(64, true, false), (100, false, true)] {
+        let (data, _) = skinny_data(rng, implicit, transpose);
+        let cfg = config(f, implicit, Solver::Cholesky);
+        let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
+        let opts = GpuAlsOptions { hermitian, solver: GpuSolver::Cholesky, ..GpuAlsOptions::default() };
+        let in_core = gpu_iteration(gpu, &data, &start, &cfg, opts)?;
+        let longest = longest_row(&data.csr).max(longest_row(&data.csc));
+        for (users, items) in [(true, false), (false, true), (true, true)] {
+            let fit = Fit {
+                streamed: Streamed { users, items },
+                batch_rows: rng.random_range(3..40),
+                slot_entries: longest + rng.random_range(0..=2 * longest),
+                bytes: 0,
+            };
+            let streamed = streamed_iteration(gpu, &data, &start, &cfg, opts, fit)?;
+            if streamed != in_core {
+                return Err(format!(
+                    "{hermitian:?}, f = {f}, {}: {} ({} rows per batch, slots of {} entries) changed the factors",
+                    if implicit { "implicit" } else { "explicit" },
+                    fit.streamed.describe(),
+                    fit.batch_rows,
+                    fit.slot_entries
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `gpu_memory` too small for the sparse rows: the plan streams both sides; two iterations give
+/// the in-core factors bit for bit, and the objective (summed batch by batch over the streamed
+/// user rows) agrees to 1e-12.
+fn tiny_gpu_memory_streams(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let (f, iterations) = (32, 2);
+    let data = random_rows(rng, 3000, 2000, 200, false);
+    let shape = TrainShape::of(&data, None);
+    let plan = GpuMemoryPlan::new(shape, f, MatrixFree::Off, false, false);
+    let budget = plan.without_rows_of(Streamed { users: true, items: true }).resident_bytes() + (4 << 20);
+    if budget >= plan.minimum_bytes() {
+        return Err(format!("a budget of {budget} B holds the in-core minimum {} B", plan.minimum_bytes()));
+    }
+    let cfg = config(f, false, Solver::Cholesky);
+    let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
+    let in_core_opts = GpuAlsOptions { solver: GpuSolver::Cholesky, ..GpuAlsOptions::default() };
+    let tiny_opts = GpuAlsOptions { gpu_memory: Some(budget), ..in_core_opts };
+    let mut in_core = GpuAls::new(gpu.clone(), &data, &start, in_core_opts).map_err(|e| e.to_string())?;
+    let mut tiny = GpuAls::new(gpu.clone(), &data, &start, tiny_opts).map_err(|e| e.to_string())?;
+    let both = Streamed { users: true, items: true };
+    if tiny.streamed() != both || in_core.streamed() != Streamed::NONE {
+        return Err(format!(
+            "in {budget} B the run is {} (in-core run: {})",
+            tiny.streamed().describe(),
+            in_core.streamed().describe()
+        ));
+    }
+    for als in [&mut in_core, &mut tiny] {
+        for _ in 0..iterations {
+            als.half_step(Side::Users, &cfg).map_err(|e| e.to_string())?;
+            als.half_step(Side::Items, &cfg).map_err(|e| e.to_string())?;
+        }
+    }
+    let (want, got) = (in_core.factors().map_err(|e| e.to_string())?, tiny.factors().map_err(|e| e.to_string())?);
+    if got != want {
+        return Err(format!("streamed in {budget} B ({} rows per batch): other factors", tiny.batch_rows()));
+    }
+    let want = in_core.objective(&cfg).map_err(|e| e.to_string())?;
+    let got = tiny.objective(&cfg).map_err(|e| e.to_string())?;
+    if relative(got, want) > 1e-12 {
+        return Err(format!("objective streamed {got}, in core {want}"));
+    }
+    Ok(())
+}
+
+/// Matrix-free sides and the cuBLAS baseline read whole sides: streaming them is refused with a
+/// message; so is a slot smaller than the longest row.
+fn streaming_refusals(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let data = random_rows(rng, 300, 200, 60, false);
+    let start = als::init_factors(data.n_users(), data.n_items(), 32, rng.random(), 1.0);
+    let longest = longest_row(&data.csr).max(longest_row(&data.csc));
+    let fit = |users, items, slot_entries| Fit {
+        streamed: Streamed { users, items },
+        batch_rows: 16,
+        slot_entries,
+        bytes: 0,
+    };
+    let cg = GpuSolver::Cg { steps: 3, tol: 0.0 };
+    let cases = [
+        (
+            GpuAlsOptions { solver: cg, matrix_free: MatrixFree::Users, ..GpuAlsOptions::default() },
+            fit(true, false, longest),
+            "matrix-free",
+        ),
+        (
+            GpuAlsOptions { hermitian: Hermitian::Cublas, ..GpuAlsOptions::default() },
+            fit(false, true, longest),
+            "cuBLAS",
+        ),
+        (GpuAlsOptions::default(), fit(true, true, longest - 1), "longest row"),
+    ];
+    for (opts, fit, says) in cases {
+        match GpuAls::with_fit(gpu.clone(), &data, &start, opts, fit) {
+            Ok(_) => return Err(format!("{} with {opts:?} was accepted", fit.streamed.describe())),
+            Err(e) if !e.to_string().contains(says) => return Err(format!("the refusal does not say {says:?}: {e}")),
+            Err(_) => {}
         }
     }
     Ok(())

@@ -72,7 +72,7 @@ impl Settings {
         };
         let device = match self.device.as_str() {
             "cpu" => Device::Cpu,
-            "gpu" => Device::Gpu { fp16: self.fp16, batch_rows: None, kernels: rustmf::kernels::PTX },
+            "gpu" => Device::Gpu { fp16: self.fp16, batch_rows: None, gpu_memory: None, kernels: rustmf::kernels::PTX },
             other => anyhow::bail!("device must be 'cpu' or 'gpu', got {other:?}"),
         };
         device.backend(self.threads, hermitian, solver)

@@ -26,6 +26,15 @@ pub fn count1(s: &str) -> Result<usize, String> {
     integer(s, 1)
 }
 
+/// A number of bytes ≥ 1, also written as a float (80e9).
+pub fn bytes(s: &str) -> Result<usize, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("must be a number of bytes (e.g. 80e9), got {s:?}"))?;
+    if !(v.is_finite() && v >= 1.0 && v < usize::MAX as f64) {
+        return Err(format!("must be a number of bytes ≥ 1, got {s}"));
+    }
+    Ok(v as usize)
+}
+
 /// A seed: an integer in 0..=u64::MAX.
 pub fn seed(s: &str) -> Result<u64, String> {
     let v = whole(s)?;

@@ -32,8 +32,8 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0)]
     test_fraction: f64,
     /// Compare with this many bytes (e.g. 80e9) instead of GPU 0's free memory.
-    #[arg(long)]
-    gpu_memory: Option<f64>,
+    #[arg(long, value_parser = super::args::bytes)]
+    gpu_memory: Option<usize>,
     /// One Markdown table row per combination instead of the buffer lists.
     #[arg(long)]
     markdown: bool,
@@ -45,13 +45,7 @@ pub fn run(args: Args) -> Result<()> {
         "--test-fraction {} is not in [0, 1)",
         args.test_fraction
     );
-    if let Some(b) = args.gpu_memory {
-        anyhow::ensure!(b.is_finite() && b > 0.0, "--gpu-memory {b} is not a positive number of bytes");
-    }
-    let free = match args.gpu_memory {
-        Some(b) => Some(b as usize),
-        None => gpu_free_memory(),
-    };
+    let free = args.gpu_memory.or_else(gpu_free_memory);
     let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
     if args.markdown {
         let against = free.map(|f| format!("fits {:.1} GiB", gib(f))).unwrap_or_else(|| "fits".into());

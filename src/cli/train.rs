@@ -88,6 +88,11 @@ pub struct TrainOpts {
     /// GPU: rows per batch (default: as many as fit in 70% of free GPU memory).
     #[arg(long, value_parser = super::args::count1, allow_negative_numbers = true)]
     pub batch_rows: Option<usize>,
+    /// GPU: use at most this many bytes of GPU memory (e.g. 20e9; default: what is free). The
+    /// sparse rows of a side that do not fit are streamed from page-locked host memory, batch by
+    /// batch (`rustmf plan` shows what fits).
+    #[arg(long, value_parser = super::args::bytes)]
+    pub gpu_memory: Option<usize>,
     /// CPU threads, 0 = all cores (a comma-separated list with --bench-out).
     #[arg(long, value_delimiter = ',', default_value = "0")]
     #[arg(value_parser = super::args::count, allow_negative_numbers = true)]
@@ -175,7 +180,12 @@ pub fn train(args: TrainArgs) -> Result<()> {
         .collect::<Result<_>>()?;
     let device = match args.device {
         Device::Cpu => grid::Device::Cpu,
-        Device::Gpu => grid::Device::Gpu { fp16: args.fp16, batch_rows: args.batch_rows, kernels: crate::kernels::PTX },
+        Device::Gpu => grid::Device::Gpu {
+            fp16: args.fp16,
+            batch_rows: args.batch_rows,
+            gpu_memory: args.gpu_memory,
+            kernels: crate::kernels::PTX,
+        },
     };
     let backend = device.backend(args.threads[0], args.hermitian[0], solvers[0])?;
     let confidence = match args.confidence {

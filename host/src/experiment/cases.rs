@@ -12,7 +12,7 @@ use crate::train::grid::SolverChoice;
 use rustmf_kernel_abi::hermitian_phases::Staging;
 
 /// The order in which dimensions appear in ids, labels and tables.
-pub const DIM_ORDER: [&str; 24] = [
+pub const DIM_ORDER: [&str; 25] = [
     "peer",
     "dataset",
     "device",
@@ -26,6 +26,7 @@ pub const DIM_ORDER: [&str; 24] = [
     "threads",
     "test_fraction",
     "with_metrics",
+    "gpu_memory",
     "version",
     "staging",
     "precision",
@@ -38,6 +39,17 @@ pub const DIM_ORDER: [&str; 24] = [
     "rate",
     "batch_rows",
 ];
+
+/// Every (threads, with_metrics, gpu_memory) of a training case, in that nesting.
+fn variants(threads: &[usize], with_metrics: &[bool], memories: &[f64]) -> Vec<(usize, bool, f64)> {
+    let mut out = Vec::new();
+    for &th in threads {
+        for &m in with_metrics {
+            out.extend(memories.iter().map(|&g| (th, m, g)));
+        }
+    }
+    out
+}
 
 /// What one case runs.
 #[derive(Debug, Clone)]
@@ -59,6 +71,8 @@ pub enum Work {
         test_fraction: Option<f64>,
         /// Samples include the objective and test metrics ([`super::spec::TrainSection::with_metrics`]).
         with_metrics: bool,
+        /// GPU memory as a share of the in-core minimum ([`super::spec::TrainSection::gpu_memory`]).
+        gpu_memory: f64,
     },
     /// get_hermitian alone over both half-steps (GPU).
     Hermitian { dataset: String, feedback: Feedback, factors: usize, lambda: f32, alpha: f32, version: Hermitian },
@@ -204,12 +218,12 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                     let hs = if gpu { versions.clone() } else { vec![Hermitian::DEFAULT] };
                                     let fp16s = if gpu && s.is_cg_on_formed_a() { t.fp16.clone() } else { vec![false] };
                                     let threads = if gpu { vec![0] } else { t.threads.clone() };
+                                    let memories = if gpu { t.gpu_memory.clone() } else { vec![1.0] };
                                     for &n in &steps {
                                         for &h in &hs {
                                             for &fp16 in &fp16s {
-                                                for (&th, &with_metrics) in threads
-                                                    .iter()
-                                                    .flat_map(|th| t.with_metrics.iter().map(move |m| (th, m)))
+                                                for (th, with_metrics, gpu_memory) in
+                                                    variants(&threads, &t.with_metrics, &memories)
                                                 {
                                                     let choice = s.choice(n);
                                                     let mut d = vec![
@@ -235,6 +249,9 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                                     if with_metrics {
                                                         d.push(("with_metrics", "true".to_string()));
                                                     }
+                                                    if gpu_memory < 1.0 {
+                                                        d.push(("gpu_memory", gpu_memory.to_string()));
+                                                    }
                                                     let work = Work::Train {
                                                         dataset: ds.clone(),
                                                         device,
@@ -249,6 +266,7 @@ pub fn expand(spec: &Spec) -> Vec<Case> {
                                                         batch_rows: t.batch_rows,
                                                         test_fraction: t.test_fraction,
                                                         with_metrics,
+                                                        gpu_memory,
                                                     };
                                                     push("train", dims(&d), work, r, (t.batch_rows, 0));
                                                 }

@@ -23,6 +23,7 @@ use crate::model::{init_factors, AlsConfig, EvalConfig, Factors};
 use crate::ptx::PtxImage;
 use crate::serve::make_scorer;
 use crate::serve::sim::{self, MeasuredService, ServiceModel};
+use crate::train::gpu_memory::{GpuMemoryPlan, TrainShape};
 use crate::train::grid::{self, TrainGrid};
 
 use super::peers::{PeerOutcome, PeerRunner, PeerState};
@@ -372,6 +373,7 @@ impl Shared<'_> {
                 batch_rows,
                 test_fraction,
                 with_metrics,
+                gpu_memory,
             } => {
                 let (spec, kernels) = (self.spec, self.kernels);
                 let input = self.dataset(&dataset)?.0.clone();
@@ -385,7 +387,16 @@ impl Shared<'_> {
                 let grid = TrainGrid {
                     device: match device {
                         DeviceName::Cpu => grid::Device::Cpu,
-                        DeviceName::Gpu => grid::Device::Gpu { fp16, batch_rows, kernels },
+                        DeviceName::Gpu => grid::Device::Gpu {
+                            fp16,
+                            batch_rows,
+                            gpu_memory: (gpu_memory < 1.0).then(|| {
+                                let shape = TrainShape::of(data, test);
+                                let plan = GpuMemoryPlan::for_solver(shape, factors, solver, fp16, hermitian);
+                                (plan.minimum_bytes() as f64 * gpu_memory) as usize
+                            }),
+                            kernels,
+                        },
                     },
                     factors: vec![factors],
                     solvers: vec![solver],

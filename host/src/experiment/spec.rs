@@ -334,6 +334,11 @@ pub struct TrainSection {
     /// costs. Default: `false`, samples are the half-steps alone.
     #[serde(default = "no", deserialize_with = "one_or_many")]
     pub with_metrics: Vec<bool>,
+    /// GPU: the memory training may use, as a share of its in-core minimum (`rustmf plan`); below
+    /// 1 the sparse rows that do not fit are streamed from host memory (issue 21). Default: 1, no
+    /// limit (what is free).
+    #[serde(default = "whole", deserialize_with = "one_or_many")]
+    pub gpu_memory: Vec<f64>,
     pub repeats: Option<usize>,
     pub warmup: Option<usize>,
 }
@@ -522,6 +527,10 @@ fn three_u32() -> Vec<u32> {
 fn v_default() -> Vec<HermitianSel> {
     vec![HermitianSel::One(Hermitian::DEFAULT)]
 }
+fn whole() -> Vec<f64> {
+    vec![1.0]
+}
+
 fn no() -> Vec<bool> {
     vec![false]
 }
@@ -674,6 +683,12 @@ impl Spec {
                 &[t.alpha.len(), t.cg_steps.len(), t.hermitian.len(), t.fp16.len(), t.with_metrics.len()],
                 "train",
             )?;
+            nonempty(&[t.gpu_memory.len()], "train")?;
+            anyhow::ensure!(
+                t.gpu_memory.iter().all(|&m| m > 0.0 && m <= 1.0),
+                "[train] gpu_memory is a share of the in-core minimum in (0, 1], got {:?}",
+                t.gpu_memory
+            );
             anyhow::ensure!(t.factors.iter().all(|&f| f >= 1), "[train] factors must be ≥ 1");
             if let Some(x) = t.test_fraction {
                 anyhow::ensure!(x > 0.0 && x < 1.0, "[train] test_fraction must be in (0, 1), got {x}");

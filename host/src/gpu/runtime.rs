@@ -59,6 +59,9 @@ impl Gpu {
         })?;
         let ctx =
             CudaContext::new(ordinal).map_err(GpuError::driver(format!("creating a context on GPU {ordinal}")))?;
+        // Safety: rustmf orders its streams itself (`als/streamed.rs`: events between the copy
+        // stream and this one), so cudarc's per-buffer events are not needed.
+        unsafe { ctx.disable_event_tracking() };
         let stream = ctx.default_stream();
         let text = image.text();
         let kernel_names = crate::ptx::entry_names(&text);

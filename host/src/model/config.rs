@@ -165,6 +165,10 @@ pub struct GpuOptions {
     pub batch_rows: Option<usize>,
     /// With the CG solver: the sides solved matrix-free, without forming A.
     pub matrix_free: MatrixFree,
+    /// GPU memory training may use, in bytes (`None`: what is free); the formed sides' sparse
+    /// rows are streamed from host memory when they do not fit in it.
+    #[serde(default)]
+    pub gpu_memory: Option<usize>,
 }
 
 impl Default for GpuOptions {
@@ -175,6 +179,7 @@ impl Default for GpuOptions {
             cublas_lu: false,
             batch_rows: None,
             matrix_free: MatrixFree::Off,
+            gpu_memory: None,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! What GPU training keeps in GPU memory, buffer by buffer, from the data's shape and the options
 //! (`gpu::als::GpuAls::new` allocates these): `rustmf plan` prints it, GPU training checks its
-//! minimum against the free memory before uploading anything, and the README's "what fits where"
-//! table comes from it. Everything listed is resident for the whole run; streaming what does not
-//! fit is issue 21. Not counted: the v8/v9 work plans (24 bytes per piece of a long row), the loss
-//! kernel's partial sums (~200 KB), cuBLAS's own workspace and the CUDA context.
+//! minimum against the free memory (or `--gpu-memory`) before uploading anything, and the README's
+//! "what fits where" table comes from it. When the sparse rows do not all fit, [`GpuMemoryPlan::fit`]
+//! streams the formed sides' rows through two device slots (`gpu/als/streamed.rs`) — users first,
+//! then items, then both. Not counted: the v8/v9 work plans (24 bytes per work unit), the loss
+//! kernel's partial sums (~200 KB), cuBLAS's own workspace and the CUDA context: the batches take
+//! 70% of what is left, which leaves room for them.
 use super::grid::SolverChoice;
 use crate::data::Interactions;
-use crate::model::{Hermitian, MatrixFree, Solver};
+use crate::model::{Hermitian, MatrixFree, Side, Solver};
 use rustmf_kernel_abi::hermitian::Arguments;
 
 /// The sizes training depends on.
@@ -40,9 +42,63 @@ pub const fn sparse_bytes(rows: usize, nnz: usize) -> usize {
     (rows + 1) * 8 + nnz * 8
 }
 
+const CSR: &str = "CSR (users × items)";
+const CSC: &str = "CSC (items × users)";
+
+/// Which sides' sparse rows stream through the GPU instead of staying resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Streamed {
+    pub users: bool,
+    pub items: bool,
+}
+
+impl Streamed {
+    pub const NONE: Streamed = Streamed { users: false, items: false };
+
+    pub fn covers(self, side: Side) -> bool {
+        match side {
+            Side::Users => self.users,
+            Side::Items => self.items,
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self.users || self.items
+    }
+
+    /// "in core", "users streamed", "items streamed", "both sides streamed".
+    pub fn describe(self) -> &'static str {
+        match (self.users, self.items) {
+            (false, false) => "in core",
+            (true, false) => "users streamed",
+            (false, true) => "items streamed",
+            (true, true) => "both sides streamed",
+        }
+    }
+}
+
+/// What a run streams and how big its batches are ([`GpuMemoryPlan::fit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fit {
+    pub streamed: Streamed,
+    /// Rows per batch of formed systems (1 when both sides are matrix-free).
+    pub batch_rows: usize,
+    /// Entries of each of a streamed side's two slots (0 when nothing streams).
+    pub slot_entries: usize,
+    /// Everything the plan counts at these sizes.
+    pub bytes: usize,
+}
+
+/// Bytes of the two slots a streamed side's batches pass through: per slot, the row pointers of
+/// `rows` rows and `entries` entries.
+pub const fn slot_bytes(rows: usize, entries: usize) -> usize {
+    2 * sparse_bytes(rows, entries)
+}
+
 /// The buffers of one GPU training run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpuMemoryPlan {
+    pub shape: TrainShape,
     /// (what, bytes) of every buffer that lives for the whole run.
     pub resident: Vec<(&'static str, usize)>,
     /// Bytes per row of a batch of formed systems (A in fp32 or fp16, and b); 0 when both sides
@@ -58,8 +114,8 @@ impl GpuMemoryPlan {
     pub fn new(shape: TrainShape, f: usize, matrix_free: MatrixFree, half: bool, ordered: bool) -> GpuMemoryPlan {
         let TrainShape { users, items, nnz, test_nnz } = shape;
         let mut resident = vec![
-            ("CSR (users × items)", sparse_bytes(users, nnz)),
-            ("CSC (items × users)", sparse_bytes(items, nnz)),
+            (CSR, sparse_bytes(users, nnz)),
+            (CSC, sparse_bytes(items, nnz)),
             ("user factors", users * f * 4),
             ("item factors", items * f * 4),
             ("YᵀY and XᵀX", 2 * f * f * 4),
@@ -78,6 +134,7 @@ impl GpuMemoryPlan {
         }
         let formed = matrix_free != MatrixFree::Both;
         GpuMemoryPlan {
+            shape,
             resident,
             per_batch_row: if formed { f * f * if half { 2 } else { 4 } + 4 * f } else { 0 },
             most_batch_rows: users.max(items),
@@ -106,6 +163,58 @@ impl GpuMemoryPlan {
     /// uses; it takes 70% of what is free after the resident buffers, up to this).
     pub fn most_bytes(&self) -> usize {
         self.resident_bytes() + self.per_batch_row * self.most_batch_rows
+    }
+
+    /// The plan with the sparse rows of `streamed` sides not resident.
+    pub fn without_rows_of(&self, streamed: Streamed) -> GpuMemoryPlan {
+        let gone = |what: &str| (what == CSR && streamed.users) || (what == CSC && streamed.items);
+        GpuMemoryPlan { resident: self.resident.iter().filter(|(w, _)| !gone(w)).cloned().collect(), ..self.clone() }
+    }
+
+    /// What to stream and how big the batches are in `budget` bytes: nothing streams if the
+    /// in-core minimum fits; else the fewest of the `streamable` sides (those that form A) stream,
+    /// users first. `longest` is each side's longest row (users', items'), which a slot must hold;
+    /// `batch_rows` a batch size the user asked for. The batches (and the slots, half and half)
+    /// take 70% of what the resident buffers leave. `None` if nothing fits.
+    pub fn fit(
+        &self,
+        budget: usize,
+        streamable: Streamed,
+        longest: (usize, usize),
+        asked_rows: Option<usize>,
+    ) -> Option<Fit> {
+        let candidates = [
+            Streamed::NONE,
+            Streamed { users: true, items: false },
+            Streamed { users: false, items: true },
+            Streamed { users: true, items: true },
+        ];
+        let least_rows = MIN_BATCH_ROWS.min(self.most_batch_rows).max(1);
+        let per_row = self.per_batch_row;
+        candidates.into_iter().filter(|s| (!s.users || streamable.users) && (!s.items || streamable.items)).find_map(
+            |streamed| {
+                let resident = self.without_rows_of(streamed).resident_bytes();
+                let usable = budget.checked_sub(resident)? / 10 * 7;
+                let (rows, slot_entries) = if !streamed.any() {
+                    let rows = match usable.checked_div(per_row) {
+                        None => 1,
+                        Some(most) => asked_rows.unwrap_or(most.max(least_rows)),
+                    };
+                    (rows, 0)
+                } else {
+                    let long = |on: bool, l: usize| if on { l } else { 0 };
+                    let long = long(streamed.users, longest.0).max(long(streamed.items, longest.1)).max(1);
+                    let entries = (usable / 2 / 16).min(self.shape.nnz).max(long);
+                    let rows = asked_rows.unwrap_or(usable.saturating_sub(16 * (entries + 1)) / (per_row + 16));
+                    (rows, entries)
+                };
+                let rows = rows.clamp(1, self.most_batch_rows.max(1));
+                let slots = if streamed.any() { slot_bytes(rows, slot_entries) } else { 0 };
+                let bytes = resident + per_row * rows + slots;
+                let enough_rows = rows >= least_rows || asked_rows.is_some() || per_row == 0;
+                (enough_rows && bytes <= budget).then_some(Fit { streamed, batch_rows: rows, slot_entries, bytes })
+            },
+        )
     }
 
     /// One line per buffer, then the minimum; with `free`, whether it fits.
@@ -168,5 +277,61 @@ mod tests {
         assert!(fp32.resident.iter().any(|(w, b)| *w == "row orders" && *b == 1100 * 4));
         assert!(fp32.table(Some(1)).contains("does not fit"));
         assert!(fp32.table(Some(usize::MAX)).contains("fits"));
+    }
+
+    /// Netflix-shaped at f = 100 (v8: no row orders), formed A: in-core needs ≈ 2.3 GiB at the
+    /// smallest batch.
+    fn netflix() -> GpuMemoryPlan {
+        let shape = TrainShape { users: 480_189, items: 17_770, nnz: 99_072_112, test_nnz: 0 };
+        GpuMemoryPlan::new(shape, 100, MatrixFree::Off, false, false)
+    }
+
+    const BOTH: Streamed = Streamed { users: true, items: true };
+    const LONGEST: (usize, usize) = (17_000, 230_000);
+
+    #[test]
+    fn fit_keeps_everything_resident_when_it_fits_and_batches_take_70_percent_of_the_rest() {
+        let plan = netflix();
+        let budget = plan.minimum_bytes() + (8 << 30);
+        let fit = plan.fit(budget, BOTH, LONGEST, None).unwrap();
+        assert_eq!(fit.streamed, Streamed::NONE);
+        assert_eq!(fit.slot_entries, 0);
+        assert_eq!(fit.batch_rows, (budget - plan.resident_bytes()) / 10 * 7 / plan.per_batch_row);
+        assert!(fit.bytes <= budget);
+        assert_eq!(plan.fit(budget, BOTH, LONGEST, Some(300)).unwrap().batch_rows, 300);
+    }
+
+    #[test]
+    fn fit_streams_the_users_then_both_sides_as_the_budget_shrinks() {
+        let plan = netflix();
+        let csr = sparse_bytes(480_189, 99_072_112);
+        let below_in_core = plan.minimum_bytes() - 1;
+        let users = plan.fit(below_in_core, BOTH, LONGEST, None).unwrap();
+        assert_eq!(users.streamed, Streamed { users: true, items: false });
+        assert!(users.bytes <= below_in_core && users.batch_rows >= MIN_BATCH_ROWS);
+        assert!(users.slot_entries >= LONGEST.0);
+        let tight = plan.resident_bytes() - csr;
+        let both = plan.fit(tight, BOTH, LONGEST, None).unwrap();
+        assert_eq!(both.streamed, BOTH);
+        assert!(both.bytes <= tight && both.slot_entries >= LONGEST.1);
+        assert_eq!(plan.fit(plan.without_rows_of(BOTH).resident_bytes(), BOTH, LONGEST, None), None);
+    }
+
+    #[test]
+    fn fit_streams_only_the_sides_it_may() {
+        let plan = netflix();
+        let items_only = Streamed { users: false, items: true };
+        let fit = plan.fit(plan.minimum_bytes() - 1, items_only, LONGEST, None).unwrap();
+        assert_eq!(fit.streamed, items_only);
+        assert_eq!(plan.fit(plan.minimum_bytes() - 1, Streamed::NONE, LONGEST, None), None);
+    }
+
+    #[test]
+    fn without_rows_of_drops_only_the_streamed_matrices() {
+        let plan = netflix();
+        let users = plan.without_rows_of(Streamed { users: true, items: false });
+        assert_eq!(users.resident_bytes(), plan.resident_bytes() - sparse_bytes(480_189, 99_072_112));
+        let both = plan.without_rows_of(BOTH);
+        assert_eq!(both.resident.len(), plan.resident.len() - 2);
     }
 }

@@ -62,6 +62,8 @@ pub enum Device {
     Gpu {
         fp16: bool,
         batch_rows: Option<usize>,
+        /// GPU memory training may use (`None`: what is free); see [`GpuOptions::gpu_memory`].
+        gpu_memory: Option<usize>,
         kernels: &'static [PtxImage],
     },
 }
@@ -77,10 +79,17 @@ impl Device {
                 )
             }
             Device::Cpu => Ok(Backend::Cpu { threads }),
-            Device::Gpu { fp16, batch_rows, kernels } => Ok(Backend::Gpu {
+            Device::Gpu { fp16, batch_rows, gpu_memory, kernels } => Ok(Backend::Gpu {
                 device: 0,
                 kernels,
-                options: GpuOptions { hermitian, fp16, cublas_lu: s.cublas_lu, batch_rows, matrix_free: s.matrix_free },
+                options: GpuOptions {
+                    hermitian,
+                    fp16,
+                    cublas_lu: s.cublas_lu,
+                    batch_rows,
+                    matrix_free: s.matrix_free,
+                    gpu_memory,
+                },
             }),
         }
     }
@@ -261,7 +270,7 @@ mod tests {
         assert!(Device::Cpu.backend(2, h, choice(Solver::Lu, true, MatrixFree::Off)).is_err());
         let cg = Solver::Cg { steps: 3, tol: None };
         assert!(Device::Cpu.backend(2, h, choice(cg, false, MatrixFree::Both)).is_err());
-        let gpu = Device::Gpu { fp16: true, batch_rows: Some(64), kernels: &[] };
+        let gpu = Device::Gpu { fp16: true, batch_rows: Some(64), gpu_memory: None, kernels: &[] };
         let Backend::Gpu { options, .. } = gpu.backend(2, h, choice(cg, false, MatrixFree::Both)).unwrap() else {
             panic!("a GPU backend")
         };

@@ -68,7 +68,11 @@ impl AlsBackend for GpuBackend {
             self.state
                 .as_ref()
                 .filter(|_| self.options.matrix_free != crate::model::MatrixFree::Both)
-                .map(|s| format!(", {} rows per batch", s.batch_rows()))
+                .map(|s| match s.streamed() {
+                    streamed if streamed.any() =>
+                        format!(", {} rows per batch, {}", s.batch_rows(), streamed.describe()),
+                    _ => format!(", {} rows per batch", s.batch_rows()),
+                })
                 .unwrap_or_default()
         )
     }
@@ -85,6 +89,7 @@ impl AlsBackend for GpuBackend {
             solver: self.solver(cfg)?,
             batch_rows: self.options.batch_rows,
             matrix_free: self.options.matrix_free,
+            gpu_memory: self.options.gpu_memory,
         };
         let mut state = GpuAls::new(self.gpu.clone(), train, start, opts)?;
         if let Some(t) = test {

@@ -3,9 +3,10 @@
 //! of `kernels-rs/src/loss.rs` over the training CSR or the test matrix, and for implicit feedback
 //! the grams XᵀX and YᵀY by cuBLAS. The definitions are the CPU reference's
 //! (`cpu::als::step::objective`, `cpu::metrics::rmse_mae`).
-use super::{scalars, DeviceRows, GpuAls, Scalars};
+use super::streamed::RowsView;
+use super::{scalars, DeviceRows, GpuAls, Scalars, SideRows};
 use crate::data::Csr;
-use crate::gpu::{CudaSlice, Gpu, GpuError, Kernel};
+use crate::gpu::{CudaSlice, CudaView, Gpu, GpuError, Kernel};
 use crate::model::AlsConfig;
 use rustmf_kernel_abi::hermitian::MODE_EXPLICIT;
 use rustmf_kernel_abi::loss::{self, EntrySums, ABSOLUTE, DATA, NORMS, SUMS};
@@ -34,19 +35,21 @@ impl Loss {
         })
     }
 
-    /// The kernel's sums over the entries of `rows` (rows' factors `x`, columns' `theta`).
+    /// The kernel's sums over the entries of the `n_rows` rows of `rows` (rows' factors `x`,
+    /// columns' `theta`).
     fn sums(
         &mut self,
         g: &Gpu,
-        rows: &DeviceRows,
-        x: &CudaSlice<f32>,
+        rows: &RowsView,
+        n_rows: usize,
+        x: &CudaView<f32>,
         theta: &CudaSlice<f32>,
         s: Scalars,
     ) -> Result<[f64; SUMS], GpuError> {
-        let nnz = rows.indices.len();
+        let nnz = rows.nnz;
         let shape = loss::launch(nnz, g.info.multiprocessors);
         let args = EntrySums {
-            n_rows: rows.rows as u32,
+            n_rows: n_rows as u32,
             nnz: nnz as u64,
             indptr: g.input(&rows.indptr),
             indices: g.input(&rows.indices),
@@ -58,7 +61,7 @@ impl Loss {
             mode: s.mode,
             partials: g.output(&mut self.partials),
         };
-        // Safety: `rows` is a CSR of `rows.rows` rows whose column indices are rows of `theta`;
+        // Safety: `rows` is a CSR of `n_rows` rows from 0 whose column indices are rows of `theta`;
         // `x` has a row per row; `partials` holds the most any launch writes.
         unsafe { g.launch_with(&self.kernel, &args, shape)? };
         let partials = g.download(&self.partials)?;
@@ -73,11 +76,32 @@ impl Loss {
 }
 
 impl GpuAls {
-    /// The training objective of the current factors (see `crate::model`), computed on the device.
+    /// The training objective of the current factors (see `crate::model`), computed on the device
+    /// over the entries of a resident side (the sums are the same over either), or over the user
+    /// side's streamed batches.
     pub fn objective(&mut self, cfg: &AlsConfig) -> Result<f64, GpuError> {
         let s = scalars(cfg)?;
-        let GpuAls { gpu, blas, loss, by_user, users, items, gram, f, .. } = self;
-        let sums = loss.sums(gpu, by_user, users, items, s)?;
+        let GpuAls { gpu, blas, loss, by_user, by_item, users, items, gram, f, user_batches, .. } = self;
+        let sums = match (&mut *by_user, &*by_item) {
+            (SideRows::Resident(r), _) => {
+                loss.sums(gpu, &RowsView::resident(r, 0), r.rows, &users.slice(..), items, s)?
+            }
+            (_, SideRows::Resident(r)) => {
+                loss.sums(gpu, &RowsView::resident(r, 0), r.rows, &items.slice(..), users, s)?
+            }
+            (SideRows::Streamed(rows), _) => {
+                let mut total = [0f64; SUMS];
+                rows.fill(0)?;
+                for (k, &(begin, n)) in user_batches.iter().enumerate() {
+                    rows.fill(k + 1)?;
+                    let x = users.slice(begin * *f..(begin + n) * *f);
+                    let part = loss.sums(gpu, &rows.view(gpu, k)?, n, &x, items, s);
+                    rows.release(gpu, k)?;
+                    total.iter_mut().zip(part?).for_each(|(t, p)| *t += p);
+                }
+                total
+            }
+        };
         let lambda = cfg.lambda as f64;
         if !cfg.implicit {
             return Ok(sums[DATA] + lambda * sums[NORMS]);
@@ -94,13 +118,13 @@ impl GpuAls {
     /// Uploads the test matrix (users × items, the training matrix's shape) that
     /// [`GpuAls::test_rmse_mae`] measures on.
     pub fn set_test(&mut self, test: &Csr) -> Result<(), GpuError> {
-        if test.rows() != self.by_user.rows || test.cols() != self.by_item.rows {
+        if test.rows() != self.by_user.rows() || test.cols() != self.by_item.rows() {
             return Err(GpuError::Unsupported(format!(
                 "the test matrix is {}×{}, the training matrix {}×{}",
                 test.rows(),
                 test.cols(),
-                self.by_user.rows,
-                self.by_item.rows
+                self.by_user.rows(),
+                self.by_item.rows()
             )));
         }
         self.loss.test = None;
@@ -122,7 +146,7 @@ impl GpuAls {
             return Ok(Some((0.0, 0.0)));
         };
         let explicit = Scalars { lambda: 0.0, alpha: 0.0, eps: 1.0, mode: MODE_EXPLICIT };
-        let sums = loss.sums(gpu, &test, users, items, explicit);
+        let sums = loss.sums(gpu, &RowsView::resident(&test, 0), test.rows, &users.slice(..), items, explicit);
         let n = test.indices.len() as f64;
         loss.test = Some(test);
         let sums = sums?;

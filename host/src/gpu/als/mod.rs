@@ -1,5 +1,7 @@
-//! ALS on the GPU: both half-steps run on the device, with the sparse matrix (CSR for the user
-//! step, CSC for the item step) and both factor matrices resident there.
+//! ALS on the GPU: both half-steps run on the device, with both factor matrices resident there and
+//! the sparse matrix (CSR for the user step, CSC for the item step) resident too — or, when it does
+//! not fit (or `--gpu-memory` says so), a formed side's rows streamed batch by batch from
+//! page-locked host memory (`streamed.rs`; the plan is `train::gpu_memory`).
 //!
 //! One half-step for side s (users from items, or items from users):
 //! 1. implicit feedback only: YᵀY of the fixed factors with cuBLAS (`Blas::gram`);
@@ -24,6 +26,7 @@ mod loss;
 mod phases;
 mod schedule;
 mod solver;
+mod streamed;
 
 pub use crate::model::Hermitian;
 pub use backend::GpuBackend;
@@ -36,7 +39,7 @@ pub use solver::GpuSolver;
 use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
 use crate::data::{Csr, Interactions};
 use crate::model::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
-use crate::train::gpu_memory::{GpuMemoryPlan, TrainShape};
+use crate::train::gpu_memory::{Fit, GpuMemoryPlan, Streamed, TrainShape};
 use cublas_hermitian::CublasHermitian;
 use cublas_lu::CublasLu;
 use rustmf_kernel_abi::hermitian::{
@@ -45,6 +48,7 @@ use rustmf_kernel_abi::hermitian::{
 use rustmf_kernel_abi::solve::{matrix_free, MatrixFreeCg as MatrixFreeArgs, SolveCg, SolveDirect, Solver};
 use rustmf_kernel_abi::LaunchShape;
 use std::sync::Arc;
+use streamed::{RowsView, StreamedRows};
 
 /// How the GPU runs ALS.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,6 +60,10 @@ pub struct GpuAlsOptions {
     pub batch_rows: Option<usize>,
     /// The sides solved by matrix-free CG (with [`GpuSolver::Cg`] only); the others form A.
     pub matrix_free: MatrixFree,
+    /// GPU memory training may use, in bytes (`None`: what is free); sparse rows that do not fit
+    /// in it are streamed.
+    #[serde(default)]
+    pub gpu_memory: Option<usize>,
 }
 
 impl Default for GpuAlsOptions {
@@ -65,6 +73,7 @@ impl Default for GpuAlsOptions {
             solver: GpuSolver::Cholesky,
             batch_rows: None,
             matrix_free: MatrixFree::Off,
+            gpu_memory: None,
         }
     }
 }
@@ -89,6 +98,21 @@ impl DeviceRows {
     }
 }
 
+/// A side's sparse rows: resident, or streamed through two slots.
+enum SideRows {
+    Resident(DeviceRows),
+    Streamed(Box<StreamedRows>),
+}
+
+impl SideRows {
+    fn rows(&self) -> usize {
+        match self {
+            SideRows::Resident(r) => r.rows,
+            SideRows::Streamed(s) => s.rows,
+        }
+    }
+}
+
 /// How get_hermitian runs: one of rustmf's kernels, or the cuBLAS baseline.
 enum HermitianStep {
     Kernel(Kernel),
@@ -107,8 +131,11 @@ pub struct GpuAls {
     blas: Blas,
     opts: GpuAlsOptions,
     f: usize,
-    by_user: DeviceRows,
-    by_item: DeviceRows,
+    by_user: SideRows,
+    by_item: SideRows,
+    /// (first row, rows) of each batch of formed systems, users' and items'.
+    user_batches: Vec<(usize, usize)>,
+    item_batches: Vec<(usize, usize)>,
     users: CudaSlice<f32>,
     items: CudaSlice<f32>,
     gram: CudaSlice<f32>,
@@ -140,15 +167,31 @@ struct RowOrder {
 impl RowOrder {
     fn upload(g: &Gpu, m: &Csr, what: &str) -> Result<RowOrder, GpuError> {
         Ok(RowOrder {
-            order: g.upload(&schedule::longest_first(m, m.outer_dims()), &format!("{what} by decreasing length"))?,
+            order: g
+                .upload(&schedule::longest_first(m, &[(0, m.outer_dims())]), &format!("{what} by decreasing length"))?,
             n_long: schedule::long_rows(m, schedule::MATRIX_FREE_LONG_ROW) as u32,
         })
     }
 }
 
 impl GpuAls {
-    /// Uploads `train` (CSR and CSC) and `start` (the initial factors) and sizes the batches.
+    /// Uploads `train` (CSR and CSC, or what of them fits: `train::gpu_memory`) and `start` (the
+    /// initial factors) and sizes the batches.
     pub fn new(gpu: Arc<Gpu>, train: &Interactions, start: &Factors, opts: GpuAlsOptions) -> Result<GpuAls, GpuError> {
+        let fit = GpuAls::fit(&gpu, train, start.n_factors(), &opts)?;
+        GpuAls::with_fit(gpu, train, start, opts, fit)
+    }
+
+    /// As [`GpuAls::new`] with what streams and the batch and slot sizes given (tests,
+    /// benchmarks): streamed sides must form A with rustmf's kernels, and a slot must hold the
+    /// side's longest row.
+    pub fn with_fit(
+        gpu: Arc<Gpu>,
+        train: &Interactions,
+        start: &Factors,
+        opts: GpuAlsOptions,
+        fit: Fit,
+    ) -> Result<GpuAls, GpuError> {
         let g = &*gpu;
         let f = start.n_factors();
         if !SUPPORTED_F.contains(&f) {
@@ -179,46 +222,39 @@ impl GpuAls {
                 g.ptx_arch
             )));
         }
-        let plan = GpuMemoryPlan::new(
-            TrainShape::of(train, None),
-            f,
-            opts.matrix_free,
-            half,
-            opts.matrix_free != MatrixFree::Both && opts.hermitian.arguments() == Arguments::Ordered,
-        );
-        let (free, total) = g.memory()?;
-        if plan.minimum_bytes() > free {
-            return Err(GpuError::OutOfMemory {
-                what: format!(
-                    "GPU ALS of {} × {} with {} entries at f = {f} (`rustmf plan` lists the buffers; \
-                     streaming what does not fit is not implemented)",
-                    train.n_users(),
-                    train.n_items(),
-                    train.nnz()
-                ),
-                needed: plan.minimum_bytes(),
-                free,
-                total,
-            });
+        let formed = opts.matrix_free != MatrixFree::Both;
+        let cublas_hermitian = opts.hermitian == Hermitian::Cublas && formed;
+        let longest = [streamed::longest_row(&train.csr), streamed::longest_row(&train.csc)];
+        for (side, longest) in [Side::Users, Side::Items].into_iter().zip(longest) {
+            if fit.streamed.covers(side) && !streamable(&opts).covers(side) {
+                return Err(GpuError::Unsupported(format!(
+                    "the {side:?} side's rows cannot be streamed: it is solved matrix-free or by the cuBLAS baseline"
+                )));
+            }
+            if fit.streamed.covers(side) && fit.slot_entries < longest {
+                return Err(GpuError::Unsupported(format!(
+                    "a streamed slot of {} entries cannot hold the {side:?} side's longest row ({longest} entries)",
+                    fit.slot_entries
+                )));
+            }
         }
-        let by_user = DeviceRows::upload(g, &train.csr, "CSR (users × items)")?;
-        let by_item = DeviceRows::upload(g, &train.csc, "CSC (items × users)")?;
+        // The cuBLAS baseline's gather buffer takes most of what its batches leave.
+        let batch = if cublas_hermitian { (fit.batch_rows * 4 / 7).max(1) } else { fit.batch_rows };
+        let side = |m: &Csr, streamed: bool, what: &str| -> Result<(SideRows, Vec<(usize, usize)>), GpuError> {
+            if streamed {
+                let rows = StreamedRows::new(g, m, batch, fit.slot_entries, what)?;
+                let batches = rows.batches.clone();
+                return Ok((SideRows::Streamed(Box::new(rows)), batches));
+            }
+            let rows = m.outer_dims();
+            Ok((SideRows::Resident(DeviceRows::upload(g, m, what)?), schedule::uniform_batches(rows, batch)))
+        };
+        let (by_user, user_batches) = side(&train.csr, fit.streamed.users, "CSR (users × items)")?;
+        let (by_item, item_batches) = side(&train.csc, fit.streamed.items, "CSC (items × users)")?;
         let users = g.upload(&start.users.data, "user factors")?;
         let items = g.upload(&start.items.data, "item factors")?;
         let gram = g.alloc_zeros::<f32>(f * f, "YᵀY")?;
         let bytes_a = f * f * if half { 2 } else { 4 };
-        let rows = by_user.rows.max(by_item.rows).max(1);
-        let formed = opts.matrix_free != MatrixFree::Both;
-        let cublas_hermitian = opts.hermitian == Hermitian::Cublas && formed;
-        let batch = match opts.batch_rows {
-            _ if !formed => 1,
-            Some(b) => b.clamp(1, rows),
-            None => {
-                let (free, _) = g.memory()?;
-                let share = if cublas_hermitian { 4 } else { 7 };
-                (free / 10 * share / (bytes_a + 4 * f)).clamp(1, rows)
-            }
-        };
         let a = g.alloc_zeros::<u8>(batch * bytes_a, "the batch's f×f systems")?;
         let b = g.alloc_zeros::<f32>(batch * f, "the batch's right-hand sides")?;
         let hermitian = if cublas_hermitian {
@@ -226,7 +262,11 @@ impl GpuAls {
         } else {
             HermitianStep::Kernel(g.entry(opts.hermitian.entry(f, half))?)
         };
-        let schedule = if formed { Schedule::new(g, opts.hermitian, train, batch, f, half)? } else { Schedule::Rows };
+        let schedule = if formed {
+            Schedule::new(g, opts.hermitian, train, [&user_batches, &item_batches], fit.streamed, f, half)?
+        } else {
+            Schedule::Rows
+        };
         let solve = match opts.solver.kernel() {
             Some(solver) => SolveStep::Kernel(g.entry(solver.entry(f))?),
             None => SolveStep::CublasLu(CublasLu::new(g, &a, &b, f, batch)?),
@@ -245,6 +285,8 @@ impl GpuAls {
             f,
             by_user,
             by_item,
+            user_batches,
+            item_batches,
             users,
             items,
             gram,
@@ -257,6 +299,39 @@ impl GpuAls {
             matrix_free,
             loss: loss::Loss::new(g, f)?,
             gpu,
+        })
+    }
+
+    /// What of `train` stays resident in the memory `opts` allows, and the batch sizes.
+    fn fit(g: &Gpu, train: &Interactions, f: usize, opts: &GpuAlsOptions) -> Result<Fit, GpuError> {
+        let formed = opts.matrix_free != MatrixFree::Both;
+        let plan = GpuMemoryPlan::new(
+            TrainShape::of(train, None),
+            f,
+            opts.matrix_free,
+            opts.solver.half_storage(),
+            formed && opts.hermitian.arguments() == Arguments::Ordered,
+        );
+        let (free, total) = g.memory()?;
+        let budget = opts.gpu_memory.map_or(free, |m| m.min(free));
+        let streamable = streamable(opts);
+        let longest = (streamed::longest_row(&train.csr), streamed::longest_row(&train.csc));
+        plan.fit(budget, streamable, longest, opts.batch_rows).ok_or_else(|| {
+            let least = plan.without_rows_of(streamable);
+            GpuError::OutOfMemory {
+                what: format!(
+                    "GPU ALS of {} × {} with {} entries at f = {f} ({:.2} GiB in core; at least {:.2} GiB with \
+                     the formed sides' rows streamed; `rustmf plan` lists the buffers)",
+                    train.n_users(),
+                    train.n_items(),
+                    train.nnz(),
+                    plan.minimum_bytes() as f64 / (1u64 << 30) as f64,
+                    least.minimum_bytes() as f64 / (1u64 << 30) as f64,
+                ),
+                needed: if streamable.any() { least.minimum_bytes() } else { plan.minimum_bytes() },
+                free: budget,
+                total,
+            }
         })
     }
 
@@ -280,12 +355,11 @@ impl GpuAls {
             t.total_s = whole.stop()?;
             return Ok(t);
         }
-        let mut begin = 0;
-        while begin < self.side_rows(side) {
-            let n = self.batch.min(self.side_rows(side) - begin);
-            t.hermitian_s += timer.time(|| self.hermitian_batch(side, begin, n, s))?;
+        self.fill(side, 0)?;
+        for (k, (begin, n)) in self.batches(side).into_iter().enumerate() {
+            self.fill(side, k + 1)?;
+            t.hermitian_s += timer.time(|| self.hermitian_batch(side, k, begin, n, s))?;
             t.solve_s += timer.time(|| self.solve_batch(side, begin, n))?;
-            begin += n;
         }
         t.total_s = whole.stop()?;
         Ok(t)
@@ -301,9 +375,10 @@ impl GpuAls {
         }
         let s = scalars(cfg)?;
         let mut samples = vec![0.0; repeats];
-        for (begin, n) in self.batches(side) {
+        for (k, (begin, n)) in self.batches(side).into_iter().enumerate() {
+            self.fill(side, k)?;
             for sample in samples.iter_mut() {
-                *sample += timer.time(|| self.hermitian_batch(side, begin, n, s))?;
+                *sample += timer.time(|| self.hermitian_batch(side, k, begin, n, s))?;
             }
         }
         Ok(samples)
@@ -322,13 +397,14 @@ impl GpuAls {
         let f = self.f;
         let saved = gpu.stream().clone_dtod(self.target(side)).map_err(GpuError::driver("saving the factors"))?;
         let mut samples = vec![0.0; repeats];
-        for (begin, n) in self.batches(side) {
+        for (k, (begin, n)) in self.batches(side).into_iter().enumerate() {
+            self.fill(side, k)?;
             for sample in samples.iter_mut() {
                 let rows = begin * f..(begin + n) * f;
                 gpu.stream()
                     .memcpy_dtod(&saved.slice(rows.clone()), &mut self.target(side).slice_mut(rows))
                     .map_err(GpuError::driver("restoring the factors"))?;
-                self.hermitian_batch(side, begin, n, s)?;
+                self.hermitian_batch(side, k, begin, n, s)?;
                 *sample += timer.time(|| self.solve_batch(side, begin, n))?;
             }
         }
@@ -346,17 +422,46 @@ impl GpuAls {
         })
     }
 
-    fn side_rows(&self, side: Side) -> usize {
-        match side {
-            Side::Users => self.by_user.rows,
-            Side::Items => self.by_item.rows,
+    /// Which sides' sparse rows are streamed in this run.
+    pub fn streamed(&self) -> Streamed {
+        Streamed {
+            users: matches!(self.by_user, SideRows::Streamed(_)),
+            items: matches!(self.by_item, SideRows::Streamed(_)),
         }
     }
 
     /// (first row, rows) of each batch of `side`.
     fn batches(&self, side: Side) -> Vec<(usize, usize)> {
-        let rows = self.side_rows(side);
-        (0..rows).step_by(self.batch).map(|b| (b, self.batch.min(rows - b))).collect()
+        match side {
+            Side::Users => self.user_batches.clone(),
+            Side::Items => self.item_batches.clone(),
+        }
+    }
+
+    fn side_rows_mut(&mut self, side: Side) -> &mut SideRows {
+        match side {
+            Side::Users => &mut self.by_user,
+            Side::Items => &mut self.by_item,
+        }
+    }
+
+    /// Streamed sides: queues the copy of batch `k` of `side` (nothing past the last batch).
+    fn fill(&mut self, side: Side, k: usize) -> Result<(), GpuError> {
+        match self.side_rows_mut(side) {
+            SideRows::Streamed(rows) => rows.fill(k),
+            SideRows::Resident(_) => Ok(()),
+        }
+    }
+
+    /// The resident rows of `side`, for the paths that read a whole side at once.
+    fn resident_rows(&self, side: Side, what: &str) -> Result<&DeviceRows, GpuError> {
+        match (side, &self.by_user, &self.by_item) {
+            (Side::Users, SideRows::Resident(r), _) | (Side::Items, _, SideRows::Resident(r)) => Ok(r),
+            _ => Err(GpuError::Unsupported(format!(
+                "{what} reads every row of the {side:?} side at once; this run streams them (more GPU memory, \
+                 or a larger --gpu-memory, keeps them resident)"
+            ))),
+        }
     }
 
     fn target(&mut self, side: Side) -> &mut CudaSlice<f32> {
@@ -375,28 +480,36 @@ impl GpuAls {
         self.blas.gram(fixed.len() / self.f, self.f, fixed, &mut self.gram)
     }
 
-    /// get_hermitian + get_bias of the batch of `n` rows from `begin`: A and b.
-    fn hermitian_batch(&mut self, side: Side, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
+    /// get_hermitian + get_bias of batch `k`, the `n` rows of `side` from `begin`: A and b. A
+    /// streamed side's batch is read from its slot, which is released afterwards.
+    fn hermitian_batch(&mut self, side: Side, k: usize, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
         let gpu = &*self.gpu;
         let (rows, fixed) = match side {
             Side::Users => (&self.by_user, &self.items),
             Side::Items => (&self.by_item, &self.users),
         };
+        let view = match rows {
+            SideRows::Resident(r) => RowsView::resident(r, begin),
+            SideRows::Streamed(r) => r.view(gpu, k)?,
+        };
         let kernel = match &mut self.hermitian {
             HermitianStep::Cublas(c) => {
-                return c.run(gpu, &self.blas, side, begin, rows, fixed, &self.gram, s, &mut self.a, &mut self.b)
+                let SideRows::Resident(rows) = rows else {
+                    return Err(GpuError::Unsupported("the cuBLAS get_hermitian with streamed rows".into()));
+                };
+                return c.run(gpu, &self.blas, side, begin, rows, fixed, &self.gram, s, &mut self.a, &mut self.b);
             }
             HermitianStep::Kernel(k) => &*k,
         };
-        let (f, n32, begin32) = (self.f, n as u32, begin as u32);
-        let (indptr, indices, values) = (gpu.input(&rows.indptr), gpu.input(&rows.indices), gpu.input(&rows.values));
+        let (f, n32, begin32) = (self.f, n as u32, view.row_begin as u32);
+        let (indptr, indices, values) = (gpu.input(&view.indptr), gpu.input(&view.indices), gpu.input(&view.values));
         let (theta, gram) = (gpu.input(fixed), gpu.input(&self.gram));
         let (a_out, b_out) = (gpu.output_as::<f32>(&mut self.a), gpu.output(&mut self.b));
         let Scalars { lambda, alpha, eps, mode } = s;
         let shape = self.opts.hermitian.launch(f, n);
         // Safety: the buffers are the side's sparse rows, the fixed factors and YᵀY, and the
         // batch's A and b, which hold `batch ≥ n` rows; the shape is the version's own.
-        unsafe {
+        let launched = unsafe {
             match &mut self.schedule {
                 Schedule::Rows => {
                     let args = HermitianRows {
@@ -417,7 +530,8 @@ impl GpuAls {
                     gpu.launch_with(kernel, &args, shape)
                 }
                 Schedule::Order { users, items } => {
-                    let order = gpu.input(if side == Side::Users { &*users } else { &*items });
+                    let order = if side == Side::Users { &*users } else { &*items };
+                    let order = gpu.input(&order.slice(begin - view.row_begin..));
                     let args = HermitianOrdered {
                         n_rows: n32,
                         row_begin: begin32,
@@ -437,7 +551,7 @@ impl GpuAls {
                     gpu.launch_with(kernel, &args, shape)
                 }
                 Schedule::Split { users, items, finish, partial_a, partial_b } => {
-                    let plan = &(if side == Side::Users { &*users } else { &*items })[begin / self.batch];
+                    let plan = &(if side == Side::Users { &*users } else { &*items })[k];
                     let units = HermitianUnits {
                         n_units: plan.n_units as u32,
                         indptr,
@@ -456,9 +570,6 @@ impl GpuAls {
                         partial_b: gpu.output(partial_b),
                     };
                     gpu.launch_with(kernel, &units, shape.with_grid(plan.n_units as u32))?;
-                    if plan.n_split == 0 {
-                        return Ok(());
-                    }
                     let pieces = HermitianFinish {
                         n_split: plan.n_split as u32,
                         row_begin: begin32,
@@ -472,10 +583,17 @@ impl GpuAls {
                         partial_a: gpu.input(partial_a),
                         partial_b: gpu.input(partial_b),
                     };
-                    gpu.launch_with(finish, &pieces, LaunchShape::per_row(plan.n_split, FINISH_BLOCK, 0))
+                    match plan.n_split {
+                        0 => Ok(()),
+                        n_split => gpu.launch_with(finish, &pieces, LaunchShape::per_row(n_split, FINISH_BLOCK, 0)),
+                    }
                 }
             }
+        };
+        if let SideRows::Streamed(r) = rows {
+            r.release(gpu, k)?;
         }
+        launched
     }
 
     /// Solves the batch's systems into rows `begin..begin + n` of the factors of `side`.
@@ -511,11 +629,13 @@ impl GpuAls {
 impl GpuAls {
     /// Matrix-free CG over every row of `side`, in place.
     fn solve_matrix_free(&mut self, side: Side, s: Scalars) -> Result<(), GpuError> {
+        self.resident_rows(side, "matrix-free CG")?;
         let GpuAls { gpu, by_user, by_item, users, items, gram, matrix_free, opts, f, .. } = self;
         let mf = matrix_free.as_ref().ok_or_else(|| GpuError::Unsupported("no matrix-free CG in this run".into()))?;
-        let (rows, fixed, target, order) = match side {
-            Side::Users => (&*by_user, &*items, users, &mf.users),
-            Side::Items => (&*by_item, &*users, items, &mf.items),
+        let (rows, fixed, target, order) = match (side, &*by_user, &*by_item) {
+            (Side::Users, SideRows::Resident(rows), _) => (rows, &*items, users, &mf.users),
+            (Side::Items, _, SideRows::Resident(rows)) => (rows, &*users, items, &mf.items),
+            _ => unreachable!("checked by resident_rows above"),
         };
         let order = order
             .as_ref()
@@ -581,30 +701,37 @@ struct DevicePlan {
 }
 
 impl Schedule {
+    /// The schedule of `hermitian` over the users' and items' `batches`; the work plans of
+    /// `streamed` sides count entries from each batch's first (its slot's).
     fn new(
         g: &Gpu,
         hermitian: Hermitian,
         train: &Interactions,
-        batch: usize,
+        batches: [&[(usize, usize)]; 2],
+        streamed: Streamed,
         f: usize,
         half: bool,
     ) -> Result<Schedule, GpuError> {
+        let [user_batches, item_batches] = batches;
         if hermitian.arguments() == Arguments::Ordered {
             return Ok(Schedule::Order {
-                users: g.upload(&schedule::longest_first(&train.csr, batch), "users by decreasing length")?,
-                items: g.upload(&schedule::longest_first(&train.csc, batch), "items by decreasing length")?,
+                users: g.upload(&schedule::longest_first(&train.csr, user_batches), "users by decreasing length")?,
+                items: g.upload(&schedule::longest_first(&train.csc, item_batches), "items by decreasing length")?,
             });
         }
         if hermitian.arguments() == Arguments::Rows {
             return Ok(Schedule::Rows);
         }
         let mut slots = 1;
-        let mut side = |m: &Csr, what: &str| -> Result<Vec<DevicePlan>, GpuError> {
+        let mut side = |m: &Csr, batches: &[(usize, usize)], streamed: bool, what: &str| {
             let limit = schedule::piece_limit(m.nnz(), g.info.multiprocessors as usize);
-            (0..m.outer_dims())
-                .step_by(batch)
-                .map(|begin| {
-                    let plan = schedule::split_plan(m, begin, batch.min(m.outer_dims() - begin), limit);
+            let indptr = m.indptr();
+            let ptr = indptr.raw_storage();
+            batches
+                .iter()
+                .map(|&(begin, n)| {
+                    let plan = schedule::split_plan(m, begin, n, limit);
+                    let plan = if streamed { plan.rebased(ptr[begin]) } else { plan };
                     slots = slots.max(plan.slots);
                     // A device buffer cannot be empty; with no split row the finish kernel is not launched.
                     let splits = if plan.splits.is_empty() { vec![0; 3] } else { plan.splits.clone() };
@@ -615,10 +742,10 @@ impl Schedule {
                         n_split: plan.splits.len() / 3,
                     })
                 })
-                .collect()
+                .collect::<Result<Vec<DevicePlan>, GpuError>>()
         };
-        let users = side(&train.csr, "users")?;
-        let items = side(&train.csc, "items")?;
+        let users = side(&train.csr, user_batches, streamed.users, "users")?;
+        let items = side(&train.csc, item_batches, streamed.items, "items")?;
         Ok(Schedule::Split {
             users,
             items,
@@ -626,6 +753,16 @@ impl Schedule {
             partial_a: g.alloc_zeros::<f32>(slots * f * f, "partial sums of split rows (A)")?,
             partial_b: g.alloc_zeros::<f32>(slots * f, "partial sums of split rows (b)")?,
         })
+    }
+}
+
+/// The sides whose rows may stream: those that form A with rustmf's kernels (the cuBLAS baseline
+/// gathers from the resident matrices; matrix-free CG reads a whole side at once).
+fn streamable(opts: &GpuAlsOptions) -> Streamed {
+    let cublas = opts.hermitian == Hermitian::Cublas;
+    Streamed {
+        users: !cublas && !opts.matrix_free.covers(Side::Users),
+        items: !cublas && !opts.matrix_free.covers(Side::Items),
     }
 }
 

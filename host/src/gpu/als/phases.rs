@@ -83,9 +83,10 @@ impl GpuAls {
     /// `kernel`, a phase variant, over the batch of `n` rows of `side` from `begin`.
     fn phase_batch(&mut self, kernel: &Kernel, side: Side, begin: usize, n: usize, s: Scalars) -> Result<(), GpuError> {
         let gpu = &*self.gpu;
-        let (rows, fixed) = match side {
-            Side::Users => (&self.by_user, &self.items),
-            Side::Items => (&self.by_item, &self.users),
+        let rows = self.resident_rows(side, "get_hermitian's phase kernels")?;
+        let fixed = match side {
+            Side::Users => &self.items,
+            Side::Items => &self.users,
         };
         let Scalars { lambda, alpha, eps, mode } = s;
         let args = HermitianRows {

@@ -8,15 +8,20 @@ use std::cmp::Reverse;
 /// v8's slot of a row that is not split (`kernels-rs/src/hermitian/v8_split.rs`).
 pub const WHOLE: u32 = u32::MAX;
 
-/// For each batch of `batch` rows of `m`, the batch's rows (numbered from the batch's first)
-/// by decreasing number of entries, ties by index, at the batch's positions.
-pub fn longest_first(m: &Csr, batch: usize) -> Vec<u32> {
+/// (first row, rows) of the batches of `batch` rows that cover `rows` rows.
+pub fn uniform_batches(rows: usize, batch: usize) -> Vec<(usize, usize)> {
+    (0..rows).step_by(batch.max(1)).map(|b| (b, batch.min(rows - b))).collect()
+}
+
+/// For each of `batches` (first row, rows) of `m`, which cover its rows in order, the batch's
+/// rows (numbered from the batch's first) by decreasing number of entries, ties by index, at the
+/// batch's positions.
+pub fn longest_first(m: &Csr, batches: &[(usize, usize)]) -> Vec<u32> {
     let indptr = m.indptr();
     let ptr = indptr.raw_storage();
-    let rows = m.outer_dims();
-    let mut order = Vec::with_capacity(rows);
-    for begin in (0..rows).step_by(batch.max(1)) {
-        let mut local: Vec<u32> = (0..(batch.min(rows - begin)) as u32).collect();
+    let mut order = Vec::with_capacity(m.outer_dims());
+    for &(begin, n) in batches {
+        let mut local: Vec<u32> = (0..n as u32).collect();
         local.sort_by_key(|&l| Reverse(ptr[begin + l as usize + 1] - ptr[begin + l as usize]));
         order.extend(local);
     }
@@ -48,6 +53,17 @@ pub struct SplitPlan {
     pub splits: Vec<u32>,
     /// Scratch slots the pieces use.
     pub slots: usize,
+}
+
+impl SplitPlan {
+    /// The plan with entry positions counted from `first` (a streamed batch's first entry).
+    pub fn rebased(mut self, first: usize) -> SplitPlan {
+        for unit in self.units.chunks_exact_mut(3) {
+            unit[0] -= first as u64;
+            unit[1] -= first as u64;
+        }
+        self
+    }
 }
 
 /// Rows of more than `limit` entries become ⌈len / limit⌉ pieces of nearly equal length.
@@ -97,8 +113,9 @@ mod tests {
 
     #[test]
     fn longest_first_orders_each_batch_by_length_ties_by_index() {
-        assert_eq!(longest_first(&rows(), 5), vec![1, 3, 4, 0, 2, 0, 1]);
-        assert_eq!(longest_first(&rows(), 100), vec![5, 1, 3, 4, 0, 6, 2]);
+        assert_eq!(longest_first(&rows(), &uniform_batches(7, 5)), vec![1, 3, 4, 0, 2, 0, 1]);
+        assert_eq!(longest_first(&rows(), &uniform_batches(7, 100)), vec![5, 1, 3, 4, 0, 6, 2]);
+        assert_eq!(longest_first(&rows(), &[(0, 2), (2, 4), (6, 1)]), vec![1, 0, 3, 1, 2, 0, 0]);
     }
 
     #[test]
@@ -123,6 +140,16 @@ mod tests {
             (4, 4, WHOLE, 1),
         ];
         assert_eq!(units, expected);
+    }
+
+    #[test]
+    fn a_rebased_plan_counts_entries_from_the_batch_start() {
+        let plan = split_plan(&rows(), 1, 6, 2);
+        let rebased = split_plan(&rows(), 1, 6, 2).rebased(1);
+        assert_eq!((rebased.splits, rebased.slots), (plan.splits, plan.slots));
+        for (r, p) in rebased.units.chunks(3).zip(plan.units.chunks(3)) {
+            assert_eq!([r[0] + 1, r[1] + 1, r[2]], [p[0], p[1], p[2]]);
+        }
     }
 
     #[test]
