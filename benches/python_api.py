@@ -6,7 +6,7 @@ and for every user, on the LFM-1b-shaped planted matrix.
     python3 benches/python_api.py --cli bundle/rustmf --input synth:lfm1b:0.1 --out results/python-api
 
 Steps (the same matrix, f, λ, α, CG steps and seed everywhere):
-1. `rustmf train --device gpu` (cg-mf, the GPU default) writes the model and exports the
+1. `rustmf train --device gpu --solver cg-mf` writes the model and exports the
    training CSR; its per-iteration times come from `--json`.
 2. `rustmf infer-bench --backends gpu-fused --user-rows FILE` times top-k for the same 1,000 random
    users and for every user, in one batch each (the top-k work depends on the users' scores, so
@@ -88,7 +88,7 @@ def python_side(a, user_items, users_1000):
     iteration_s = []
     model = rustmf.als.AlternatingLeastSquares(
         factors=a.factors, regularization=a.lam, alpha=a.alpha, iterations=a.iterations, use_gpu=True,
-        random_state=a.seed, cg_steps=3,
+        random_state=a.seed, solver="cg-mf", cg_steps=3,
     )
     t = time.perf_counter()
     model.fit(user_items, show_progress=False, callback=lambda it, s, loss: iteration_s.append(s))

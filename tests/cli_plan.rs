@@ -4,7 +4,7 @@ use std::process::Command;
 
 #[test]
 fn readme_memory_table_is_current() {
-    let args = ["plan", "--preset", "netflix,yahoo,lfm1b,hugewiki", "--factors", "64,100,256"];
+    let args = ["plan", "--preset", "netflix,yahoo,lfm1b,hugewiki", "--factors", "64,100,256", "--solver", "cg-mf,cg"];
     let out = Command::new(env!("CARGO_BIN_EXE_rustmf"))
         .args(args)
         .args(["--markdown", "--gpu-memory", "85e9"])

@@ -231,7 +231,7 @@ class _AlsBase:
             return self.solver
         if not self.use_cg:
             return "cholesky"
-        return "cg-mf" if self.use_gpu else "cg"
+        return "auto" if self.use_gpu else "cg"
 
     def _settings(self, seed=0):
         return {
@@ -575,8 +575,8 @@ def _rustmf_has_gpu():
 class AlternatingLeastSquares(_AlsBase):
     """Implicit-feedback ALS (Hu, Koren & Volinsky 2008) with `implicit.als.AlternatingLeastSquares`'s
     arguments, plus rustmf's: `confidence` ("linear": c = 1 + alpha r, "log": c = 1 + alpha
-    log(1 + r/eps), "implicit": c = alpha r), `solver` (cholesky, lu, cg, cg-mf, cublas-lu, ...;
-    default from `use_cg` and the device), `cg_steps`, `hermitian` (the GPU's get_hermitian
+    log(1 + r/eps), "implicit": c = alpha r), `solver` (cholesky, lu, cg, cg-mf, cublas-lu, auto, ...;
+    default from `use_cg` and the device: auto on a GPU, cg on the CPU), `cg_steps`, `hermitian` (the GPU's get_hermitian
     version, v1-v9 or cublas), `fp16` (CG with A stored in fp16) and `scorer` (the top-k backend:
     cpu-mt, gpu-fused, gpu-sgemm, ...). `use_gpu=None` uses a GPU when one can be used and the GPU
     kernels are built for `factors` (rustmf._rustmf.GPU_FACTORS: 32, 64, 96, 100, 128)."""

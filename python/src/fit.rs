@@ -4,6 +4,7 @@
 use anyhow::{ensure, Result};
 use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
+use rustmf::data::Interactions;
 use rustmf::model::{AlsConfig, Confidence, EvalConfig, Factors, Hermitian, SplitRecord, TrainedModel};
 use rustmf::train::grid::{Device, SolverChoice};
 use rustmf::train::{train_with, Backend, IterationLog};
@@ -64,8 +65,14 @@ impl Settings {
         Ok(config)
     }
 
-    fn backend(&self) -> Result<Backend> {
-        let solver = SolverChoice::from_name(&self.solver, self.cg_steps, None)?;
+    /// The backend for training on `train`.
+    fn backend(&self, train: &Interactions) -> Result<Backend> {
+        let solver = SolverChoice::from_name(&self.solver, self.cg_steps, None)?.for_data(
+            train.n_users(),
+            train.n_items(),
+            train.nnz(),
+            self.factors,
+        );
         let hermitian = match &self.hermitian {
             Some(v) => v.parse::<Hermitian>().map_err(|e| anyhow::anyhow!("hermitian: {e}"))?,
             None => Hermitian::DEFAULT,
@@ -95,7 +102,7 @@ pub fn fit<'py>(
 ) -> PyResult<PyModelParts<'py, Model>> {
     let train = user_items.to_interactions(py, "user_items").map_err(bad_input)?;
     let config = settings.config().map_err(bad_input)?;
-    let backend = settings.backend().map_err(bad_input)?;
+    let backend = settings.backend(&train).map_err(bad_input)?;
     let init = match (user_factors, item_factors) {
         (None, None) => None,
         (Some(u), Some(i)) => {

@@ -26,9 +26,9 @@ def test_gpu_cholesky_matches_cpu(user_items, hermitian):
     np.testing.assert_allclose(gpu.item_factors, cpu.item_factors, atol=2e-3, rtol=2e-3)
 
 
-def test_gpu_matrix_free_cg_matches_cpu_cg(user_items):
+def test_gpu_auto_cg_matches_cpu_cg(user_items):
     cpu, gpu = pair(user_items, use_cg=True)
-    assert gpu._solver_name() == "cg-mf"
+    assert gpu._solver_name() == "auto"
     np.testing.assert_allclose(gpu.item_factors, cpu.item_factors, atol=2e-3, rtol=2e-3)
 
 
@@ -52,7 +52,7 @@ def test_gpu_recommend_and_similar_match_brute_force(user_items, rng, scorer):
 
 
 def test_gpu_save_load_and_train_with_every_solver(user_items, tmp_path):
-    for solver in ["cholesky", "lu", "cg", "cublas-lu", "cg-mf-users"]:
+    for solver in ["cholesky", "lu", "cg", "cublas-lu", "cg-mf-users", "cg-mf"]:
         m = rustmf.als.AlternatingLeastSquares(factors=32, iterations=2, use_gpu=True, solver=solver, random_state=1)
         m.fit(user_items, show_progress=False)
         assert np.isfinite(m.user_factors).all()

@@ -5,10 +5,16 @@ pub struct Args {
     /// Print as JSON.
     #[arg(long)]
     json: bool,
+    /// Also measure host→device copy rates (256 MiB, page-locked and pageable, best of 5).
+    #[arg(long)]
+    copy_rates: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let report = gather();
+    let mut report = gather();
+    if args.copy_rates {
+        report["gpu"]["upload_gb_per_s"] = copy_rates();
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -51,6 +57,19 @@ fn gpu_report() -> serde_json::Value {
     report
 }
 
+#[cfg(feature = "gpu")]
+fn copy_rates() -> serde_json::Value {
+    match crate::kernels::open_gpu(0).and_then(|g| g.upload_rates(256 << 20, 5)) {
+        Ok((pinned, pageable)) => serde_json::json!({ "pinned": pinned, "pageable": pageable }),
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+    }
+}
+
+#[cfg(not(feature = "gpu"))]
+fn copy_rates() -> serde_json::Value {
+    serde_json::json!({ "error": "built without GPU support" })
+}
+
 #[cfg(not(feature = "gpu"))]
 fn gpu_report() -> serde_json::Value {
     serde_json::json!({ "available": false, "reason": "built without GPU support (--no-default-features)" })
@@ -80,6 +99,14 @@ fn as_text(r: &serde_json::Value) -> String {
         s(&gpu["cublas_version"]),
         s(&gpu["ptx_loaded"])
     );
+    if let Some(rates) = gpu.get("upload_gb_per_s") {
+        out += &match (rates["pinned"].as_f64(), rates["pageable"].as_f64()) {
+            (Some(p), Some(q)) => {
+                format!("host→device copies (256 MiB): {p:.1} GB/s page-locked, {q:.1} GB/s pageable\n")
+            }
+            _ => format!("host→device copies: {}\n", s(&rates["error"])),
+        };
+    }
     for d in gpu["devices"].as_array().into_iter().flatten() {
         let gib = d["total_memory"].as_f64().unwrap_or(0.0) / (1u64 << 30) as f64;
         out += &format!(

@@ -8,7 +8,7 @@
 use anyhow::{Context, Result};
 use rustmf_host::data::synth::Preset;
 use rustmf_host::model::Hermitian;
-use rustmf_host::train::gpu_memory::{GpuMemoryPlan, TrainShape};
+use rustmf_host::train::gpu_memory::{GpuMemoryPlan, Streamed, TrainShape};
 use rustmf_host::train::grid::SolverChoice;
 
 use super::train::SolverArg;
@@ -49,8 +49,9 @@ pub fn run(args: Args) -> Result<()> {
     let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
     if args.markdown {
         let against = free.map(|f| format!("fits {:.1} GiB", gib(f))).unwrap_or_else(|| "fits".into());
-        println!("| preset | users × items | entries | f | solver | resident GiB | minimum GiB | {against} |");
-        println!("|---|---:|---:|---:|---|---:|---:|---|");
+        let columns = "| preset | users × items | entries | f | solver | resident GiB | minimum GiB | streamed ≈ GiB";
+        println!("{columns} | {against} |");
+        println!("|---|---:|---:|---:|---|---:|---:|---:|---|");
     }
     for spec in &args.preset {
         let (preset, scale) = parse_preset(spec)?;
@@ -64,9 +65,15 @@ pub fn run(args: Args) -> Result<()> {
                 let choice = SolverChoice::from_name(name.get_name(), 3, None)?;
                 let plan = GpuMemoryPlan::for_solver(shape, f, choice, args.fp16, Hermitian::DEFAULT);
                 if args.markdown {
-                    let fits = free.map(|b| if plan.minimum_bytes() <= b { "yes" } else { "no" }).unwrap_or("");
+                    let fits = free.map(|b| plan.verdict(b)).unwrap_or("");
+                    let streamable = Streamed::formed(choice.matrix_free);
+                    let streamed = if streamable.any() {
+                        format!("{:.1}", gib(plan.least_streamed_bytes(streamable)))
+                    } else {
+                        "—".into()
+                    };
                     println!(
-                        "| {spec} | {users} × {items} | {} | {f} | {} | {:.1} | {:.1} | {fits} |",
+                        "| {spec} | {users} × {items} | {} | {f} | {} | {:.1} | {:.1} | {streamed} | {fits} |",
                         shape.nnz,
                         choice.name(),
                         gib(plan.resident_bytes()),

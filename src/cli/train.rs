@@ -15,13 +15,11 @@ use rustmf_host::data::input::{holdout, load_input, preset_of};
 use rustmf_host::data::memory;
 use rustmf_host::data::Interactions;
 use rustmf_host::model::{
-    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, MatrixFree, SeenItems, Solver,
-    SplitRecord, TrainedModel,
+    AlsConfig, Confidence, DataRecord, EarlyStopping, EvalConfig, Hermitian, SeenItems, SplitRecord, TrainedModel,
 };
 use rustmf_host::train as driver;
 use rustmf_host::train::gpu_memory::{GpuMemoryPlan, TrainShape};
 use rustmf_host::train::grid::{self, SolverChoice, TrainGrid};
-use rustmf_kernel_abi::hermitian::Arguments;
 
 use super::args::{hermitian, Device};
 use super::test_set::load_test_file;
@@ -69,8 +67,10 @@ pub struct TrainOpts {
     #[arg(long, default_value_t = 1.0, value_parser = super::args::positive_f32, allow_negative_numbers = true)]
     pub eps: f32,
     /// cholesky | lu | cg | cublas-lu (GPU: cuBLAS batched LU, the baseline) | cg-mf (GPU: CG
-    /// without forming A, the fastest) | cg-mf-users | cg-mf-items (matrix-free on one side only)
-    /// (a comma-separated list with --bench-out) [default: cholesky on the CPU, cg-mf on the GPU].
+    /// without forming A) | cg-mf-users | cg-mf-items (matrix-free on one side only) | auto (GPU:
+    /// CG, matrix-free on the sides whose rows average fewer than 8·f entries, A formed on the
+    /// others; on the CPU, cg) (a comma-separated list with --bench-out) [default: cholesky on the
+    /// CPU, auto on the GPU].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub solver: Vec<SolverArg>,
     #[arg(long, default_value_t = 3, value_parser = super::args::count1, allow_negative_numbers = true)]
@@ -164,6 +164,7 @@ pub enum SolverArg {
     CgMf,
     CgMfUsers,
     CgMfItems,
+    Auto,
 }
 
 fn solver(arg: SolverArg, steps: usize, tol: Option<f64>) -> Result<SolverChoice> {
@@ -187,7 +188,6 @@ pub fn train(args: TrainArgs) -> Result<()> {
             kernels: crate::kernels::PTX,
         },
     };
-    let backend = device.backend(args.threads[0], args.hermitian[0], solvers[0])?;
     let confidence = match args.confidence {
         ConfidenceArg::Linear => Confidence::Linear,
         ConfidenceArg::Log => Confidence::Log { eps: args.eps },
@@ -225,15 +225,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
     let (train, test, split) = split_input(&args, data)?;
     if args.plan {
         let choice = solvers[0];
-        let fp16 = args.fp16 && matches!(choice.solver, Solver::Cg { .. }) && choice.matrix_free == MatrixFree::Off;
-        let ordered = choice.matrix_free != MatrixFree::Both && args.hermitian[0].arguments() == Arguments::Ordered;
-        let plan = GpuMemoryPlan::new(
-            TrainShape::of(&train, test.as_ref()),
-            args.factors[0],
-            choice.matrix_free,
-            fp16,
-            ordered,
-        );
+        let shape = TrainShape::of(&train, test.as_ref());
+        let plan = GpuMemoryPlan::for_solver(shape, args.factors[0], choice, args.fp16, args.hermitian[0]);
+        let choice = choice.for_data(train.n_users(), train.n_items(), train.nnz(), args.factors[0]);
         println!("GPU memory of `{}` at f = {}, {}:", args.input, args.factors[0], choice.name());
         print!("{}", plan.table(super::plan::gpu_free_memory()));
         return Ok(());
@@ -260,6 +254,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
         progress(log);
         Ok(())
     };
+    let solver = solvers[0].for_data(train.n_users(), train.n_items(), train.nnz(), base.factors);
+    let backend = device.backend(args.threads[0], args.hermitian[0], solver)?;
     let report = driver::train_with(&train, test.as_ref(), &base, backend, None, &mut on_iteration)?;
     let mut summary = serde_json::to_value(&report)?;
     summary["input"] = serde_json::json!(args.input);
@@ -327,7 +323,7 @@ fn refuse_negative(data: &rustmf_host::data::Interactions, input: &str) -> Resul
 /// (matrix-free CG), Cholesky (the reference) on the CPU.
 fn solver_args(device: Device, given: &[SolverArg]) -> Vec<SolverArg> {
     match (given, device) {
-        ([], Device::Gpu) => vec![SolverArg::CgMf],
+        ([], Device::Gpu) => vec![SolverArg::Auto],
         ([], Device::Cpu) => vec![SolverArg::Cholesky],
         _ => given.to_vec(),
     }

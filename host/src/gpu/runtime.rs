@@ -182,6 +182,29 @@ impl Gpu {
             .collect())
     }
 
+    /// Host→device copy rates in GB/s of `bytes` from page-locked and from pageable host memory
+    /// (the best of `repeats` each): the ceiling streamed training's copies run against.
+    pub fn upload_rates(&self, bytes: usize, repeats: usize) -> Result<(f64, f64), GpuError> {
+        let n = bytes / 4;
+        let timer = super::EventTimer::new(self)?;
+        let mut dev = self.alloc_zeros::<u32>(n, "the copy-rate buffer")?;
+        // Safety: written below before the copies read it.
+        let mut pinned = unsafe { self.ctx.alloc_pinned_with_flags::<u32>(n, 0) }
+            .map_err(GpuError::driver(format!("allocating {bytes} bytes of page-locked host memory")))?;
+        pinned.as_mut_slice().map_err(|e| self.async_error(e))?.fill(7);
+        let pageable = vec![7u32; n];
+        let mut best = |from: &dyn Fn(&mut CudaSlice<u32>) -> Result<(), cudarc::driver::DriverError>| {
+            let mut fastest = f64::INFINITY;
+            for _ in 0..repeats.max(1) {
+                fastest = fastest.min(timer.time(|| from(&mut dev).map_err(|e| self.async_error(e)))?);
+            }
+            Ok::<f64, GpuError>(bytes as f64 / fastest / 1e9)
+        };
+        let pinned_rate = best(&|d| self.stream.memcpy_htod(&pinned, d))?;
+        let pageable_rate = best(&|d| self.stream.memcpy_htod(&pageable, d))?;
+        Ok((pinned_rate, pageable_rate))
+    }
+
     /// Waits for all work on the stream; an error names the last kernel launched.
     pub fn synchronize(&self) -> Result<(), GpuError> {
         self.stream.synchronize().map_err(|e| self.async_error(e))

@@ -25,6 +25,11 @@ pub struct Breakdown {
     pub solve_s: f64,
     /// The whole half-step.
     pub total_s: f64,
+    /// GPU, streamed rows: the host→device copies of the side's batches, added up (they run on a
+    /// copy stream beside the phases above; waits for them fall in `hermitian_s`).
+    pub copy_s: f64,
+    /// GPU, streamed rows: the bytes those copies moved.
+    pub copy_bytes: usize,
 }
 
 impl Breakdown {

@@ -195,7 +195,30 @@ pub enum MatrixFree {
     Both,
 }
 
+/// `--solver auto` forms A on a side whose rows average at least this many entries per factor,
+/// and runs matrix-free CG on the others (issue 20). Measured on an H100 (2026-12-07, 98ae8c8,
+/// `benches/results/solver-per-side*`): forming pays where rows are long, its f²/2 FMAs per entry
+/// dense and cheap against matrix-free CG's gathers of the fixed factors every step; matrix-free
+/// pays where rows are short and forming A is mostly writing and solving f×f systems. Netflix-shaped
+/// f = 100: users (206 per row) matrix-free, items (5,575) formed — 50.8 ms against 74.1 ms both
+/// matrix-free and 85.6 ms both formed; LFM-1b-shaped f = 64: users (2,286) formed, items (49)
+/// matrix-free — 104.3 ms against 119.9 and 266.8 ms. Any threshold between 2.1 and 22 per factor
+/// fits these four sides; 8 sits between them in ratio.
+pub const AUTO_FORMED_ENTRIES_PER_FACTOR: usize = 8;
+
 impl MatrixFree {
+    /// `--solver auto`'s sides for `users` × `items` with `nnz` entries at f factors: matrix-free
+    /// where rows average fewer than [`AUTO_FORMED_ENTRIES_PER_FACTOR`]·f entries.
+    pub fn auto(users: usize, items: usize, nnz: usize, f: usize) -> MatrixFree {
+        let short = |rows: usize| nnz < AUTO_FORMED_ENTRIES_PER_FACTOR * f * rows.max(1);
+        match (short(users), short(items)) {
+            (false, false) => MatrixFree::Off,
+            (true, false) => MatrixFree::Users,
+            (false, true) => MatrixFree::Items,
+            (true, true) => MatrixFree::Both,
+        }
+    }
+
     pub fn covers(self, side: Side) -> bool {
         matches!(
             (self, side),

@@ -66,6 +66,11 @@ impl Streamed {
         self.users || self.items
     }
 
+    /// The sides that form A (those `matrix_free` does not cover): the ones that may stream.
+    pub fn formed(matrix_free: MatrixFree) -> Streamed {
+        Streamed { users: !matrix_free.covers(Side::Users), items: !matrix_free.covers(Side::Items) }
+    }
+
     /// "in core", "users streamed", "items streamed", "both sides streamed".
     pub fn describe(self) -> &'static str {
         match (self.users, self.items) {
@@ -106,6 +111,8 @@ pub struct GpuMemoryPlan {
     pub per_batch_row: usize,
     /// The rows of the larger side: no batch is larger.
     pub most_batch_rows: usize,
+    /// The sides solved matrix-free (they form no A and are never streamed).
+    pub matrix_free: MatrixFree,
 }
 
 impl GpuMemoryPlan {
@@ -138,13 +145,14 @@ impl GpuMemoryPlan {
             resident,
             per_batch_row: if formed { f * f * if half { 2 } else { 4 } + 4 * f } else { 0 },
             most_batch_rows: users.max(items),
+            matrix_free,
         }
     }
 
     /// The plan of a run with the training grid's `choice` of solver, `fp16` asked for (it applies
     /// to CG on formed A only) and get_hermitian `hermitian`.
     pub fn for_solver(shape: TrainShape, f: usize, choice: SolverChoice, fp16: bool, hermitian: Hermitian) -> Self {
-        let mf = choice.matrix_free;
+        let mf = choice.for_data(shape.users, shape.items, shape.nnz, f).matrix_free;
         let half = fp16 && matches!(choice.solver, Solver::Cg { .. }) && mf == MatrixFree::Off;
         let ordered = mf != MatrixFree::Both && hermitian.arguments() == Arguments::Ordered;
         GpuMemoryPlan::new(shape, f, mf, half, ordered)
@@ -169,6 +177,19 @@ impl GpuMemoryPlan {
     pub fn without_rows_of(&self, streamed: Streamed) -> GpuMemoryPlan {
         let gone = |what: &str| (what == CSR && streamed.users) || (what == CSC && streamed.items);
         GpuMemoryPlan { resident: self.resident.iter().filter(|(w, _)| !gone(w)).cloned().collect(), ..self.clone() }
+    }
+
+    /// The least memory with every `streamable` side's rows streamed, estimated with slots of
+    /// [`MIN_BATCH_ROWS`] rows of the denser streamed side's average length (a slot must also hold
+    /// the longest row, which the shape does not tell; training plans with the data's).
+    pub fn least_streamed_bytes(&self, streamable: Streamed) -> usize {
+        if !streamable.any() {
+            return self.minimum_bytes();
+        }
+        let rows = MIN_BATCH_ROWS.min(self.most_batch_rows).max(1);
+        let mean = |on: bool, n: usize| if on { self.shape.nnz.div_ceil(n.max(1)) } else { 0 };
+        let longest = mean(streamable.users, self.shape.users).max(mean(streamable.items, self.shape.items));
+        self.without_rows_of(streamable).minimum_bytes() + slot_bytes(rows, (rows * longest).min(self.shape.nnz))
     }
 
     /// What to stream and how big the batches are in `budget` bytes: nothing streams if the
@@ -217,6 +238,18 @@ impl GpuMemoryPlan {
         )
     }
 
+    /// "fits", "fits streamed" (only with the formed sides' rows streamed) or "does not fit" in
+    /// `free` bytes.
+    pub fn verdict(&self, free: usize) -> &'static str {
+        if self.minimum_bytes() <= free {
+            "fits"
+        } else if self.least_streamed_bytes(Streamed::formed(self.matrix_free)) <= free {
+            "fits streamed"
+        } else {
+            "does not fit"
+        }
+    }
+
     /// One line per buffer, then the minimum; with `free`, whether it fits.
     pub fn table(&self, free: Option<usize>) -> String {
         let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
@@ -235,8 +268,21 @@ impl GpuMemoryPlan {
             );
         }
         out += &format!("  {:<28} {:>10.3} GiB\n", "minimum", gib(self.minimum_bytes()));
+        let streamable = Streamed::formed(self.matrix_free);
+        if streamable.any() {
+            out += &format!(
+                "  {:<28} {:>10.3} GiB   (≈, rows of {} streamed)\n",
+                "minimum, streamed",
+                gib(self.least_streamed_bytes(streamable)),
+                match (streamable.users, streamable.items) {
+                    (true, true) => "both sides",
+                    (true, false) => "the users",
+                    _ => "the items",
+                }
+            );
+        }
         if let Some(free) = free {
-            let verdict = if self.minimum_bytes() <= free { "fits" } else { "does not fit" };
+            let verdict = self.verdict(free);
             out += &format!("  {:<28} {:>10.3} GiB   {verdict}\n", "free on the GPU", gib(free));
         }
         out

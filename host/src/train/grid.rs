@@ -13,17 +13,20 @@ use crate::ptx::PtxImage;
 use super::{Backend, IterationLog, TrainReport};
 
 /// A solver as the CLI offers it: the solver, whether LU is cuBLAS's batched LU, and which sides
-/// CG solves matrix-free (the last two GPU only).
+/// CG solves matrix-free (the last two GPU only) — or, with `auto`, CG with the sides chosen from
+/// the data ([`SolverChoice::for_data`], [`MatrixFree::auto`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SolverChoice {
     pub solver: Solver,
     pub cublas_lu: bool,
     pub matrix_free: MatrixFree,
+    pub auto: bool,
 }
 
 impl SolverChoice {
     /// The solver names of `rustmf train --solver` (and the Python package's `solver=`).
-    pub const NAMES: [&'static str; 7] = ["cholesky", "lu", "cg", "cublas-lu", "cg-mf", "cg-mf-users", "cg-mf-items"];
+    pub const NAMES: [&'static str; 8] =
+        ["cholesky", "lu", "cg", "cublas-lu", "cg-mf", "cg-mf-users", "cg-mf-items", "auto"];
 
     /// The solver named `name` (one of [`SolverChoice::NAMES`]); CG ones run `steps` steps, stopping
     /// early at `tol` when given.
@@ -37,10 +40,18 @@ impl SolverChoice {
         let solver = match name {
             "cholesky" => Solver::Cholesky,
             "lu" | "cublas-lu" => Solver::Lu,
-            "cg" | "cg-mf" | "cg-mf-users" | "cg-mf-items" => Solver::Cg { steps, tol },
+            "cg" | "cg-mf" | "cg-mf-users" | "cg-mf-items" | "auto" => Solver::Cg { steps, tol },
             _ => anyhow::bail!("unknown solver {name:?} (known: {})", Self::NAMES.join(", ")),
         };
-        Ok(SolverChoice { solver, cublas_lu: name == "cublas-lu", matrix_free })
+        Ok(SolverChoice { solver, cublas_lu: name == "cublas-lu", matrix_free, auto: name == "auto" })
+    }
+
+    /// The choice for training on `data` at f factors: `auto` picks the matrix-free sides.
+    pub fn for_data(self, users: usize, items: usize, nnz: usize, f: usize) -> SolverChoice {
+        match self.auto {
+            true => SolverChoice { matrix_free: MatrixFree::auto(users, items, nnz, f), ..self },
+            false => self,
+        }
     }
 
     /// The name in case labels: cholesky, lu, cublas-lu, cg3, cg3-mf, ...
@@ -49,6 +60,7 @@ impl SolverChoice {
             Solver::Lu if self.cublas_lu => "cublas-lu".into(),
             Solver::Cholesky => "cholesky".into(),
             Solver::Lu => "lu".into(),
+            Solver::Cg { steps, .. } if self.auto => format!("cg{steps}-auto{}", self.matrix_free.suffix()),
             Solver::Cg { steps, .. } => format!("cg{steps}{}", self.matrix_free.suffix()),
         }
     }
@@ -73,7 +85,7 @@ impl Device {
     pub fn backend(self, threads: usize, hermitian: Hermitian, s: SolverChoice) -> Result<Backend> {
         match self {
             Device::Cpu if s.cublas_lu => anyhow::bail!("cublas-lu is a GPU solver (--device gpu)"),
-            Device::Cpu if s.matrix_free != MatrixFree::Off => {
+            Device::Cpu if s.matrix_free != MatrixFree::Off && !s.auto => {
                 anyhow::bail!(
                     "cg-mf* choose where the GPU forms A; the CPU's CG is always matrix-free: use --solver cg"
                 )
@@ -145,6 +157,7 @@ impl TrainGrid {
             for s in &self.solvers {
                 for &t in threads {
                     for &h in hermitians {
+                        let s = &s.for_data(train.n_users(), train.n_items(), train.nnz(), f);
                         let cfg = AlsConfig { factors: f, solver: s.solver, ..base.clone() };
                         let r = super::train(train, test, &cfg, self.device.backend(t, h, *s)?)?;
                         if gpu && b.meta.gpu.is_none() {
@@ -224,6 +237,11 @@ impl TrainGrid {
                 "hermitian_median_s": hermitian_s,
                 "solve_median_s": phase(&|x| x.solve_s),
                 "other_median_s": phase(&|x| x.other_s()),
+                "copy_median_s": phase(&|x| x.copy_s),
+                "copy_gb_per_s": phase(&|x| x.copy_bytes as f64 / 1e9)
+                    .zip(phase(&|x| x.copy_s))
+                    .filter(|(_, s)| *s > 0.0)
+                    .map(|(gb, s)| gb / s),
                 "iteration_median_s": median(&logs.iter().map(|l| l.iteration_s).collect::<Vec<_>>()),
                 "objective_median_s": medians(&|l| l.objective_s),
                 "eval_median_s": medians(&|l| l.eval_s),
@@ -247,7 +265,24 @@ mod tests {
     use super::*;
 
     fn choice(solver: Solver, cublas_lu: bool, matrix_free: MatrixFree) -> SolverChoice {
-        SolverChoice { solver, cublas_lu, matrix_free }
+        SolverChoice { solver, cublas_lu, matrix_free, auto: false }
+    }
+
+    #[test]
+    fn auto_forms_a_on_the_sides_with_long_rows() {
+        assert_eq!(MatrixFree::auto(480_189, 17_770, 99_072_112, 100), MatrixFree::Users);
+        assert_eq!(MatrixFree::auto(120_322, 5_600_000, 275_000_000, 64), MatrixFree::Items);
+        assert_eq!(MatrixFree::auto(1000, 1000, 1000 * 2000, 100), MatrixFree::Off);
+        assert_eq!(MatrixFree::auto(1000, 1000, 1000 * 50, 100), MatrixFree::Both);
+        let auto = SolverChoice::from_name("auto", 3, None).unwrap();
+        assert_eq!(auto.name(), "cg3-auto");
+        assert_eq!(auto.for_data(480_189, 17_770, 99_072_112, 100).name(), "cg3-auto-mf-users");
+        assert_eq!(
+            choice(Solver::Cholesky, false, MatrixFree::Off).for_data(10, 10, 5, 100).matrix_free,
+            MatrixFree::Off
+        );
+        let on_cpu = auto.for_data(480_189, 17_770, 99_072_112, 100);
+        assert_eq!(Device::Cpu.backend(2, Hermitian::DEFAULT, on_cpu).unwrap(), Backend::Cpu { threads: 2 });
     }
 
     #[test]
@@ -281,7 +316,10 @@ mod tests {
     fn every_solver_name_parses_to_its_label() {
         let labels: Vec<String> =
             SolverChoice::NAMES.iter().map(|n| SolverChoice::from_name(n, 3, None).unwrap().name()).collect();
-        assert_eq!(labels, ["cholesky", "lu", "cg3", "cublas-lu", "cg3-mf", "cg3-mf-users", "cg3-mf-items"]);
+        assert_eq!(
+            labels,
+            ["cholesky", "lu", "cg3", "cublas-lu", "cg3-mf", "cg3-mf-users", "cg3-mf-items", "cg3-auto"]
+        );
         let e = SolverChoice::from_name("qr", 3, None).unwrap_err().to_string();
         assert!(e.contains("unknown solver \"qr\"") && e.contains("cg-mf-items"), "{e}");
     }

@@ -355,6 +355,7 @@ impl GpuAls {
             t.total_s = whole.stop()?;
             return Ok(t);
         }
+        self.take_copies(side)?;
         self.fill(side, 0)?;
         for (k, (begin, n)) in self.batches(side).into_iter().enumerate() {
             self.fill(side, k + 1)?;
@@ -362,6 +363,7 @@ impl GpuAls {
             t.solve_s += timer.time(|| self.solve_batch(side, begin, n))?;
         }
         t.total_s = whole.stop()?;
+        (t.copy_s, t.copy_bytes) = self.take_copies(side)?;
         Ok(t)
     }
 
@@ -450,6 +452,14 @@ impl GpuAls {
         match self.side_rows_mut(side) {
             SideRows::Streamed(rows) => rows.fill(k),
             SideRows::Resident(_) => Ok(()),
+        }
+    }
+
+    /// Streamed sides: seconds and bytes of the copies since the last call.
+    fn take_copies(&mut self, side: Side) -> Result<(f64, usize), GpuError> {
+        match self.side_rows_mut(side) {
+            SideRows::Streamed(rows) => rows.take_copies(),
+            SideRows::Resident(_) => Ok((0.0, 0)),
         }
     }
 
@@ -759,10 +769,9 @@ impl Schedule {
 /// The sides whose rows may stream: those that form A with rustmf's kernels (the cuBLAS baseline
 /// gathers from the resident matrices; matrix-free CG reads a whole side at once).
 fn streamable(opts: &GpuAlsOptions) -> Streamed {
-    let cublas = opts.hermitian == Hermitian::Cublas;
-    Streamed {
-        users: !cublas && !opts.matrix_free.covers(Side::Users),
-        items: !cublas && !opts.matrix_free.covers(Side::Items),
+    match opts.hermitian {
+        Hermitian::Cublas => Streamed::NONE,
+        _ => Streamed::formed(opts.matrix_free),
     }
 }
 

@@ -13,6 +13,7 @@ use super::DeviceRows;
 use crate::data::Csr;
 use crate::gpu::{CudaView, Gpu, GpuError};
 use cudarc::driver::result::memcpy_htod_async;
+use cudarc::driver::sys::CUevent_flags;
 use cudarc::driver::{CudaEvent, CudaStream, DevicePtrMut, DriverError, PinnedHostSlice};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub(super) struct StreamedRows {
     copy: Arc<CudaStream>,
     filled: [CudaEvent; 2],
     released: [CudaEvent; 2],
+    /// (start, end, bytes) of each copy since [`StreamedRows::take_copies`].
+    copies: Vec<(CudaEvent, CudaEvent, usize)>,
 }
 
 /// A batch's rows as the kernels read them: row pointers from 0 for its rows, its entries.
@@ -131,6 +134,7 @@ impl StreamedRows {
             copy: g.context().new_stream().map_err(GpuError::driver("creating the copy stream"))?,
             filled,
             released,
+            copies: Vec::new(),
         })
     }
 
@@ -142,6 +146,7 @@ impl StreamedRows {
         let (lo, hi) = self.batch_entries[k];
         let at = self.batch_indptr[k];
         self.copy.wait(&self.released[s]).map_err(copy_error)?;
+        let start = self.copy.record_event(Some(CUevent_flags::CU_EVENT_DEFAULT)).map_err(copy_error)?;
         let slot = &mut self.slots[s];
         let stream = self.copy.cu_stream();
         // Safety: the page-locked buffers are only read after construction, each range lies inside
@@ -155,7 +160,21 @@ impl StreamedRows {
             memcpy_htod_async(slot.indices.device_ptr_mut(&self.copy).0, indices, stream).map_err(copy_error)?;
             memcpy_htod_async(slot.values.device_ptr_mut(&self.copy).0, values, stream).map_err(copy_error)?;
         }
-        self.filled[s].record(&self.copy).map_err(copy_error)
+        self.filled[s].record(&self.copy).map_err(copy_error)?;
+        let end = self.copy.record_event(Some(CUevent_flags::CU_EVENT_DEFAULT)).map_err(copy_error)?;
+        self.copies.push((start, end, 8 * (n + 1) + 8 * (hi - lo)));
+        Ok(())
+    }
+
+    /// Seconds and bytes of the copies queued since the last call (waits for them).
+    pub fn take_copies(&mut self) -> Result<(f64, usize), GpuError> {
+        let (mut seconds, mut bytes) = (0.0, 0);
+        for (start, end, b) in self.copies.drain(..) {
+            end.synchronize().map_err(copy_error)?;
+            seconds += start.elapsed_ms(&end).map_err(copy_error)? as f64 / 1e3;
+            bytes += b;
+        }
+        Ok((seconds, bytes))
     }
 
     /// Batch `k`'s rows for the kernels, once its copy is done (the compute stream waits for it).
