@@ -96,11 +96,11 @@ pub fn split_plan(m: &Csr, begin: usize, n: usize, limit: usize) -> SplitPlan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    /// Row lengths 1, 3, 0, 3, 2, 5, 1.
-    fn rows() -> Csr {
+    /// Row lengths 1, 3, 0, 3, 2, 5, 1 (also `streamed.rs`'s test rows).
+    pub(in crate::gpu::als) fn rows() -> Csr {
         let lengths = [1usize, 3, 0, 3, 2, 5, 1];
         let mut indptr = vec![0usize];
         for l in lengths {

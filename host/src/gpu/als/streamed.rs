@@ -213,19 +213,8 @@ fn copy_error(source: DriverError) -> GpuError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::schedule::tests::rows;
     use super::*;
-
-    /// Row lengths 1, 3, 0, 3, 2, 5, 1.
-    fn rows() -> Csr {
-        let lengths = [1usize, 3, 0, 3, 2, 5, 1];
-        let mut indptr = vec![0usize];
-        for l in lengths {
-            indptr.push(indptr.last().unwrap() + l);
-        }
-        let indices: Vec<u32> = lengths.iter().flat_map(|&l| 0..l as u32).collect();
-        let nnz = indices.len();
-        Csr::new((lengths.len(), 8), indptr, indices, vec![1.0f32; nnz])
-    }
 
     #[test]
     fn batches_stop_at_the_row_or_entry_limit_whichever_comes_first() {
