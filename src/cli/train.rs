@@ -378,7 +378,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_device_and_the_paper() {
-        assert_eq!(solver_args(Device::Gpu, &[]), [SolverArg::CgMf]);
+        assert_eq!(solver_args(Device::Gpu, &[]), [SolverArg::Auto]);
         assert_eq!(solver_args(Device::Cpu, &[]), [SolverArg::Cholesky]);
         assert_eq!(solver_args(Device::Gpu, &[SolverArg::Lu, SolverArg::Cg]), [SolverArg::Lu, SolverArg::Cg]);
         assert_eq!(default_lambda("synth:yahoo:0.01", false), 1.4);
