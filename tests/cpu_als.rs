@@ -223,6 +223,9 @@ fn early_stopping_keeps_best() {
     if r.stopped_early {
         assert_eq!(r.iterations.len(), best + 2);
     }
+    let first = r.iterations[0].iteration_s;
+    assert!(r.setup_s > 0.0 && r.setup_s + first <= r.first_iteration_s + 1e-9, "{r:?}");
+    assert!(r.first_iteration_s <= r.total_s);
 }
 
 /// Rows without interactions get zero factors (explicit) and training still works.

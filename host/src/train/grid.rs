@@ -243,6 +243,8 @@ impl TrainGrid {
                     .filter(|(_, s)| *s > 0.0)
                     .map(|(gb, s)| gb / s),
                 "iteration_median_s": median(&logs.iter().map(|l| l.iteration_s).collect::<Vec<_>>()),
+                "setup_s": r.setup_s,
+                "first_iteration_s": r.first_iteration_s,
                 "objective_median_s": medians(&|l| l.objective_s),
                 "eval_median_s": medians(&|l| l.eval_s),
                 "hermitian_tflop_per_s":

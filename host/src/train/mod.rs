@@ -52,6 +52,14 @@ pub struct TrainReport {
     /// The iteration whose factors are returned when early stopping monitored a metric.
     pub best_iteration: Option<usize>,
     pub stopped_early: bool,
+    /// From the call to the backend ready to iterate: opening it and, on a GPU, uploading the
+    /// data and the start factors (or copying the streamed rows to page-locked memory).
+    #[serde(default)]
+    pub setup_s: f64,
+    /// From the call to the end of the first iteration (what a user waits before training shows
+    /// progress), and to the end.
+    #[serde(default)]
+    pub first_iteration_s: f64,
     pub total_s: f64,
     #[serde(skip)]
     pub factors: Option<Factors>,
@@ -78,13 +86,13 @@ pub fn train_with(
     on_iteration: &mut dyn FnMut(&IterationLog) -> Result<()>,
 ) -> Result<TrainReport> {
     cfg.validate()?;
+    let t_all = std::time::Instant::now();
     let mut be = make_backend(backend)?;
     let threads = match backend {
         Backend::Cpu { threads } => threads,
         _ => 0,
     };
     let eval_pool = thread_pool(threads)?;
-    let t_all = std::time::Instant::now();
     let (nu, ni, f) = (train.n_users(), train.n_items(), cfg.factors);
     if let Some(t) = test {
         anyhow::ensure!(
@@ -106,6 +114,8 @@ pub fn train_with(
     };
     let eval_users = test.map(|t| metrics::eval_users(&t.csr, cfg.eval.max_users, cfg.seed));
     be.begin(train, test, &factors, cfg)?;
+    let setup_s = t_all.elapsed().as_secs_f64();
+    let mut first_iteration_s = setup_s;
     let mut logs = Vec::with_capacity(cfg.iterations);
     let mut best: Option<(f64, usize, Factors)> = None;
     let mut since_best = 0usize;
@@ -117,6 +127,9 @@ pub fn train_with(
         let t = std::time::Instant::now();
         let item_breakdown = be.half_step(Side::Items, train, &mut factors, cfg)?;
         let item_step_s = t.elapsed().as_secs_f64();
+        if it == 1 {
+            first_iteration_s = t_all.elapsed().as_secs_f64();
+        }
         let evaluate = it % cfg.eval.every == 0 || it == cfg.iterations;
         let (objective, objective_s) = if cfg.compute_objective {
             let t = std::time::Instant::now();
@@ -193,6 +206,8 @@ pub fn train_with(
         iterations: logs,
         best_iteration,
         stopped_early,
+        setup_s,
+        first_iteration_s,
         total_s: t_all.elapsed().as_secs_f64(),
         factors: Some(factors),
     })
