@@ -191,11 +191,14 @@ class _AlsBase:
         hermitian,
         fp16,
         scorer,
+        gpu_memory,
     ):
         if np.dtype(dtype) != np.float32:
             raise ValueError(f"dtype must be float32 (rustmf computes in fp32; fp16=True stores A in fp16), got {dtype}")
         if confidence not in ("linear", "log", "implicit"):
             raise ValueError(f"confidence must be 'linear', 'log' or 'implicit', got {confidence!r}")
+        if gpu_memory is not None and not (isinstance(gpu_memory, (int, float)) and gpu_memory >= 1):
+            raise ValueError(f"gpu_memory must be a number of bytes >= 1 (e.g. 20e9) or None, got {gpu_memory!r}")
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
@@ -213,6 +216,7 @@ class _AlsBase:
         self.hermitian = hermitian
         self.fp16 = fp16
         self.scorer = scorer
+        self.gpu_memory = gpu_memory
         self._user_factors = None
         self._item_factors = None
         self._model = None
@@ -250,6 +254,7 @@ class _AlsBase:
             "fp16": bool(self.fp16),
             "seed": seed,
             "calculate_training_loss": bool(self.calculate_training_loss),
+            "gpu_memory": None if self.gpu_memory is None else int(self.gpu_memory),
         }
 
     def _check_gpu_factors(self, factors):
@@ -577,8 +582,9 @@ class AlternatingLeastSquares(_AlsBase):
     arguments, plus rustmf's: `confidence` ("linear": c = 1 + alpha r, "log": c = 1 + alpha
     log(1 + r/eps), "implicit": c = alpha r), `solver` (cholesky, lu, cg, cg-mf, cublas-lu, auto, ...;
     default from `use_cg` and the device: auto on a GPU, cg on the CPU), `cg_steps`, `hermitian` (the GPU's get_hermitian
-    version, v1-v9 or cublas), `fp16` (CG with A stored in fp16) and `scorer` (the top-k backend:
-    cpu-mt, gpu-fused, gpu-sgemm, ...). `use_gpu=None` uses a GPU when one can be used and the GPU
+    version, v1-v9 or cublas), `fp16` (CG with A stored in fp16), `scorer` (the top-k backend:
+    cpu-mt, gpu-fused, gpu-sgemm, ...) and `gpu_memory` (bytes of GPU memory training may use; the
+    rows that do not fit are streamed from host memory). `use_gpu=None` uses a GPU when one can be used and the GPU
     kernels are built for `factors` (rustmf._rustmf.GPU_FACTORS: 32, 64, 96, 100, 128)."""
 
     _implicit = True
@@ -602,10 +608,11 @@ class AlternatingLeastSquares(_AlsBase):
         hermitian=None,
         fp16=False,
         scorer=None,
+        gpu_memory=None,
     ):
         super().__init__(
             factors, regularization, alpha, dtype, use_cg, use_gpu, iterations, calculate_training_loss,
-            num_threads, random_state, confidence, eps, solver, cg_steps, hermitian, fp16, scorer,
+            num_threads, random_state, confidence, eps, solver, cg_steps, hermitian, fp16, scorer, gpu_memory,
         )
 
 
@@ -633,10 +640,11 @@ class ExplicitAlternatingLeastSquares(_AlsBase):
         hermitian=None,
         fp16=False,
         scorer=None,
+        gpu_memory=None,
     ):
         super().__init__(
             factors, regularization, 1.0, dtype, use_cg, use_gpu, iterations, calculate_training_loss,
-            num_threads, random_state, "linear", 1.0, solver, cg_steps, hermitian, fp16, scorer,
+            num_threads, random_state, "linear", 1.0, solver, cg_steps, hermitian, fp16, scorer, gpu_memory,
         )
 
     def predict(self, userids, itemids):

@@ -36,6 +36,8 @@ pub struct Settings {
     fp16: bool,
     seed: u64,
     calculate_training_loss: bool,
+    /// GPU memory training may use, in bytes (None: what is free); see `rustmf train --gpu-memory`.
+    gpu_memory: Option<usize>,
 }
 
 impl Settings {
@@ -79,7 +81,12 @@ impl Settings {
         };
         let device = match self.device.as_str() {
             "cpu" => Device::Cpu,
-            "gpu" => Device::Gpu { fp16: self.fp16, batch_rows: None, gpu_memory: None, kernels: rustmf::kernels::PTX },
+            "gpu" => Device::Gpu {
+                fp16: self.fp16,
+                batch_rows: None,
+                gpu_memory: self.gpu_memory,
+                kernels: rustmf::kernels::PTX,
+            },
             other => anyhow::bail!("device must be 'cpu' or 'gpu', got {other:?}"),
         };
         device.backend(self.threads, hermitian, solver)

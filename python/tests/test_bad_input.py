@@ -57,6 +57,9 @@ def test_bad_constructor_arguments():
         model(dtype=np.float64)
     with pytest.raises(ValueError, match="confidence"):
         model(confidence="square")
+    for bad in [0, -5, "lots"]:
+        with pytest.raises(ValueError, match="gpu_memory"):
+            model(gpu_memory=bad)
 
 
 def test_start_factors_of_the_wrong_shape(user_items):

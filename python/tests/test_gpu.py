@@ -66,3 +66,14 @@ def test_gpu_refuses_factor_counts_it_has_no_kernels_for(user_items):
         rustmf.als.AlternatingLeastSquares(factors=20, use_gpu=True).fit(user_items, show_progress=False)
     assert not rustmf.als.AlternatingLeastSquares(factors=20).use_gpu
     assert rustmf.als.AlternatingLeastSquares(factors=64).use_gpu
+
+
+def test_gpu_memory_below_the_least_streamed_plan_is_refused_clearly(user_items):
+    m = rustmf.als.AlternatingLeastSquares(factors=32, iterations=1, use_gpu=True, gpu_memory=1000)
+    with pytest.raises(rustmf.GpuError, match="out of GPU memory"):
+        m.fit(user_items, show_progress=False)
+    roomy = rustmf.als.AlternatingLeastSquares(factors=32, iterations=1, use_gpu=True, gpu_memory=2e9, random_state=3)
+    roomy.fit(user_items, show_progress=False)
+    free = rustmf.als.AlternatingLeastSquares(factors=32, iterations=1, use_gpu=True, random_state=3)
+    free.fit(user_items, show_progress=False)
+    np.testing.assert_array_equal(roomy.item_factors, free.item_factors)
