@@ -14,6 +14,13 @@ use crate::model::{AlsConfig, Confidence, Matrix, Solver};
 /// does not depend on the number of threads.
 pub const GRAM_CHUNK_ROWS: usize = 4096;
 
+/// CG copies a row's fixed factors (those of its entries with a nonzero weight) into per-thread
+/// scratch once per solve when they are at most this many values (4M: 16 MB per thread), so that
+/// its 1 + steps products A·v read them contiguously instead of gathering each one from wherever
+/// it lives every time — from DRAM when the fixed factors are larger than the caches. The
+/// arithmetic and its order are the same either way; longer rows are read in place.
+pub const CG_GATHER_LIMIT: usize = 1 << 22;
+
 /// Read-only inputs shared by all rows of a half-step.
 pub(crate) struct RowCtx<'a> {
     pub f: usize,
@@ -26,6 +33,16 @@ pub(crate) struct RowCtx<'a> {
     pub solver: Solver,
     /// Full (both triangles) `YᵀY`, implicit only.
     pub yty: Option<&'a [f64]>,
+    /// See [`CG_GATHER_LIMIT`].
+    pub gather_limit: usize,
+}
+
+/// The fixed factors of a row's entries as CG's products read them: in place by index, or
+/// gathered into scratch (entries of weight 0 left out), with each entry's weight.
+#[derive(Clone, Copy)]
+enum RowFactors<'a> {
+    Indexed { idx: &'a [u32], w: &'a [f32] },
+    Gathered { y: &'a [f32], w: &'a [f32] },
 }
 
 /// Per-thread scratch.
@@ -39,6 +56,8 @@ pub(crate) struct Scratch {
     p: Vec<f64>,
     ap: Vec<f64>,
     w: Vec<f32>,
+    gathered: Vec<f32>,
+    gathered_w: Vec<f32>,
 }
 
 impl Scratch {
@@ -52,6 +71,8 @@ impl Scratch {
             p: vec![0.0; f],
             ap: vec![0.0; f],
             w: Vec::new(),
+            gathered: Vec::new(),
+            gathered_w: Vec::new(),
         }
     }
 }
@@ -143,7 +164,7 @@ fn row_solve<const FMA: bool>(ctx: &RowCtx, s: &mut Scratch, t: usize, x: &mut [
 /// `out = A v` without forming `A`: the sparse part `Σ w_k (y_kᵀv) y_k` (fp32 factors, fp64
 /// products and sums), the dense part (`YᵀY v` for implicit) and the regularisation.
 #[inline(always)]
-fn apply_a<const FMA: bool>(ctx: &RowCtx, idx: &[u32], w: &[f32], v: &[f64], out: &mut [f64], diag: f64) {
+fn apply_a<const FMA: bool>(ctx: &RowCtx, rows: RowFactors, v: &[f64], out: &mut [f64], diag: f64) {
     let f = ctx.f;
     match ctx.yty {
         Some(g) => {
@@ -157,15 +178,19 @@ fn apply_a<const FMA: bool>(ctx: &RowCtx, idx: &[u32], w: &[f32], v: &[f64], out
             }
         }
     }
-    for (&j, &wk) in idx.iter().zip(w) {
-        if wk == 0.0 {
-            continue;
-        }
-        let y = &ctx.fixed[j as usize * f..j as usize * f + f];
+    let mut add = |wk: f32, y: &[f32]| {
         let t = wk as f64 * dot_mixed_g::<FMA>(y, v);
         for (o, yi) in out.iter_mut().zip(y) {
             *o = madd64::<FMA>(t, *yi as f64, *o);
         }
+    };
+    match rows {
+        RowFactors::Indexed { idx, w } => {
+            for (&j, &wk) in idx.iter().zip(w).filter(|(_, &wk)| wk != 0.0) {
+                add(wk, &ctx.fixed[j as usize * f..j as usize * f + f]);
+            }
+        }
+        RowFactors::Gathered { y, w } => y.chunks_exact(f).zip(w).for_each(|(y, &wk)| add(wk, y)),
     }
 }
 
@@ -225,12 +250,23 @@ fn row_cg<const FMA: bool>(
         }
     }
     let diag = if ctx.implicit { ctx.lambda } else { ctx.lambda * idx.len() as f64 };
+    let rows = if idx.len() * f <= ctx.gather_limit {
+        s.gathered.clear();
+        s.gathered_w.clear();
+        for (&j, &wk) in idx.iter().zip(&s.w).filter(|(_, &wk)| wk != 0.0) {
+            s.gathered.extend_from_slice(&ctx.fixed[j as usize * f..j as usize * f + f]);
+            s.gathered_w.push(wk);
+        }
+        RowFactors::Gathered { y: &s.gathered, w: &s.gathered_w }
+    } else {
+        RowFactors::Indexed { idx, w: &s.w }
+    };
     // x in fp64 lives in s.a[..f] (unused by CG otherwise)
     let (xs, _) = s.a.split_at_mut(f);
     for (d, v) in xs.iter_mut().zip(x.iter()) {
         *d = *v as f64;
     }
-    apply_a::<FMA>(ctx, idx, &s.w, xs, &mut s.ap, diag);
+    apply_a::<FMA>(ctx, rows, xs, &mut s.ap, diag);
     for i in 0..f {
         s.r[i] = s.b[i] - s.ap[i];
     }
@@ -241,7 +277,7 @@ fn row_cg<const FMA: bool>(
         if rs <= stop {
             break;
         }
-        apply_a::<FMA>(ctx, idx, &s.w, &s.p, &mut s.ap, diag);
+        apply_a::<FMA>(ctx, rows, &s.p, &mut s.ap, diag);
         let pap = dot64::<FMA>(&s.p, &s.ap);
         if pap <= 0.0 || !pap.is_finite() {
             break;
@@ -398,6 +434,18 @@ pub(crate) fn gram(isa: Isa, y: &Matrix) -> Vec<f64> {
 /// Solve every row of `target` (see [`crate::model::AlsBackend::half_step`]). Runs on the current
 /// rayon pool. Returns the first row that failed, if any.
 pub(crate) fn half_step(isa: Isa, m: &Csr, fixed: &Matrix, target: &mut Matrix, cfg: &AlsConfig) -> Option<usize> {
+    half_step_gathering(isa, m, fixed, target, cfg, CG_GATHER_LIMIT)
+}
+
+/// [`half_step`] with CG gathering rows of at most `gather_limit` factor values.
+fn half_step_gathering(
+    isa: Isa,
+    m: &Csr,
+    fixed: &Matrix,
+    target: &mut Matrix,
+    cfg: &AlsConfig,
+    gather_limit: usize,
+) -> Option<usize> {
     let f = cfg.factors;
     let yty = cfg.implicit.then(|| gram(isa, fixed));
     let ctx = RowCtx {
@@ -410,6 +458,7 @@ pub(crate) fn half_step(isa: Isa, m: &Csr, fixed: &Matrix, target: &mut Matrix, 
         lambda: cfg.lambda as f64,
         solver: cfg.solver,
         yty: yty.as_deref(),
+        gather_limit,
     };
     let failed = AtomicUsize::new(usize::MAX);
     target.data.par_chunks_mut(f).enumerate().with_min_len(4).for_each_init(
@@ -490,6 +539,33 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// CG reading the fixed factors gathered or in place gives the same factors, bit for bit:
+    /// explicit and implicit (with zero counts, whose weight 0 leaves them out of A), every ISA.
+    #[test]
+    fn cg_gathered_rows_change_no_bit() {
+        use crate::data::{Duplicates, Interactions};
+        let (users, items, f) = (60, 500, 24);
+        let mut entries = Vec::new();
+        for u in 0..users as u32 {
+            for k in 0..(5 + 7 * u as usize % 90) {
+                entries.push((u, ((k * 37 + u as usize * 11) % items) as u32, (k % 4) as f32));
+            }
+        }
+        let data = Interactions::from_entries(users, items, &entries, Duplicates::Last).unwrap();
+        let fixed = crate::model::init_factors(items, 1, f, 5, 1.0).users;
+        for implicit in [false, true] {
+            let cfg =
+                AlsConfig { factors: f, implicit, solver: Solver::Cg { steps: 3, tol: None }, ..AlsConfig::default() };
+            for isa in [Isa::Base, crate::cpu::isa()] {
+                let start = crate::model::init_factors(users, 1, f, 9, 1.0).users;
+                let (mut gathered, mut in_place) = (start.clone(), start);
+                assert_eq!(half_step_gathering(isa, &data.csr, &fixed, &mut gathered, &cfg, usize::MAX), None);
+                assert_eq!(half_step_gathering(isa, &data.csr, &fixed, &mut in_place, &cfg, 0), None);
+                assert_eq!(gathered.data, in_place.data, "implicit {implicit}, {isa:?}");
             }
         }
     }
