@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Run on the GPU host from the bundle: bash bundle/auto-and-streamed.sh  (results in /tmp/r, tarred to $OUT)
+# Run on the GPU host from the bundle: bash bundle/auto-and-streamed.sh [WHEELS]  (results in /tmp/r, tarred to $OUT)
 # Issue 20: `--solver auto` beside the per-side choices it was written from (Netflix, LFM-1b, all
 # in the same call so that they compare on one GPU);
 # issue 21: the host→device copy ceiling, the streaming tests, and the streamed experiments with
-# the copies' time and rate in each record; issue 19: metrics-cost on the Netflix-shaped preset.
+# the copies' time and rate in each record; issue 19: metrics-cost on the Netflix-shaped preset;
+# with WHEELS (pytest and implicit's wheels, as for metrics-and-python.sh), the GPU pytest suite
+# (the `auto` default and `gpu_memory=` are new since its last GPU run).
+[ -n "${1:-}" ] && export RUSTMF_EXTRA_WHEELS=$(realpath "$1")
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
 step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 report() { for d in $R/experiments/$1/*/; do ./rustmf experiment report "$d" > /dev/null 2>> $R/report.log; done; }
@@ -15,4 +18,5 @@ run 40 solver-per-side --only netflix
 run 80 solver-per-side-implicit
 run 80 streamed-implicit
 run 40 metrics-cost --only netflix
+[ -n "${RUSTMF_EXTRA_WHEELS:-}" ] && step 150 env OUT=$R ./run.sh python 2>&1 | tail -n 5
 tar czf $OUT/r.tgz -C /tmp --exclude=work r
