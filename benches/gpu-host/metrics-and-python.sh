@@ -4,8 +4,8 @@
 # and fold-in's tests and the fp64 shuffle check; benches/experiments/metrics-cost.toml on the
 # Yahoo!-shaped preset; the Python API benchmark and the GPU pytest suite (WHEELS: pytest and
 # implicit's wheels); compute-sanitizer memcheck on the loss and fold-in tests.
-R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
 export RUSTMF_EXTRA_WHEELS=$(realpath "$1")
+R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
 step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 CS=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 ./rustmf info > $R/info.txt; nvidia-smi > $R/nvidia-smi.txt 2>&1; cp REVISION $R/
