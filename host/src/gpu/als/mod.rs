@@ -224,14 +224,18 @@ impl GpuAls {
         }
         let formed = opts.matrix_free != MatrixFree::Both;
         let cublas_hermitian = opts.hermitian == Hermitian::Cublas && formed;
-        let longest = [streamed::longest_row(&train.csr), streamed::longest_row(&train.csc)];
-        for (side, longest) in [Side::Users, Side::Items].into_iter().zip(longest) {
-            if fit.streamed.covers(side) && !streamable(&opts).covers(side) {
+        let streamable = streamable(&opts);
+        for (side, m) in [(Side::Users, &train.csr), (Side::Items, &train.csc)] {
+            if !fit.streamed.covers(side) {
+                continue;
+            }
+            if !streamable.covers(side) {
                 return Err(GpuError::Unsupported(format!(
                     "the {side:?} side's rows cannot be streamed: it is solved matrix-free or by the cuBLAS baseline"
                 )));
             }
-            if fit.streamed.covers(side) && fit.slot_entries < longest {
+            let longest = streamed::longest_row(m);
+            if fit.slot_entries < longest {
                 return Err(GpuError::Unsupported(format!(
                     "a streamed slot of {} entries cannot hold the {side:?} side's longest row ({longest} entries)",
                     fit.slot_entries
@@ -317,18 +321,18 @@ impl GpuAls {
         let streamable = streamable(opts);
         let longest = (streamed::longest_row(&train.csr), streamed::longest_row(&train.csc));
         plan.fit(budget, streamable, longest, opts.batch_rows).ok_or_else(|| {
-            let least = plan.without_rows_of(streamable);
+            let least = plan.least_streamed_bytes(streamable);
             GpuError::OutOfMemory {
                 what: format!(
-                    "GPU ALS of {} × {} with {} entries at f = {f} ({:.2} GiB in core; at least {:.2} GiB with \
+                    "GPU ALS of {} × {} with {} entries at f = {f} ({:.2} GiB in core; about {:.2} GiB with \
                      the formed sides' rows streamed; `rustmf plan` lists the buffers)",
                     train.n_users(),
                     train.n_items(),
                     train.nnz(),
                     plan.minimum_bytes() as f64 / (1u64 << 30) as f64,
-                    least.minimum_bytes() as f64 / (1u64 << 30) as f64,
+                    least as f64 / (1u64 << 30) as f64,
                 ),
-                needed: if streamable.any() { least.minimum_bytes() } else { plan.minimum_bytes() },
+                needed: least,
                 free: budget,
                 total,
             }
