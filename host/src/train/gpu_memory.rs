@@ -179,6 +179,11 @@ impl GpuMemoryPlan {
         GpuMemoryPlan { resident: self.resident.iter().filter(|(w, _)| !gone(w)).cloned().collect(), ..self.clone() }
     }
 
+    /// The smallest batch training runs with (at least one row).
+    fn least_batch_rows(&self) -> usize {
+        MIN_BATCH_ROWS.min(self.most_batch_rows).max(1)
+    }
+
     /// The least memory with every `streamable` side's rows streamed, estimated with slots of
     /// [`MIN_BATCH_ROWS`] rows of the denser streamed side's average length (a slot must also hold
     /// the longest row, which the shape does not tell; training plans with the data's).
@@ -186,7 +191,7 @@ impl GpuMemoryPlan {
         if !streamable.any() {
             return self.minimum_bytes();
         }
-        let rows = MIN_BATCH_ROWS.min(self.most_batch_rows).max(1);
+        let rows = self.least_batch_rows();
         let mean = |on: bool, n: usize| if on { self.shape.nnz.div_ceil(n.max(1)) } else { 0 };
         let longest = mean(streamable.users, self.shape.users).max(mean(streamable.items, self.shape.items));
         self.without_rows_of(streamable).minimum_bytes() + slot_bytes(rows, (rows * longest).min(self.shape.nnz))
@@ -195,7 +200,7 @@ impl GpuMemoryPlan {
     /// What to stream and how big the batches are in `budget` bytes: nothing streams if the
     /// in-core minimum fits; else the fewest of the `streamable` sides (those that form A) stream,
     /// users first. `longest` is each side's longest row (users', items'), which a slot must hold;
-    /// `batch_rows` a batch size the user asked for. The batches (and the slots, half and half)
+    /// `asked_rows` a batch size the user asked for. The batches (and the slots, half and half)
     /// take 70% of what the resident buffers leave. `None` if nothing fits.
     pub fn fit(
         &self,
@@ -210,7 +215,7 @@ impl GpuMemoryPlan {
             Streamed { users: false, items: true },
             Streamed { users: true, items: true },
         ];
-        let least_rows = MIN_BATCH_ROWS.min(self.most_batch_rows).max(1);
+        let least_rows = self.least_batch_rows();
         let per_row = self.per_batch_row;
         candidates.into_iter().filter(|s| (!s.users || streamable.users) && (!s.items || streamable.items)).find_map(
             |streamed| {
