@@ -3,9 +3,10 @@
 //! minimum against the free memory (or `--gpu-memory`) before uploading anything, and the README's
 //! "what fits where" table comes from it. When the sparse rows do not all fit, [`GpuMemoryPlan::fit`]
 //! streams the formed sides' rows through two device slots (`gpu/als/streamed.rs`) — users first,
-//! then items, then both. Not counted: the v8/v9 work plans (24 bytes per work unit), the loss
-//! kernel's partial sums (~200 KB), cuBLAS's own workspace and the CUDA context: the batches take
-//! 70% of what is left, which leaves room for them.
+//! then items, then both. Not counted: the v8/v9 work plans (24 bytes per work unit) and partial
+//! sums of split rows (about 12 pieces per SM, f² + f floats each), the loss kernel's partial sums
+//! (~200 KB), cuBLAS's own workspace and the CUDA context: the batches take 70% of what is left,
+//! which leaves room for them.
 use super::grid::SolverChoice;
 use crate::data::Interactions;
 use crate::model::{Hermitian, MatrixFree, Side, Solver};

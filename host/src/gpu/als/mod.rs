@@ -738,12 +738,12 @@ impl Schedule {
         }
         let mut slots = 1;
         let mut side = |m: &Csr, batches: &[(usize, usize)], streamed: bool, what: &str| {
-            let limit = schedule::piece_limit(m.nnz(), g.info.multiprocessors as usize);
             let indptr = m.indptr();
             let ptr = indptr.raw_storage();
             batches
                 .iter()
                 .map(|&(begin, n)| {
+                    let limit = schedule::piece_limit(ptr[begin + n] - ptr[begin], g.info.multiprocessors as usize);
                     let plan = schedule::split_plan(m, begin, n, limit);
                     let plan = if streamed { plan.rebased(ptr[begin]) } else { plan };
                     slots = slots.max(plan.slots);
