@@ -11,7 +11,7 @@ R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_
 step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 report() { for d in $R/experiments/$1/*/; do ./rustmf experiment report "$d" > /dev/null 2>> $R/report.log; done; }
 run() { local secs=$1 spec=$2; shift 2; step $secs ./rustmf experiment run experiments/$spec.toml --out $R/experiments "$@" 2>&1 | tee -a $R/experiment-$spec.log | grep -E "median|rror"; report $spec; }
-step 60 ./rustmf info --copy-rates 2>&1 | tee $R/info.txt; nvidia-smi > $R/nvidia-smi.txt 2>&1; cp REVISION $R/
+step 60 ./rustmf info --copy-rates 2>&1 | tee $R/info.txt; (command -v nsys ncu; nsys --version) > $R/profilers.txt 2>&1; nvidia-smi > $R/nvidia-smi.txt 2>&1; cp REVISION $R/
 step 60 ./tests/gpu_als --test-threads=1 streamed 2>&1 | tee $R/test-gpu_als-streamed.log | grep -E "^test |test result|^---- "
 run 40 streamed
 run 40 solver-per-side --only netflix

@@ -28,7 +28,7 @@ pub use device::{devices, driver_version, DeviceInfo};
 pub use error::GpuError;
 pub use launch::{Kernel, LaunchShape};
 pub use runtime::{Gpu, PinnedStaging, Words};
-pub use timer::EventTimer;
+pub use timer::{EventTimer, StreamMarks};
 
 /// Re-exported so that callers can build launch argument lists without naming cudarc's paths.
 pub use cudarc::driver::{CudaSlice, CudaView, CudaViewMut, DeviceRepr, PushKernelArg};

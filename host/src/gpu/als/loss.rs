@@ -81,8 +81,8 @@ impl GpuAls {
     /// side's streamed batches.
     pub fn objective(&mut self, cfg: &AlsConfig) -> Result<f64, GpuError> {
         let s = scalars(cfg)?;
-        let GpuAls { gpu, blas, loss, by_user, by_item, users, items, gram, f, user_batches, .. } = self;
-        let sums = match (&mut *by_user, &*by_item) {
+        let GpuAls { gpu, blas, loss, by_user, by_item, slots, users, items, gram, f, user_batches, .. } = self;
+        let sums = match (&*by_user, &*by_item) {
             (SideRows::Resident(r), _) => {
                 loss.sums(gpu, &RowsView::resident(r, 0), r.rows, &users.slice(..), items, s)?
             }
@@ -90,13 +90,14 @@ impl GpuAls {
                 loss.sums(gpu, &RowsView::resident(r, 0), r.rows, &items.slice(..), users, s)?
             }
             (SideRows::Streamed(rows), _) => {
+                let slots = slots.as_mut().expect("streamed rows have slots");
                 let mut total = [0f64; SUMS];
-                rows.fill(0)?;
+                slots.fill(rows, 0)?;
                 for (k, &(begin, n)) in user_batches.iter().enumerate() {
-                    rows.fill(k + 1)?;
+                    slots.fill(rows, k + 1)?;
                     let x = users.slice(begin * *f..(begin + n) * *f);
-                    let part = loss.sums(gpu, &rows.view(gpu, k)?, n, &x, items, s);
-                    rows.release(gpu, k)?;
+                    let part = loss.sums(gpu, &slots.view(gpu, rows, k)?, n, &x, items, s);
+                    slots.release(gpu, k)?;
                     total.iter_mut().zip(part?).for_each(|(t, p)| *t += p);
                 }
                 total

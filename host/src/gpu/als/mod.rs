@@ -36,7 +36,7 @@ pub use rustmf_kernel_abi::hermitian_phases::Staging;
 pub use rustmf_kernel_abi::SUPPORTED_F;
 pub use solver::GpuSolver;
 
-use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel};
+use super::{Blas, CudaSlice, EventTimer, Gpu, GpuError, Kernel, StreamMarks};
 use crate::data::{Csr, Interactions};
 use crate::model::{AlsConfig, Breakdown, Confidence, Factors, Matrix, MatrixFree, Side};
 use crate::train::gpu_memory::{Fit, GpuMemoryPlan, Streamed, TrainShape};
@@ -48,7 +48,7 @@ use rustmf_kernel_abi::hermitian::{
 use rustmf_kernel_abi::solve::{matrix_free, MatrixFreeCg as MatrixFreeArgs, SolveCg, SolveDirect, Solver};
 use rustmf_kernel_abi::LaunchShape;
 use std::sync::Arc;
-use streamed::{RowsView, StreamedRows};
+use streamed::{RowsView, SlotPair, StreamedRows};
 
 /// How the GPU runs ALS.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -111,6 +111,13 @@ impl SideRows {
             SideRows::Streamed(s) => s.rows,
         }
     }
+
+    fn streamed(&self) -> Option<&StreamedRows> {
+        match self {
+            SideRows::Resident(_) => None,
+            SideRows::Streamed(s) => Some(s),
+        }
+    }
 }
 
 /// How get_hermitian runs: one of rustmf's kernels, or the cuBLAS baseline.
@@ -133,6 +140,8 @@ pub struct GpuAls {
     f: usize,
     by_user: SideRows,
     by_item: SideRows,
+    /// The slots streamed rows pass through (`None` when both sides are resident).
+    slots: Option<SlotPair>,
     /// (first row, rows) of each batch of formed systems, users' and items'.
     user_batches: Vec<(usize, usize)>,
     item_batches: Vec<(usize, usize)>,
@@ -255,6 +264,7 @@ impl GpuAls {
         };
         let (by_user, user_batches) = side(&train.csr, fit.streamed.users, "CSR (users × items)")?;
         let (by_item, item_batches) = side(&train.csc, fit.streamed.items, "CSC (items × users)")?;
+        let slots = SlotPair::for_sides(g, [by_user.streamed(), by_item.streamed()])?;
         let users = g.upload(&start.users.data, "user factors")?;
         let items = g.upload(&start.items.data, "item factors")?;
         let gram = g.alloc_zeros::<f32>(f * f, "YᵀY")?;
@@ -289,6 +299,7 @@ impl GpuAls {
             f,
             by_user,
             by_item,
+            slots,
             user_batches,
             item_batches,
             users,
@@ -346,28 +357,33 @@ impl GpuAls {
 
     /// One ALS half-step on the device.
     pub fn half_step(&mut self, side: Side, cfg: &AlsConfig) -> Result<Breakdown, GpuError> {
+        const GRAM: usize = 0;
+        const HERMITIAN: usize = 1;
+        const SOLVE: usize = 2;
         let gpu = self.gpu.clone();
-        let (timer, whole) = (EventTimer::new(&gpu)?, EventTimer::new(&gpu)?);
-        whole.start()?;
-        let mut t = Breakdown::default();
+        let mut marks = StreamMarks::start(&gpu)?;
         if cfg.implicit {
-            t.gram_s = timer.time(|| self.fixed_gram(side))?;
+            self.fixed_gram(side)?;
+            marks.end(GRAM)?;
         }
         let s = scalars(cfg)?;
+        let mut t = Breakdown::default();
         if self.opts.matrix_free.covers(side) {
-            t.solve_s = timer.time(|| self.solve_matrix_free(side, s))?;
-            t.total_s = whole.stop()?;
-            return Ok(t);
+            self.solve_matrix_free(side, s)?;
+            marks.end(SOLVE)?;
+        } else {
+            self.take_copies()?;
+            self.fill(side, 0)?;
+            for (k, (begin, n)) in self.batches(side).into_iter().enumerate() {
+                self.fill(side, k + 1)?;
+                self.hermitian_batch(side, k, begin, n, s)?;
+                marks.end(HERMITIAN)?;
+                self.solve_batch(side, begin, n)?;
+                marks.end(SOLVE)?;
+            }
         }
-        self.take_copies(side)?;
-        self.fill(side, 0)?;
-        for (k, (begin, n)) in self.batches(side).into_iter().enumerate() {
-            self.fill(side, k + 1)?;
-            t.hermitian_s += timer.time(|| self.hermitian_batch(side, k, begin, n, s))?;
-            t.solve_s += timer.time(|| self.solve_batch(side, begin, n))?;
-        }
-        t.total_s = whole.stop()?;
-        (t.copy_s, t.copy_bytes) = self.take_copies(side)?;
+        ([t.gram_s, t.hermitian_s, t.solve_s], t.total_s) = marks.finish()?;
+        (t.copy_s, t.copy_bytes) = self.take_copies()?;
         Ok(t)
     }
 
@@ -444,27 +460,18 @@ impl GpuAls {
         }
     }
 
-    fn side_rows_mut(&mut self, side: Side) -> &mut SideRows {
-        match side {
-            Side::Users => &mut self.by_user,
-            Side::Items => &mut self.by_item,
-        }
-    }
-
     /// Streamed sides: queues the copy of batch `k` of `side` (nothing past the last batch).
     fn fill(&mut self, side: Side, k: usize) -> Result<(), GpuError> {
-        match self.side_rows_mut(side) {
-            SideRows::Streamed(rows) => rows.fill(k),
-            SideRows::Resident(_) => Ok(()),
+        let rows = if side == Side::Users { &self.by_user } else { &self.by_item };
+        match (rows.streamed(), &mut self.slots) {
+            (Some(rows), Some(slots)) => slots.fill(rows, k),
+            _ => Ok(()),
         }
     }
 
     /// Streamed sides: seconds and bytes of the copies since the last call.
-    fn take_copies(&mut self, side: Side) -> Result<(f64, usize), GpuError> {
-        match self.side_rows_mut(side) {
-            SideRows::Streamed(rows) => rows.take_copies(),
-            SideRows::Resident(_) => Ok((0.0, 0)),
-        }
+    fn take_copies(&mut self) -> Result<(f64, usize), GpuError> {
+        self.slots.as_mut().map_or(Ok((0.0, 0)), SlotPair::take_copies)
     }
 
     /// The resident rows of `side`, for the paths that read a whole side at once.
@@ -502,9 +509,10 @@ impl GpuAls {
             Side::Users => (&self.by_user, &self.items),
             Side::Items => (&self.by_item, &self.users),
         };
-        let view = match rows {
-            SideRows::Resident(r) => RowsView::resident(r, begin),
-            SideRows::Streamed(r) => r.view(gpu, k)?,
+        let view = match (rows, &self.slots) {
+            (SideRows::Resident(r), _) => RowsView::resident(r, begin),
+            (SideRows::Streamed(r), Some(slots)) => slots.view(gpu, r, k)?,
+            (SideRows::Streamed(_), None) => unreachable!("streamed rows without slots"),
         };
         let kernel = match &mut self.hermitian {
             HermitianStep::Cublas(c) => {
@@ -604,8 +612,8 @@ impl GpuAls {
                 }
             }
         };
-        if let SideRows::Streamed(r) = rows {
-            r.release(gpu, k)?;
+        if let (SideRows::Streamed(_), Some(slots)) = (rows, &self.slots) {
+            slots.release(gpu, k)?;
         }
         launched
     }
@@ -738,12 +746,12 @@ impl Schedule {
         }
         let mut slots = 1;
         let mut side = |m: &Csr, batches: &[(usize, usize)], streamed: bool, what: &str| {
+            let limit = schedule::piece_limit(m.nnz() / batches.len().max(1), g.info.multiprocessors as usize);
             let indptr = m.indptr();
             let ptr = indptr.raw_storage();
             batches
                 .iter()
                 .map(|&(begin, n)| {
-                    let limit = schedule::piece_limit(ptr[begin + n] - ptr[begin], g.info.multiprocessors as usize);
                     let plan = schedule::split_plan(m, begin, n, limit);
                     let plan = if streamed { plan.rebased(ptr[begin]) } else { plan };
                     slots = slots.max(plan.slots);

@@ -38,10 +38,11 @@ pub fn long_rows(m: &Csr, limit: usize) -> usize {
     m.outer_iterator().filter(|r| r.nnz() > limit).count()
 }
 
-/// The longest piece v8 gives one block: about a twelfth of an even share per SM of the batch's
+/// The longest piece v8 gives one block: about a twelfth of an even share per SM of a batch's
 /// `nnz` entries (so the pieces of the longest rows are shorter than what most blocks do), at
-/// least 256. Per batch, not per side: in a batch of a few thousand rows (a streamed side's) one
-/// row cut to the side's share would run alone on its SM long after the others are done.
+/// least 256. `nnz` is the side's mean per batch, not its whole: in a batch of a few thousand
+/// rows (a streamed side's) one row cut to the side's share ran alone on its SM long after the
+/// others were done. One limit per side keeps a row's pieces the same whatever batch it is in.
 pub fn piece_limit(nnz: usize, multiprocessors: usize) -> usize {
     (nnz / (12 * multiprocessors.max(1))).max(256)
 }

@@ -1,10 +1,11 @@
 //! A side's sparse rows streamed through the GPU instead of resident there (issue 21, the third
 //! seed's lesson): the entries are copied once into page-locked host memory; each batch of rows —
 //! at most `slot_entries` entries, cut greedily in row order — is copied into one of two device
-//! slots on a copy stream while the compute stream works on the other slot's batch.
+//! slots on a copy stream while the compute stream works on the other slot's batch. Both sides
+//! share the slots: their half-steps take turns.
 //!
-//! Per batch k (slot k mod 2), in stream order:
-//! copy stream: wait `released[slot]` (batch k − 2 has left the slot) → copy row pointers
+//! Per batch k (slots taken in turn), in stream order:
+//! copy stream: wait `released[slot]` (the batch two before has left it) → copy row pointers
 //! (rebased to the batch's first entry) and entries → record `filled[slot]`;
 //! compute stream: wait `filled[slot]` → get_hermitian reads the slot → record `released[slot]`.
 //! The kernels see the batch as a matrix of `n` rows from row 0, so they are the in-core ones and
@@ -41,7 +42,7 @@ pub fn longest_row(m: &Csr) -> usize {
     m.outer_iterator().map(|r| r.nnz()).max().unwrap_or(0)
 }
 
-/// One side's rows in page-locked host memory, its batches, and the two device slots.
+/// One side's rows in page-locked host memory, cut into batches.
 pub(super) struct StreamedRows {
     pub rows: usize,
     pub batches: Vec<(usize, usize)>,
@@ -52,12 +53,22 @@ pub(super) struct StreamedRows {
     /// Where each batch's rebased row pointers start in `host_indptr`, and its entry range.
     batch_indptr: Vec<usize>,
     batch_entries: Vec<(usize, usize)>,
+}
+
+/// The two device slots the streamed sides' batches pass through (one pair for both sides: the
+/// half-steps take turns), and the copy stream that fills them.
+pub(super) struct SlotPair {
     slots: [DeviceRows; 2],
     copy: Arc<CudaStream>,
     filled: [CudaEvent; 2],
     released: [CudaEvent; 2],
-    /// (start, end, bytes) of each copy since [`StreamedRows::take_copies`].
+    /// (start, end, bytes) of each copy since [`SlotPair::take_copies`].
     copies: Vec<(CudaEvent, CudaEvent, usize)>,
+    /// The slot of batch 0 of the pass under way, and the slot after the last one filled: a pass
+    /// starts in the slot the previous pass did not end in, so its first copy overlaps that
+    /// pass's last batch.
+    first: usize,
+    after_last: usize,
 }
 
 /// A batch's rows as the kernels read them: row pointers from 0 for its rows, its entries.
@@ -85,8 +96,8 @@ impl<'a> RowsView<'a> {
 }
 
 impl StreamedRows {
-    /// Copies `m` into page-locked host memory and allocates two slots of `rows_per_batch` rows
-    /// and `slot_entries` entries.
+    /// Copies `m` into page-locked host memory in batches of at most `rows_per_batch` rows and
+    /// `slot_entries` entries.
     pub fn new(
         g: &Gpu,
         m: &Csr,
@@ -104,14 +115,39 @@ impl StreamedRows {
             batch_entries.push((ptr[begin], ptr[begin + n]));
             rebased.extend(ptr[begin..=begin + n].iter().map(|&p| (p - ptr[begin]) as u64));
         }
-        let most_rows = batches.iter().map(|b| b.1).max().unwrap_or(0);
-        let most_entries = batch_entries.iter().map(|(lo, hi)| hi - lo).max().unwrap_or(0);
+        Ok(StreamedRows {
+            rows: m.outer_dims(),
+            batches,
+            host_indptr: pinned_copy(g, &rebased, &format!("{what}: row pointers"))?,
+            host_indices: pinned_copy(g, m.indices(), &format!("{what}: indices"))?,
+            host_values: pinned_copy(g, m.data(), &format!("{what}: values"))?,
+            batch_indptr,
+            batch_entries,
+        })
+    }
+
+    /// The most rows and the most entries of any batch.
+    fn largest_batch(&self) -> (usize, usize) {
+        let rows = self.batches.iter().map(|b| b.1).max().unwrap_or(0);
+        (rows, self.batch_entries.iter().map(|(lo, hi)| hi - lo).max().unwrap_or(0))
+    }
+}
+
+impl SlotPair {
+    /// Two slots that hold any batch of `sides`; `None` if no side streams.
+    pub fn for_sides(g: &Gpu, sides: [Option<&StreamedRows>; 2]) -> Result<Option<SlotPair>, GpuError> {
+        let largest: Vec<(usize, usize)> = sides.iter().flatten().map(|s| s.largest_batch()).collect();
+        if largest.is_empty() {
+            return Ok(None);
+        }
+        let rows = largest.iter().map(|b| b.0).max().unwrap_or(0);
+        let entries = largest.iter().map(|b| b.1).max().unwrap_or(0);
         let slot = |k: usize| -> Result<DeviceRows, GpuError> {
             Ok(DeviceRows {
-                indptr: g.alloc_zeros::<u64>(most_rows + 1, &format!("{what}: streamed slot {k}, row pointers"))?,
-                indices: g.alloc_zeros::<u32>(most_entries.max(1), &format!("{what}: streamed slot {k}, indices"))?,
-                values: g.alloc_zeros::<f32>(most_entries.max(1), &format!("{what}: streamed slot {k}, values"))?,
-                rows: most_rows,
+                indptr: g.alloc_zeros::<u64>(rows + 1, &format!("streamed slot {k}, row pointers"))?,
+                indices: g.alloc_zeros::<u32>(entries.max(1), &format!("streamed slot {k}, indices"))?,
+                values: g.alloc_zeros::<f32>(entries.max(1), &format!("streamed slot {k}, values"))?,
+                rows,
             })
         };
         let slots = [slot(0)?, slot(1)?];
@@ -122,29 +158,28 @@ impl StreamedRows {
         }
         // The slots are allocated on the compute stream; the copy stream must not touch them first.
         g.synchronize()?;
-        Ok(StreamedRows {
-            rows: m.outer_dims(),
-            batches,
-            host_indptr: pinned_copy(g, &rebased, &format!("{what}: row pointers"))?,
-            host_indices: pinned_copy(g, m.indices(), &format!("{what}: indices"))?,
-            host_values: pinned_copy(g, m.data(), &format!("{what}: values"))?,
-            batch_indptr,
-            batch_entries,
+        Ok(Some(SlotPair {
             slots,
             copy: g.context().new_stream().map_err(GpuError::driver("creating the copy stream"))?,
             filled,
             released,
             copies: Vec::new(),
-        })
+            first: 0,
+            after_last: 0,
+        }))
     }
 
-    /// Queues the copy of batch `k` into its slot on the copy stream (after the slot's previous
-    /// batch was released); returns at once. Past the last batch, nothing.
-    pub fn fill(&mut self, k: usize) -> Result<(), GpuError> {
-        let Some(&(_, n)) = self.batches.get(k) else { return Ok(()) };
-        let s = k % 2;
-        let (lo, hi) = self.batch_entries[k];
-        let at = self.batch_indptr[k];
+    /// Queues the copy of batch `k` of `rows` into its slot on the copy stream (after the slot's
+    /// previous batch was released); returns at once. Past the last batch, nothing.
+    pub fn fill(&mut self, rows: &StreamedRows, k: usize) -> Result<(), GpuError> {
+        let Some(&(_, n)) = rows.batches.get(k) else { return Ok(()) };
+        if k == 0 {
+            self.first = self.after_last;
+        }
+        let s = self.slot(k);
+        self.after_last = 1 - s;
+        let (lo, hi) = rows.batch_entries[k];
+        let at = rows.batch_indptr[k];
         self.copy.wait(&self.released[s]).map_err(copy_error)?;
         let start = self.copy.record_event(Some(CUevent_flags::CU_EVENT_DEFAULT)).map_err(copy_error)?;
         let slot = &mut self.slots[s];
@@ -153,9 +188,9 @@ impl StreamedRows {
         // them (`batch_indptr` and `batch_entries` were cut from the same matrix), and each slot
         // holds the most rows and entries of any batch.
         unsafe {
-            let indptr = std::slice::from_raw_parts(self.host_indptr.as_ptr().map_err(copy_error)?.add(at), n + 1);
-            let indices = std::slice::from_raw_parts(self.host_indices.as_ptr().map_err(copy_error)?.add(lo), hi - lo);
-            let values = std::slice::from_raw_parts(self.host_values.as_ptr().map_err(copy_error)?.add(lo), hi - lo);
+            let indptr = std::slice::from_raw_parts(rows.host_indptr.as_ptr().map_err(copy_error)?.add(at), n + 1);
+            let indices = std::slice::from_raw_parts(rows.host_indices.as_ptr().map_err(copy_error)?.add(lo), hi - lo);
+            let values = std::slice::from_raw_parts(rows.host_values.as_ptr().map_err(copy_error)?.add(lo), hi - lo);
             memcpy_htod_async(slot.indptr.device_ptr_mut(&self.copy).0, indptr, stream).map_err(copy_error)?;
             memcpy_htod_async(slot.indices.device_ptr_mut(&self.copy).0, indices, stream).map_err(copy_error)?;
             memcpy_htod_async(slot.values.device_ptr_mut(&self.copy).0, values, stream).map_err(copy_error)?;
@@ -177,17 +212,21 @@ impl StreamedRows {
         Ok((seconds, bytes))
     }
 
-    /// Batch `k`'s rows for the kernels, once its copy is done (the compute stream waits for it).
-    pub fn view(&self, g: &Gpu, k: usize) -> Result<RowsView<'_>, GpuError> {
-        let s = k % 2;
+    /// Batch `k` of `rows` for the kernels, once its copy is done (the compute stream waits for it).
+    pub fn view(&self, g: &Gpu, rows: &StreamedRows, k: usize) -> Result<RowsView<'_>, GpuError> {
+        let s = self.slot(k);
         g.stream().wait(&self.filled[s]).map_err(GpuError::driver("waiting for a streamed batch"))?;
-        let (lo, hi) = self.batch_entries[k];
+        let (lo, hi) = rows.batch_entries[k];
         Ok(RowsView { nnz: hi - lo, ..RowsView::resident(&self.slots[s], 0) })
     }
 
     /// Marks batch `k`'s slot free once the work queued on the compute stream so far is done.
     pub fn release(&self, g: &Gpu, k: usize) -> Result<(), GpuError> {
-        self.released[k % 2].record(g.stream()).map_err(GpuError::driver("recording a CUDA event"))
+        self.released[self.slot(k)].record(g.stream()).map_err(GpuError::driver("recording a CUDA event"))
+    }
+
+    fn slot(&self, k: usize) -> usize {
+        (self.first + k) % 2
     }
 }
 
