@@ -715,7 +715,8 @@ fn test_rmse_mae_match_cpu(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), Strin
 }
 
 /// `train` on the GPU logs, every iteration, the objective and test RMSE the CPU computes from the
-/// factors it returns (the last iteration's, fetched at the end).
+/// factors it returns (the last iteration's, fetched at the end), half-steps whose phases add up,
+/// and a GPU busy fraction in (0, 1].
 fn training_logs_match_cpu(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
     let (users, items) = (500, 2500);
     let (data, test) = (random_rows(rng, users, items, 600, false), random_rows(rng, users, items, 200, false));
@@ -740,6 +741,17 @@ fn training_logs_match_cpu(_: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String>
                 "{solver:?}: logged objective {got} and RMSE {got_rmse}, \
                  CPU on the returned factors {want} and {want_rmse}"
             ));
+        }
+        // The phases are timed between consecutive event marks: they add up to the half-step.
+        for b in report.iterations.iter().flat_map(|l| [&l.user_breakdown, &l.item_breakdown]) {
+            let b = b.as_ref().ok_or("a GPU half-step without its breakdown")?;
+            if (b.gram_s + b.hermitian_s + b.solve_s - b.total_s).abs() > 1e-5 || b.total_s <= 0.0 {
+                return Err(format!("{solver:?}: phases {b:?} do not add up to the half-step"));
+            }
+        }
+        match report.gpu_busy_fraction() {
+            Some(busy) if busy > 0.0 && busy <= 1.0 => {}
+            other => return Err(format!("{solver:?}: GPU busy fraction {other:?}, not in (0, 1]")),
         }
     }
     Ok(())

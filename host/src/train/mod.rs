@@ -61,8 +61,21 @@ pub struct TrainReport {
     #[serde(default)]
     pub first_iteration_s: f64,
     pub total_s: f64,
+    /// GPU: the compute stream's time in the half-steps (CUDA events), added up. Over `total_s`,
+    /// the share of the wall time the GPU had ALS work: the rest is set-up, evaluation and the
+    /// host between half-steps. A wait for a streamed batch inside a half-step counts as work; the
+    /// copies' own time is each half-step's `copy_s`.
+    #[serde(default)]
+    pub gpu_half_steps_s: Option<f64>,
     #[serde(skip)]
     pub factors: Option<Factors>,
+}
+
+impl TrainReport {
+    /// GPU: `gpu_half_steps_s` over the wall time from the call to the end.
+    pub fn gpu_busy_fraction(&self) -> Option<f64> {
+        self.gpu_half_steps_s.filter(|_| self.total_s > 0.0).map(|busy| busy / self.total_s)
+    }
 }
 
 /// Train ALS factors on `train`, evaluating on `test` (when given) per [`EvalConfig`].
@@ -116,6 +129,7 @@ pub fn train_with(
     be.begin(train, test, &factors, cfg)?;
     let setup_s = t_all.elapsed().as_secs_f64();
     let mut first_iteration_s = setup_s;
+    let mut gpu_half_steps_s = matches!(backend, Backend::Gpu { .. }).then_some(0.0);
     let mut logs = Vec::with_capacity(cfg.iterations);
     let mut best: Option<(f64, usize, Factors)> = None;
     let mut since_best = 0usize;
@@ -129,6 +143,10 @@ pub fn train_with(
         let item_step_s = t.elapsed().as_secs_f64();
         if it == 1 {
             first_iteration_s = t_all.elapsed().as_secs_f64();
+        }
+        if let Some(busy) = &mut gpu_half_steps_s {
+            *busy +=
+                [&user_breakdown, &item_breakdown].iter().filter_map(|b| b.as_ref()).map(|b| b.total_s).sum::<f64>();
         }
         let evaluate = it % cfg.eval.every == 0 || it == cfg.iterations;
         let (objective, objective_s) = if cfg.compute_objective {
@@ -209,6 +227,7 @@ pub fn train_with(
         setup_s,
         first_iteration_s,
         total_s: t_all.elapsed().as_secs_f64(),
+        gpu_half_steps_s,
         factors: Some(factors),
     })
 }

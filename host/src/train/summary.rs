@@ -24,6 +24,12 @@ pub fn summary_text(r: &TrainReport) -> String {
         c.lambda,
         c.solver,
     );
+    if let Some(busy) = r.gpu_busy_fraction() {
+        out += &format!(
+            "the GPU ran half-steps {:.0}% of that time (events; the rest: set-up, evaluation, the host)\n",
+            100.0 * busy
+        );
+    }
     if let Some(o) = r.iterations.last().and_then(|l| l.objective) {
         out += &format!("final training loss {o:.6e}\n");
     }
