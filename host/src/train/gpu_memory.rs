@@ -201,8 +201,8 @@ impl GpuMemoryPlan {
     /// What to stream and how big the batches are in `budget` bytes: nothing streams if the
     /// in-core minimum fits; else the fewest of the `streamable` sides (those that form A) stream,
     /// users first. `longest` is each side's longest row (users', items'), which a slot must hold;
-    /// `asked_rows` a batch size the user asked for. The batches (and the slots, half and half)
-    /// take 70% of what the resident buffers leave. `None` if nothing fits.
+    /// `asked_rows` a batch size the user asked for. The batches and the slots take 70% of what
+    /// the resident buffers leave, split to give the fewest batches. `None` if nothing fits.
     pub fn fit(
         &self,
         budget: usize,
@@ -231,9 +231,9 @@ impl GpuMemoryPlan {
                 } else {
                     let long = |on: bool, l: usize| if on { l } else { 0 };
                     let long = long(streamed.users, longest.0).max(long(streamed.items, longest.1)).max(1);
-                    let entries = (usable / 2 / 16).min(self.shape.nnz).max(long);
-                    let rows = asked_rows.unwrap_or(usable.saturating_sub(16 * (entries + 1)) / (per_row + 16));
-                    (rows, entries)
+                    let rows = asked_rows.unwrap_or_else(|| self.fewest_batches(usable, streamed, long));
+                    let entries = usable.saturating_sub(per_row * rows + slot_bytes(rows, 0)) / 16;
+                    (rows, entries.min(self.shape.nnz).max(long))
                 };
                 let rows = rows.clamp(1, self.most_batch_rows.max(1));
                 let slots = if streamed.any() { slot_bytes(rows, slot_entries) } else { 0 };
@@ -242,6 +242,31 @@ impl GpuMemoryPlan {
                 (enough_rows && bytes <= budget).then_some(Fit { streamed, batch_rows: rows, slot_entries, bytes })
             },
         )
+    }
+
+    /// The rows per batch that leave the streamed sides the fewest batches in `usable` bytes, with
+    /// the slots taking the rest: a side of n rows and nnz entries takes about
+    /// max(n / rows, nnz / slot entries) batches, and each batch costs about the same fixed time
+    /// (launches, the solver's start, the tail of its blocks) whatever its size. Short rows want
+    /// more rows per batch, long rows bigger slots; `long` is the longest row a slot must hold.
+    fn fewest_batches(&self, usable: usize, streamed: Streamed, long: usize) -> usize {
+        let (least, most) = (self.least_batch_rows(), self.most_batch_rows.max(1));
+        let batches = |rows: usize| -> Option<f64> {
+            let entries = usable.checked_sub(self.per_batch_row * rows + slot_bytes(rows, 0))? / 16;
+            let side = |on: bool, n: usize| {
+                if on {
+                    (n as f64 / rows as f64).max(self.shape.nnz as f64 / entries as f64)
+                } else {
+                    0.0
+                }
+            };
+            (entries >= long).then(|| side(streamed.users, self.shape.users) + side(streamed.items, self.shape.items))
+        };
+        let candidates = (0..=64).map(|k| (least as f64 * (most as f64 / least as f64).powf(k as f64 / 64.0)) as usize);
+        candidates
+            .filter_map(|rows| Some((rows, batches(rows)?)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(least, |(rows, _)| rows)
     }
 
     /// "fits", "fits streamed" (only with the formed sides' rows streamed) or "does not fit" in
@@ -367,6 +392,26 @@ mod tests {
         assert_eq!(both.streamed, BOTH);
         assert!(both.bytes <= tight && both.slot_entries >= LONGEST.1);
         assert_eq!(plan.fit(plan.without_rows_of(BOTH).resident_bytes(), BOTH, LONGEST, None), None);
+    }
+
+    /// At a quarter of the in-core minimum both sides stream; the split between A's rows and the
+    /// slots gives fewer batches (users' rows per batch, items' entries per slot) than splits
+    /// with a fifth more or less rows, and fits the budget.
+    #[test]
+    fn fit_splits_the_memory_for_the_fewest_batches() {
+        let plan = netflix();
+        let budget = plan.minimum_bytes() / 4;
+        let fit = plan.fit(budget, BOTH, LONGEST, None).unwrap();
+        assert_eq!(fit.streamed, BOTH);
+        assert!(fit.bytes <= budget && fit.slot_entries >= LONGEST.1, "{fit:?}");
+        let usable = (budget - plan.without_rows_of(BOTH).resident_bytes()) / 10 * 7;
+        let batches = |rows: usize| {
+            let entries = (usable - plan.per_batch_row * rows - slot_bytes(rows, 0)) / 16;
+            480_189usize.div_ceil(rows) + 99_072_112usize.div_ceil(entries).max(17_770usize.div_ceil(rows))
+        };
+        let best = batches(fit.batch_rows);
+        assert!(best <= batches(fit.batch_rows * 4 / 5) && best <= batches(fit.batch_rows * 5 / 4), "{fit:?}");
+        assert!(best < batches(usable / 2 / (plan.per_batch_row + 16)), "no better than half and half: {fit:?}");
     }
 
     #[test]
