@@ -10,6 +10,7 @@ use rustmf_host::data::synth::Preset;
 use rustmf_host::model::Hermitian;
 use rustmf_host::train::gpu_memory::{GpuMemoryPlan, Streamed, TrainShape};
 use rustmf_host::train::grid::SolverChoice;
+use rustmf_kernel_abi::SUPPORTED_F;
 
 use super::train::SolverArg;
 
@@ -65,7 +66,10 @@ pub fn run(args: Args) -> Result<()> {
                 let choice = SolverChoice::from_name(name.get_name(), 3, None)?;
                 let plan = GpuMemoryPlan::for_solver(shape, f, choice, args.fp16, Hermitian::DEFAULT);
                 if args.markdown {
-                    let fits = free.map(|b| plan.verdict(b)).unwrap_or("");
+                    let mut fits = free.map(|b| plan.verdict(b)).unwrap_or("").to_string();
+                    if !SUPPORTED_F.contains(&f) {
+                        fits += " (memory only: no GPU kernels for this f yet)";
+                    }
                     let streamable = Streamed::formed(choice.matrix_free);
                     let streamed = if streamable.any() {
                         format!("{:.1}", gib(plan.least_streamed_bytes(streamable)))
@@ -87,6 +91,9 @@ pub fn run(args: Args) -> Result<()> {
                         if args.fp16 && plan.per_batch_row > 0 { ", A in fp16 where formed" } else { "" }
                     );
                     print!("{}", plan.table(free));
+                    if !SUPPORTED_F.contains(&f) {
+                        println!("  (memory only: GPU training has kernels for f ∈ {SUPPORTED_F:?})");
+                    }
                 }
             }
         }
