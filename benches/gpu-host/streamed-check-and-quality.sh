@@ -2,7 +2,8 @@
 # Run on the GPU host from the bundle: bash bundle/streamed-check-and-quality.sh  (results in /tmp/r, tarred to $OUT)
 # Issue 21 (streamed rows): the streaming tests (every get_hermitian version bit for bit against
 # in-core, the plan under a tiny --gpu-memory, the refusals), memcheck and racecheck on them (the
-# experiments are streamed.sh's); issue 20: time-to-quality.toml.
+# experiments are streamed.sh's), the time to the first iteration from a Netflix-shaped cache;
+# issue 20: time-to-quality.toml.
 R=/tmp/r; mkdir -p $R; cd "$(dirname "$0")"; export RUSTMF_REQUIRE_GPU=1 RUSTMF_GIT_REV=$(cat REVISION)
 step() { local secs=$1; shift; echo "== $* (limit ${secs}s)"; timeout $secs "$@"; echo "== exit $?"; [ -n "$OUT" ] && tar czf $OUT/r.tgz -C /tmp --exclude=work r; }
 report() { for d in $R/experiments/$1/*/; do ./rustmf experiment report "$d" > /dev/null 2>> $R/report.log; done; }
@@ -17,4 +18,10 @@ for t in streamed::tiny v9_wgmma::streamed; do
   grep -E "^test |SUMMARY|test result" $R/sanitize-racecheck-${t%%::*}.log
 done
 run 240 time-to-quality
+# From `train --input CACHE` to the end of the first iteration (load, set-up, first iteration), in
+# core and with the rows streamed (450e6 B: about 25% of the in-core minimum).
+step 60 ./rustmf data synth --preset netflix --out /tmp/netflix.rmf 2>&1 | tail -n 2
+for memory in "" "--gpu-memory 450e6"; do
+  step 60 ./rustmf train --input /tmp/netflix.rmf --device gpu --iterations 1 --factors 100 --solver cg --hermitian 9 $memory 2>&1 | tee -a $R/first-iteration-netflix.log
+done
 tar czf $OUT/r.tgz -C /tmp --exclude=work r
