@@ -30,12 +30,15 @@ pub struct Breakdown {
     pub copy_s: f64,
     /// GPU, streamed rows: the bytes those copies moved.
     pub copy_bytes: usize,
+    /// Data-parallel GPU training: gathering the rows each rank solved (in `total_s` too).
+    #[serde(default)]
+    pub comm_s: f64,
 }
 
 impl Breakdown {
     /// Time not in the named phases (launch gaps, synchronization, transfers).
     pub fn other_s(&self) -> f64 {
-        (self.total_s - self.gram_s - self.hermitian_s - self.solve_s).max(0.0)
+        (self.total_s - self.gram_s - self.hermitian_s - self.solve_s - self.comm_s).max(0.0)
     }
 }
 

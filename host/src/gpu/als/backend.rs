@@ -90,6 +90,7 @@ impl AlsBackend for GpuBackend {
             batch_rows: self.options.batch_rows,
             matrix_free: self.options.matrix_free,
             gpu_memory: self.options.gpu_memory,
+            share: None,
         };
         let mut state = GpuAls::new(self.gpu.clone(), train, start, opts)?;
         if let Some(t) = test {

@@ -24,6 +24,7 @@ mod cublas_lu;
 mod fold_in;
 mod loss;
 mod phases;
+mod ranks;
 mod schedule;
 mod solver;
 mod streamed;
@@ -32,6 +33,7 @@ pub use crate::model::Hermitian;
 pub use backend::GpuBackend;
 pub use fold_in::fold_in;
 pub use phases::PhaseTimes;
+pub use ranks::{balanced_shares, Communicator, DataParallelAls, OneGpu};
 pub use rustmf_kernel_abi::hermitian_phases::Staging;
 pub use rustmf_kernel_abi::SUPPORTED_F;
 pub use solver::GpuSolver;
@@ -64,6 +66,26 @@ pub struct GpuAlsOptions {
     /// in it are streamed.
     #[serde(default)]
     pub gpu_memory: Option<usize>,
+    /// The rows of each side this run solves (`None`: all): one rank's share in data-parallel
+    /// training (`ranks.rs`).
+    #[serde(skip)]
+    pub share: Option<Share>,
+}
+
+/// Rows `(first, end)` of each side one rank solves; its factor matrices are whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub users: (usize, usize),
+    pub items: (usize, usize),
+}
+
+impl Share {
+    fn of(&self, side: Side) -> (usize, usize) {
+        match side {
+            Side::Users => self.users,
+            Side::Items => self.items,
+        }
+    }
 }
 
 impl Default for GpuAlsOptions {
@@ -74,6 +96,7 @@ impl Default for GpuAlsOptions {
             batch_rows: None,
             matrix_free: MatrixFree::Off,
             gpu_memory: None,
+            share: None,
         }
     }
 }
@@ -167,18 +190,24 @@ struct MatrixFreeCg {
     items: Option<RowOrder>,
 }
 
-/// All rows of a side by decreasing length; the first `n_long` get a whole block each.
+/// The rows of a side this run solves by decreasing length; the first `n_long` get a whole block
+/// each.
 struct RowOrder {
     order: CudaSlice<u32>,
+    rows: u32,
     n_long: u32,
 }
 
 impl RowOrder {
-    fn upload(g: &Gpu, m: &Csr, what: &str) -> Result<RowOrder, GpuError> {
+    /// Rows `first..end` of `m`.
+    fn upload(g: &Gpu, m: &Csr, (first, end): (usize, usize), what: &str) -> Result<RowOrder, GpuError> {
+        let order: Vec<u32> =
+            schedule::longest_first(m, &[(first, end - first)]).into_iter().map(|r| r + first as u32).collect();
+        let n_long = schedule::long_rows(m, (first, end), schedule::MATRIX_FREE_LONG_ROW);
         Ok(RowOrder {
-            order: g
-                .upload(&schedule::longest_first(m, &[(0, m.outer_dims())]), &format!("{what} by decreasing length"))?,
-            n_long: schedule::long_rows(m, schedule::MATRIX_FREE_LONG_ROW) as u32,
+            order: g.upload(&order, &format!("{what} by decreasing length"))?,
+            rows: order.len() as u32,
+            n_long: n_long as u32,
         })
     }
 }
@@ -233,6 +262,12 @@ impl GpuAls {
         }
         let formed = opts.matrix_free != MatrixFree::Both;
         let cublas_hermitian = opts.hermitian == Hermitian::Cublas && formed;
+        if opts.share.is_some() && (fit.streamed.any() || cublas_hermitian) {
+            return Err(GpuError::Unsupported(
+                "a rank's share of the rows with streamed rows or the cuBLAS get_hermitian (not built)".into(),
+            ));
+        }
+        let share = |side: Side, m: &Csr| opts.share.map_or((0, m.outer_dims()), |s| s.of(side));
         let streamable = streamable(&opts);
         for (side, m) in [(Side::Users, &train.csr), (Side::Items, &train.csc)] {
             if !fit.streamed.covers(side) {
@@ -253,17 +288,17 @@ impl GpuAls {
         }
         // The cuBLAS baseline's gather buffer takes most of what its batches leave.
         let batch = if cublas_hermitian { (fit.batch_rows * 4 / 7).max(1) } else { fit.batch_rows };
-        let side = |m: &Csr, streamed: bool, what: &str| -> Result<(SideRows, Vec<(usize, usize)>), GpuError> {
-            if streamed {
+        let side = |side: Side, m: &Csr, what: &str| -> Result<(SideRows, Vec<(usize, usize)>), GpuError> {
+            if fit.streamed.covers(side) {
                 let rows = StreamedRows::new(g, m, batch, fit.slot_entries, what)?;
                 let batches = rows.batches.clone();
                 return Ok((SideRows::Streamed(Box::new(rows)), batches));
             }
-            let rows = m.outer_dims();
-            Ok((SideRows::Resident(DeviceRows::upload(g, m, what)?), schedule::uniform_batches(rows, batch)))
+            let batches = schedule::uniform_batches(share(side, m), batch);
+            Ok((SideRows::Resident(DeviceRows::upload(g, m, what)?), batches))
         };
-        let (by_user, user_batches) = side(&train.csr, fit.streamed.users, "CSR (users × items)")?;
-        let (by_item, item_batches) = side(&train.csc, fit.streamed.items, "CSC (items × users)")?;
+        let (by_user, user_batches) = side(Side::Users, &train.csr, "CSR (users × items)")?;
+        let (by_item, item_batches) = side(Side::Items, &train.csc, "CSC (items × users)")?;
         let slots = SlotPair::for_sides(g, [by_user.streamed(), by_item.streamed()])?;
         let users = g.upload(&start.users.data, "user factors")?;
         let items = g.upload(&start.items.data, "item factors")?;
@@ -277,7 +312,7 @@ impl GpuAls {
             HermitianStep::Kernel(g.entry(opts.hermitian.entry(f, half))?)
         };
         let schedule = if formed {
-            Schedule::new(g, opts.hermitian, train, [&user_batches, &item_batches], fit.streamed, f, half)?
+            Schedule::new(g, opts.hermitian, train, [&user_batches, &item_batches], fit.streamed, batch, f, half)?
         } else {
             Schedule::Rows
         };
@@ -289,8 +324,14 @@ impl GpuAls {
             MatrixFree::Off => None,
             m => Some(MatrixFreeCg {
                 kernel: g.entry(matrix_free::entry(f))?,
-                users: if m.covers(Side::Users) { Some(RowOrder::upload(g, &train.csr, "users")?) } else { None },
-                items: if m.covers(Side::Items) { Some(RowOrder::upload(g, &train.csc, "items")?) } else { None },
+                users: match m.covers(Side::Users) {
+                    true => Some(RowOrder::upload(g, &train.csr, share(Side::Users, &train.csr), "users")?),
+                    false => None,
+                },
+                items: match m.covers(Side::Items) {
+                    true => Some(RowOrder::upload(g, &train.csc, share(Side::Items, &train.csc), "items")?),
+                    false => None,
+                },
             }),
         };
         Ok(GpuAls {
@@ -665,9 +706,10 @@ impl GpuAls {
         let GpuSolver::Cg { steps, tol } = opts.solver else {
             return Err(GpuError::Unsupported(format!("matrix-free CG with solver {}", opts.solver.name())));
         };
-        let shape = matrix_free::launch(*f, rows.rows, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
+        let shape =
+            matrix_free::launch(*f, order.rows as usize, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
         let args = MatrixFreeArgs {
-            n_rows: rows.rows as u32,
+            n_rows: order.rows,
             n_long: order.n_long,
             indptr: gpu.input(&rows.indptr),
             indices: gpu.input(&rows.indices),
@@ -683,8 +725,8 @@ impl GpuAls {
             steps,
             tol,
         };
-        // Safety: `order` lists every row of the side once, the first `n_long` of them the long
-        // ones; `gram` holds YᵀY; `target` is the side's factor matrix.
+        // Safety: `order` lists `rows` rows of the side once each, the first `n_long` of them the
+        // long ones; `gram` holds YᵀY; `target` is the side's factor matrix.
         unsafe { gpu.launch_with(&mf.kernel, &args, shape) }
     }
 }
@@ -731,14 +773,21 @@ impl Schedule {
         train: &Interactions,
         batches: [&[(usize, usize)]; 2],
         streamed: Streamed,
+        batch: usize,
         f: usize,
         half: bool,
     ) -> Result<Schedule, GpuError> {
         let [user_batches, item_batches] = batches;
         if hermitian.arguments() == Arguments::Ordered {
+            // Indexed by row: the rows before a rank's share have no entry of their own.
+            let order = |m: &Csr, batches: &[(usize, usize)], what: &str| {
+                let mut order = vec![0; batches.first().map_or(0, |b| b.0)];
+                order.extend(schedule::longest_first(m, batches));
+                g.upload(&order, what)
+            };
             return Ok(Schedule::Order {
-                users: g.upload(&schedule::longest_first(&train.csr, user_batches), "users by decreasing length")?,
-                items: g.upload(&schedule::longest_first(&train.csc, item_batches), "items by decreasing length")?,
+                users: order(&train.csr, user_batches, "users by decreasing length")?,
+                items: order(&train.csc, item_batches, "items by decreasing length")?,
             });
         }
         if hermitian.arguments() == Arguments::Rows {
@@ -746,7 +795,10 @@ impl Schedule {
         }
         let mut slots = 1;
         let mut side = |m: &Csr, batches: &[(usize, usize)], streamed: bool, what: &str| {
-            let limit = schedule::piece_limit(m.nnz() / batches.len().max(1), g.info.multiprocessors as usize);
+            // The batches the whole side is cut into (a rank's share has fewer): one limit for
+            // every rank, so that a row's pieces do not depend on the number of ranks.
+            let side_batches = if streamed { batches.len() } else { m.outer_dims().div_ceil(batch.max(1)) };
+            let limit = schedule::piece_limit(m.nnz() / side_batches.max(1), g.info.multiprocessors as usize);
             let indptr = m.indptr();
             let ptr = indptr.raw_storage();
             batches

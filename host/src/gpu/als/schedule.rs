@@ -8,9 +8,9 @@ use std::cmp::Reverse;
 /// v8's slot of a row that is not split (`kernels-rs/src/hermitian/v8_split.rs`).
 pub const WHOLE: u32 = u32::MAX;
 
-/// (first row, rows) of the batches of `batch` rows that cover `rows` rows.
-pub fn uniform_batches(rows: usize, batch: usize) -> Vec<(usize, usize)> {
-    (0..rows).step_by(batch.max(1)).map(|b| (b, batch.min(rows - b))).collect()
+/// (first row, rows) of the batches of `batch` rows that cover rows `first..end`.
+pub fn uniform_batches((first, end): (usize, usize), batch: usize) -> Vec<(usize, usize)> {
+    (first..end).step_by(batch.max(1)).map(|b| (b, batch.min(end - b))).collect()
 }
 
 /// For each of `batches` (first row, rows) of `m`, which cover its rows in order, the batch's
@@ -33,9 +33,11 @@ pub fn longest_first(m: &Csr, batches: &[(usize, usize)]) -> Vec<u32> {
 /// entries, read steps + 1 times, would keep one warp busy long after the others are done.
 pub const MATRIX_FREE_LONG_ROW: usize = 2048;
 
-/// How many rows of `m` have more than `limit` entries.
-pub fn long_rows(m: &Csr, limit: usize) -> usize {
-    m.outer_iterator().filter(|r| r.nnz() > limit).count()
+/// How many of rows `first..end` of `m` have more than `limit` entries.
+pub fn long_rows(m: &Csr, (first, end): (usize, usize), limit: usize) -> usize {
+    let ptr = m.indptr();
+    let ptr = ptr.raw_storage();
+    (first..end).filter(|&r| ptr[r + 1] - ptr[r] > limit).count()
 }
 
 /// The longest piece v8 gives one block: about a twelfth of an even share per SM of a batch's
@@ -116,8 +118,8 @@ pub(super) mod tests {
 
     #[test]
     fn longest_first_orders_each_batch_by_length_ties_by_index() {
-        assert_eq!(longest_first(&rows(), &uniform_batches(7, 5)), vec![1, 3, 4, 0, 2, 0, 1]);
-        assert_eq!(longest_first(&rows(), &uniform_batches(7, 100)), vec![5, 1, 3, 4, 0, 6, 2]);
+        assert_eq!(longest_first(&rows(), &uniform_batches((0, 7), 5)), vec![1, 3, 4, 0, 2, 0, 1]);
+        assert_eq!(longest_first(&rows(), &uniform_batches((0, 7), 100)), vec![5, 1, 3, 4, 0, 6, 2]);
         assert_eq!(longest_first(&rows(), &[(0, 2), (2, 4), (6, 1)]), vec![1, 0, 3, 1, 2, 0, 0]);
     }
 
@@ -157,7 +159,8 @@ pub(super) mod tests {
 
     #[test]
     fn long_rows_counts_rows_over_the_limit() {
-        assert_eq!(long_rows(&rows(), 2), 3);
-        assert_eq!(long_rows(&rows(), 5), 0);
+        assert_eq!(long_rows(&rows(), (0, 7), 2), 3);
+        assert_eq!(long_rows(&rows(), (0, 7), 5), 0);
+        assert_eq!(long_rows(&rows(), (2, 5), 2), 1);
     }
 }
