@@ -5,7 +5,8 @@
 //! here; those of the sm_90a image (`wgmma`) are reported ignored on GPUs other than the H100/H200.
 //! The phase variants of cuMF_als Fig. 4 (`hermitian_phases`) are checked per staging: the full
 //! one against the CPU, the shortened ones for writing nothing. The objective and the test RMSE
-//! computed on the device (`loss`) and GPU fold-in against the CPU's.
+//! computed on the device (`loss`) and GPU fold-in against the CPU's. Data-parallel ALS over
+//! logical ranks on one GPU against one rank.
 mod common;
 
 use common::{case_trials, expect_equal, gpu_trials, GpuCase, GpuCheck};
@@ -13,7 +14,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use rustmf::cpu::CpuBackend;
 use rustmf::data::{Duplicates, Interactions};
-use rustmf::gpu::als::{GpuAls, GpuAlsOptions, GpuSolver, Hermitian, SUPPORTED_F};
+use rustmf::gpu::als::{DataParallelAls, GpuAls, GpuAlsOptions, GpuSolver, Hermitian, SUPPORTED_F};
 use rustmf::gpu::{CudaSlice, Gpu};
 use rustmf::model::{self as als, AlsConfig, Confidence, EvalConfig, Factors, GpuOptions, MatrixFree, Side, Solver};
 use rustmf::train::gpu_memory::{Fit, GpuMemoryPlan, Streamed, TrainShape};
@@ -43,6 +44,7 @@ fn main() {
         ("fold_in::matches_cpu_explicit_and_implicit", fold_in_matches_cpu),
         ("streamed::tiny_gpu_memory_streams_both_sides_and_matches_in_core", tiny_gpu_memory_streams),
         ("streamed::sides_that_cannot_stream_are_refused", streaming_refusals),
+        ("ranks::one_to_four_logical_ranks_match_one_rank_bit_for_bit", ranks_match_one_rank),
     ];
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = gpu_trials(checks);
@@ -932,6 +934,58 @@ fn streaming_refusals(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
             Ok(_) => return Err(format!("{} with {opts:?} was accepted", fit.streamed.describe())),
             Err(e) if !e.to_string().contains(says) => return Err(format!("the refusal does not say {says:?}: {e}")),
             Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Issue 22: 1–4 logical ranks on one GPU, each solving its share of each side's rows and gathering
+/// the others', give one rank's factors bit for bit after two iterations — every solver (matrix-free
+/// on either or both sides included), v7's row order and v8's pieces, explicit and implicit, on
+/// skinny data whose long rows v8 cuts, in random batches.
+fn ranks_match_one_rank(gpu: &Arc<Gpu>, rng: &mut StdRng) -> Result<(), String> {
+    let cg = GpuSolver::Cg { steps: 3, tol: 0.0 };
+    let runs = [
+        (Hermitian::DEFAULT, GpuSolver::Cholesky, MatrixFree::Off),
+        (Hermitian::version(7), GpuSolver::Cholesky, MatrixFree::Off),
+        (Hermitian::DEFAULT, GpuSolver::Lu, MatrixFree::Off),
+        (Hermitian::DEFAULT, GpuSolver::CublasLu, MatrixFree::Off),
+        (Hermitian::DEFAULT, cg, MatrixFree::Off),
+        (Hermitian::DEFAULT, GpuSolver::CgHalf { steps: 3, tol: 0.0 }, MatrixFree::Off),
+        (Hermitian::DEFAULT, cg, MatrixFree::Both),
+        (Hermitian::DEFAULT, cg, MatrixFree::Users),
+        (Hermitian::DEFAULT, cg, MatrixFree::Items),
+    ];
+    for (f, implicit, transpose) in [(64, true, false), (100, false, true)] {
+        let (data, few) = skinny_data(rng, implicit, transpose);
+        let cfg = config(f, implicit, Solver::Cholesky);
+        let start = als::init_factors(data.n_users(), data.n_items(), f, rng.random(), 1.0);
+        for (hermitian, solver, matrix_free) in runs {
+            let batch_rows = Some(rng.random_range(5..few + 5));
+            let opts = GpuAlsOptions { hermitian, solver, matrix_free, batch_rows, ..GpuAlsOptions::default() };
+            let what = format!(
+                "{hermitian:?}, {}, matrix-free {matrix_free:?}, f = {f}, {batch_rows:?} rows per batch",
+                solver.name()
+            );
+            let mut one = GpuAls::new(gpu.clone(), &data, &start, opts).map_err(|e| format!("{what}: {e}"))?;
+            for _ in 0..2 {
+                for side in [Side::Users, Side::Items] {
+                    one.half_step(side, &cfg).map_err(|e| format!("{what}: {e}"))?;
+                }
+            }
+            let want = one.factors().map_err(|e| e.to_string())?;
+            for ranks in 1..=4 {
+                let mut many = DataParallelAls::on_one_gpu(gpu.clone(), &data, &start, opts, ranks)
+                    .map_err(|e| format!("{what}, {ranks} ranks: {e}"))?;
+                for _ in 0..2 {
+                    for side in [Side::Users, Side::Items] {
+                        many.half_step(side, &cfg).map_err(|e| format!("{what}, {ranks} ranks: {e}"))?;
+                    }
+                }
+                if many.factors().map_err(|e| e.to_string())? != want {
+                    return Err(format!("{what}: {ranks} ranks (shares {:?}) changed the factors", many.shares()));
+                }
+            }
         }
     }
     Ok(())

@@ -33,7 +33,7 @@ pub use crate::model::Hermitian;
 pub use backend::GpuBackend;
 pub use fold_in::fold_in;
 pub use phases::PhaseTimes;
-pub use ranks::{balanced_shares, Communicator, DataParallelAls, OneGpu};
+pub use ranks::{Communicator, DataParallelAls, OneGpu};
 pub use rustmf_kernel_abi::hermitian_phases::Staging;
 pub use rustmf_kernel_abi::SUPPORTED_F;
 pub use solver::GpuSolver;
@@ -312,7 +312,17 @@ impl GpuAls {
             HermitianStep::Kernel(g.entry(opts.hermitian.entry(f, half))?)
         };
         let schedule = if formed {
-            Schedule::new(g, opts.hermitian, train, [&user_batches, &item_batches], fit.streamed, batch, f, half)?
+            // The batches the whole side is cut into (a rank's share has fewer): one v8 piece limit
+            // for every rank, so that a row's pieces do not depend on the number of ranks.
+            let side_batches = |side: Side, m: &Csr, batches: &[(usize, usize)]| match fit.streamed.covers(side) {
+                true => batches.len(),
+                false => m.outer_dims().div_ceil(batch.max(1)),
+            };
+            let batches = [
+                (&user_batches[..], side_batches(Side::Users, &train.csr, &user_batches)),
+                (&item_batches[..], side_batches(Side::Items, &train.csc, &item_batches)),
+            ];
+            Schedule::new(g, opts.hermitian, train, batches, fit.streamed, f, half)?
         } else {
             Schedule::Rows
         };
@@ -765,19 +775,19 @@ struct DevicePlan {
 }
 
 impl Schedule {
-    /// The schedule of `hermitian` over the users' and items' `batches`; the work plans of
-    /// `streamed` sides count entries from each batch's first (its slot's).
+    /// The schedule of `hermitian` over the users' and items' `batches` (each with the number of
+    /// batches of the whole side, which sets v8's piece limit); the work plans of `streamed` sides
+    /// count entries from each batch's first (its slot's).
     fn new(
         g: &Gpu,
         hermitian: Hermitian,
         train: &Interactions,
-        batches: [&[(usize, usize)]; 2],
+        batches: [(&[(usize, usize)], usize); 2],
         streamed: Streamed,
-        batch: usize,
         f: usize,
         half: bool,
     ) -> Result<Schedule, GpuError> {
-        let [user_batches, item_batches] = batches;
+        let [(user_batches, user_side_batches), (item_batches, item_side_batches)] = batches;
         if hermitian.arguments() == Arguments::Ordered {
             // Indexed by row: the rows before a rank's share have no entry of their own.
             let order = |m: &Csr, batches: &[(usize, usize)], what: &str| {
@@ -794,10 +804,7 @@ impl Schedule {
             return Ok(Schedule::Rows);
         }
         let mut slots = 1;
-        let mut side = |m: &Csr, batches: &[(usize, usize)], streamed: bool, what: &str| {
-            // The batches the whole side is cut into (a rank's share has fewer): one limit for
-            // every rank, so that a row's pieces do not depend on the number of ranks.
-            let side_batches = if streamed { batches.len() } else { m.outer_dims().div_ceil(batch.max(1)) };
+        let mut side = |m: &Csr, batches: &[(usize, usize)], side_batches: usize, streamed: bool, what: &str| {
             let limit = schedule::piece_limit(m.nnz() / side_batches.max(1), g.info.multiprocessors as usize);
             let indptr = m.indptr();
             let ptr = indptr.raw_storage();
@@ -818,8 +825,8 @@ impl Schedule {
                 })
                 .collect::<Result<Vec<DevicePlan>, GpuError>>()
         };
-        let users = side(&train.csr, user_batches, streamed.users, "users")?;
-        let items = side(&train.csc, item_batches, streamed.items, "items")?;
+        let users = side(&train.csr, user_batches, user_side_batches, streamed.users, "users")?;
+        let items = side(&train.csc, item_batches, item_side_batches, streamed.items, "items")?;
         Ok(Schedule::Split {
             users,
             items,

@@ -132,9 +132,9 @@ impl DataParallelAls {
         self.ranks[0].factors()
     }
 
-    /// Each side's share per rank (users', items').
-    pub fn shares(&self) -> (&[(usize, usize)], &[(usize, usize)]) {
-        (&self.users, &self.items)
+    /// Each rank's share of the rows.
+    pub fn shares(&self) -> Vec<Share> {
+        self.users.iter().zip(&self.items).map(|(&users, &items)| Share { users, items }).collect()
     }
 }
 
