@@ -204,8 +204,10 @@ impl RowOrder {
         let order: Vec<u32> =
             schedule::longest_first(m, &[(first, end - first)]).into_iter().map(|r| r + first as u32).collect();
         let n_long = schedule::long_rows(m, (first, end), schedule::MATRIX_FREE_LONG_ROW);
+        // A device buffer cannot be empty; a rank with no rows of the side launches nothing.
+        let stored = if order.is_empty() { &[0][..] } else { &order[..] };
         Ok(RowOrder {
-            order: g.upload(&order, &format!("{what} by decreasing length"))?,
+            order: g.upload(stored, &format!("{what} by decreasing length"))?,
             rows: order.len() as u32,
             n_long: n_long as u32,
         })
@@ -716,6 +718,9 @@ impl GpuAls {
         let GpuSolver::Cg { steps, tol } = opts.solver else {
             return Err(GpuError::Unsupported(format!("matrix-free CG with solver {}", opts.solver.name())));
         };
+        if order.rows == 0 {
+            return Ok(());
+        }
         let shape =
             matrix_free::launch(*f, order.rows as usize, order.n_long as usize, s.mode != 0, gpu.info.multiprocessors);
         let args = MatrixFreeArgs {
@@ -793,6 +798,9 @@ impl Schedule {
             let order = |m: &Csr, batches: &[(usize, usize)], what: &str| {
                 let mut order = vec![0; batches.first().map_or(0, |b| b.0)];
                 order.extend(schedule::longest_first(m, batches));
+                if order.is_empty() {
+                    order.push(0); // a device buffer cannot be empty; with no batch nothing reads it
+                }
                 g.upload(&order, what)
             };
             return Ok(Schedule::Order {
