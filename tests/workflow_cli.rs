@@ -46,6 +46,9 @@ fn string_ids_explicit_end_to_end() {
     let report = json(&ok(dir, &[&train_args[..], &["--iterations", "2", "--json"]].concat()));
     assert_eq!(report["iterations"].as_array().unwrap().len(), 2);
     assert_eq!(report["split"]["kind"], "file");
+    let (load, first) =
+        (report["load_s"].as_f64().unwrap(), report["first_iteration_from_command_s"].as_f64().unwrap());
+    assert!(load > 0.0 && first >= load + report["first_iteration_s"].as_f64().unwrap() - 1e-9, "{report}");
     let e = fails(dir, &["eval", "--model", "model", "--test", "train.st"]);
     assert!(e.contains("--allow-train-data"), "{e}");
     let on_train = ok(dir, &["eval", "--model", "model", "--test", "train.st", "--allow-train-data", "--json"]);
