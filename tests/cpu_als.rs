@@ -225,6 +225,7 @@ fn early_stopping_keeps_best() {
     }
     let first = r.iterations[0].iteration_s;
     assert!(r.setup_s > 0.0 && r.setup_s + first <= r.first_iteration_s + 1e-9, "{r:?}");
+    assert!(r.open_s > 0.0 && r.open_s <= r.setup_s, "{r:?}");
     assert!(r.first_iteration_s <= r.total_s);
 }
 

@@ -244,6 +244,7 @@ impl TrainGrid {
                     .map(|(gb, s)| gb / s),
                 "iteration_median_s": median(&logs.iter().map(|l| l.iteration_s).collect::<Vec<_>>()),
                 "setup_s": r.setup_s,
+                "open_s": r.open_s,
                 "first_iteration_s": r.first_iteration_s,
                 "gpu_busy_fraction": r.gpu_busy_fraction(),
                 "objective_median_s": medians(&|l| l.objective_s),

@@ -56,6 +56,9 @@ pub struct TrainReport {
     /// data and the start factors (or copying the streamed rows to page-locked memory).
     #[serde(default)]
     pub setup_s: f64,
+    /// The part of `setup_s` that opened the backend (on a GPU: the context and the kernels).
+    #[serde(default)]
+    pub open_s: f64,
     /// From the call to the end of the first iteration (what a user waits before training shows
     /// progress), and to the end.
     #[serde(default)]
@@ -101,6 +104,7 @@ pub fn train_with(
     cfg.validate()?;
     let t_all = std::time::Instant::now();
     let mut be = make_backend(backend)?;
+    let open_s = t_all.elapsed().as_secs_f64();
     let threads = match backend {
         Backend::Cpu { threads } => threads,
         _ => 0,
@@ -225,6 +229,7 @@ pub fn train_with(
         best_iteration,
         stopped_early,
         setup_s,
+        open_s,
         first_iteration_s,
         total_s: t_all.elapsed().as_secs_f64(),
         gpu_half_steps_s,

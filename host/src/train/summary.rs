@@ -10,12 +10,14 @@ pub fn summary_text(r: &TrainReport) -> String {
     let kind = if c.implicit { format!("implicit, α = {}", c.alpha) } else { "explicit".to_string() };
     let mut out = format!(
         "trained {n} iterations in {:.2} s ({:.3} s per ALS iteration) on {}\n\
-         set-up (backend, upload) {:.2} s; the first iteration ended {:.2} s after the start\n\
+         set-up {:.2} s (opening the backend {:.2} s, then the data and factors); the first iteration \
+         ended {:.2} s after the start\n\
          data: {} users × {} items, {} interactions; f = {}, λ = {}, {kind}, solver {:?}\n",
         r.total_s,
         als_s / n.max(1) as f64,
         r.backend,
         r.setup_s,
+        r.open_s,
         r.first_iteration_s,
         r.n_users,
         r.n_items,
