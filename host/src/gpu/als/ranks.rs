@@ -86,7 +86,9 @@ pub struct DataParallelAls {
 }
 
 impl DataParallelAls {
-    /// `ranks` logical ranks on `gpu`, each with a whole copy of the data and the factors.
+    /// `ranks` logical ranks on `gpu`, each with a whole copy of the data and the factors; without
+    /// `opts.batch_rows`, each rank's batches are a `ranks`-th of what one run would take (they
+    /// share the GPU's memory, and the same rows per batch keep v8's pieces the same on every rank).
     pub fn on_one_gpu(
         gpu: Arc<Gpu>,
         train: &Interactions,
@@ -97,6 +99,11 @@ impl DataParallelAls {
         if ranks == 0 {
             return Err(GpuError::Unsupported("data-parallel training with 0 ranks".into()));
         }
+        let batch_rows = match opts.batch_rows {
+            Some(rows) => rows,
+            None => (GpuAls::fit(&gpu, train, start.n_factors(), &opts)?.batch_rows / ranks).max(1),
+        };
+        let opts = GpuAlsOptions { batch_rows: Some(batch_rows), ..opts };
         let (users, items) = (balanced_shares(&train.csr, ranks), balanced_shares(&train.csc, ranks));
         let ranks = (0..ranks)
             .map(|r| {
