@@ -36,7 +36,9 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
-    /// Time not in the named phases (launch gaps, synchronization, transfers).
+    /// Time not in the named phases (launch gaps, synchronization, transfers). On the GPU the
+    /// phases are timed back to back on the stream (`gpu::StreamMarks`), so a gap falls in the
+    /// phase after it and this is about 0.
     pub fn other_s(&self) -> f64 {
         (self.total_s - self.gram_s - self.hermitian_s - self.solve_s - self.comm_s).max(0.0)
     }

@@ -232,7 +232,7 @@ impl GpuMemoryPlan {
                     let long = |on: bool, l: usize| if on { l } else { 0 };
                     let long = long(streamed.users, longest.0).max(long(streamed.items, longest.1)).max(1);
                     let rows = asked_rows.unwrap_or_else(|| self.fewest_batches(usable, streamed, long));
-                    let entries = usable.saturating_sub(per_row * rows + slot_bytes(rows, 0)) / 16;
+                    let entries = self.slot_entries_beside(usable, rows).unwrap_or(0);
                     (rows, entries.min(self.shape.nnz).max(long))
                 };
                 let rows = rows.clamp(1, self.most_batch_rows.max(1));
@@ -252,7 +252,7 @@ impl GpuMemoryPlan {
     fn fewest_batches(&self, usable: usize, streamed: Streamed, long: usize) -> usize {
         let (least, most) = (self.least_batch_rows(), self.most_batch_rows.max(1));
         let batches = |rows: usize| -> Option<f64> {
-            let entries = usable.checked_sub(self.per_batch_row * rows + slot_bytes(rows, 0))? / 16;
+            let entries = self.slot_entries_beside(usable, rows)?;
             let side = |on: bool, n: usize| {
                 if on {
                     (n as f64 / rows as f64).max(self.shape.nnz as f64 / entries as f64)
@@ -267,6 +267,13 @@ impl GpuMemoryPlan {
             .filter_map(|rows| Some((rows, batches(rows)?)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map_or(least, |(rows, _)| rows)
+    }
+
+    /// Entries per slot that `usable` bytes leave beside a batch of `rows` formed systems and the
+    /// two slots' row pointers (each entry: an index and a value in each of two slots); `None` if
+    /// nothing is left.
+    fn slot_entries_beside(&self, usable: usize, rows: usize) -> Option<usize> {
+        Some(usable.checked_sub(self.per_batch_row * rows + slot_bytes(rows, 0))? / 16)
     }
 
     /// "fits", "fits streamed" (only with the formed sides' rows streamed) or "does not fit" in
